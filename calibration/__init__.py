@@ -1,0 +1,1 @@
+"""calibration: IMU and mounting calibration values (frozen, versioned, unit-declared)."""

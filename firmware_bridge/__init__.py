@@ -1,0 +1,1 @@
+"""firmware_bridge: foot-pod devices, wire protocol and transports (see issue 4)."""

@@ -1,0 +1,17 @@
+"""The one place that decides how numba compiles this toolkit's kernels.
+
+Kernels are private: public functions validate and convert, then call them with
+contiguous float64/int64 arrays and scalars only.  ``fastmath`` stays off so batch
+and streaming results are bit-identical and match the reference implementations.
+"""
+from __future__ import annotations
+
+import numba
+
+FASTMATH = False
+CACHE = True
+
+
+def kernel(func):
+    """Compile ``func`` as a cached, single-threaded nopython kernel."""
+    return numba.njit(cache=CACHE, fastmath=FASTMATH, nogil=True)(func)

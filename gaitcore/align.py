@@ -1,0 +1,126 @@
+"""Sensor-to-foot alignment found from the signals alone (no hand-entered rotations).
+
+Foot frame (``_ff``): x forward (direction of travel), y to the athlete's left,
+z up, right-handed.  The rotation is found in three steps:
+
+1. z: gravity, the mean specific force over still periods (gyroscope norm and
+   acceleration norm steady), as in the static-period levelling of
+   Skog et al., "Zero-velocity detection - an algorithm evaluation", IEEE TBME 2010.
+2. y: the dominant rotation axis of the swing phases, the principal eigenvector
+   of the angular-rate covariance over moving samples, made orthogonal to z.
+3. the sign of y: forward must be the direction of travel; each stride between
+   two still periods is integrated (strapdown, velocity forced to zero at both
+   ends) and the mean horizontal displacement gives forward = y x z.
+
+Without any still period (a recording that starts at a sprint) gravity falls
+back to the mean specific force over the whole buffer, which is tilted by the
+foot's mean pitch; the result then carries ``quality < 1``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .quaternion import quat_from_rotvec, quat_mul, rotmat_from_quat, rotation_between
+from .signals import GRAVITY_MPS2
+
+STILL_GYR_DPS = 20.0
+STILL_ACC_TOL_MPS2 = 0.6
+STILL_WIN_S = 0.1
+MOVING_GYR_DPS = 60.0
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """``rot_ff_sf`` maps sensor-frame vectors to the foot frame: v_ff = R @ v_sf."""
+
+    rot_ff_sf: np.ndarray
+    n_still: int
+    n_strides_used: int
+    quality: float
+
+
+def still_mask(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Samples inside a window of ``STILL_WIN_S`` where the foot is quasi-static."""
+    gn = np.linalg.norm(gyr_dps_sf, axis=1)
+    an = np.abs(np.linalg.norm(acc_mps2_sf, axis=1) - GRAVITY_MPS2)
+    ok = (gn < STILL_GYR_DPS) & (an < STILL_ACC_TOL_MPS2)
+    ok &= np.isfinite(gn) & np.isfinite(an)
+    w = max(1, int(round(STILL_WIN_S * fs_hz)))
+    c = np.concatenate([[0], np.cumsum(~ok)])
+    full = np.zeros_like(ok)
+    if len(ok) >= w:
+        win_ok = (c[w:] - c[:-w]) == 0
+        for k in range(w):
+            full[k:k + len(win_ok)] |= win_ok
+    return full
+
+
+def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: int, b: int) -> np.ndarray:
+    """Horizontal displacement in the sensor frame at sample ``a`` over [a, b]."""
+    g_s = acc[a] / np.linalg.norm(acc[a])
+    r0 = rotation_between(g_s, np.array([0.0, 0.0, 1.0]))  # world <- sensor, yaw arbitrary
+    q = np.array([1.0, 0, 0, 0])
+    dt = 1.0 / fs_hz
+    vel = np.zeros((b - a + 1, 3))
+    v = np.zeros(3)
+    for k in range(a, b):
+        rw = r0 @ rotmat_from_quat(q)
+        v = v + (rw @ acc[k] - np.array([0, 0, GRAVITY_MPS2])) * dt
+        vel[k - a + 1] = v
+        q = quat_mul(q, quat_from_rotvec(gyr_rad[k] * dt))
+    drift = np.linspace(0, 1, b - a + 1)[:, None] * vel[-1]
+    d = np.sum(vel - drift, axis=0) * dt
+    d[2] = 0.0
+    return r0.T @ d
+
+
+def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
+    acc = np.asarray(acc_mps2_sf, dtype=np.float64)
+    gyr = np.asarray(gyr_dps_sf, dtype=np.float64)
+    finite = np.all(np.isfinite(acc), axis=1) & np.all(np.isfinite(gyr), axis=1)
+    still = still_mask(acc, gyr, fs_hz) & finite
+    quality = 1.0
+    if still.sum() >= max(3, int(0.05 * fs_hz)):
+        g = acc[still].mean(axis=0)
+    else:
+        g = acc[finite].mean(axis=0)
+        quality = 0.5
+    z = g / np.linalg.norm(g)
+    gn = np.linalg.norm(gyr, axis=1)
+    moving = finite & (gn > MOVING_GYR_DPS)
+    if moving.sum() < 10:
+        # No swing seen: keep gravity, choose an arbitrary horizontal pair.
+        y = np.cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else np.cross(z, [0, 1.0, 0])
+        y /= np.linalg.norm(y)
+        return Alignment(np.vstack([np.cross(y, z), y, z]), int(still.sum()), 0, 0.0)
+    w = gyr[moving]
+    cov = w.T @ w
+    evals, evecs = np.linalg.eigh(cov)
+    y = evecs[:, -1]
+    y = y - np.dot(y, z) * z
+    y /= np.linalg.norm(y)
+    # Sign from the direction of travel over strides bounded by still periods.
+    edges = np.flatnonzero(np.diff(still.astype(np.int8)))
+    starts = [e for e in edges if still[e] and not still[e + 1]]     # last still sample
+    ends = [e + 1 for e in edges if not still[e] and still[e + 1]]   # first still sample
+    votes = []
+    for s0 in starts:
+        e0 = next((e for e in ends if e > s0), None)
+        if e0 is None or (e0 - s0) > 4 * fs_hz or (e0 - s0) < 0.2 * fs_hz:
+            continue
+        d = _stride_displacement(acc, np.radians(gyr), fs_hz, s0, e0)
+        if np.linalg.norm(d) > 0.1:
+            votes.append(float(np.dot(np.cross(y, z), d / np.linalg.norm(d))))
+        if len(votes) >= 20:
+            break
+    if votes:
+        if np.sum(votes) < 0:
+            y = -y
+        agree = abs(float(np.mean(np.sign(votes))))
+        quality *= agree
+    else:
+        quality *= 0.5
+    x = np.cross(y, z)
+    return Alignment(np.vstack([x, y, z]), int(still.sum()), len(votes), float(quality))

@@ -1,0 +1,92 @@
+"""Read any supported recording into a :class:`~gaitcore.signals.Recording`.
+
+The format is recognised from the file's content, never from its extension
+alone; anything not understood is refused with an :class:`InputFormatError`
+that names what was expected.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputFormatError, UsageError
+from ..signals import Placement, Recording, Segment, Side, placement_from_name
+from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
+
+SUPPORTED = ("native .gaitrec, gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
+             "x-io NGIMU CSV, PyShoe .mat")
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
+            if not files:
+                raise InputFormatError(p, "folder holds no files", f"one file per sensor ({SUPPORTED})")
+            out.extend(files)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or folder; check the path")
+    return out
+
+
+def read_recording(paths: list[str | Path], fs_hz: float | None = None,
+                   placements: list[str] | None = None) -> Recording:
+    """Read one recording given as one or more files or a folder of per-sensor files.
+
+    ``placements`` overrides the placement inferred from file/sensor names, one
+    per file in order (``left``, ``right_shank``, ``LF`` ...).
+    """
+    files = _expand([Path(p) for p in paths])
+    if placements and len(placements) != len(files):
+        raise UsageError(f"--placement was given {len(placements)} times for {len(files)} files; "
+                         "give one per file, in order")
+    sensors = []
+    for i, f in enumerate(files):
+        forced = None
+        if placements:
+            try:
+                forced = Placement.parse(placements[i])
+            except ValueError as err:
+                raise UsageError(str(err)) from None
+        sensors.extend(_read_one(f, fs_hz, forced))
+    names = [s.name for s in sensors]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two sensors share a name among {names}; rename the files")
+    return Recording(tuple(sensors), ", ".join(str(f) for f in files)).rebased()
+
+
+def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as err:
+        raise InputFormatError(path, f"cannot read file ({err.strerror})", SUPPORTED) from None
+    if not head.strip():
+        raise InputFormatError(path, "file is empty", SUPPORTED)
+    name = path.stem
+    placement = forced or placement_from_name(path.name) or Placement(Side.UNKNOWN, Segment.FOOT)
+    if native.sniff_bytes(head):
+        sensors = native.read(path)
+        return [_force(s, forced) for s in sensors]
+    if pyshoe_mat.sniff_bytes(head):
+        return [pyshoe_mat.read(path, name, placement)]
+    if b"\x00" in head:
+        raise InputFormatError(path, "binary file of unknown kind", SUPPORTED)
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    if gaitmap_csv.sniff(lines):
+        return [_force(s, forced) for s in gaitmap_csv.read(path, fs_hz)]
+    if physilog.sniff(lines):
+        return [physilog.read(path, name, placement)]
+    if xio.sniff(lines):
+        return [xio.read(path, name, placement)]
+    first = lines[0][:60] if lines else ""
+    raise InputFormatError(path, f"unrecognised content (first line {first!r})", SUPPORTED)
+
+
+def _force(sensor, forced: Placement | None):
+    if forced is None:
+        return sensor
+    from dataclasses import replace
+    return replace(sensor, placement=forced)

@@ -1,0 +1,60 @@
+"""gaitmap-style CSV: two header rows ``sensor``/``axis``, an index column of
+sample numbers, ``acc_x..acc_z`` in m/s^2 and ``gyr_x..gyr_z`` in deg/s.
+
+The file carries no sampling rate, so ``fs_hz`` must be given (``--fs``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputFormatError, UsageError
+from ..signals import Placement, SensorRecording, Side, Segment, placement_from_name
+from ._common import numeric_table, read_text
+
+EXPECTED = ("a gaitmap CSV: header rows 'sensor,...' and 'axis,acc_x..gyr_z' "
+            "(acc m/s^2, gyr deg/s), then sample-number,value rows")
+AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+
+
+def sniff(first_lines: list[str]) -> bool:
+    return (len(first_lines) >= 2 and first_lines[0].lower().startswith("sensor,")
+            and first_lines[1].lower().startswith("axis,"))
+
+
+def read(path: Path, fs_hz: float | None) -> list[SensorRecording]:
+    text = read_text(path, EXPECTED)
+    lines = text.splitlines()
+    if not sniff(lines[:2]):
+        raise InputFormatError(path, "header rows 'sensor' and 'axis' not found", EXPECTED)
+    if fs_hz is None:
+        raise UsageError(f"{path}: a gaitmap CSV has no sampling rate; give it with --fs HZ "
+                         "(e.g. --fs 204.8)")
+    sensors = [c.strip() for c in lines[0].split(",")[1:]]
+    axes = [c.strip().lower() for c in lines[1].split(",")[1:]]
+    if len(sensors) != len(axes):
+        raise InputFormatError(path, "the 'sensor' and 'axis' header rows differ in length", EXPECTED)
+    names = list(dict.fromkeys(sensors))
+    cols: dict[tuple[str, str], int] = {}
+    for i, (s, a) in enumerate(zip(sensors, axes)):
+        cols[(s, a)] = i + 1
+    for s in names:
+        missing = [a for a in AXES if (s, a) not in cols]
+        if missing:
+            unknown = sorted({a for (s2, a) in cols if s2 == s} - set(AXES))
+            hint = f" (unknown axis names {unknown})" if unknown else ""
+            raise InputFormatError(path, f"sensor {s!r} lacks columns {missing}{hint}", EXPECTED)
+    data = numeric_table(path, lines[2:], len(sensors) + 1, EXPECTED, 3)
+    idx = data[:, 0]
+    if not np.all(np.isfinite(idx)):
+        raise InputFormatError(path, "the index column has empty or non-numeric cells", EXPECTED)
+    t_s = (idx - idx[0]) / fs_hz
+    out = []
+    for s in names:
+        placement = placement_from_name(s) or Placement(Side.UNKNOWN, Segment.FOOT)
+        acc = np.ascontiguousarray(data[:, [cols[(s, a)] for a in AXES[:3]]])
+        gyr = np.ascontiguousarray(data[:, [cols[(s, a)] for a in AXES[3:]]])
+        out.append(SensorRecording(s, placement, float(fs_hz), np.ascontiguousarray(t_s), acc, gyr,
+                                   meta={"format": "gaitmap_csv", "file": str(path)}))
+    return out

@@ -1,0 +1,100 @@
+"""In-memory recordings: what every reader produces and the pipeline consumes.
+
+Units are fixed here and named in the fields: time in seconds since the first
+sample of the recording, acceleration in m/s^2 (specific force, gravity
+included), angular rate in deg/s, all in the sensor frame (``_sf``).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GRAVITY_MPS2 = 9.80665
+
+
+class Side(enum.Enum):
+    LEFT = "left"
+    RIGHT = "right"
+    UNKNOWN = "unknown"
+
+
+class Segment(enum.Enum):
+    FOOT = "foot"
+    SHANK = "shank"
+    THIGH = "thigh"
+
+
+@dataclass(frozen=True)
+class Placement:
+    side: Side
+    segment: Segment
+
+    def __str__(self) -> str:
+        return f"{self.side.value}_{self.segment.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Placement":
+        """Parse ``left``, ``right_foot``, ``LS``, ``rf``, ``left_shank`` ..."""
+        key = text.strip().lower().replace("-", "_")
+        short = {"lf": "left_foot", "rf": "right_foot", "ls": "left_shank", "rs": "right_shank",
+                 "lt": "left_thigh", "rt": "right_thigh", "left": "left_foot", "right": "right_foot",
+                 "foot": "unknown_foot", "unknown": "unknown_foot"}
+        key = short.get(key, key)
+        try:
+            side, segment = key.split("_", 1)
+            return cls(Side(side), Segment(segment))
+        except ValueError:
+            raise ValueError(
+                f"unknown placement {text!r}; use left|right[_foot|_shank|_thigh] or LF/RF/LS/RS") from None
+
+
+def placement_from_name(name: str) -> Placement | None:
+    """Infer the placement from a sensor or file name (``left_sensor``, ``LF.csv``)."""
+    import re
+    stem = re.split(r"[\\/]", name)[-1].rsplit(".", 1)[0].lower()
+    segment = Segment.FOOT
+    if "shank" in stem or re.fullmatch(r"[lr]s", stem):
+        segment = Segment.SHANK
+    elif "thigh" in stem or re.fullmatch(r"[lr]t", stem):
+        segment = Segment.THIGH
+    if "left" in stem or re.fullmatch(r"l[fst]", stem):
+        return Placement(Side.LEFT, segment)
+    if "right" in stem or re.fullmatch(r"r[fst]", stem):
+        return Placement(Side.RIGHT, segment)
+    return None
+
+
+@dataclass(frozen=True)
+class SensorRecording:
+    """One IMU's samples.  Arrays are contiguous float64, shapes (n,) and (n, 3)."""
+
+    name: str
+    placement: Placement
+    fs_hz: float
+    t_s: np.ndarray
+    acc_mps2_sf: np.ndarray
+    gyr_dps_sf: np.ndarray
+    acc_range_mps2: float | None = None
+    gyr_range_dps: float | None = None
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.t_s.shape[0])
+
+
+@dataclass(frozen=True)
+class Recording:
+    sensors: tuple[SensorRecording, ...]
+    source: str
+
+    def rebased(self) -> "Recording":
+        """Shift every sensor's time so the recording's first sample is at 0 s."""
+        t0 = min(float(s.t_s[0]) for s in self.sensors if s.n_samples)
+        out = []
+        for s in self.sensors:
+            out.append(SensorRecording(s.name, s.placement, s.fs_hz, s.t_s - t0, s.acc_mps2_sf,
+                                       s.gyr_dps_sf, s.acc_range_mps2, s.gyr_range_dps, s.meta))
+        return Recording(tuple(out), self.source)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install the toolkit with its test extras into ./.venv and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+exec .venv/bin/python -m pytest -q "$@"
