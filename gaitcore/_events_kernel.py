@@ -1,0 +1,178 @@
+"""Private numba kernel: per-sample state machine for IC/TO detection.
+
+Input is the foot-frame signal: ``p`` the toe-up pitch rate (deg/s, minus the
+rate about the foot's left-pointing y axis), the acceleration (m/s^2, for impact
+jerk) and a per-sample ``reset`` flag (gap before this sample).  The kernel
+processes one sample at a time, so the result cannot depend on how the stream is
+cut into chunks; ``state`` carries everything between calls.
+
+Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact):
+- TO ends the last toe-down lobe (p < -LOBE_BAND_DPS) before a swing is
+  confirmed (p > SWING_DPS): the instant the push-off's plantar-flexion rate
+  has fallen back to TO_FRACTION of its peak, linearly interpolated.  The
+  push-off peak marks the toe leaving the ground (Mariani et al.,
+  "Quantitative estimation of foot-flat and stance phase of gait using foot-worn
+  inertial sensors", Gait & Posture 2013; Falbriard et al., "Accurate estimation
+  of running temporal parameters using foot-worn inertial sensors", Front.
+  Physiol. 2018).
+- IC, searched after the swing's toe-up peak, is the earlier of (a) the zero
+  crossing of p from toe-up to toe-down (end of terminal-swing dorsiflexion:
+  heel strike, linearly interpolated) and (b) the impact onset, the first sample
+  whose acceleration jerk exceeds IMPACT_JERK (forefoot strikes, where the foot
+  is still rotating toe-up when it lands).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import kernel
+
+# Event kinds written to ``ev_kind``.
+EV_IC = 1
+EV_TO = 2
+# IC methods written to ``ev_aux`` for IC events.
+IC_BY_CROSSING = 0.0
+IC_BY_IMPACT = 1.0
+
+# Modes of the state machine.
+M_STANCE = 0.0      # on the ground (or unknown at start): tracking toe-down lobes
+M_SWING = 1.0       # after TO: tracking the toe-up peak
+M_PRECONTACT = 2.0  # after the toe-up peak: waiting for IC
+
+# State vector layout.
+S_MODE, S_N, S_PREV_P, S_PREV_AX, S_PREV_AY, S_PREV_AZ = 0, 1, 2, 3, 4, 5
+S_PEAK, S_PEAK_POS, S_LOBE_MIN, S_LOBE_POS, S_LOBE_XPOS = 6, 7, 8, 9, 10
+S_CAND_VAL, S_CAND_POS, S_HAVE_PREV, S_LAST_EV, S_LAST_KIND = 11, 12, 13, 14, 15
+STATE_SIZE = 16
+
+SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging
+LOBE_BAND_DPS = 20.0    # a toe-down lobe ends when the rate is back within this of zero
+PUSH_DPS = 60.0         # toe-down peak a push-off must exceed
+PEAK_FRACTION = 0.5     # toe-up rate must fall below this fraction of the swing peak
+TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
+IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, far above swing jerk of gait
+MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
+
+
+def new_state() -> np.ndarray:
+    s = np.zeros(STATE_SIZE)
+    s[S_MODE] = M_STANCE
+    s[S_LOBE_MIN] = np.inf
+    s[S_CAND_VAL] = np.inf
+    s[S_LAST_EV] = -1.0
+    return s
+
+
+@kernel
+def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, ev_aux):
+    """Advance the detector over one chunk; write events, return how many.
+
+    ``ev_*`` must have room for ``len(p_dps) + 2`` events.  ``ev_pos`` is a
+    fractional global sample index, ``ev_val`` the feature's strength (swing
+    peak in deg/s for IC, push-off peak for TO), ``ev_aux`` the IC method.
+    """
+    n_ev = 0
+    for k in range(p_dps.shape[0]):
+        i = state[S_N]
+        p = p_dps[k]
+        ax = acc_mps2[k, 0]
+        ay = acc_mps2[k, 1]
+        az = acc_mps2[k, 2]
+        if reset[k] or not (np.isfinite(p) and np.isfinite(ax) and np.isfinite(ay) and np.isfinite(az)):
+            # Gap: forget the cycle in progress.
+            state[S_MODE] = M_STANCE
+            state[S_LOBE_MIN] = np.inf
+            state[S_CAND_VAL] = np.inf
+            state[S_PEAK] = 0.0
+            state[S_HAVE_PREV] = 0.0
+            if not (np.isfinite(p) and np.isfinite(ax) and np.isfinite(ay) and np.isfinite(az)):
+                state[S_N] = i + 1.0
+                continue
+        jerk = 0.0
+        have_prev = state[S_HAVE_PREV] > 0.0
+        prev_p = state[S_PREV_P]
+        if have_prev:
+            dx = ax - state[S_PREV_AX]
+            dy = ay - state[S_PREV_AY]
+            dz = az - state[S_PREV_AZ]
+            jerk = np.sqrt(dx * dx + dy * dy + dz * dz) * fs_hz
+        mode = state[S_MODE]
+        if mode == M_STANCE:
+            if p < -LOBE_BAND_DPS:
+                if p < state[S_LOBE_MIN]:
+                    state[S_LOBE_MIN] = p
+                    state[S_LOBE_POS] = i
+                    state[S_LOBE_XPOS] = -1.0
+                elif state[S_LOBE_XPOS] < 0.0:
+                    th = TO_FRACTION * state[S_LOBE_MIN]
+                    if p > th and prev_p <= th:
+                        state[S_LOBE_XPOS] = (i - 1.0) + (th - prev_p) / (p - prev_p)
+            elif np.isfinite(state[S_LOBE_MIN]):
+                # A toe-down lobe just ended: keep it as the TO candidate if it is a push-off.
+                xpos = state[S_LOBE_XPOS]
+                if xpos < 0.0:
+                    th = TO_FRACTION * state[S_LOBE_MIN]
+                    xpos = (i - 1.0) + (th - prev_p) / (p - prev_p)
+                if state[S_LOBE_MIN] < -PUSH_DPS and (
+                        xpos - state[S_LAST_EV] >= MIN_CONTACT_S * fs_hz
+                        or state[S_LAST_KIND] != EV_IC):
+                    state[S_CAND_VAL] = state[S_LOBE_MIN]
+                    state[S_CAND_POS] = xpos
+                state[S_LOBE_MIN] = np.inf
+            if p > SWING_DPS and np.isfinite(state[S_CAND_VAL]):
+                pos = state[S_CAND_POS]
+                if pos <= state[S_LAST_EV]:
+                    pos = state[S_LAST_EV] + 1e-3
+                ev_kind[n_ev] = EV_TO
+                ev_pos[n_ev] = pos
+                ev_val[n_ev] = -state[S_CAND_VAL]
+                ev_aux[n_ev] = 0.0
+                n_ev += 1
+                state[S_LAST_EV] = pos
+                state[S_LAST_KIND] = EV_TO
+                state[S_CAND_VAL] = np.inf
+                state[S_MODE] = M_SWING
+                state[S_PEAK] = p
+                state[S_PEAK_POS] = i
+        elif mode == M_SWING:
+            if p > state[S_PEAK]:
+                state[S_PEAK] = p
+                state[S_PEAK_POS] = i
+            elif p < PEAK_FRACTION * state[S_PEAK]:
+                state[S_MODE] = M_PRECONTACT
+                mode = M_PRECONTACT
+        if mode == M_PRECONTACT:
+            pos = -1.0
+            how = IC_BY_CROSSING
+            if have_prev and prev_p > 0.0 and p <= 0.0:
+                pos = (i - 1.0) + prev_p / (prev_p - p)
+            if jerk > IMPACT_JERK:
+                impact = i - 1.0
+                if pos < 0.0 or impact < pos:
+                    pos = impact
+                    how = IC_BY_IMPACT
+            if pos >= 0.0:
+                if pos <= state[S_LAST_EV]:
+                    pos = state[S_LAST_EV] + 1e-3
+                ev_kind[n_ev] = EV_IC
+                ev_pos[n_ev] = pos
+                ev_val[n_ev] = state[S_PEAK]
+                ev_aux[n_ev] = how
+                n_ev += 1
+                state[S_LAST_EV] = pos
+                state[S_LAST_KIND] = EV_IC
+                state[S_MODE] = M_STANCE
+                state[S_LOBE_MIN] = np.inf
+                state[S_CAND_VAL] = np.inf
+                # The sample that ended the swing may already be a toe-down one.
+                if p < -LOBE_BAND_DPS:
+                    state[S_LOBE_MIN] = p
+                    state[S_LOBE_POS] = i
+                    state[S_LOBE_XPOS] = -1.0
+        state[S_PREV_P] = p
+        state[S_PREV_AX] = ax
+        state[S_PREV_AY] = ay
+        state[S_PREV_AZ] = az
+        state[S_HAVE_PREV] = 1.0
+        state[S_N] = i + 1.0
+    return n_ev

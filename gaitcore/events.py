@@ -1,0 +1,158 @@
+"""Streaming gait-event detection for one foot sensor.
+
+``events_step(state, chunk) -> (events, state)`` is a pure function: the state is
+a frozen value and is never mutated, so the batch path is the same function fed
+once and any chunking gives the same events (tests/test_streaming.py).
+
+Stages per sample: gap check (time step > 1.5 nominal intervals, non-monotonic
+time or a non-finite value resets the detector), sensor-to-foot alignment
+(:mod:`gaitcore.align`, fixed after a warm-up that ends at a sample index, not at a
+chunk border), then the IC/TO state machine of :mod:`gaitcore._events_kernel`.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import _events_kernel as K
+from .align import Alignment, estimate_alignment
+
+WARMUP_STEP_S = 5.0
+WARMUP_MAX_S = 60.0
+WARMUP_MIN_STRIDES = 6
+GAP_FACTOR = 1.5
+
+
+class EventKind(enum.Enum):
+    IC = "ic"
+    TO = "to"
+
+
+class ICMethod(enum.Enum):
+    ROTATION = "rotation"   # toe-up to toe-down zero crossing (heel strike)
+    IMPACT = "impact"       # jerk onset (forefoot strike)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    pos: float          # fractional sample index of the sensor
+    strength_dps: float  # swing peak (IC) or push-off peak (TO), deg/s
+    ic_method: ICMethod | None
+
+
+@dataclass(frozen=True)
+class EventState:
+    fs_hz: float
+    n_seen: int
+    last_t_s: float
+    alignment: Alignment | None
+    warmup_next: int
+    pending_t: np.ndarray
+    pending_acc: np.ndarray
+    pending_gyr: np.ndarray
+    pending_reset: np.ndarray
+    kernel: np.ndarray
+
+
+def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventState:
+    """Fresh detector state.  Pass ``alignment`` to skip the warm-up (known mounting)."""
+    if not (np.isfinite(fs_hz) and fs_hz > 0):
+        raise ValueError(f"sampling rate must be a positive number of Hz, got {fs_hz}")
+    return EventState(float(fs_hz), 0, float("nan"), alignment, int(round(WARMUP_STEP_S * fs_hz)),
+                      np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.bool_),
+                      K.new_state())
+
+
+def gap_flags(t_s: np.ndarray, last_t_s: float, fs_hz: float) -> np.ndarray:
+    """True where the interval before a sample is missing, too long or not positive."""
+    prev = np.concatenate([[last_t_s], t_s[:-1]])
+    dt = t_s - prev
+    limit = GAP_FACTOR / fs_hz
+    with np.errstate(invalid="ignore"):
+        bad = ~(dt > 0) | (dt > limit)
+    if not np.isfinite(last_t_s):
+        bad[0] = False
+    return bad | ~np.isfinite(t_s)
+
+
+def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):
+    r = align.rot_ff_sf
+    acc_ff = np.ascontiguousarray(acc_sf @ r.T)
+    gyr_ff = np.ascontiguousarray(gyr_sf @ r.T)
+    p = np.ascontiguousarray(-gyr_ff[:, 1])
+    n = p.shape[0]
+    kind = np.zeros(n + 2, dtype=np.int64)
+    pos = np.zeros(n + 2)
+    val = np.zeros(n + 2)
+    aux = np.zeros(n + 2)
+    m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, kind, pos, val, aux)
+    for j in range(m):
+        if kind[j] == K.EV_IC:
+            how = ICMethod.IMPACT if aux[j] == K.IC_BY_IMPACT else ICMethod.ROTATION
+            events.append(Event(EventKind.IC, float(pos[j]), float(val[j]), how))
+        else:
+            events.append(Event(EventKind.TO, float(pos[j]), float(val[j]), None))
+
+
+def _try_fix_alignment(state: EventState, final: bool) -> EventState:
+    """Fix the alignment at warm-up boundaries reached by the pending samples."""
+    while state.alignment is None:
+        n = state.pending_t.shape[0]
+        b = state.warmup_next
+        cap = int(round(WARMUP_MAX_S * state.fs_hz))
+        if n < b and not final:
+            return state
+        use = min(n, b)
+        al = estimate_alignment(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz)
+        if al.n_strides_used >= WARMUP_MIN_STRIDES or b >= cap or (final and n < b):
+            return replace(state, alignment=al)
+        state = replace(state, warmup_next=b + int(round(WARMUP_STEP_S * state.fs_hz)))
+    return state
+
+
+def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
+                gyr_dps_sf: np.ndarray, final: bool = False) -> tuple[list[Event], EventState]:
+    """Feed one chunk (any length, also 0); return the events it completed.
+
+    ``final=True`` marks the end of the stream: a detector still warming up
+    then fixes its alignment on what it has.  Events refer to sample indices
+    counted from the first sample ever fed.
+    """
+    t = np.ascontiguousarray(t_s, dtype=np.float64).reshape(-1)
+    acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64).reshape(-1, 3)
+    gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64).reshape(-1, 3)
+    if not (t.shape[0] == acc.shape[0] == gyr.shape[0]):
+        raise ValueError(f"chunk arrays disagree in length: t {t.shape[0]}, acc {acc.shape[0]}, "
+                         f"gyr {gyr.shape[0]}")
+    reset = gap_flags(t, state.last_t_s, state.fs_hz) if t.shape[0] else np.empty(0, dtype=np.bool_)
+    last_t = float(t[-1]) if t.shape[0] else state.last_t_s
+    kstate = state.kernel.copy()
+    events: list[Event] = []
+    if state.alignment is None:
+        state = replace(state, pending_t=np.concatenate([state.pending_t, t]),
+                        pending_acc=np.concatenate([state.pending_acc, acc]),
+                        pending_gyr=np.concatenate([state.pending_gyr, gyr]),
+                        pending_reset=np.concatenate([state.pending_reset, reset]))
+        state = _try_fix_alignment(state, final)
+        if state.alignment is None:
+            return events, replace(state, n_seen=state.n_seen + t.shape[0], last_t_s=last_t)
+        _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
+                    state.pending_reset, state.fs_hz, events)
+        empty = np.empty(0)
+        state = replace(state, pending_t=empty, pending_acc=np.empty((0, 3)),
+                        pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.bool_))
+    elif t.shape[0]:
+        _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, events)
+    return events, replace(state, n_seen=state.n_seen + t.shape[0], last_t_s=last_t, kernel=kstate)
+
+
+def detect_events(t_s, acc_mps2_sf, gyr_dps_sf, fs_hz: float,
+                  alignment: Alignment | None = None) -> tuple[list[Event], Alignment]:
+    """Batch detection: the streaming step fed once."""
+    events, state = events_step(new_event_state(fs_hz, alignment), t_s, acc_mps2_sf, gyr_dps_sf,
+                                final=True)
+    assert state.alignment is not None
+    return events, state.alignment
