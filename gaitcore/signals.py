@@ -89,6 +89,7 @@ class SensorRecording:
 class Recording:
     sensors: tuple[SensorRecording, ...]
     source: str
+    t0_s: float = 0.0  # time of the first sample in the files' own clock
 
     def rebased(self) -> "Recording":
         """Shift every sensor's time so the recording's first sample is at 0 s."""
@@ -97,4 +98,4 @@ class Recording:
         for s in self.sensors:
             out.append(SensorRecording(s.name, s.placement, s.fs_hz, s.t_s - t0, s.acc_mps2_sf,
                                        s.gyr_dps_sf, s.acc_range_mps2, s.gyr_range_dps, s.meta))
-        return Recording(tuple(out), self.source)
+        return Recording(tuple(out), self.source, self.t0_s + t0)

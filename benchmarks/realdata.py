@@ -1,0 +1,146 @@
+"""Loading the real reference data in ../shared/data and matching our events to it.
+
+Used by the validation script (benchmarks/validate.py) and by the accuracy
+tests, so the figures in the README and the asserted figures are one computation.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gaitcore.analysis import analyze, detect_sensor
+from gaitcore.events import EventKind
+from gaitcore.readers import read_recording
+from gaitcore.steps import _time_at
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+GAITMAP_FS_HZ = 204.8
+
+
+@dataclass(frozen=True)
+class EventAccuracy:
+    kind: str
+    n_ref: int
+    n_found: int
+    n_extra: int
+    mean_ms: float
+    sd_ms: float
+    max_abs_ms: float
+
+
+def _match(ref: np.ndarray, det: np.ndarray, tol: float) -> np.ndarray:
+    """Signed error of the nearest detection for each reference (NaN if beyond tol)."""
+    err = np.full(ref.shape, np.nan)
+    if det.size == 0:
+        return err
+    for i, r in enumerate(ref):
+        j = int(np.argmin(np.abs(det - r)))
+        if abs(det[j] - r) <= tol:
+            err[i] = det[j] - r
+    return err
+
+
+def gaitmap_event_accuracy(shared: Path = SHARED) -> dict[str, EventAccuracy]:
+    """IC and TO against gaitmap's motion-capture events (both feet pooled).
+
+    Extras: detected ICs of a foot strictly inside a referenced stride of that
+    foot (between its ``pre_ic`` and ``ic``), i.e. contacts that cannot exist.
+    """
+    rec = read_recording([shared / "gaitmap_example" / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
+    rows = list(csv.DictReader(open(shared / "gaitmap_example" / "stride_events_sample.csv")))
+    errs = {"ic": [], "to": []}
+    n_ref = {"ic": 0, "to": 0}
+    extra = 0
+    for s in rec.sensors:
+        foot = s.placement.side.value
+        res = detect_sensor(s)
+        ics = np.array([e.pos for e in res.events if e.kind is EventKind.IC])
+        tos = np.array([e.pos for e in res.events if e.kind is EventKind.TO])
+        mine = [r for r in rows if r["foot"] == foot]
+        ref_ic = np.array(sorted({float(r["ic"]) for r in mine} | {float(r["pre_ic"]) for r in mine}))
+        ref_to = np.array(sorted({float(r["tc"]) for r in mine}))
+        tol = 0.15 * GAITMAP_FS_HZ
+        errs["ic"].append(_match(ref_ic, ics, tol))
+        errs["to"].append(_match(ref_to, tos, tol))
+        n_ref["ic"] += ref_ic.size
+        n_ref["to"] += ref_to.size
+        for r in mine:
+            a, b = float(r["pre_ic"]), float(r["ic"])
+            extra += int(np.sum((ics > a + tol) & (ics < b - tol)))
+    out = {}
+    for k in ("ic", "to"):
+        e = np.concatenate(errs[k])
+        ok = e[np.isfinite(e)] / GAITMAP_FS_HZ * 1000.0
+        out[k] = EventAccuracy(k, n_ref[k], int(ok.size), extra if k == "ic" else 0,
+                               float(ok.mean()), float(ok.std(ddof=1)), float(np.abs(ok).max()))
+    return out
+
+
+@dataclass(frozen=True)
+class ContactAccuracy:
+    run: str
+    subset: str
+    n_ref: int
+    n_matched: int
+    bias_ms: float
+    sd_ms: float
+    mae_ms: float
+
+
+def _contact_stats(run, subset, n_ref, d_ms) -> ContactAccuracy:
+    d = np.asarray(d_ms, dtype=float)
+    return ContactAccuracy(run, subset, n_ref, int(d.size), float(d.mean()), float(d.std(ddof=1)),
+                           float(np.abs(d).mean()))
+
+
+def tripod_contact_accuracy(run: str = "PWS", shared: Path = SHARED) -> tuple[ContactAccuracy, ContactAccuracy]:
+    """Per-step contact time against OptoGait on the TRIPOD treadmill excerpt.
+
+    OptoGait's ``Split`` is each step's IC in the trigger clock; SyncInfo's
+    ``ic_time`` is the first of them in the IMU clock.  Each OptoGait step is
+    matched to our contact of the same foot with the nearest IC (within 0.25 s).
+    Returns (all matched steps, steady-state steps), where steady state is judged
+    on the reference alone: both OptoGait step intervals around the step within
+    25% of the trial's median (this drops the treadmill's stop at the end, where
+    OptoGait logs 0.1 s "contacts").
+    """
+    base = shared / "tripod_excerpt"
+    sync = {r["run"]: float(r["ic_time"]) for r in csv.DictReader(open(base / "SyncInfo.csv"))}
+    ic_time = sync[run]
+    rows = list(csv.reader(open(base / "Sub_FZ" / run / "OptoGait" / "optogait.csv")))
+    h = rows[0]
+    col = {name: h.index(name) for name in ("L/R", "TContact", "Split")}
+    ref = []
+    for r in rows[1:]:
+        if len(r) <= col["Split"] or r[col["L/R"]] not in ("L", "R") or not r[col["Split"]]:
+            continue
+        tc = float(r[col["TContact"]]) if r[col["TContact"]] else None
+        ref.append(("left" if r[col["L/R"]] == "L" else "right", float(r[col["Split"]]), tc))
+    splits = np.array([r[1] for r in ref])
+    step_iv = np.diff(splits)
+    med = float(np.median(step_iv))
+    steady = np.zeros(len(ref), dtype=bool)
+    for i in range(1, len(ref) - 1):
+        steady[i] = abs(step_iv[i - 1] - med) < 0.25 * med and abs(step_iv[i] - med) < 0.25 * med
+    rec = read_recording([base / "Sub_FZ" / run / "IMU"])
+    result = analyze(rec)
+    d_all, d_steady = [], []
+    n_all = n_steady = 0
+    for i, (foot, split, tc) in enumerate(ref):
+        if tc is None:
+            continue
+        n_all += 1
+        n_steady += int(steady[i])
+        t_ic = split - splits[0] + ic_time - rec.t0_s
+        cands = [s for s in result["steps"] if s["foot"] == foot and s["contact_s"] is not None]
+        if not cands:
+            continue
+        best = min(cands, key=lambda s: abs(s["ic_s"] - t_ic))
+        if abs(best["ic_s"] - t_ic) <= 0.25:
+            d_all.append(1000 * (best["contact_s"] - tc))
+            if steady[i]:
+                d_steady.append(1000 * (best["contact_s"] - tc))
+    return (_contact_stats(run, "all", n_all, d_all), _contact_stats(run, "steady", n_steady, d_steady))

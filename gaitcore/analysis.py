@@ -1,0 +1,112 @@
+"""Whole-recording analysis: the same streaming stages fed once or in chunks.
+
+``analyze(recording, chunk_size=None)`` returns the output-contract dict.  With
+``chunk_size`` the detector is fed ``chunk_size`` samples at a time through the
+streaming path; the result is identical for every chunk size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import __version__
+from .errors import SignalError
+from .events import Event, events_step, new_event_state
+from .quality import clipped_mask, full_scale, repair
+from .signals import Recording, Segment, SensorRecording
+from .steps import build_steps, contacts_from_events
+
+MIN_SAMPLES = 8
+
+
+@dataclass(frozen=True)
+class SensorResult:
+    sensor: SensorRecording
+    events: list[Event]
+    clipped: np.ndarray
+    gaps: list
+    repaired: int
+    alignment_quality: float
+
+
+def _check(sensor: SensorRecording) -> None:
+    if sensor.n_samples < MIN_SAMPLES:
+        raise SignalError(sensor.name, f"only {sensor.n_samples} samples",
+                          "record at least a few strides (several seconds)")
+    finite = np.all(np.isfinite(sensor.acc_mps2_sf), axis=1) & np.all(np.isfinite(sensor.gyr_dps_sf), axis=1)
+    if finite.mean() < 0.5:
+        raise SignalError(sensor.name, f"{100 * (1 - finite.mean()):.0f}% of samples are NaN or empty",
+                          "check the export; at least half the samples must be numbers")
+    if not (np.isfinite(sensor.fs_hz) and sensor.fs_hz > 0):
+        raise SignalError(sensor.name, "sampling rate could not be determined",
+                          "the time column must increase; or give --fs")
+
+
+def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> SensorResult:
+    _check(sensor)
+    fixed, gaps, repaired = repair(sensor)
+    acc_fs, gyr_fs = full_scale(sensor)
+    clipped = clipped_mask(sensor, acc_fs, gyr_fs)
+    state = new_event_state(fixed.fs_hz)
+    n = fixed.n_samples
+    step = n if not chunk_size else int(chunk_size)
+    events: list[Event] = []
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
+                                final=(b == n))
+        events.extend(ev)
+    return SensorResult(fixed, events, clipped, gaps, repaired, state.alignment.quality)
+
+
+def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    results = [detect_sensor(s, chunk_size) for s in recording.sensors
+               if s.placement.segment is Segment.FOOT]
+    if not results:
+        raise SignalError(recording.source, "no foot sensor in the recording",
+                          "name files LF/RF/left/right or pass --placement left|right")
+    contacts = {}
+    for r in results:
+        foot = r.sensor.placement.side.value
+        contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
+                                                       r.clipped)
+    steps = build_steps(contacts)
+    sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
+                else "unknown", "fs_hz": round(float(s.fs_hz), 4), "n_samples": s.n_samples}
+               for s in recording.sensors]
+    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results)}
+
+
+def _stats(values: list) -> dict:
+    v = np.array([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return {"n": 0, "mean": None, "sd": None, "median": None}
+    return {"n": int(v.size), "mean": round(float(v.mean()), 4),
+            "sd": round(float(v.std(ddof=1)), 4) if v.size > 1 else None,
+            "median": round(float(np.median(v)), 4)}
+
+
+def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
+    feet = sorted({s["foot"] for s in steps})
+    per_foot = {}
+    for f in feet:
+        ss = [s for s in steps if s["foot"] == f]
+        per_foot[f] = {"n_steps": len(ss), "contact_s": _stats([s["contact_s"] for s in ss]),
+                       "flight_s": _stats([s["flight_s"] for s in ss]),
+                       "cadence_spm": _stats([s["cadence_spm"] for s in ss]),
+                       "n_saturated": sum(s["saturated"] for s in ss)}
+    return {
+        "software": f"sprintgait {__version__}",
+        "n_steps": len(steps),
+        "per_foot": per_foot,
+        "contact_s": _stats([s["contact_s"] for s in steps]),
+        "flight_s": _stats([s["flight_s"] for s in steps]),
+        "cadence_spm": _stats([s["cadence_spm"] for s in steps]),
+        "gaps": [g.as_dict() for r in results for g in r.gaps],
+        "repaired_samples": {r.sensor.name: r.repaired for r in results},
+        "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
+        "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
+    }

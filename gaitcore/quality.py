@@ -1,0 +1,111 @@
+"""Sample-level quality: clipping at full scale, gaps, bad samples.
+
+Full scale comes from the recording (device header) when known; otherwise a
+flat top is taken as the range: at least ``FLAT_TOP_MIN`` consecutive samples
+equal to the largest absolute value of an axis, above ``MIN_CLIP_ACC_MPS2`` /
+``MIN_CLIP_GYR_DPS`` (a real signal almost never repeats its maximum exactly;
+a clipped one always does).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .signals import GRAVITY_MPS2, SensorRecording
+
+CLIP_MARGIN = 0.995
+FLAT_TOP_MIN = 2
+MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
+MIN_CLIP_GYR_DPS = 500.0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch without valid samples.  ``kind``: dropped | time_reversal | nan."""
+
+    sensor: str
+    kind: str
+    start_s: float
+    end_s: float
+    n_samples: int
+
+    def as_dict(self) -> dict:
+        return {"sensor": self.sensor, "kind": self.kind, "start_s": round(self.start_s, 4),
+                "end_s": round(self.end_s, 4), "n_samples": self.n_samples}
+
+
+def _flat_top(x: np.ndarray, floor: float) -> float | None:
+    a = np.abs(x[np.isfinite(x)])
+    if a.size == 0:
+        return None
+    top = float(a.max())
+    if top < floor:
+        return None
+    at = np.abs(x) >= top
+    runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], at.astype(np.int8), [0]]))))[::2]
+    return top if runs.size and runs.max() >= FLAT_TOP_MIN else None
+
+
+def full_scale(sensor: SensorRecording) -> tuple[float | None, float | None]:
+    """(acc m/s^2, gyr deg/s) full-scale ranges: declared, else inferred from flat tops."""
+    acc = sensor.acc_range_mps2
+    gyr = sensor.gyr_range_dps
+    if acc is None:
+        tops = [_flat_top(sensor.acc_mps2_sf[:, j], MIN_CLIP_ACC_MPS2) for j in range(3)]
+        tops = [t for t in tops if t is not None]
+        acc = min(tops) if tops else None
+    if gyr is None:
+        tops = [_flat_top(sensor.gyr_dps_sf[:, j], MIN_CLIP_GYR_DPS) for j in range(3)]
+        tops = [t for t in tops if t is not None]
+        gyr = min(tops) if tops else None
+    return acc, gyr
+
+
+def clipped_mask(sensor: SensorRecording, acc_range_mps2: float | None,
+                 gyr_range_dps: float | None) -> np.ndarray:
+    """True for every sample with any axis at (or beyond) full scale."""
+    m = np.zeros(sensor.n_samples, dtype=bool)
+    if acc_range_mps2:
+        m |= np.any(np.abs(sensor.acc_mps2_sf) >= CLIP_MARGIN * acc_range_mps2, axis=1)
+    if gyr_range_dps:
+        m |= np.any(np.abs(sensor.gyr_dps_sf) >= CLIP_MARGIN * gyr_range_dps, axis=1)
+    return m
+
+
+def repair(sensor: SensorRecording) -> tuple[SensorRecording, list[Gap], int]:
+    """Interpolate isolated single bad samples; report every longer defect as a gap.
+
+    Returns the sensor (lone NaN rows linearly interpolated, nothing else
+    changed), the gaps (runs of two or more NaN rows, dropped stretches,
+    time reversals) and the number of samples repaired.
+    """
+    t = sensor.t_s
+    acc = sensor.acc_mps2_sf.copy()
+    gyr = sensor.gyr_dps_sf.copy()
+    bad = ~(np.all(np.isfinite(acc), axis=1) & np.all(np.isfinite(gyr), axis=1) & np.isfinite(t))
+    gaps: list[Gap] = []
+    repaired = 0
+    n = sensor.n_samples
+    if bad.any():
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2]):
+            if b - a == 1 and 0 < a < n - 1 and np.isfinite(t[a]):
+                acc[a] = 0.5 * (acc[a - 1] + acc[a + 1])
+                gyr[a] = 0.5 * (gyr[a - 1] + gyr[a + 1])
+                repaired += 1
+            else:
+                t0 = float(t[a]) if np.isfinite(t[a]) else float("nan")
+                t1 = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
+                gaps.append(Gap(sensor.name, "nan", t0, t1, int(b - a)))
+    dt = np.diff(t)
+    nominal = 1.0 / sensor.fs_hz
+    with np.errstate(invalid="ignore"):
+        for k in np.flatnonzero(dt > 1.5 * nominal):
+            gaps.append(Gap(sensor.name, "dropped", float(t[k]), float(t[k + 1]),
+                            int(round(dt[k] / nominal)) - 1))
+        for k in np.flatnonzero(dt <= 0):
+            gaps.append(Gap(sensor.name, "time_reversal", float(t[k]), float(t[k + 1]), 0))
+    from dataclasses import replace
+    gaps.sort(key=lambda g: (g.start_s if np.isfinite(g.start_s) else -1.0))
+    return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired

@@ -1,0 +1,93 @@
+"""Human-readable and file reports of an analysis result (the output contract dict)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
+               "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "saturated",
+               "confidence"]
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, indent=1, allow_nan=False) + "\n"
+
+
+def _ms(x):
+    return "" if x is None else f"{1000 * x:.0f}"
+
+
+def step_table(result: dict) -> str:
+    lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
+             f"{'step ms':>9}{'cadence':>9}{'conf':>6}  flags"]
+    for i, s in enumerate(result["steps"], 1):
+        flags = "CLIPPED" if s["saturated"] else ""
+        cad = "" if s["cadence_spm"] is None else f"{s['cadence_spm']:.0f}"
+        lines.append(f"{i:>4} {s['foot']:<6}{s['ic_s']:>9.3f}{_ms(s['contact_s']):>12}"
+                     f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{cad:>9}"
+                     f"{s['confidence']:>6.2f}  {flags}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(result: dict) -> str:
+    sm = result["summary"]
+    out = []
+    for sen in result["sensors"]:
+        out.append(f"sensor {sen['name']}: {sen['foot']}, {sen['fs_hz']:g} Hz, {sen['n_samples']} samples")
+    out.append(f"steps: {sm['n_steps']}")
+    for foot, pf in sm["per_foot"].items():
+        c = pf["contact_s"]
+        fl = pf["flight_s"]
+        cad = pf["cadence_spm"]
+        line = f"  {foot:<7} {pf['n_steps']:>4} contacts"
+        if c["n"]:
+            sd = f" +- {1000 * c['sd']:.0f}" if c["sd"] is not None else ""
+            line += f", contact {1000 * c['mean']:.0f}{sd} ms"
+        if fl["n"]:
+            line += f", flight {1000 * fl['mean']:.0f} ms"
+        if cad["n"]:
+            line += f", cadence {cad['mean']:.0f} steps/min"
+        if pf["n_saturated"]:
+            line += f", {pf['n_saturated']} clipped"
+        out.append(line)
+    for g in sm["gaps"]:
+        out.append(f"  gap in {g['sensor']}: {g['kind']} {g['start_s']:.3f}-{g['end_s']:.3f} s "
+                   f"({g['n_samples']} samples)")
+    rep = {k: v for k, v in sm["repaired_samples"].items() if v}
+    if rep:
+        out.append(f"  single bad samples interpolated: {rep}")
+    clip = {k: v for k, v in sm["clipped_samples"].items() if v}
+    if clip:
+        out.append(f"  samples at full scale: {clip}")
+    low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
+    if low:
+        out.append(f"  warning: uncertain sensor alignment {low} (no still stance or few strides)")
+    return "\n".join(out) + "\n"
+
+
+def steps_csv(result: dict) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=STEP_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for s in result["steps"]:
+        w.writerow({k: ("" if s.get(k) is None else s.get(k)) for k in STEP_FIELDS})
+    return buf.getvalue()
+
+
+def write_report(result: dict, out_dir: Path) -> list[Path]:
+    """Write report.json, steps.csv and summary.txt; each file appears whole or not at all."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"report.json": to_json(result), "steps.csv": steps_csv(result),
+             "summary.txt": summary_text(result) + "\n" + step_table(result)}
+    written = []
+    for name, text in files.items():
+        final = out_dir / name
+        tmp = out_dir / f".{name}.part"
+        tmp.write_text(text)
+        os.replace(tmp, final)
+        written.append(final)
+    return written
