@@ -10,7 +10,11 @@ z up, right-handed.  The rotation is found in three steps:
    of the angular-rate covariance over moving samples, made orthogonal to z.
 3. the sign of y: forward must be the direction of travel; each stride between
    two still periods is integrated (strapdown, velocity forced to zero at both
-   ends) and the mean horizontal displacement gives forward = y x z.
+   ends) and the mean horizontal displacement gives forward = y x z.  Strides
+   are bounded by the least-rotating instant of each low-motion stretch (rate
+   below 10% of the recording's 95th-percentile rate), which even a sprint's
+   90 ms stance has while the foot pivots on the ball; only segments whose
+   integrated velocity closes (end speed < 30% of peak) are stance to stance.
 
 Without any still period (a recording that starts at a sprint) gravity falls
 back to the mean specific force over the whole buffer, which is tilted by the
@@ -29,6 +33,13 @@ STILL_GYR_DPS = 20.0
 STILL_ACC_TOL_MPS2 = 0.6
 STILL_WIN_S = 0.1
 MOVING_GYR_DPS = 60.0
+LOW_MOTION_FRACTION = 0.1
+LOW_MOTION_MIN_DPS = 30.0
+MIN_STRIDE_S = 0.12
+MAX_STRIDE_S = 3.0
+MIN_STRIDE_M = 0.1
+MAX_CLOSURE = 0.3
+MAX_VOTES = 20
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,13 @@ def still_mask(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) ->
     return full
 
 
-def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: int, b: int) -> np.ndarray:
-    """Horizontal displacement in the sensor frame at sample ``a`` over [a, b]."""
+def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: int,
+                         b: int) -> tuple[np.ndarray, float]:
+    """Horizontal displacement over [a, b] in the sensor frame at ``a``, and closure.
+
+    Closure is |v(b)| / max |v| before the drift correction: near 0 when both
+    ends really are stance instants, near 1 when one end is mid-swing.
+    """
     g_s = acc[a] / np.linalg.norm(acc[a])
     r0 = rotation_between(g_s, np.array([0.0, 0.0, 1.0]))  # world <- sensor, yaw arbitrary
     q = np.array([1.0, 0, 0, 0])
@@ -70,10 +86,25 @@ def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: 
         v = v + (rw @ acc[k] - np.array([0, 0, GRAVITY_MPS2])) * dt
         vel[k - a + 1] = v
         q = quat_mul(q, quat_from_rotvec(gyr_rad[k] * dt))
+    speed = np.linalg.norm(vel, axis=1)
+    closure = float(speed[-1] / speed.max()) if speed.max() > 0 else 1.0
     drift = np.linspace(0, 1, b - a + 1)[:, None] * vel[-1]
     d = np.sum(vel - drift, axis=0) * dt
     d[2] = 0.0
-    return r0.T @ d
+    return r0.T @ d, closure
+
+
+def _low_motion_marks(gn: np.ndarray, finite: np.ndarray, fs_hz: float) -> list[int]:
+    """The least-rotating sample of each low-motion stretch."""
+    w = max(1, int(round(0.01 * fs_hz)))
+    g = np.convolve(np.where(finite, gn, np.inf), np.ones(w) / w, mode="same")
+    ok = np.isfinite(g)
+    if not ok.any():
+        return []
+    thr = max(LOW_MOTION_MIN_DPS, LOW_MOTION_FRACTION * float(np.percentile(g[ok], 95)))
+    low = ok & (g < thr)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], low.astype(np.int8), [0]])))
+    return [a + int(np.argmin(g[a:b])) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
@@ -101,20 +132,22 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     y = evecs[:, -1]
     y = y - np.dot(y, z) * z
     y /= np.linalg.norm(y)
-    # Sign from the direction of travel over strides bounded by still periods.
-    edges = np.flatnonzero(np.diff(still.astype(np.int8)))
-    starts = [e for e in edges if still[e] and not still[e + 1]]     # last still sample
-    ends = [e + 1 for e in edges if not still[e] and still[e + 1]]   # first still sample
+    # Sign from the direction of travel over strides bounded by low-motion instants.
     votes = []
-    for s0 in starts:
-        e0 = next((e for e in ends if e > s0), None)
-        if e0 is None or (e0 - s0) > 4 * fs_hz or (e0 - s0) < 0.2 * fs_hz:
-            continue
-        d = _stride_displacement(acc, np.radians(gyr), fs_hz, s0, e0)
-        if np.linalg.norm(d) > 0.1:
-            votes.append(float(np.dot(np.cross(y, z), d / np.linalg.norm(d))))
-        if len(votes) >= 20:
-            break
+    marks = _low_motion_marks(gn, finite, fs_hz)
+    gyr_rad = np.radians(gyr)
+    i = 0
+    while i < len(marks) - 1 and len(votes) < MAX_VOTES:
+        nxt = i + 1
+        for j in range(i + 1, min(i + 4, len(marks))):
+            if not MIN_STRIDE_S * fs_hz <= marks[j] - marks[i] <= MAX_STRIDE_S * fs_hz:
+                continue
+            d, closure = _stride_displacement(acc, gyr_rad, fs_hz, marks[i], marks[j])
+            if closure < MAX_CLOSURE and np.linalg.norm(d) > MIN_STRIDE_M:
+                votes.append(float(np.dot(np.cross(y, z), d / np.linalg.norm(d))))
+                nxt = j
+                break
+        i = nxt
     if votes:
         if np.sum(votes) < 0:
             y = -y

@@ -1,0 +1,60 @@
+"""Scoring the pipeline against the simulator's ground truth (one drill, one seed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gaitcore.analysis import analyze
+from gaitcore.simulate import drill_by_name, simulate_session
+
+MATCH_TOL_S = 0.04
+
+
+@dataclass(frozen=True)
+class SimScore:
+    drill: str
+    fs_hz: float
+    seed: int
+    n_truth: int
+    n_found: int
+    n_extra: int
+    contact_mae_ms: float
+    contact_bias_ms: float
+    ic_bias_ms: float
+    ic_sd_ms: float
+    to_bias_ms: float
+    n_saturated: int
+
+    @property
+    def found_fraction(self) -> float:
+        return self.n_found / self.n_truth if self.n_truth else float("nan")
+
+
+def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimScore:
+    sim = simulate_session(drill_by_name(drill), fs_hz=fs_hz, duration_s=duration_s, seed=seed)
+    result = analyze(sim.recording)
+    truth = sim.truth["contacts"]
+    steps = result["steps"]
+    used = set()
+    d_contact, d_ic, d_to = [], [], []
+    n_found = 0
+    for c in truth:
+        best, best_d = None, MATCH_TOL_S
+        for j, s in enumerate(steps):
+            if s["foot"] == c["foot"] and j not in used and abs(s["ic_s"] - c["ic_s"]) <= best_d:
+                best, best_d = j, abs(s["ic_s"] - c["ic_s"])
+        if best is None:
+            continue
+        used.add(best)
+        s = steps[best]
+        n_found += 1
+        d_ic.append(s["ic_s"] - c["ic_s"])
+        if s["to_s"] is not None:
+            d_to.append(s["to_s"] - c["to_s"])
+            d_contact.append(s["contact_s"] - c["contact_s"])
+    ms = lambda v, f: float(f(np.array(v)) * 1000) if v else float("nan")  # noqa: E731
+    return SimScore(drill, fs_hz, seed, len(truth), n_found, len(steps) - len(used),
+                    ms(d_contact, lambda a: np.abs(a).mean()), ms(d_contact, np.mean),
+                    ms(d_ic, np.mean), ms(d_ic, np.std), ms(d_to, np.mean),
+                    sum(s["saturated"] for s in steps))

@@ -1,0 +1,427 @@
+"""Foot-IMU simulator with ground truth, for running, sprinting and drills.
+
+No public sprint recording with reference events exists, so sprint and drill
+behaviour is shown on this simulator; the real walking data in ../shared/data
+keeps it honest (see benchmarks/validate.py, which runs both).
+
+Model (sagittal plane, rigid foot; units m, s, rad inside, deg/s and m/s^2 out):
+- The foot is a rigid segment: heel sole point H (foot-frame origin), ball B at
+  ``BALL_M`` ahead of it, the pod on the laces at ``SENSOR_M``.  Pitch ``theta``
+  is positive toe-up.
+- Stance is a rotation about a fixed ground point: the heel while theta > 0
+  (heel rocker), the ball while theta < 0 (heel rise, push-off, and the whole
+  stance of a forefoot strike).  Pitch follows piecewise cubic Hermite knots
+  (heel strike: theta_ic -> foot flat -> heel-off -> theta_to; forefoot strike:
+  theta_ic -> heel drop -> theta_to), so the pitch rate is continuous.  The
+  push-off rate peaks ``TO_PEAK_LEAD_S`` before toe-off and has fallen to 85% of
+  the peak at toe-off, the shape measured on gaitmap's real walk (peak 5 ms
+  before the motion-capture TO, 86% of the peak at TO).
+- Initial contact has an impact phase of ``impact_s``: the contact point's
+  velocity decays from the touchdown velocity to zero as (1 - s)^2, which gives
+  an abrupt acceleration onset of 2 |v_td| / impact_s at IC.
+- Swing is a quintic Hermite from the toe-off state (position, velocity,
+  acceleration) to the touchdown state, plus s^3 (1 - s)^3 bumps that set the
+  clearance and the pitch excursion (heel recovery, butt kicks, high knees).
+- The trajectory is computed on a 16 kHz grid and differentiated there; the
+  sensor signals are specific force (a - g) and angular rate in a random
+  mounting orientation, low-pass filtered (zero phase) at 0.4 fs, sampled at the
+  output rate, with bias, scale error, white noise and clipping at full scale.
+
+Ground truth: every contact's IC and TO (s), contact time, the foot's sensor
+peak height in the following swing, and stride length.
+"""
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from .errors import UsageError
+from .quaternion import rotmat_from_quat
+from .signals import GRAVITY_MPS2, Placement, Recording, SensorRecording, Segment, Side
+
+FINE_HZ = 16000.0
+BALL_M = 0.17
+SENSOR_M = (0.11, 0.06)  # pod on the laces: ahead of the heel, above the sole
+STAND_S = 2.0
+TO_PEAK_LEAD_S = 0.005
+TO_RATE_FRACTION = 0.85
+
+
+class Strike(enum.Enum):
+    HEEL = "heel"
+    FORE = "fore"
+
+
+class Pattern(enum.Enum):
+    ALTERNATE = "alternate"
+    SKIP = "skip"          # two consecutive contacts on the same foot
+    TOGETHER = "together"  # both feet at once (bunny hops)
+
+
+@dataclass(frozen=True)
+class Drill:
+    name: str
+    description: str
+    pattern: Pattern
+    strike: Strike
+    speed_mps: float
+    contact_s: float
+    step_s: float            # IC to the next contact's IC (any foot)
+    theta_ic_deg: float
+    theta_to_deg: float
+    clearance_m: float       # extra mid-swing height of the heel
+    swing_pitch_deg: float   # mid-swing pitch excursion (negative: toe down)
+    td_velocity_mps: tuple[float, float]  # contact point (forward, vertical) at touchdown
+    impact_s: float
+    variability: float = 0.04
+    ramp_from: "Drill | None" = None  # acceleration: parameters ramp from this drill
+
+
+def _d(**kw) -> Drill:
+    return Drill(**kw)
+
+
+WALK = _d(name="walk", description="walking 1.4 m/s, heel strike", pattern=Pattern.ALTERNATE,
+          strike=Strike.HEEL, speed_mps=1.4, contact_s=0.64, step_s=0.55, theta_ic_deg=18,
+          theta_to_deg=-55, clearance_m=0.08, swing_pitch_deg=0, td_velocity_mps=(0.3, -0.3),
+          impact_s=0.02)
+JOG = _d(name="jog", description="jogging 3 m/s, rearfoot strike", pattern=Pattern.ALTERNATE,
+         strike=Strike.HEEL, speed_mps=3.0, contact_s=0.26, step_s=0.36, theta_ic_deg=12,
+         theta_to_deg=-45, clearance_m=0.18, swing_pitch_deg=-25, td_velocity_mps=(0.2, -0.7),
+         impact_s=0.012)
+SPRINT = _d(name="sprint", description="max-velocity sprint 9.5 m/s, forefoot, ~95 ms contacts",
+            pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=9.5, contact_s=0.095,
+            step_s=0.225, theta_ic_deg=-12, theta_to_deg=-50, clearance_m=0.40,
+            swing_pitch_deg=-60, td_velocity_mps=(-1.0, -1.2), impact_s=0.008)
+TEMPO = _d(name="tempo", description="tempo run 6.5 m/s, midfoot/forefoot, ~140 ms contacts",
+           pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=6.5, contact_s=0.14,
+           step_s=0.27, theta_ic_deg=-6, theta_to_deg=-45, clearance_m=0.30, swing_pitch_deg=-45,
+           td_velocity_mps=(-0.5, -1.0), impact_s=0.01)
+ACCEL = _d(name="acceleration", description="acceleration from 4 to 9.5 m/s, contacts 180 -> 95 ms",
+           pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=9.5, contact_s=0.095,
+           step_s=0.225, theta_ic_deg=-12, theta_to_deg=-50, clearance_m=0.40, swing_pitch_deg=-60,
+           td_velocity_mps=(-1.0, -1.2), impact_s=0.008,
+           ramp_from=_d(name="drive", description="", pattern=Pattern.ALTERNATE, strike=Strike.FORE,
+                        speed_mps=4.0, contact_s=0.18, step_s=0.26, theta_ic_deg=-15,
+                        theta_to_deg=-55, clearance_m=0.15, swing_pitch_deg=-30,
+                        td_velocity_mps=(-0.3, -0.8), impact_s=0.01))
+SKIP = _d(name="skips", description="A-skips: hop-step, two contacts on each foot in turn",
+          pattern=Pattern.SKIP, strike=Strike.FORE, speed_mps=2.0, contact_s=0.13, step_s=0.28,
+          theta_ic_deg=-8, theta_to_deg=-40, clearance_m=0.25, swing_pitch_deg=10,
+          td_velocity_mps=(-0.3, -1.0), impact_s=0.01)
+HOPS = _d(name="bunny_hops", description="bunny hops: both feet together, 0.8 m per hop",
+          pattern=Pattern.TOGETHER, strike=Strike.FORE, speed_mps=1.5, contact_s=0.20, step_s=0.55,
+          theta_ic_deg=-15, theta_to_deg=-40, clearance_m=0.20, swing_pitch_deg=0,
+          td_velocity_mps=(0.0, -1.2), impact_s=0.012)
+FAST_FEET = _d(name="fast_feet", description="fast feet: tiny steps, 7 steps/s, ~80 ms contacts",
+               pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.0, contact_s=0.08,
+               step_s=0.143, theta_ic_deg=-10, theta_to_deg=-30, clearance_m=0.04,
+               swing_pitch_deg=0, td_velocity_mps=(0.0, -0.6), impact_s=0.008)
+HIGH_KNEES = _d(name="high_knees", description="high knees: 4 steps/s, foot lifted ~40 cm",
+                pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.5, contact_s=0.11,
+                step_s=0.25, theta_ic_deg=-12, theta_to_deg=-35, clearance_m=0.40,
+                swing_pitch_deg=15, td_velocity_mps=(0.0, -1.5), impact_s=0.01)
+BUTT_KICKS = _d(name="butt_kicks", description="butt kicks: heel to buttocks, 4 steps/s",
+                pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.5, contact_s=0.11,
+                step_s=0.24, theta_ic_deg=-10, theta_to_deg=-40, clearance_m=0.45,
+                swing_pitch_deg=-80, td_velocity_mps=(0.0, -1.2), impact_s=0.01)
+
+DRILLS = {d.name: d for d in (WALK, JOG, TEMPO, SPRINT, ACCEL, SKIP, HOPS, FAST_FEET, HIGH_KNEES,
+                              BUTT_KICKS)}
+
+
+def drill_by_name(name: str) -> Drill:
+    try:
+        return DRILLS[name]
+    except KeyError:
+        raise UsageError(f"unknown drill {name!r}; choose one of {', '.join(DRILLS)}") from None
+
+
+@dataclass(frozen=True)
+class ContactPlan:
+    foot: str
+    ic_s: float
+    contact_s: float
+    x_m: float          # ground point: heel (heel strike) or ball (forefoot), forward
+    drill: Drill
+
+
+@dataclass
+class Simulation:
+    recording: Recording
+    truth: dict
+    seed: int
+    meta: dict = field(default_factory=dict)
+
+
+def _lerp_drill(a: Drill, b: Drill, f: float) -> Drill:
+    from dataclasses import replace
+    mix = lambda x, y: x + (y - x) * f  # noqa: E731
+    return replace(b, speed_mps=mix(a.speed_mps, b.speed_mps), contact_s=mix(a.contact_s, b.contact_s),
+                   step_s=mix(a.step_s, b.step_s), theta_ic_deg=mix(a.theta_ic_deg, b.theta_ic_deg),
+                   theta_to_deg=mix(a.theta_to_deg, b.theta_to_deg),
+                   clearance_m=mix(a.clearance_m, b.clearance_m),
+                   swing_pitch_deg=mix(a.swing_pitch_deg, b.swing_pitch_deg),
+                   td_velocity_mps=tuple(mix(x, y) for x, y in zip(a.td_velocity_mps, b.td_velocity_mps)),
+                   impact_s=mix(a.impact_s, b.impact_s), ramp_from=None)
+
+
+def plan_contacts(drill: Drill, duration_s: float, rng: np.random.Generator) -> list[ContactPlan]:
+    """Contact times and places for both feet after a standing start."""
+    plans: list[ContactPlan] = []
+    t = STAND_S + 0.3
+    x = 0.6
+    k = 0
+    n_ramp = 16
+    end = duration_s - 1.5
+    foot_cycle = {Pattern.ALTERNATE: ["left", "right"], Pattern.SKIP: ["left", "left", "right", "right"],
+                  Pattern.TOGETHER: ["both"]}[drill.pattern]
+    while t < end:
+        d = drill if drill.ramp_from is None else _lerp_drill(drill.ramp_from, drill, min(1.0, k / n_ramp))
+        v = 1.0 + drill.variability * rng.standard_normal(2)
+        contact = d.contact_s * v[0]
+        step = max(d.step_s * v[1], contact * 1.05 if d.pattern is not Pattern.ALTERNATE else 0.0)
+        foot = foot_cycle[k % len(foot_cycle)]
+        feet = ["left", "right"] if foot == "both" else [foot]
+        for f in feet:
+            jitter = 0.004 * rng.standard_normal() if foot == "both" else 0.0
+            plans.append(ContactPlan(f, t + jitter, contact, x, d))
+        x += d.speed_mps * step
+        t += step
+        k += 1
+    return plans
+
+
+def _hermite5(p0, v0, a0, p1, v1, a1, T, s):
+    """Quintic Hermite on s in [0, 1] over duration T."""
+    s2, s3, s4, s5 = s * s, s ** 3, s ** 4, s ** 5
+    h0 = 1 - 10 * s3 + 15 * s4 - 6 * s5
+    h1 = s - 6 * s3 + 8 * s4 - 3 * s5
+    h2 = 0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5
+    h3 = 0.5 * s3 - s4 + 0.5 * s5
+    h4 = -4 * s3 + 7 * s4 - 3 * s5
+    h5 = 10 * s3 - 15 * s4 + 6 * s5
+    return (h0 * p0 + h1 * v0 * T + h2 * a0 * T * T + h3 * a1 * T * T + h4 * v1 * T + h5 * p1)
+
+
+def _hermite3(t, knots):
+    """Piecewise cubic Hermite through knots [(t, value, slope), ...]; clamps outside."""
+    out = np.empty_like(t)
+    for (ta, ya, ma), (tb, yb, mb) in zip(knots[:-1], knots[1:]):
+        sel = (t >= ta) & (t <= tb)
+        h = tb - ta
+        s = (t[sel] - ta) / h
+        out[sel] = ((2 * s ** 3 - 3 * s ** 2 + 1) * ya + (s ** 3 - 2 * s ** 2 + s) * h * ma
+                    + (-2 * s ** 3 + 3 * s ** 2) * yb + (s ** 3 - s ** 2) * h * mb)
+    out[t < knots[0][0]] = knots[0][1]
+    out[t > knots[-1][0]] = knots[-1][1]
+    return out
+
+
+def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
+    d = c.drill
+    T = c.contact_s
+    th_ic = np.radians(d.theta_ic_deg)
+    th_to = np.radians(d.theta_to_deg)
+    lead = min(TO_PEAK_LEAD_S, 0.1 * T)
+    if d.strike is Strike.HEEL:
+        t_ff, t_ho = 0.12 * T, 0.5 * T
+        w_peak = 2.0 * th_to / (T - t_ho)
+        return [(0.0, th_ic, 0.0), (t_ff, 0.0, 0.0), (t_ho, 0.0, 0.0),
+                (T - lead, th_to - w_peak * lead * 0.93, w_peak), (T, th_to, TO_RATE_FRACTION * w_peak)]
+    # Forefoot: the foot still rotates toe-up at touchdown; the heel drops, then push-off.
+    w_td = np.radians(150.0)
+    t_hd = 0.35 * T
+    th_hd = th_ic + 0.5 * w_td * t_hd
+    w_peak = 2.0 * (th_to - th_hd) / (T - t_hd)
+    return [(0.0, th_ic, w_td), (t_hd, th_hd, 0.0), (T - lead, th_to - w_peak * lead * 0.93, w_peak),
+            (T, th_to, TO_RATE_FRACTION * w_peak)]
+
+
+def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
+    """Heel position (n, 3) and pitch (n,) of one foot on the fine grid."""
+    n = t.shape[0]
+    heel = np.zeros((n, 3))
+    heel[:, 1] = y_m
+    theta = np.zeros(n)
+    dt = t[1] - t[0]
+    # Stance pieces.
+    first = plans[0]
+    x_stand = first.x_m - (0.35 if first.drill.strike is Strike.HEEL else 0.35 + BALL_M)
+    stances = []  # (t_start, t_end, heel_fn) with exact kinematics
+    stances.append(("stand", 0.0, None, x_stand))
+    pieces = []
+
+    def stance_eval(c: ContactPlan, tt: np.ndarray):
+        knots = _stance_pitch_knots(c)
+        th = _hermite3(tt - c.ic_s, knots)
+        hx = np.empty_like(tt)
+        hz = np.empty_like(tt)
+        if c.drill.strike is Strike.HEEL:
+            heel_pt = c.x_m
+            ball_pt = c.x_m + BALL_M
+            on_heel = th >= 0
+            hx[on_heel] = heel_pt
+            hz[on_heel] = 0.0
+            hx[~on_heel] = ball_pt - BALL_M * np.cos(th[~on_heel])
+            hz[~on_heel] = -BALL_M * np.sin(th[~on_heel])
+        else:
+            hx[:] = c.x_m - BALL_M * np.cos(th)
+            hz[:] = -BALL_M * np.sin(th)
+        # Impact: contact point velocity decays from v_td to zero as (1 - s)^2.
+        vx, vz = c.drill.td_velocity_mps
+        T = c.drill.impact_s
+        s = np.clip((tt - c.ic_s) / T, 0.0, 1.0)
+        off = -T * (1 - s) ** 3 / 3.0
+        return hx + vx * off, hz + vz * off, th
+
+    def state_at(c: ContactPlan, tt: float):
+        probe = tt + np.array([-2, -1, 0, 1, 2]) * dt
+        hx, hz, th = stance_eval(c, probe)
+        def d(a):  # noqa: E306
+            return a[2], (a[3] - a[1]) / (2 * dt), (a[3] - 2 * a[2] + a[1]) / (dt * dt)
+        return d(hx), d(hz), d(th)
+
+    # Standing before the first contact: foot flat at x_stand until the first swing.
+    # The first swing starts from standing with a lift-off at the first contact's step before.
+    lift0 = first.ic_s - (2 * first.drill.step_s - first.contact_s
+                          if first.drill.pattern is Pattern.ALTERNATE else first.drill.step_s)
+    lift0 = max(lift0, STAND_S * 0.75)
+    sel = t < lift0
+    heel[sel, 0] = x_stand
+    prev_end = lift0
+    prev_state = ((x_stand, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    truth = []
+    for j, c in enumerate(plans):
+        # Swing from prev_end to c.ic_s
+        (x1, vx1, _), (z1, vz1, _), (th1, w1, _) = state_at(c, c.ic_s + 1e-9)
+        # touchdown velocity: the stance formula's one-sided derivative just after IC
+        probe = c.ic_s + np.array([0.0, 1.0]) * dt
+        hx, hz, th = stance_eval(c, probe)
+        vx1, vz1, w1 = (hx[1] - hx[0]) / dt, (hz[1] - hz[0]) / dt, (th[1] - th[0]) / dt
+        x1, z1, th1 = hx[0], hz[0], th[0]
+        Tsw = c.ic_s - prev_end
+        sel = (t >= prev_end) & (t < c.ic_s)
+        s = (t[sel] - prev_end) / Tsw
+        (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
+        bump = 64.0 * s ** 3 * (1 - s) ** 3
+        heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, Tsw, s)
+        heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, Tsw, s) + c.drill.clearance_m * bump
+        al_rec = abs(w0) / 0.04 if j > 0 or w0 != 0 else 0.0
+        theta[sel] = _hermite5(th0, w0, al_rec, th1, w1, 0.0, Tsw, s) + np.radians(
+            c.drill.swing_pitch_deg) * bump
+        # Stance
+        to = c.ic_s + c.contact_s
+        sel = (t >= c.ic_s) & (t < to)
+        hx, hz, th = stance_eval(c, t[sel])
+        heel[sel, 0] = hx
+        heel[sel, 2] = hz
+        theta[sel] = th
+        prev_state = state_at(c, to - 2 * dt)
+        prev_end = to - 2 * dt
+        truth.append({"ic_s": c.ic_s, "to_s": to})
+    # Landing after the last contact into standing: one more swing to a flat foot.
+    last = plans[-1]
+    land = min(prev_end + max(0.3, 2 * last.drill.step_s - last.contact_s), t[-1] - 0.4)
+    sel = (t >= prev_end) & (t < land)
+    x_land = heel[np.searchsorted(t, prev_end) - 1, 0] + 0.5
+    Tsw = land - prev_end
+    s = (t[sel] - prev_end) / Tsw
+    (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
+    heel[sel, 0] = _hermite5(x0, vx0, ax0, x_land, 0.0, 0.0, Tsw, s)
+    heel[sel, 2] = _hermite5(z0, vz0, az0, 0.0, 0.0, 0.0, Tsw, s) + 0.05 * 64 * s ** 3 * (1 - s) ** 3
+    theta[sel] = _hermite5(th0, w0, abs(w0) / 0.04, 0.0, 0.0, 0.0, Tsw, s)
+    sel = t >= land
+    heel[sel, 0] = x_land
+    heel[sel, 2] = 0.0
+    theta[sel] = 0.0
+    return heel, theta, truth, land
+
+
+def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+    q = rng.standard_normal(4)
+    q /= np.linalg.norm(q)
+    return rotmat_from_quat(q)
+
+
+def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12.0, seed: int = 0,
+                     acc_range_g: float = 16.0, gyr_range_dps: float = 2000.0,
+                     noise: bool = True) -> Simulation:
+    """Simulate both feet doing ``drill`` after a 2 s standing start."""
+    if not 100.0 <= fs_hz <= 4000.0:
+        raise UsageError(f"simulation rate {fs_hz} Hz is outside 100-4000 Hz")
+    if duration_s < STAND_S + 3.0:
+        raise UsageError(f"duration {duration_s} s is too short; give at least {STAND_S + 3.0} s")
+    rng = np.random.default_rng(seed)
+    plans = plan_contacts(drill, duration_s, rng)
+    t = np.arange(0.0, duration_s, 1.0 / FINE_HZ)
+    n_out = int(np.floor(duration_s * fs_hz))
+    t_out = np.arange(n_out) / fs_hz
+    sensors = []
+    contacts_truth = []
+    sos = butter(4, 0.4 * fs_hz, fs=FINE_HZ, output="sos")
+    for foot, y in (("left", 0.1), ("right", -0.1)):
+        mine = [c for c in plans if c.foot == foot]
+        heel, theta, truth, _ = _foot_trajectory(mine, t, y)
+        c, s_ = np.cos(theta), np.sin(theta)
+        sx, sz = SENSOR_M
+        pos = heel.copy()
+        pos[:, 0] += c * sx - s_ * sz
+        pos[:, 2] += s_ * sx + c * sz
+        vel = np.gradient(pos, t, axis=0)
+        acc_w = np.gradient(vel, t, axis=0)
+        f_w = acc_w + np.array([0.0, 0.0, GRAVITY_MPS2])
+        # world -> foot frame: foot x = (cos th, 0, sin th), z = (-sin th, 0, cos th)
+        f_ff = np.column_stack([c * f_w[:, 0] + s_ * f_w[:, 2], f_w[:, 1], -s_ * f_w[:, 0] + c * f_w[:, 2]])
+        w = np.gradient(theta, t)
+        g_ff = np.column_stack([np.zeros_like(w), -np.degrees(w), np.zeros_like(w)])
+        rot_sf_ff = _random_rotation(rng)
+        f_sf = f_ff @ rot_sf_ff.T
+        g_sf = g_ff @ rot_sf_ff.T
+        f_sf = sosfiltfilt(sos, f_sf, axis=0)
+        g_sf = sosfiltfilt(sos, g_sf, axis=0)
+        idx = np.clip(np.round(t_out * FINE_HZ).astype(int), 0, t.shape[0] - 1)
+        acc = f_sf[idx]
+        gyr = g_sf[idx]
+        if noise:
+            acc = acc * (1 + 0.01 * rng.standard_normal(3)) + 0.1 * rng.standard_normal(3)
+            gyr = gyr * (1 + 0.01 * rng.standard_normal(3)) + 1.0 * rng.standard_normal(3)
+            acc = acc + 0.004 * np.sqrt(fs_hz) * rng.standard_normal(acc.shape)
+            gyr = gyr + 0.007 * np.sqrt(fs_hz) * rng.standard_normal(gyr.shape)
+        acc_fs = acc_range_g * GRAVITY_MPS2
+        acc = np.clip(acc, -acc_fs, acc_fs)
+        gyr = np.clip(gyr, -gyr_range_dps, gyr_range_dps)
+        sensors.append(SensorRecording(f"{foot}_pod", Placement(Side(foot), Segment.FOOT), float(fs_hz),
+                                       np.ascontiguousarray(t_out), np.ascontiguousarray(acc),
+                                       np.ascontiguousarray(gyr), acc_fs, float(gyr_range_dps)))
+        # Truth per contact: peak sensor height in the following swing, stride length.
+        sz_stance = pos[:, 2]
+        for k, tr in enumerate(truth):
+            i_ic = int(round(tr["ic_s"] * FINE_HZ))
+            i_to = int(round(tr["to_s"] * FINE_HZ))
+            nxt = truth[k + 1]["ic_s"] if k + 1 < len(truth) else None
+            stride = None
+            peak = None
+            if nxt is not None:
+                i_n = int(round(nxt * FINE_HZ))
+                stride = float(heel[i_n, 0] - heel[i_ic, 0])
+                peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_ic + (i_to - i_ic) // 2])
+            contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": round(tr["to_s"], 6),
+                                   "contact_s": round(tr["to_s"] - tr["ic_s"], 6),
+                                   "stride_length_m": stride, "peak_height_m": peak})
+    contacts_truth.sort(key=lambda c: (c["ic_s"], c["foot"]))
+    rec = Recording(tuple(sensors), f"simulated {drill.name}")
+    truth = {"drill": drill.name, "fs_hz": fs_hz, "seed": seed, "contacts": contacts_truth}
+    return Simulation(rec, truth, seed, {"drill": drill.name, "seed": seed, "simulated": True})
+
+
+def write_simulation(sim: Simulation, path: Path, truth_path: Path | None = None) -> None:
+    from .readers import native
+    native.write(Path(path), sim.recording, meta=sim.meta)
+    if truth_path is not None:
+        Path(truth_path).write_text(json.dumps(sim.truth, indent=1) + "\n")
