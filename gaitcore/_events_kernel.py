@@ -8,14 +8,17 @@ cut into chunks; ``state`` carries everything between calls.
 
 Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact):
 - TO ends the last toe-down lobe (p < -LOBE_BAND_DPS) before a swing is
-  confirmed (p > SWING_DPS): the instant the push-off's plantar-flexion rate
+  confirmed (toe-up rotation of SWING_ANGLE_DEG since that lobe, which impact
+  ringing never reaches, and p > SWING_DPS): the instant the push-off's plantar-flexion rate
   has fallen back to TO_FRACTION of its peak, linearly interpolated.  The
   push-off peak marks the toe leaving the ground (Mariani et al.,
   "Quantitative estimation of foot-flat and stance phase of gait using foot-worn
   inertial sensors", Gait & Posture 2013; Falbriard et al., "Accurate estimation
   of running temporal parameters using foot-worn inertial sensors", Front.
   Physiol. 2018).
-- IC, searched after the swing's toe-up peak, is the earlier of (a) the zero
+- IC, searched after the swing's toe-up peak (or on an impact at least
+  MIN_SWING_S after TO, for landings while the foot still rotates toe-up), is
+  the earlier of (a) the zero
   crossing of p from toe-up to toe-down (end of terminal-swing dorsiflexion:
   heel strike, linearly interpolated) and (b) the impact onset, the first sample
   whose acceleration jerk exceeds IMPACT_JERK (forefoot strikes, where the foot
@@ -43,15 +46,19 @@ M_PRECONTACT = 2.0  # after the toe-up peak: waiting for IC
 S_MODE, S_N, S_PREV_P, S_PREV_AX, S_PREV_AY, S_PREV_AZ = 0, 1, 2, 3, 4, 5
 S_PEAK, S_PEAK_POS, S_LOBE_MIN, S_LOBE_POS, S_LOBE_XPOS = 6, 7, 8, 9, 10
 S_CAND_VAL, S_CAND_POS, S_HAVE_PREV, S_LAST_EV, S_LAST_KIND = 11, 12, 13, 14, 15
-STATE_SIZE = 16
+S_UP_DEG = 16
+STATE_SIZE = 17
 
-SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging
+SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging (after the angle below)
+SWING_ANGLE_DEG = 5.0   # toe-up rotation since the push-off that proves a swing, not impact ringing
 LOBE_BAND_DPS = 20.0    # a toe-down lobe ends when the rate is back within this of zero
 PUSH_DPS = 60.0         # toe-down peak a push-off must exceed
 PEAK_FRACTION = 0.5     # toe-up rate must fall below this fraction of the swing peak
 TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
-IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, far above swing jerk of gait
+IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, above terminal-swing jerk of gait (real walk: <= 11000)
+IMPACT_JERK_SWING = 30000.0  # before the toe-up peak has passed (real walk swing outlier: 23400)
 MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
+MIN_SWING_S = 0.05      # an impact this soon after TO is not a landing
 
 
 def new_state() -> np.ndarray:
@@ -84,6 +91,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             state[S_LOBE_MIN] = np.inf
             state[S_CAND_VAL] = np.inf
             state[S_PEAK] = 0.0
+            state[S_UP_DEG] = 0.0
             state[S_HAVE_PREV] = 0.0
             if not (np.isfinite(p) and np.isfinite(ax) and np.isfinite(ay) and np.isfinite(az)):
                 state[S_N] = i + 1.0
@@ -99,6 +107,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
         mode = state[S_MODE]
         if mode == M_STANCE:
             if p < -LOBE_BAND_DPS:
+                state[S_UP_DEG] = 0.0
                 if p < state[S_LOBE_MIN]:
                     state[S_LOBE_MIN] = p
                     state[S_LOBE_POS] = i
@@ -119,7 +128,9 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                     state[S_CAND_VAL] = state[S_LOBE_MIN]
                     state[S_CAND_POS] = xpos
                 state[S_LOBE_MIN] = np.inf
-            if p > SWING_DPS and np.isfinite(state[S_CAND_VAL]):
+            if p > 0.0:
+                state[S_UP_DEG] += p / fs_hz
+            if p > SWING_DPS and state[S_UP_DEG] >= SWING_ANGLE_DEG and np.isfinite(state[S_CAND_VAL]):
                 pos = state[S_CAND_POS]
                 if pos <= state[S_LAST_EV]:
                     pos = state[S_LAST_EV] + 1e-3
@@ -141,13 +152,17 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             elif p < PEAK_FRACTION * state[S_PEAK]:
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
+            if mode == M_SWING and jerk > IMPACT_JERK_SWING and i - state[S_LAST_EV] >= MIN_SWING_S * fs_hz:
+                # A forefoot landing while the foot still rotates toe-up.
+                state[S_MODE] = M_PRECONTACT
+                mode = M_PRECONTACT
         if mode == M_PRECONTACT:
             pos = -1.0
             how = IC_BY_CROSSING
             if have_prev and prev_p > 0.0 and p <= 0.0:
                 pos = (i - 1.0) + prev_p / (prev_p - p)
             if jerk > IMPACT_JERK:
-                impact = i - 1.0
+                impact = i - 0.5  # the step in acceleration came between i - 1 and i
                 if pos < 0.0 or impact < pos:
                     pos = impact
                     how = IC_BY_IMPACT
@@ -164,6 +179,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                 state[S_MODE] = M_STANCE
                 state[S_LOBE_MIN] = np.inf
                 state[S_CAND_VAL] = np.inf
+                state[S_UP_DEG] = 0.0
                 # The sample that ended the swing may already be a toe-down one.
                 if p < -LOBE_BAND_DPS:
                     state[S_LOBE_MIN] = p

@@ -15,6 +15,8 @@ z up, right-handed.  The rotation is found in three steps:
    below 10% of the recording's 95th-percentile rate), which even a sprint's
    90 ms stance has while the foot pivots on the ball; only segments whose
    integrated velocity closes (end speed < 30% of peak) are stance to stance.
+   When none closes that well (strides of a few tens of cm, where the start
+   attitude error dominates), each start's best-closing segment below 80% votes.
 
 Without any still period (a recording that starts at a sprint) gravity falls
 back to the mean specific force over the whole buffer, which is tilted by the
@@ -39,6 +41,7 @@ MIN_STRIDE_S = 0.12
 MAX_STRIDE_S = 3.0
 MIN_STRIDE_M = 0.1
 MAX_CLOSURE = 0.3
+FALLBACK_CLOSURE = 0.8  # short strides (fast feet): attitude error dominates closure
 MAX_VOTES = 20
 
 
@@ -107,6 +110,30 @@ def _low_motion_marks(gn: np.ndarray, finite: np.ndarray, fs_hz: float) -> list[
     return [a + int(np.argmin(g[a:b])) for a, b in zip(edges[::2], edges[1::2])]
 
 
+def _direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure) -> list[float]:
+    """Cosines between ``forward`` and each closing stride's displacement."""
+    votes: list[float] = []
+    i = 0
+    while i < len(marks) - 1 and len(votes) < MAX_VOTES:
+        best = None
+        for j in range(i + 1, min(i + 4, len(marks))):
+            if not MIN_STRIDE_S * fs_hz <= marks[j] - marks[i] <= MAX_STRIDE_S * fs_hz:
+                continue
+            d, closure = _stride_displacement(acc, gyr_rad, fs_hz, marks[i], marks[j])
+            if closure < max_closure and np.linalg.norm(d) > MIN_STRIDE_M and (
+                    best is None or closure < best[0]):
+                best = (closure, j, d)
+                if closure < MAX_CLOSURE:
+                    break
+        if best is None:
+            i += 1
+            continue
+        d = best[2]
+        votes.append(float(np.dot(forward, d / np.linalg.norm(d))))
+        i = best[1]
+    return votes
+
+
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
     acc = np.asarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.asarray(gyr_dps_sf, dtype=np.float64)
@@ -133,21 +160,11 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     y = y - np.dot(y, z) * z
     y /= np.linalg.norm(y)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    votes = []
     marks = _low_motion_marks(gn, finite, fs_hz)
     gyr_rad = np.radians(gyr)
-    i = 0
-    while i < len(marks) - 1 and len(votes) < MAX_VOTES:
-        nxt = i + 1
-        for j in range(i + 1, min(i + 4, len(marks))):
-            if not MIN_STRIDE_S * fs_hz <= marks[j] - marks[i] <= MAX_STRIDE_S * fs_hz:
-                continue
-            d, closure = _stride_displacement(acc, gyr_rad, fs_hz, marks[i], marks[j])
-            if closure < MAX_CLOSURE and np.linalg.norm(d) > MIN_STRIDE_M:
-                votes.append(float(np.dot(np.cross(y, z), d / np.linalg.norm(d))))
-                nxt = j
-                break
-        i = nxt
+    votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), MAX_CLOSURE)
+    if not votes:
+        votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), FALLBACK_CLOSURE)
     if votes:
         if np.sum(votes) < 0:
             y = -y

@@ -14,8 +14,11 @@ Model (sagittal plane, rigid foot; units m, s, rad inside, deg/s and m/s^2 out):
   (heel strike: theta_ic -> foot flat -> heel-off -> theta_to; forefoot strike:
   theta_ic -> heel drop -> theta_to), so the pitch rate is continuous.  The
   push-off rate peaks ``TO_PEAK_LEAD_S`` before toe-off and has fallen to 85% of
-  the peak at toe-off, the shape measured on gaitmap's real walk (peak 5 ms
-  before the motion-capture TO, 86% of the peak at TO).
+  the peak at toe-off, then recovers at peak / ``TO_RECOVERY_S``: the shape
+  measured on gaitmap's real walk (peak 5 ms before the motion-capture TO, 86%
+  of the peak at TO, 12% three samples later).  The pitch acceleration is
+  continuous at IC, so the heel-strike pitch rate crosses zero with a finite
+  slope, as in the real walk.
 - Initial contact has an impact phase of ``impact_s``: the contact point's
   velocity decays from the touchdown velocity to zero as (1 - s)^2, which gives
   an abrupt acceleration onset of 2 |v_td| / impact_s at IC.
@@ -24,8 +27,9 @@ Model (sagittal plane, rigid foot; units m, s, rad inside, deg/s and m/s^2 out):
   clearance and the pitch excursion (heel recovery, butt kicks, high knees).
 - The trajectory is computed on a 16 kHz grid and differentiated there; the
   sensor signals are specific force (a - g) and angular rate in a random
-  mounting orientation, low-pass filtered (zero phase) at 0.4 fs, sampled at the
-  output rate, with bias, scale error, white noise and clipping at full scale.
+  mounting orientation, low-pass filtered at 0.4 fs (causal, 4th-order
+  Butterworth, like an IMU's digital filter: a group delay of about a
+  millisecond at 1 kHz, which shifts IC and TO alike), sampled at the output rate, with bias, scale error, white noise and clipping at full scale.
 
 Ground truth: every contact's IC and TO (s), contact time, the foot's sensor
 peak height in the following swing, and stride length.
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, sosfilt
 
 from .errors import UsageError
 from .quaternion import rotmat_from_quat
@@ -50,6 +54,8 @@ SENSOR_M = (0.11, 0.06)  # pod on the laces: ahead of the heel, above the sole
 STAND_S = 2.0
 TO_PEAK_LEAD_S = 0.005
 TO_RATE_FRACTION = 0.85
+IC_PITCH_ACC = np.radians(5000.0)  # |pitch acceleration| at IC (gaitmap walk: ~25 deg/s per 4.9 ms sample)
+TO_RECOVERY_S = 0.02  # push-off rate recovers with this time constant (gaitmap walk: 86% -> 12% of peak in 15 ms)
 
 
 class Strike(enum.Enum):
@@ -92,7 +98,7 @@ WALK = _d(name="walk", description="walking 1.4 m/s, heel strike", pattern=Patte
           impact_s=0.02)
 JOG = _d(name="jog", description="jogging 3 m/s, rearfoot strike", pattern=Pattern.ALTERNATE,
          strike=Strike.HEEL, speed_mps=3.0, contact_s=0.26, step_s=0.36, theta_ic_deg=12,
-         theta_to_deg=-45, clearance_m=0.18, swing_pitch_deg=-25, td_velocity_mps=(0.2, -0.7),
+         theta_to_deg=-45, clearance_m=0.18, swing_pitch_deg=0, td_velocity_mps=(0.2, -0.7),
          impact_s=0.012)
 SPRINT = _d(name="sprint", description="max-velocity sprint 9.5 m/s, forefoot, ~95 ms contacts",
             pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=9.5, contact_s=0.095,
@@ -209,6 +215,15 @@ def _hermite5(p0, v0, a0, p1, v1, a1, T, s):
     return (h0 * p0 + h1 * v0 * T + h2 * a0 * T * T + h3 * a1 * T * T + h4 * v1 * T + h5 * p1)
 
 
+def _swing_pitch(th0, w0, th1, w1, al1, T, s):
+    """Swing pitch: the push-off rate decays as exp(-t / TO_RECOVERY_S) on top of a
+    quintic that starts at rest and meets the touchdown pitch, rate and acceleration."""
+    tau = TO_RECOVERY_S
+    e = lambda tt: w0 * tau * (1 - np.exp(-tt / tau))  # noqa: E731
+    eT, e1T, e2T = e(T), w0 * np.exp(-T / tau), -w0 / tau * np.exp(-T / tau)
+    return e(s * T) + _hermite5(th0, 0.0, 0.0, th1 - eT, w1 - e1T, al1 - e2T, T, s)
+
+
 def _hermite3(t, knots):
     """Piecewise cubic Hermite through knots [(t, value, slope), ...]; clamps outside."""
     out = np.empty_like(t)
@@ -305,6 +320,8 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
         hx, hz, th = stance_eval(c, probe)
         vx1, vz1, w1 = (hx[1] - hx[0]) / dt, (hz[1] - hz[0]) / dt, (th[1] - th[0]) / dt
         x1, z1, th1 = hx[0], hz[0], th[0]
+        th3 = _hermite3(c.ic_s - c.ic_s + np.array([0.0, dt, 2 * dt]), _stance_pitch_knots(c))
+        al1 = float(np.clip((th3[2] - 2 * th3[1] + th3[0]) / (dt * dt), -IC_PITCH_ACC, IC_PITCH_ACC))
         Tsw = c.ic_s - prev_end
         sel = (t >= prev_end) & (t < c.ic_s)
         s = (t[sel] - prev_end) / Tsw
@@ -312,8 +329,7 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
         bump = 64.0 * s ** 3 * (1 - s) ** 3
         heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, Tsw, s)
         heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, Tsw, s) + c.drill.clearance_m * bump
-        al_rec = abs(w0) / 0.04 if j > 0 or w0 != 0 else 0.0
-        theta[sel] = _hermite5(th0, w0, al_rec, th1, w1, 0.0, Tsw, s) + np.radians(
+        theta[sel] = _swing_pitch(th0, w0, th1, w1, al1, Tsw, s) + np.radians(
             c.drill.swing_pitch_deg) * bump
         # Stance
         to = c.ic_s + c.contact_s
@@ -335,7 +351,7 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
     (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
     heel[sel, 0] = _hermite5(x0, vx0, ax0, x_land, 0.0, 0.0, Tsw, s)
     heel[sel, 2] = _hermite5(z0, vz0, az0, 0.0, 0.0, 0.0, Tsw, s) + 0.05 * 64 * s ** 3 * (1 - s) ** 3
-    theta[sel] = _hermite5(th0, w0, abs(w0) / 0.04, 0.0, 0.0, 0.0, Tsw, s)
+    theta[sel] = _swing_pitch(th0, w0, 0.0, 0.0, 0.0, Tsw, s)
     sel = t >= land
     heel[sel, 0] = x_land
     heel[sel, 2] = 0.0
@@ -383,8 +399,8 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
         rot_sf_ff = _random_rotation(rng)
         f_sf = f_ff @ rot_sf_ff.T
         g_sf = g_ff @ rot_sf_ff.T
-        f_sf = sosfiltfilt(sos, f_sf, axis=0)
-        g_sf = sosfiltfilt(sos, g_sf, axis=0)
+        f_sf = sosfilt(sos, f_sf, axis=0)
+        g_sf = sosfilt(sos, g_sf, axis=0)
         idx = np.clip(np.round(t_out * FINE_HZ).astype(int), 0, t.shape[0] - 1)
         acc = f_sf[idx]
         gyr = g_sf[idx]
