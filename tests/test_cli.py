@@ -1,0 +1,79 @@
+"""The gait command: outputs, report files, and one-line errors with exit code 2."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gaitcore.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
+
+
+def run(args):
+    return subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+def test_bundled_recording_json_contract(tmp_path):
+    r = run(["analyze", str(BUNDLED), "--json", "--out", str(tmp_path / "rep")])
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {s["foot"] for s in out["sensors"]} == {"left", "right"}
+    keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
+            "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "saturated", "confidence"}
+    assert out["steps"] and all(set(s) == keys for s in out["steps"])
+    assert [s["ic_s"] for s in out["steps"]] == sorted(s["ic_s"] for s in out["steps"])
+    assert all(0.0 <= s["confidence"] <= 1.0 for s in out["steps"])
+    assert any(s["flight_s"] for s in out["steps"])
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["report.json", "steps.csv",
+                                                                     "summary.txt"]
+    assert json.loads((tmp_path / "rep" / "report.json").read_text()) == out
+
+
+def test_chunked_cli_is_byte_identical():
+    a = run(["analyze", str(BUNDLED), "--json"])
+    b = run(["analyze", str(BUNDLED), "--json", "--chunk-size", "97"])
+    assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
+
+
+def test_table_output(capsys):
+    assert main(["analyze", str(BUNDLED)]) == 0
+    out = capsys.readouterr().out
+    assert "contact ms" in out and "steps:" in out
+
+
+BAD = {
+    "empty.csv": b"",
+    "truncated.csv": b"sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n1,2,3",
+    "wrong_unit.csv": b"Time (s),Gyroscope X (deg/s),Gyroscope Y (deg/s),Gyroscope Z (deg/s),"
+                      b"Accelerometer X (mg),Accelerometer Y (mg),Accelerometer Z (mg)\n0,0,0,0,0,0,1000\n",
+    "wrong_shape.csv": b"sensor,left,left,left\naxis,acc_x,acc_y,acc_z\n0,1,2,3\n",
+    "nan.csv": b"sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+               + b"".join(b"%d,nan,nan,nan,nan,nan,nan\n" % i for i in range(50)),
+    "binary.csv": bytes(range(256)),
+    "notes.txt": b"this is not a recording\n",
+    "short.csv": b"sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,0,0,9.8,0,0,0\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, name):
+    p = tmp_path / name
+    p.write_bytes(BAD[name])
+    out = tmp_path / "report"
+    r = run(["analyze", str(p), "--fs", "100", "--out", str(out)])
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gait: error:"), r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_missing_fs_and_missing_file(tmp_path):
+    r = run(["analyze", str(tmp_path / "nope.csv")])
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = run(["analyze", "--chunk-size", "0", str(BUNDLED)])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
