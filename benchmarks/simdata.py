@@ -50,7 +50,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
         s = steps[best]
         n_found += 1
         d_ic.append(s["ic_s"] - c["ic_s"])
-        if s["to_s"] is not None:
+        if s["to_s"] is not None and c["to_s"] is not None:
             d_to.append(s["to_s"] - c["to_s"])
             d_contact.append(s["contact_s"] - c["contact_s"])
     ms = lambda v, f: float(f(np.array(v)) * 1000) if v else float("nan")  # noqa: E731

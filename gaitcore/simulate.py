@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,8 @@ FINE_HZ = 16000.0
 BALL_M = 0.17
 SENSOR_M = (0.11, 0.06)  # pod on the laces: ahead of the heel, above the sole
 STAND_S = 2.0
+START_PUSH_S = 0.35  # heel rise before the first swing
+STOP_FLAT_S = 0.08   # heel strike to foot flat on the last landing
 TO_PEAK_LEAD_S = 0.005
 TO_RATE_FRACTION = 0.85
 IC_PITCH_ACC = np.radians(5000.0)  # |pitch acceleration| at IC (gaitmap walk: ~25 deg/s per 4.9 ms sample)
@@ -155,6 +157,8 @@ class ContactPlan:
     contact_s: float
     x_m: float          # ground point: heel (heel strike) or ball (forefoot), forward
     drill: Drill
+    hop: bool = False   # reached by a hop off the same foot (skips): a low, short flight
+    stop: bool = False  # the last landing: heel strike to standing, no toe-off
 
 
 @dataclass
@@ -166,7 +170,6 @@ class Simulation:
 
 
 def _lerp_drill(a: Drill, b: Drill, f: float) -> Drill:
-    from dataclasses import replace
     mix = lambda x, y: x + (y - x) * f  # noqa: E731
     return replace(b, speed_mps=mix(a.speed_mps, b.speed_mps), contact_s=mix(a.contact_s, b.contact_s),
                    step_s=mix(a.step_s, b.step_s), theta_ic_deg=mix(a.theta_ic_deg, b.theta_ic_deg),
@@ -196,7 +199,8 @@ def plan_contacts(drill: Drill, duration_s: float, rng: np.random.Generator) -> 
         feet = ["left", "right"] if foot == "both" else [foot]
         for f in feet:
             jitter = 0.004 * rng.standard_normal() if foot == "both" else 0.0
-            plans.append(ContactPlan(f, t + jitter, contact, x, d))
+            hop = drill.pattern is Pattern.SKIP and k % 2 == 1
+            plans.append(ContactPlan(f, t + jitter, contact, x, d, hop))
         x += d.speed_mps * step
         t += step
         k += 1
@@ -243,6 +247,8 @@ def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
     T = c.contact_s
     th_ic = np.radians(d.theta_ic_deg)
     th_to = np.radians(d.theta_to_deg)
+    if c.stop:
+        return [(0.0, th_ic, 0.0), (STOP_FLAT_S, 0.0, 0.0)]
     lead = min(TO_PEAK_LEAD_S, 0.1 * T)
     if d.strike is Strike.HEEL:
         t_ff, t_ho = 0.12 * T, 0.5 * T
@@ -268,9 +274,6 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
     # Stance pieces.
     first = plans[0]
     x_stand = first.x_m - (0.35 if first.drill.strike is Strike.HEEL else 0.35 + BALL_M)
-    stances = []  # (t_start, t_end, heel_fn) with exact kinematics
-    stances.append(("stand", 0.0, None, x_stand))
-    pieces = []
 
     def stance_eval(c: ContactPlan, tt: np.ndarray):
         knots = _stance_pitch_knots(c)
@@ -302,17 +305,24 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
             return a[2], (a[3] - a[1]) / (2 * dt), (a[3] - 2 * a[2] + a[1]) / (dt * dt)
         return d(hx), d(hz), d(th)
 
-    # Standing before the first contact: foot flat at x_stand until the first swing.
-    # The first swing starts from standing with a lift-off at the first contact's step before.
+    # Standing, then the first push-off (heel rise about the ball, as in gait initiation),
+    # then the first swing.
     lift0 = first.ic_s - (2 * first.drill.step_s - first.contact_s
                           if first.drill.pattern is Pattern.ALTERNATE else first.drill.step_s)
     lift0 = max(lift0, STAND_S * 0.75)
-    sel = t < lift0
+    rise = ContactPlan(first.foot, lift0 - START_PUSH_S, START_PUSH_S, x_stand,
+                       replace(first.drill, strike=Strike.HEEL, theta_ic_deg=0.0,
+                               td_velocity_mps=(0.0, 0.0)))
+    sel = t < rise.ic_s
     heel[sel, 0] = x_stand
-    prev_end = lift0
-    prev_state = ((x_stand, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    sel = (t >= rise.ic_s) & (t < lift0)
+    heel[sel, 0], heel[sel, 2], theta[sel] = stance_eval(rise, t[sel])
+    prev_end = lift0 - 2 * dt
+    prev_state = state_at(rise, prev_end)
     truth = []
-    for j, c in enumerate(plans):
+    todo = list(plans)
+    while todo:
+        c = todo.pop(0)
         # Swing from prev_end to c.ic_s
         (x1, vx1, _), (z1, vz1, _), (th1, w1, _) = state_at(c, c.ic_s + 1e-9)
         # touchdown velocity: the stance formula's one-sided derivative just after IC
@@ -328,9 +338,11 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
         (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
         bump = 64.0 * s ** 3 * (1 - s) ** 3
         heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, Tsw, s)
-        heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, Tsw, s) + c.drill.clearance_m * bump
-        theta[sel] = _swing_pitch(th0, w0, th1, w1, al1, Tsw, s) + np.radians(
-            c.drill.swing_pitch_deg) * bump
+        # A hop leaves the leg extended: the foot rises with the body, g T^2 / 8 (~3 cm).
+        clearance = GRAVITY_MPS2 * Tsw ** 2 / 8 if c.hop else c.drill.clearance_m
+        excursion = 0.0 if c.hop else np.radians(c.drill.swing_pitch_deg)
+        heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, Tsw, s) + clearance * bump
+        theta[sel] = _swing_pitch(th0, w0, th1, w1, al1, Tsw, s) + excursion * bump
         # Stance
         to = c.ic_s + c.contact_s
         sel = (t >= c.ic_s) & (t < to)
@@ -338,25 +350,22 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
         heel[sel, 0] = hx
         heel[sel, 2] = hz
         theta[sel] = th
+        if c.stop:
+            truth.append({"ic_s": c.ic_s, "to_s": None})
+            break
         prev_state = state_at(c, to - 2 * dt)
         prev_end = to - 2 * dt
         truth.append({"ic_s": c.ic_s, "to_s": to})
-    # Landing after the last contact into standing: one more swing to a flat foot.
-    last = plans[-1]
-    land = min(prev_end + max(0.3, 2 * last.drill.step_s - last.contact_s), t[-1] - 0.4)
-    sel = (t >= prev_end) & (t < land)
-    x_land = heel[np.searchsorted(t, prev_end) - 1, 0] + 0.5
-    Tsw = land - prev_end
-    s = (t[sel] - prev_end) / Tsw
-    (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
-    heel[sel, 0] = _hermite5(x0, vx0, ax0, x_land, 0.0, 0.0, Tsw, s)
-    heel[sel, 2] = _hermite5(z0, vz0, az0, 0.0, 0.0, 0.0, Tsw, s) + 0.05 * 64 * s ** 3 * (1 - s) ** 3
-    theta[sel] = _swing_pitch(th0, w0, 0.0, 0.0, 0.0, Tsw, s)
-    sel = t >= land
-    heel[sel, 0] = x_land
-    heel[sel, 2] = 0.0
-    theta[sel] = 0.0
-    return heel, theta, truth, land
+        if not todo:
+            # One more swing after the last contact, to a gentle heel strike and standing.
+            land = min(prev_end + max(0.3, 2 * c.drill.step_s - c.contact_s), t[-1] - 0.4)
+            x_land = heel[np.searchsorted(t, prev_end) - 1, 0] + 0.5
+            todo.append(ContactPlan(c.foot, land, np.inf, x_land,
+                                    replace(c.drill, strike=Strike.HEEL, theta_ic_deg=10.0,
+                                            td_velocity_mps=(0.1, -0.3), impact_s=0.02,
+                                            clearance_m=0.05, swing_pitch_deg=0.0),
+                                    stop=True))
+    return heel, theta, truth
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -383,7 +392,7 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
     sos = butter(4, 0.4 * fs_hz, fs=FINE_HZ, output="sos")
     for foot, y in (("left", 0.1), ("right", -0.1)):
         mine = [c for c in plans if c.foot == foot]
-        heel, theta, truth, _ = _foot_trajectory(mine, t, y)
+        heel, theta, truth = _foot_trajectory(mine, t, y)
         c, s_ = np.cos(theta), np.sin(theta)
         sx, sz = SENSOR_M
         pos = heel.copy()
@@ -419,16 +428,16 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
         sz_stance = pos[:, 2]
         for k, tr in enumerate(truth):
             i_ic = int(round(tr["ic_s"] * FINE_HZ))
-            i_to = int(round(tr["to_s"] * FINE_HZ))
             nxt = truth[k + 1]["ic_s"] if k + 1 < len(truth) else None
-            stride = None
-            peak = None
+            stride = peak = None
             if nxt is not None:
+                i_to = int(round(tr["to_s"] * FINE_HZ))
                 i_n = int(round(nxt * FINE_HZ))
                 stride = float(heel[i_n, 0] - heel[i_ic, 0])
                 peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_ic + (i_to - i_ic) // 2])
-            contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": round(tr["to_s"], 6),
-                                   "contact_s": round(tr["to_s"] - tr["ic_s"], 6),
+            to_s = None if tr["to_s"] is None else round(tr["to_s"], 6)
+            contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": to_s,
+                                   "contact_s": None if to_s is None else round(tr["to_s"] - tr["ic_s"], 6),
                                    "stride_length_m": stride, "peak_height_m": peak})
     contacts_truth.sort(key=lambda c: (c["ic_s"], c["foot"]))
     rec = Recording(tuple(sensors), f"simulated {drill.name}")

@@ -1,0 +1,85 @@
+"""Print the accuracy tables of the README: real data against its references, then
+the simulator's drills against their ground truth.
+
+    python -m benchmarks.validate [--rates 200,500,1000,1600] [--seeds 1] [--duration 12]
+
+Real data comes from ../shared/data (other people's recordings and references);
+the simulated figures are per drill and sampling rate, pooled over the seeds
+given.  Progress goes to stderr, the tables (Markdown) to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from benchmarks.realdata import gaitmap_event_accuracy, tripod_contact_accuracy
+from benchmarks.simdata import score
+from gaitcore.simulate import DRILLS
+
+
+def _real_tables() -> list[str]:
+    out = ["## Real data", "", "| data | reference | found | extra | mean error | SD |", "|---|---|---|---|---|---|"]
+    acc = gaitmap_event_accuracy()
+    for kind in ("ic", "to"):
+        a = acc[kind]
+        out.append(f"| gaitmap walk 204.8 Hz | motion-capture {kind.upper()} | {a.n_found}/{a.n_ref} | "
+                   f"{a.n_extra} | {a.mean_ms:+.1f} ms | {a.sd_ms:.1f} ms |")
+    for run in ("PWS", "PWS-20"):
+        for c in tripod_contact_accuracy(run):
+            out.append(f"| TRIPOD {run} ({c.subset} steps) | OptoGait contact time | {c.n_matched}/{c.n_ref} | "
+                       f"- | {c.bias_ms:+.1f} ms | {c.sd_ms:.1f} ms |")
+    return out
+
+
+def _score(args):
+    drill, fs, seed, duration = args
+    return score(drill, fs, seed, duration)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rates", default="200,500,1000,1600", help="sampling rates in Hz, comma-separated")
+    ap.add_argument("--seeds", default="1", help="simulator seeds, comma-separated")
+    ap.add_argument("--duration", type=float, default=12.0, help="simulated seconds per session")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes")
+    ap.add_argument("--no-real", action="store_true", help="skip the real-data table")
+    a = ap.parse_args(argv)
+    rates = [float(r) for r in a.rates.split(",")]
+    seeds = [int(s) for s in a.seeds.split(",")]
+    t0 = time.perf_counter()
+    lines: list[str] = []
+    if not a.no_real:
+        print("real data ...", file=sys.stderr, flush=True)
+        lines += _real_tables() + [""]
+    jobs = [(d, fs, seed, a.duration) for d in DRILLS for fs in rates for seed in seeds]
+    results = {}
+    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+        for k, (job, r) in enumerate(zip(jobs, pool.map(_score, jobs)), 1):
+            results[job] = r
+            print(f"\r simulated {k}/{len(jobs)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    lines += [f"## Simulated drills (seeds {a.seeds}, {a.duration:g} s each, both feet)", "",
+              "Contact-time MAE, contacts found / in truth, extra detections:", "",
+              "| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |",
+              "|---|" + "---|" * len(rates)]
+    for d in DRILLS:
+        cells = []
+        for fs in rates:
+            rs = [results[(d, fs, seed, a.duration)] for seed in seeds]
+            n_t = sum(r.n_truth for r in rs)
+            n_f = sum(r.n_found for r in rs)
+            n_x = sum(r.n_extra for r in rs)
+            mae = np.nansum([r.contact_mae_ms * r.n_found for r in rs]) / max(n_f, 1)
+            cells.append(f"{mae:.1f} ms, {n_f}/{n_t}" + (f", +{n_x}" if n_x else ""))
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    lines += ["", f"(validation took {time.perf_counter() - t0:.0f} s)"]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
