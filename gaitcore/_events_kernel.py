@@ -57,6 +57,8 @@ PEAK_FRACTION = 0.5     # toe-up rate must fall below this fraction of the swing
 TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
 IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, above terminal-swing jerk of gait (real walk: <= 11000)
 IMPACT_JERK_SWING = 30000.0  # before the toe-up peak has passed (real walk swing outlier: 23400)
+IMPACT_SPIKE_MPS2 = 12.0 * 9.80665  # or a milder jerk into a >= 12 g spike (that outlier: 7.7 g;
+#                                    a 200 Hz hop landing: 24000 m/s^3 into 15 g)
 MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
 MIN_SWING_S = 0.05      # an impact this soon after TO is not a landing
 
@@ -152,7 +154,9 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             elif p < PEAK_FRACTION * state[S_PEAK]:
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
-            if mode == M_SWING and jerk > IMPACT_JERK_SWING and i - state[S_LAST_EV] >= MIN_SWING_S * fs_hz:
+            spike = jerk > IMPACT_JERK and ax * ax + ay * ay + az * az > IMPACT_SPIKE_MPS2 * IMPACT_SPIKE_MPS2
+            if mode == M_SWING and (jerk > IMPACT_JERK_SWING or spike) and (
+                    i - state[S_LAST_EV] >= MIN_SWING_S * fs_hz):
                 # A forefoot landing while the foot still rotates toe-up.
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT

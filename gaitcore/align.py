@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .quaternion import quat_from_rotvec, quat_mul, rotmat_from_quat, rotation_between
+from ._strapdown_kernel import integrate_velocity
+from .quaternion import rotation_between
 from .signals import GRAVITY_MPS2
 
 STILL_GYR_DPS = 20.0
@@ -43,6 +44,8 @@ MIN_STRIDE_M = 0.1
 MAX_CLOSURE = 0.3
 FALLBACK_CLOSURE = 0.8  # short strides (fast feet): attitude error dominates closure
 MAX_VOTES = 20
+IMPACT_JERK_MPS3 = 10000.0  # as the event kernel's impact onset
+LANDING_WINDOW_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -80,15 +83,10 @@ def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: 
     """
     g_s = acc[a] / np.linalg.norm(acc[a])
     r0 = rotation_between(g_s, np.array([0.0, 0.0, 1.0]))  # world <- sensor, yaw arbitrary
-    q = np.array([1.0, 0, 0, 0])
     dt = 1.0 / fs_hz
-    vel = np.zeros((b - a + 1, 3))
-    v = np.zeros(3)
-    for k in range(a, b):
-        rw = r0 @ rotmat_from_quat(q)
-        v = v + (rw @ acc[k] - np.array([0, 0, GRAVITY_MPS2])) * dt
-        vel[k - a + 1] = v
-        q = quat_mul(q, quat_from_rotvec(gyr_rad[k] * dt))
+    vel = np.empty((b - a + 1, 3))
+    integrate_velocity(np.ascontiguousarray(acc[a:b + 1]), np.ascontiguousarray(gyr_rad[a:b + 1]),
+                       dt, np.ascontiguousarray(r0), GRAVITY_MPS2, vel)
     speed = np.linalg.norm(vel, axis=1)
     closure = float(speed[-1] / speed.max()) if speed.max() > 0 else 1.0
     drift = np.linspace(0, 1, b - a + 1)[:, None] * vel[-1]
@@ -108,6 +106,23 @@ def _low_motion_marks(gn: np.ndarray, finite: np.ndarray, fs_hz: float) -> list[
     low = ok & (g < thr)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], low.astype(np.int8), [0]])))
     return [a + int(np.argmin(g[a:b])) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]:
+    """The first low-motion mark after each impact: stance instants whatever the sign of y."""
+    jerk = np.linalg.norm(np.diff(acc, axis=0), axis=1) * fs_hz
+    hits = np.flatnonzero(np.nan_to_num(jerk) > IMPACT_JERK_MPS3) + 1
+    out: list[int] = []
+    m = np.asarray(marks)
+    last = -np.inf
+    for h in hits:
+        if h - last < MIN_STRIDE_S * fs_hz:
+            continue
+        last = h
+        k = np.searchsorted(m, h)
+        if k < m.size and m[k] - h <= LANDING_WINDOW_S * fs_hz and (not out or out[-1] != m[k]):
+            out.append(int(m[k]))
+    return out
 
 
 def _direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure) -> list[float]:
@@ -163,6 +178,12 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     marks = _low_motion_marks(gn, finite, fs_hz)
     gyr_rad = np.radians(gyr)
     votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), MAX_CLOSURE)
+    if not votes:
+        # Dynamic drills: no stride closes well, because even the stance's least-rotating
+        # instant carries the tangential acceleration of the roll-over.  Only stances that
+        # follow an impact bound the strides then, so a mid-swing pause cannot.
+        landings = _landing_marks(acc, marks, fs_hz)
+        votes = _direction_votes(acc, gyr_rad, fs_hz, landings, np.cross(y, z), FALLBACK_CLOSURE)
     if not votes:
         votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), FALLBACK_CLOSURE)
     if votes:

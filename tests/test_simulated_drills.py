@@ -1,30 +1,35 @@
 """Simulated running and drills: contact time against the simulator's ground truth.
 
-Seeds are fixed and printed in failure messages.  The drills and rates listed
-here meet the issue's bar (MAE <= 5 ms at >= 500 Hz, >= 99% found); the ones
-that do not yet (skips; 200 Hz hops and butt kicks) are reported by
-benchmarks/validate.py and in the README, not hidden here.
+Seeds are fixed and printed in failure messages.  The issue's bar (contact-time
+MAE <= 5 ms at >= 500 Hz, >= 99% of contacts found) is asserted on every drill
+and rate from 500 to 1600 Hz, on two seeds.  At 200 Hz the rate is below the bar's
+scope; the figures are guarded for regression, and bunny hops, which miss there,
+are a strict xfail so the gap stays visible (README, benchmarks/validate.py).
 """
 import pytest
 
 from benchmarks.simdata import score
-
-PASSING = ["walk", "jog", "tempo", "sprint", "acceleration", "bunny_hops", "fast_feet",
-           "high_knees", "butt_kicks"]
+from gaitcore.simulate import DRILLS
 
 
-@pytest.mark.parametrize("fs_hz", [500.0, 1000.0])
-@pytest.mark.parametrize("drill", PASSING)
-def test_contact_time_mae(drill, fs_hz):
-    s = score(drill, fs_hz, seed=1)
-    msg = f"{drill} at {fs_hz} Hz, seed 1: {s}"
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("fs_hz", [500.0, 1000.0, 1600.0])
+@pytest.mark.parametrize("drill", list(DRILLS))
+def test_contact_time_mae(drill, fs_hz, seed):
+    s = score(drill, fs_hz, seed=seed)
+    msg = f"{drill} at {fs_hz} Hz, seed {seed}: {s}"
     assert s.contact_mae_ms <= 5.0, msg
-    if drill == "walk":
-        # the first and last contacts of the standing start and stop are not walking strides
-        assert s.n_found >= s.n_truth - 2, msg
-    else:
-        assert s.found_fraction >= 0.99, msg
-    assert s.n_extra <= 2, msg
+    assert s.found_fraction >= 0.99, msg
+    assert s.n_extra <= 1, msg
+
+
+@pytest.mark.parametrize("drill", [
+    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="200 Hz hop landings are missed (README)"))
+    if d == "bunny_hops" else d for d in DRILLS])
+def test_200hz_regression(drill):
+    s = score(drill, 200.0, seed=1)
+    msg = f"{drill} at 200 Hz, seed 1: {s}"
+    assert s.contact_mae_ms <= 6.5 and s.found_fraction >= 0.95, msg
 
 
 def test_sprint_clipping_flagged():
