@@ -73,6 +73,17 @@ def new_state() -> np.ndarray:
 
 
 @kernel
+def to_foot_frame(acc_sf, gyr_sf, rot_ff_sf, acc_ff_out, p_out):
+    """acc_ff = R acc_sf; p = toe-up pitch rate = -(R gyr_sf)_y."""
+    for i in range(acc_sf.shape[0]):
+        for r in range(3):
+            acc_ff_out[i, r] = (rot_ff_sf[r, 0] * acc_sf[i, 0] + rot_ff_sf[r, 1] * acc_sf[i, 1]
+                                + rot_ff_sf[r, 2] * acc_sf[i, 2])
+        p_out[i] = -(rot_ff_sf[1, 0] * gyr_sf[i, 0] + rot_ff_sf[1, 1] * gyr_sf[i, 1]
+                     + rot_ff_sf[1, 2] * gyr_sf[i, 2])
+
+
+@kernel
 def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, ev_aux):
     """Advance the detector over one chunk; write events, return how many.
 

@@ -35,41 +35,54 @@ def _rotate(q0, q1, q2, q3, r0, f, out):
 
 
 @kernel
+def start(acc0, r0, gravity_mps2, q, a_prev, v):
+    """Reset the integrator state (q, a_prev, v) at a sample with specific force ``acc0``."""
+    q[0], q[1], q[2], q[3] = 1.0, 0.0, 0.0, 0.0
+    _rotate(1.0, 0.0, 0.0, 0.0, r0, acc0, a_prev)
+    a_prev[2] -= gravity_mps2
+    v[0] = v[1] = v[2] = 0.0
+
+
+@kernel
+def advance(gyr_k, gyr_next, acc_next, dt_s, r0, gravity_mps2, q, a_prev, v):
+    """One sample forward: attitude by the mean rate, velocity by the trapezoid."""
+    rx = 0.5 * (gyr_k[0] + gyr_next[0]) * dt_s
+    ry = 0.5 * (gyr_k[1] + gyr_next[1]) * dt_s
+    rz = 0.5 * (gyr_k[2] + gyr_next[2]) * dt_s
+    ang = np.sqrt(rx * rx + ry * ry + rz * rz)
+    if ang > 1e-12:
+        s = np.sin(0.5 * ang) / ang
+        d0, d1, d2, d3 = np.cos(0.5 * ang), rx * s, ry * s, rz * s
+    else:
+        d0, d1, d2, d3 = 1.0, 0.5 * rx, 0.5 * ry, 0.5 * rz
+    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+    n0 = q0 * d0 - q1 * d1 - q2 * d2 - q3 * d3
+    n1 = q0 * d1 + q1 * d0 + q2 * d3 - q3 * d2
+    n2 = q0 * d2 - q1 * d3 + q2 * d0 + q3 * d1
+    n3 = q0 * d3 + q1 * d2 - q2 * d1 + q3 * d0
+    norm = np.sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3)
+    q[0], q[1], q[2], q[3] = n0 / norm, n1 / norm, n2 / norm, n3 / norm
+    ax, ay, az = a_prev[0], a_prev[1], a_prev[2]
+    _rotate(q[0], q[1], q[2], q[3], r0, acc_next, a_prev)
+    a_prev[2] -= gravity_mps2
+    v[0] += 0.5 * (ax + a_prev[0]) * dt_s
+    v[1] += 0.5 * (ay + a_prev[1]) * dt_s
+    v[2] += 0.5 * (az + a_prev[2]) * dt_s
+
+
+@kernel
 def integrate_velocity(acc_mps2, gyr_rad, dt_s, r0, gravity_mps2, vel_out):
     """Velocity (m/s, world frame, zero at the first sample) into ``vel_out`` (n x 3).
 
     ``r0`` is the world-from-sensor rotation at the first sample; world z is up.
     """
-    n = acc_mps2.shape[0]
-    q0, q1, q2, q3 = 1.0, 0.0, 0.0, 0.0
+    q = np.empty(4)
     a_prev = np.empty(3)
-    a_now = np.empty(3)
-    _rotate(q0, q1, q2, q3, r0, acc_mps2[0], a_prev)
-    a_prev[2] -= gravity_mps2
-    vx = vy = vz = 0.0
-    vel_out[0, 0] = vel_out[0, 1] = vel_out[0, 2] = 0.0
-    for k in range(n - 1):
-        rx = 0.5 * (gyr_rad[k, 0] + gyr_rad[k + 1, 0]) * dt_s
-        ry = 0.5 * (gyr_rad[k, 1] + gyr_rad[k + 1, 1]) * dt_s
-        rz = 0.5 * (gyr_rad[k, 2] + gyr_rad[k + 1, 2]) * dt_s
-        ang = np.sqrt(rx * rx + ry * ry + rz * rz)
-        if ang > 1e-12:
-            s = np.sin(0.5 * ang) / ang
-            d0, d1, d2, d3 = np.cos(0.5 * ang), rx * s, ry * s, rz * s
-        else:
-            d0, d1, d2, d3 = 1.0, 0.5 * rx, 0.5 * ry, 0.5 * rz
-        n0 = q0 * d0 - q1 * d1 - q2 * d2 - q3 * d3
-        n1 = q0 * d1 + q1 * d0 + q2 * d3 - q3 * d2
-        n2 = q0 * d2 - q1 * d3 + q2 * d0 + q3 * d1
-        n3 = q0 * d3 + q1 * d2 - q2 * d1 + q3 * d0
-        norm = np.sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3)
-        q0, q1, q2, q3 = n0 / norm, n1 / norm, n2 / norm, n3 / norm
-        _rotate(q0, q1, q2, q3, r0, acc_mps2[k + 1], a_now)
-        a_now[2] -= gravity_mps2
-        vx += 0.5 * (a_prev[0] + a_now[0]) * dt_s
-        vy += 0.5 * (a_prev[1] + a_now[1]) * dt_s
-        vz += 0.5 * (a_prev[2] + a_now[2]) * dt_s
-        vel_out[k + 1, 0] = vx
-        vel_out[k + 1, 1] = vy
-        vel_out[k + 1, 2] = vz
-        a_prev[0], a_prev[1], a_prev[2] = a_now[0], a_now[1], a_now[2]
+    v = np.empty(3)
+    start(acc_mps2[0], r0, gravity_mps2, q, a_prev, v)
+    vel_out[0, :] = 0.0
+    for k in range(acc_mps2.shape[0] - 1):
+        advance(gyr_rad[k], gyr_rad[k + 1], acc_mps2[k + 1], dt_s, r0, gravity_mps2, q, a_prev, v)
+        vel_out[k + 1, 0] = v[0]
+        vel_out[k + 1, 1] = v[1]
+        vel_out[k + 1, 2] = v[2]

@@ -28,8 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._strapdown_kernel import integrate_velocity
-from .quaternion import rotation_between
+from ._align_kernel import direction_votes, low_motion_marks, motion_summary, moving_mean
 from .signals import GRAVITY_MPS2
 
 STILL_GYR_DPS = 20.0
@@ -58,54 +57,50 @@ class Alignment:
     quality: float
 
 
+def _cross(a, b) -> np.ndarray:
+    """3-vector cross product (np.cross costs ~10 us per call)."""
+    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    """np.percentile(x, q) (linear method, same rounding) by a partial sort."""
+    pos = q / 100.0 * (x.size - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, x.size - 1)
+    part = np.partition(x, (lo, hi))
+    a, b, t = float(part[lo]), float(part[hi]), pos - lo
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def _summary(acc: np.ndarray, gyr: np.ndarray, fs_hz: float):
+    n = acc.shape[0]
+    gn = np.empty(n)
+    still = np.empty(n, dtype=np.bool_)
+    sums = np.empty(8)
+    cov = np.empty((3, 3))
+    win = max(1, int(round(STILL_WIN_S * fs_hz)))
+    n_moving = motion_summary(acc, gyr, STILL_GYR_DPS, STILL_ACC_TOL_MPS2, GRAVITY_MPS2, win,
+                              MOVING_GYR_DPS, gn, still, sums, cov)
+    return gn, still, sums, cov, n_moving
+
+
 def still_mask(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> np.ndarray:
     """Samples inside a window of ``STILL_WIN_S`` where the foot is quasi-static."""
-    gn = np.linalg.norm(gyr_dps_sf, axis=1)
-    an = np.abs(np.linalg.norm(acc_mps2_sf, axis=1) - GRAVITY_MPS2)
-    ok = (gn < STILL_GYR_DPS) & (an < STILL_ACC_TOL_MPS2)
-    ok &= np.isfinite(gn) & np.isfinite(an)
-    w = max(1, int(round(STILL_WIN_S * fs_hz)))
-    c = np.concatenate([[0], np.cumsum(~ok)])
-    full = np.zeros_like(ok)
-    if len(ok) >= w:
-        win_ok = (c[w:] - c[:-w]) == 0
-        for k in range(w):
-            full[k:k + len(win_ok)] |= win_ok
-    return full
+    acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
+    gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
+    return _summary(acc, gyr, fs_hz)[1]
 
 
-def _stride_displacement(acc: np.ndarray, gyr_rad: np.ndarray, fs_hz: float, a: int,
-                         b: int) -> tuple[np.ndarray, float]:
-    """Horizontal displacement over [a, b] in the sensor frame at ``a``, and closure.
-
-    Closure is |v(b)| / max |v| before the drift correction: near 0 when both
-    ends really are stance instants, near 1 when one end is mid-swing.
-    """
-    g_s = acc[a] / np.linalg.norm(acc[a])
-    r0 = rotation_between(g_s, np.array([0.0, 0.0, 1.0]))  # world <- sensor, yaw arbitrary
-    dt = 1.0 / fs_hz
-    vel = np.empty((b - a + 1, 3))
-    integrate_velocity(np.ascontiguousarray(acc[a:b + 1]), np.ascontiguousarray(gyr_rad[a:b + 1]),
-                       dt, np.ascontiguousarray(r0), GRAVITY_MPS2, vel)
-    speed = np.linalg.norm(vel, axis=1)
-    closure = float(speed[-1] / speed.max()) if speed.max() > 0 else 1.0
-    drift = np.linspace(0, 1, b - a + 1)[:, None] * vel[-1]
-    d = np.sum(vel - drift, axis=0) * dt
-    d[2] = 0.0
-    return r0.T @ d, closure
-
-
-def _low_motion_marks(gn: np.ndarray, finite: np.ndarray, fs_hz: float) -> list[int]:
+def _low_motion_marks(gn: np.ndarray, fs_hz: float) -> np.ndarray:
     """The least-rotating sample of each low-motion stretch."""
-    w = max(1, int(round(0.01 * fs_hz)))
-    g = np.convolve(np.where(finite, gn, np.inf), np.ones(w) / w, mode="same")
-    ok = np.isfinite(g)
-    if not ok.any():
-        return []
-    thr = max(LOW_MOTION_MIN_DPS, LOW_MOTION_FRACTION * float(np.percentile(g[ok], 95)))
-    low = ok & (g < thr)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], low.astype(np.int8), [0]])))
-    return [a + int(np.argmin(g[a:b])) for a, b in zip(edges[::2], edges[1::2])]
+    g = np.empty_like(gn)
+    moving_mean(gn, max(1, int(round(0.01 * fs_hz))), g)
+    ok = g[np.isfinite(g)]
+    if ok.size == 0:
+        return np.empty(0, dtype=np.int64)
+    thr = max(LOW_MOTION_MIN_DPS, LOW_MOTION_FRACTION * _percentile(ok, 95.0))
+    out = np.empty(g.shape[0], dtype=np.int64)
+    return out[:low_motion_marks(g, thr, out)]
 
 
 def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]:
@@ -127,65 +122,46 @@ def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]
 
 def _direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure) -> list[float]:
     """Cosines between ``forward`` and each closing stride's displacement."""
-    votes: list[float] = []
-    i = 0
-    while i < len(marks) - 1 and len(votes) < MAX_VOTES:
-        best = None
-        for j in range(i + 1, min(i + 4, len(marks))):
-            if not MIN_STRIDE_S * fs_hz <= marks[j] - marks[i] <= MAX_STRIDE_S * fs_hz:
-                continue
-            d, closure = _stride_displacement(acc, gyr_rad, fs_hz, marks[i], marks[j])
-            if closure < max_closure and np.linalg.norm(d) > MIN_STRIDE_M and (
-                    best is None or closure < best[0]):
-                best = (closure, j, d)
-                if closure < MAX_CLOSURE:
-                    break
-        if best is None:
-            i += 1
-            continue
-        d = best[2]
-        votes.append(float(np.dot(forward, d / np.linalg.norm(d))))
-        i = best[1]
-    return votes
+    out = np.empty(MAX_VOTES)
+    n = direction_votes(np.ascontiguousarray(acc), np.ascontiguousarray(gyr_rad), float(fs_hz),
+                        np.asarray(marks, dtype=np.int64), np.ascontiguousarray(forward, dtype=np.float64),
+                        max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, out)
+    return out[:n].tolist()
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
-    acc = np.asarray(acc_mps2_sf, dtype=np.float64)
-    gyr = np.asarray(gyr_dps_sf, dtype=np.float64)
-    finite = np.all(np.isfinite(acc), axis=1) & np.all(np.isfinite(gyr), axis=1)
-    still = still_mask(acc, gyr, fs_hz) & finite
+    acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
+    gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
+    gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
+    n_still = int(sums[3])
     quality = 1.0
-    if still.sum() >= max(3, int(0.05 * fs_hz)):
-        g = acc[still].mean(axis=0)
+    if n_still >= max(3, int(0.05 * fs_hz)):
+        g = sums[:3] / n_still
     else:
-        g = acc[finite].mean(axis=0)
+        g = sums[4:7] / max(sums[7], 1.0)
         quality = 0.5
     z = g / np.linalg.norm(g)
-    gn = np.linalg.norm(gyr, axis=1)
-    moving = finite & (gn > MOVING_GYR_DPS)
-    if moving.sum() < 10:
+    if n_moving < 10:
         # No swing seen: keep gravity, choose an arbitrary horizontal pair.
-        y = np.cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else np.cross(z, [0, 1.0, 0])
+        y = _cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else _cross(z, [0, 1.0, 0])
         y /= np.linalg.norm(y)
-        return Alignment(np.vstack([np.cross(y, z), y, z]), int(still.sum()), 0, 0.0)
-    w = gyr[moving]
-    cov = w.T @ w
+        return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
     evals, evecs = np.linalg.eigh(cov)
     y = evecs[:, -1]
     y = y - np.dot(y, z) * z
     y /= np.linalg.norm(y)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    marks = _low_motion_marks(gn, finite, fs_hz)
+    marks = _low_motion_marks(gn, fs_hz)
     gyr_rad = np.radians(gyr)
-    votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), MAX_CLOSURE)
+    votes = _direction_votes(acc, gyr_rad, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating
         # instant carries the tangential acceleration of the roll-over.  Only stances that
         # follow an impact bound the strides then, so a mid-swing pause cannot.
         landings = _landing_marks(acc, marks, fs_hz)
-        votes = _direction_votes(acc, gyr_rad, fs_hz, landings, np.cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr_rad, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE)
     if not votes:
-        votes = _direction_votes(acc, gyr_rad, fs_hz, marks, np.cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr_rad, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE)
     if votes:
         if np.sum(votes) < 0:
             y = -y
@@ -193,5 +169,5 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
         quality *= agree
     else:
         quality *= 0.5
-    x = np.cross(y, z)
-    return Alignment(np.vstack([x, y, z]), int(still.sum()), len(votes), float(quality))
+    x = _cross(y, z)
+    return Alignment(np.vstack([x, y, z]), n_still, len(votes), float(quality))

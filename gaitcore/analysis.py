@@ -13,7 +13,7 @@ import numpy as np
 from . import __version__
 from .errors import SignalError
 from .events import Event, events_step, new_event_state
-from .quality import clipped_mask, full_scale, repair
+from .quality import finite_mask, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .steps import build_steps, contacts_from_events
 
@@ -34,7 +34,7 @@ def _check(sensor: SensorRecording) -> None:
     if sensor.n_samples < MIN_SAMPLES:
         raise SignalError(sensor.name, f"only {sensor.n_samples} samples",
                           "record at least a few strides (several seconds)")
-    finite = np.all(np.isfinite(sensor.acc_mps2_sf), axis=1) & np.all(np.isfinite(sensor.gyr_dps_sf), axis=1)
+    finite = finite_mask(sensor)
     if finite.mean() < 0.5:
         raise SignalError(sensor.name, f"{100 * (1 - finite.mean()):.0f}% of samples are NaN or empty",
                           "check the export; at least half the samples must be numbers")

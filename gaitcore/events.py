@@ -79,15 +79,13 @@ def gap_flags(t_s: np.ndarray, last_t_s: float, fs_hz: float) -> np.ndarray:
 
 
 def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):
-    r = align.rot_ff_sf
-    acc_ff = np.ascontiguousarray(acc_sf @ r.T)
-    gyr_ff = np.ascontiguousarray(gyr_sf @ r.T)
-    p = np.ascontiguousarray(-gyr_ff[:, 1])
-    n = p.shape[0]
-    kind = np.zeros(n + 2, dtype=np.int64)
-    pos = np.zeros(n + 2)
-    val = np.zeros(n + 2)
-    aux = np.zeros(n + 2)
+    n = acc_sf.shape[0]
+    acc_ff = np.empty((n, 3))
+    p = np.empty(n)
+    K.to_foot_frame(np.ascontiguousarray(acc_sf), np.ascontiguousarray(gyr_sf),
+                    np.ascontiguousarray(align.rot_ff_sf), acc_ff, p)
+    kind = np.empty(n + 2, dtype=np.int64)
+    pos, val, aux = np.empty(n + 2), np.empty(n + 2), np.empty(n + 2)
     m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, kind, pos, val, aux)
     for j in range(m):
         if kind[j] == K.EV_IC:

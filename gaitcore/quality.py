@@ -8,10 +8,11 @@ a clipped one always does).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._quality_kernel import clipped_rows, finite_rows, flat_tops
 from .signals import GRAVITY_MPS2, SensorRecording
 
 CLIP_MARGIN = 0.995
@@ -35,41 +36,36 @@ class Gap:
                 "end_s": round(self.end_s, 4), "n_samples": self.n_samples}
 
 
-def _flat_top(x: np.ndarray, floor: float) -> float | None:
-    a = np.abs(x[np.isfinite(x)])
-    if a.size == 0:
-        return None
-    top = float(a.max())
-    if top < floor:
-        return None
-    at = np.abs(x) >= top
-    runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], at.astype(np.int8), [0]]))))[::2]
-    return top if runs.size and runs.max() >= FLAT_TOP_MIN else None
-
-
 def full_scale(sensor: SensorRecording) -> tuple[float | None, float | None]:
     """(acc m/s^2, gyr deg/s) full-scale ranges: declared, else inferred from flat tops."""
     acc = sensor.acc_range_mps2
     gyr = sensor.gyr_range_dps
-    if acc is None:
-        tops = [_flat_top(sensor.acc_mps2_sf[:, j], MIN_CLIP_ACC_MPS2) for j in range(3)]
-        tops = [t for t in tops if t is not None]
-        acc = min(tops) if tops else None
-    if gyr is None:
-        tops = [_flat_top(sensor.gyr_dps_sf[:, j], MIN_CLIP_GYR_DPS) for j in range(3)]
-        tops = [t for t in tops if t is not None]
-        gyr = min(tops) if tops else None
+    if acc is None or gyr is None:
+        tops = np.empty(6)
+        flat_tops(np.ascontiguousarray(sensor.acc_mps2_sf), np.ascontiguousarray(sensor.gyr_dps_sf),
+                  MIN_CLIP_ACC_MPS2, MIN_CLIP_GYR_DPS, FLAT_TOP_MIN, tops)
+        if acc is None and np.isfinite(tops[:3]).any():
+            acc = float(np.nanmin(tops[:3]))
+        if gyr is None and np.isfinite(tops[3:]).any():
+            gyr = float(np.nanmin(tops[3:]))
     return acc, gyr
 
 
 def clipped_mask(sensor: SensorRecording, acc_range_mps2: float | None,
                  gyr_range_dps: float | None) -> np.ndarray:
     """True for every sample with any axis at (or beyond) full scale."""
-    m = np.zeros(sensor.n_samples, dtype=bool)
-    if acc_range_mps2:
-        m |= np.any(np.abs(sensor.acc_mps2_sf) >= CLIP_MARGIN * acc_range_mps2, axis=1)
-    if gyr_range_dps:
-        m |= np.any(np.abs(sensor.gyr_dps_sf) >= CLIP_MARGIN * gyr_range_dps, axis=1)
+    m = np.empty(sensor.n_samples, dtype=np.bool_)
+    clipped_rows(np.ascontiguousarray(sensor.acc_mps2_sf), np.ascontiguousarray(sensor.gyr_dps_sf),
+                 CLIP_MARGIN * acc_range_mps2 if acc_range_mps2 else 0.0,
+                 CLIP_MARGIN * gyr_range_dps if gyr_range_dps else 0.0, m)
+    return m
+
+
+def finite_mask(sensor: SensorRecording) -> np.ndarray:
+    """True where time and all six axes are finite."""
+    m = np.empty(sensor.n_samples, dtype=np.bool_)
+    finite_rows(np.ascontiguousarray(sensor.t_s, dtype=np.float64), np.ascontiguousarray(sensor.acc_mps2_sf),
+                np.ascontiguousarray(sensor.gyr_dps_sf), m)
     return m
 
 
@@ -81,13 +77,13 @@ def repair(sensor: SensorRecording) -> tuple[SensorRecording, list[Gap], int]:
     time reversals) and the number of samples repaired.
     """
     t = sensor.t_s
-    acc = sensor.acc_mps2_sf.copy()
-    gyr = sensor.gyr_dps_sf.copy()
-    bad = ~(np.all(np.isfinite(acc), axis=1) & np.all(np.isfinite(gyr), axis=1) & np.isfinite(t))
+    bad = ~finite_mask(sensor)
     gaps: list[Gap] = []
     repaired = 0
     n = sensor.n_samples
+    acc, gyr = sensor.acc_mps2_sf, sensor.gyr_dps_sf
     if bad.any():
+        acc, gyr = acc.copy(), gyr.copy()
         edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
         for a, b in zip(edges[::2], edges[1::2]):
             if b - a == 1 and 0 < a < n - 1 and np.isfinite(t[a]):
@@ -101,11 +97,12 @@ def repair(sensor: SensorRecording) -> tuple[SensorRecording, list[Gap], int]:
     dt = np.diff(t)
     nominal = 1.0 / sensor.fs_hz
     with np.errstate(invalid="ignore"):
+        if (dt > 0).all() and (dt <= 1.5 * nominal).all():
+            return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
         for k in np.flatnonzero(dt > 1.5 * nominal):
             gaps.append(Gap(sensor.name, "dropped", float(t[k]), float(t[k + 1]),
                             int(round(dt[k] / nominal)) - 1))
         for k in np.flatnonzero(dt <= 0):
             gaps.append(Gap(sensor.name, "time_reversal", float(t[k]), float(t[k + 1]), 0))
-    from dataclasses import replace
     gaps.sort(key=lambda g: (g.start_s if np.isfinite(g.start_s) else -1.0))
     return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired

@@ -17,7 +17,9 @@ Definitions (times in s since the recording's first sample):
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from statistics import median
 
 import numpy as np
 
@@ -52,18 +54,20 @@ def _time_at(pos: float, t_s: np.ndarray) -> float:
 def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
                          clipped: np.ndarray) -> list[Contact]:
     """Pair each IC with the first TO that follows it before the next IC."""
-    out = []
     n = t_s.shape[0]
+    n_clipped = np.concatenate([[0], np.cumsum(clipped)]).tolist()
+    times = np.interp([ev.pos for ev in events], np.arange(n), t_s).tolist() if events else []
+    out = []
     for j, ev in enumerate(events):
         if ev.kind is not EventKind.IC:
             continue
         nxt = events[j + 1] if j + 1 < len(events) else None
         to = nxt if nxt is not None and nxt.kind is EventKind.TO else None
-        lo = max(0, int(np.floor(ev.pos)) - 2)
+        lo = max(0, int(ev.pos) - 2)
         hi = min(n, int(np.ceil(to.pos if to else ev.pos)) + 3)
-        sat = bool(clipped[lo:hi].any())
-        ic_s = _time_at(ev.pos, t_s)
-        to_s = _time_at(to.pos, t_s) if to else None
+        sat = n_clipped[hi] > n_clipped[lo]
+        ic_s = times[j]
+        to_s = times[j + 1] if to else None
         if to_s is not None and to_s - ic_s > MAX_CONTACT_S:
             to_s = None
         out.append(Contact(sensor, foot, ic_s, to_s, ev.strength_dps,
@@ -72,12 +76,12 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
 
 
 def _r(x: float | None, nd: int = 4):
-    return None if x is None else round(float(x), nd)
+    return None if x is None else round(x, nd)
 
 
 def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     """Per-contact step records of the output contract, sorted by ``ic_s``."""
-    feet = {}
+    feet: dict[str, list[Contact]] = {}
     for name, cs in contacts_by_sensor.items():
         if cs:
             feet.setdefault(cs[0].foot, []).extend(cs)
@@ -85,25 +89,24 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
         feet[f].sort(key=lambda c: c.ic_s)
     steps = []
     for foot, cs in feet.items():
-        others = [c for f, lst in feet.items() if f != foot and f != "unknown" and foot != "unknown"
-                  for c in lst]
-        other_ics = np.array(sorted(c.ic_s for c in others))
-        contact_times = np.array([np.nan if c.to_s is None else c.to_s - c.ic_s for c in cs])
+        other_ics = sorted(c.ic_s for f, lst in feet.items()
+                           if f != foot and f != "unknown" and foot != "unknown" for c in lst)
+        contact_times = [None if c.to_s is None else c.to_s - c.ic_s for c in cs]
         for k, c in enumerate(cs):
-            contact = None if c.to_s is None else c.to_s - c.ic_s
+            contact = contact_times[k]
             stride = None
             if k + 1 < len(cs) and cs[k + 1].ic_s - c.ic_s <= MAX_STRIDE_S:
                 stride = cs[k + 1].ic_s - c.ic_s
             flight = None
             step_time = None
-            if other_ics.size:
+            if other_ics:
                 if c.to_s is not None:
-                    j = np.searchsorted(other_ics, c.ic_s, side="right")
-                    if j < other_ics.size:
+                    j = bisect_right(other_ics, c.ic_s)
+                    if j < len(other_ics):
                         fl = other_ics[j] - c.to_s
                         if 0 <= fl <= MAX_STRIDE_S:
                             flight = fl
-                j = np.searchsorted(other_ics, c.ic_s, side="left") - 1
+                j = bisect_left(other_ics, c.ic_s) - 1
                 if j >= 0 and c.ic_s - other_ics[j] <= MAX_STRIDE_S:
                     step_time = c.ic_s - other_ics[j]
             cadence = None if stride is None else 120.0 / stride
@@ -117,21 +120,19 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     return steps
 
 
-def _confidence(c: Contact, contact: float | None, contact_times: np.ndarray, k: int) -> float:
+def _confidence(c: Contact, contact: float | None, contact_times: list, k: int) -> float:
     conf = min(1.0, c.swing_peak_dps / STRONG_SWING_DPS)
     if contact is None:
         conf *= 0.5
     else:
         conf *= min(1.0, (c.push_peak_dps or 0.0) / STRONG_PUSH_DPS)
-        lo, hi = max(0, k - 3), min(contact_times.size, k + 4)
-        neigh = np.delete(contact_times[lo:hi], k - lo)
-        neigh = neigh[np.isfinite(neigh)]
-        if neigh.size >= 2:
-            med = float(np.median(neigh))
+        neigh = [x for x in contact_times[max(0, k - 3):k] + contact_times[k + 1:k + 4] if x is not None]
+        if len(neigh) >= 2:
+            med = median(neigh)
             dev = abs(contact - med) / med if med > 0 else 1.0
-            conf *= float(np.clip(1.0 - (dev - 0.2), 0.3, 1.0))
+            conf *= min(1.0, max(0.3, 1.0 - (dev - 0.2)))
     if c.ic_method is ICMethod.IMPACT:
         conf *= 0.9
     if c.saturated:
         conf *= 0.8
-    return float(np.clip(conf, 0.0, 1.0))
+    return min(1.0, max(0.0, conf))

@@ -1,0 +1,152 @@
+"""Throughput of the event pipeline, and of the whole analysis against gaitmap.
+
+    python -m benchmarks.speed [--gaitmap-python PATH] [--repeats 20]
+
+Everything runs pinned to one core with single-threaded BLAS and numba, after a
+warm-up call (compilation excluded; ``gait analyze`` start-up is timed
+separately at the end, cold = empty numba cache, warm = cache filled).
+
+1. Event detection alone: the numba state machine (`_events_kernel`) on 10 M
+   foot-frame samples, and the public streaming step (`events_step`: gap check,
+   rotation into the foot frame, the kernel) with a known alignment.
+2. Whole analysis (`gaitcore.analysis.analyze`: quality scans, alignment
+   warm-up, events, steps, summary) on ../shared/data/gaitmap_example/imu_sample.csv
+   (2 x 7928 samples at 204.8 Hz), against gaitmap's pipeline on the same file in
+   the same run, timed by benchmarks/gaitmap_peer.py under an interpreter that has
+   gaitmap (and gaitmap_mad) installed; the ratio of throughputs is printed.
+   Both sides start from data in memory (CSV parsing excluded).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from gaitcore import _events_kernel as K  # noqa: E402
+from gaitcore.align import estimate_alignment  # noqa: E402
+from gaitcore.analysis import analyze  # noqa: E402
+from gaitcore.events import events_step, new_event_state  # noqa: E402
+from gaitcore.readers import read_recording  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+GAITMAP_CSV = ROOT.parent / "shared" / "data" / "gaitmap_example" / "imu_sample.csv"
+GAITMAP_FS_HZ = 204.8
+BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
+
+
+def best_of(fn, repeats: int) -> float:
+    fn()
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _long_signal(rec, n_target: int):
+    s = rec.sensors[0]
+    reps = int(np.ceil(n_target / s.n_samples))
+    acc = np.ascontiguousarray(np.tile(s.acc_mps2_sf, (reps, 1))[:n_target])
+    gyr = np.ascontiguousarray(np.tile(s.gyr_dps_sf, (reps, 1))[:n_target])
+    t = np.arange(n_target) / s.fs_hz
+    return s, t, acc, gyr
+
+
+def event_throughput(rec, repeats: int) -> list[str]:
+    n = 10_000_000
+    s, t, acc, gyr = _long_signal(rec, n)
+    al = estimate_alignment(s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz)
+    r = al.rot_ff_sf
+    acc_ff = np.ascontiguousarray(acc @ r.T)
+    p = np.ascontiguousarray(-(gyr @ r.T)[:, 1])
+    reset = np.zeros(n, dtype=np.bool_)
+    bufs = [np.zeros(2 * n + 2, dtype=np.int64)] + [np.zeros(2 * n + 2) for _ in range(3)]
+
+    def kernel_only():
+        K.events_step(K.new_state(), p, acc_ff, reset, s.fs_hz, *bufs)
+
+    def public_step():
+        events_step(new_event_state(s.fs_hz, al), t, acc, gyr, final=True)
+
+    tk = best_of(kernel_only, max(1, repeats // 4))
+    tp = best_of(public_step, max(1, repeats // 4))
+    return [f"event kernel (numba state machine): {n / tk / 1e6:8.1f} M samples/s  ({n:,} samples, {tk:.3f} s)",
+            f"events_step (gap check + rotation + kernel): {n / tp / 1e6:8.1f} M samples/s  ({tp:.3f} s)"]
+
+
+def gaitmap_times(python: str, repeats: int) -> dict | None:
+    peer = Path(__file__).with_name("gaitmap_peer.py")
+    try:
+        out = subprocess.run([python, str(peer), str(GAITMAP_CSV), str(GAITMAP_FS_HZ), str(repeats)],
+                             capture_output=True, text=True, check=True, timeout=1800)
+    except (OSError, subprocess.SubprocessError) as err:
+        print(f"gaitmap run failed: {err}", file=sys.stderr)
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def whole_analysis(rec, repeats: int, gaitmap_python: str | None) -> list[str]:
+    n_total = sum(s.n_samples for s in rec.sensors)
+    ours = best_of(lambda: analyze(rec), repeats)
+    lines = [f"gait analyze pipeline on imu_sample.csv: {ours * 1e3:7.2f} ms  "
+             f"({n_total / ours / 1e6:.2f} M samples/s, {n_total:,} samples)"]
+    if gaitmap_python is None:
+        lines.append("gaitmap: not measured (pass --gaitmap-python, see the module docstring)")
+        return lines
+    g = gaitmap_times(gaitmap_python, max(3, repeats // 4))
+    if g is None:
+        lines.append("gaitmap: run failed (see stderr)")
+        return lines
+    for key, what in (("events_s", "events (gravity alignment, DTW strides, Rampp events)"),
+                      ("full_s", "full (+ stride trajectories, temporal and spatial parameters)")):
+        lines.append(f"gaitmap {g['gaitmap_version']} {what}: {g[key] * 1e3:8.1f} ms  "
+                     f"-> ours is {g[key] / ours:6.1f}x faster")
+    return lines
+
+
+def cli_start_times() -> list[str]:
+    gait = shutil.which("gait") or str(Path(sys.executable).with_name("gait"))
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = []
+        for label in ("cold (empty numba cache)", "warm"):
+            t0 = time.perf_counter()
+            subprocess.run([gait, "analyze", str(BUNDLED)], env=env, check=True, capture_output=True)
+            out.append(f"gait analyze recordings/sprint_drills.gaitrec, {label}: {time.perf_counter() - t0:.2f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gaitmap-python", metavar="PATH",
+                    help="interpreter with gaitmap installed (default: $GAITMAP_PYTHON, or none)")
+    ap.add_argument("--repeats", type=int, default=20)
+    a = ap.parse_args(argv)
+    gm = a.gaitmap_python or os.environ.get("GAITMAP_PYTHON")
+    rec = read_recording([GAITMAP_CSV], fs_hz=GAITMAP_FS_HZ)
+    lines = ["one core (affinity pinned), best of repeats, compilation excluded", ""]
+    lines += event_throughput(rec, a.repeats) + [""]
+    lines += whole_analysis(rec, a.repeats, gm) + [""]
+    lines += cli_start_times()
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

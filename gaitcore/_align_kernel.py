@@ -1,0 +1,205 @@
+"""Private numba kernels of the alignment's direction-of-travel vote (:mod:`gaitcore.align`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import kernel
+from ._strapdown_kernel import advance, start
+
+
+@kernel
+def _world_from_sensor_tilt(f, r_out):
+    """Shortest-arc rotation taking the unit vector of ``f`` onto world z (yaw arbitrary)."""
+    nf = np.sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2])
+    ax, ay, az = f[0] / nf, f[1] / nf, f[2] / nf
+    # v = a x z, c = a . z
+    vx, vy, vz = ay, -ax, 0.0
+    c = az
+    for i in range(3):
+        for j in range(3):
+            r_out[i, j] = 1.0 if i == j else 0.0
+    if c < -1.0 + 1e-12:
+        r_out[1, 1] = -1.0  # 180 deg about x
+        r_out[2, 2] = -1.0
+        return
+    k = 1.0 / (1.0 + c)
+    # I + [v]x + [v]x^2 / (1 + c)
+    r_out[0, 1] += -vz
+    r_out[0, 2] += vy
+    r_out[1, 0] += vz
+    r_out[1, 2] += -vx
+    r_out[2, 0] += -vy
+    r_out[2, 1] += vx
+    r_out[0, 0] += k * (-vy * vy - vz * vz)
+    r_out[0, 1] += k * vx * vy
+    r_out[0, 2] += k * vx * vz
+    r_out[1, 0] += k * vx * vy
+    r_out[1, 1] += k * (-vx * vx - vz * vz)
+    r_out[1, 2] += k * vy * vz
+    r_out[2, 0] += k * vx * vz
+    r_out[2, 1] += k * vy * vz
+    r_out[2, 2] += k * (-vx * vx - vy * vy)
+
+
+@kernel
+def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closure, min_stride_s,
+                    max_stride_s, min_stride_m, gravity_mps2, votes_out):
+    """Cosines between ``forward`` and the displacement of each stride between
+    low-motion ``marks``: from each mark, strapdown-integrate (tilt from the
+    specific force at the mark, yaw arbitrary) up to three marks ahead; at each
+    mark reached, the closure is |v(end)| / max |v| before drift correction, and
+    the displacement is the horizontal integral of the velocity with its drift
+    removed linearly.  The best-closing stride below ``max_closure`` votes (the
+    first below ``good_closure`` at once).  Returns the number of votes written
+    (at most ``len(votes_out)``)."""
+    dt = 1.0 / fs_hz
+    n_votes = 0
+    i = 0
+    r0 = np.empty((3, 3))
+    q = np.empty(4)
+    a_prev = np.empty(3)
+    v = np.empty(3)
+    best_d = np.empty(3)
+    n_marks = marks.shape[0]
+    while i < n_marks - 1 and n_votes < votes_out.shape[0]:
+        a = marks[i]
+        last = min(i + 3, n_marks - 1)
+        _world_from_sensor_tilt(acc[a], r0)
+        start(acc[a], r0, gravity_mps2, q, a_prev, v)
+        sx = sy = 0.0  # running sums of the velocity (trapezoid-free: rectangle on samples)
+        vmax = 0.0
+        best_c = np.inf
+        best_j = -1
+        j = i + 1
+        k = a
+        while j <= last:
+            b = marks[j]
+            if b - a > max_stride_s * fs_hz:
+                break
+            while k < b:
+                sx += v[0]
+                sy += v[1]
+                advance(gyr_rad[k], gyr_rad[k + 1], acc[k + 1], dt, r0, gravity_mps2, q, a_prev, v)
+                k += 1
+                sp = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+                if sp > vmax:
+                    vmax = sp
+            if b - a >= min_stride_s * fs_hz:
+                m = b - a + 1
+                vend = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+                c = vend / vmax if vmax > 0.0 else 1.0
+                # sum_k (v_k - k / (m - 1) * v_end) dt over k = 0..m-1
+                dx = (sx + v[0] - 0.5 * m * v[0]) * dt
+                dy = (sy + v[1] - 0.5 * m * v[1]) * dt
+                ex = r0[0, 0] * dx + r0[1, 0] * dy
+                ey = r0[0, 1] * dx + r0[1, 1] * dy
+                ez = r0[0, 2] * dx + r0[1, 2] * dy
+                norm = np.sqrt(ex * ex + ey * ey + ez * ez)
+                if c < max_closure and norm > min_stride_m and c < best_c:
+                    best_c = c
+                    best_j = j
+                    best_d[0], best_d[1], best_d[2] = ex / norm, ey / norm, ez / norm
+                    if c < good_closure:
+                        break
+            j += 1
+        if best_j < 0:
+            i += 1
+            continue
+        votes_out[n_votes] = forward[0] * best_d[0] + forward[1] * best_d[1] + forward[2] * best_d[2]
+        n_votes += 1
+        i = best_j
+    return n_votes
+
+
+@kernel
+def motion_summary(acc, gyr, still_gyr_dps, still_acc_tol, gravity_mps2, win, moving_gyr_dps,
+                   gn_out, still_out, acc_sums, cov_out):
+    """One pass over the buffer: gyro norm (NaN where a row is not finite) into
+    ``gn_out``; ``still_out`` marks samples inside a ``win``-sample window that is
+    quasi-static throughout; ``acc_sums`` = [sum over still samples (3), their
+    count, sum over finite samples (3), their count]; ``cov_out`` = sum of
+    w w^T over moving samples.  Returns the number of moving samples."""
+    n = acc.shape[0]
+    ok = np.zeros(n, dtype=np.bool_)
+    for k in range(8):
+        acc_sums[k] = 0.0
+    for i in range(3):
+        for j in range(3):
+            cov_out[i, j] = 0.0
+    n_moving = 0
+    for i in range(n):
+        finite = True
+        for j in range(3):
+            finite = finite and np.isfinite(acc[i, j]) and np.isfinite(gyr[i, j])
+        if not finite:
+            gn_out[i] = np.nan
+            continue
+        g = np.sqrt(gyr[i, 0] ** 2 + gyr[i, 1] ** 2 + gyr[i, 2] ** 2)
+        a = np.sqrt(acc[i, 0] ** 2 + acc[i, 1] ** 2 + acc[i, 2] ** 2)
+        gn_out[i] = g
+        ok[i] = g < still_gyr_dps and abs(a - gravity_mps2) < still_acc_tol
+        for j in range(3):
+            acc_sums[4 + j] += acc[i, j]
+        acc_sums[7] += 1.0
+        if g > moving_gyr_dps:
+            n_moving += 1
+            for r in range(3):
+                for c in range(3):
+                    cov_out[r, c] += gyr[i, r] * gyr[i, c]
+    # A sample is still when some all-ok window of ``win`` samples covers it.
+    for i in range(n):
+        still_out[i] = False
+    run = 0
+    for i in range(n):
+        run = run + 1 if ok[i] else 0
+        if run >= win:
+            if run == win:
+                for k in range(i - win + 1, i + 1):
+                    still_out[k] = True
+            else:
+                still_out[i] = True
+    for i in range(n):
+        if still_out[i]:
+            for j in range(3):
+                acc_sums[j] += acc[i, j]
+            acc_sums[3] += 1.0
+    return n_moving
+
+
+@kernel
+def low_motion_marks(g, threshold, marks_out):
+    """The least-rotating sample of each stretch of ``g`` below ``threshold``
+    (NaN counts as moving); returns how many."""
+    n_marks = 0
+    in_low = False
+    best = np.inf
+    best_i = -1
+    for i in range(g.shape[0]):
+        if np.isfinite(g[i]) and g[i] < threshold:
+            if not in_low:
+                in_low = True
+                best = np.inf
+            if g[i] < best:
+                best = g[i]
+                best_i = i
+        elif in_low:
+            in_low = False
+            marks_out[n_marks] = best_i
+            n_marks += 1
+    if in_low:
+        marks_out[n_marks] = best_i
+        n_marks += 1
+    return n_marks
+
+
+@kernel
+def moving_mean(gn, w, out):
+    """Centred ``w``-sample moving mean (zero-padded at the ends)."""
+    n = gn.shape[0]
+    half = w // 2
+    for i in range(n):
+        s = 0.0
+        for k in range(i - half, i - half + w):
+            if 0 <= k < n:
+                s += gn[k]
+        out[i] = s / w
