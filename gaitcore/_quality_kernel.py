@@ -25,26 +25,34 @@ def flat_tops(acc, gyr, acc_floor, gyr_floor, min_run, out):
     |value| if it is >= the sensor's floor and held for ``min_run`` consecutive
     samples (a clipped signal); NaN otherwise."""
     n = acc.shape[0]
+    top = np.full(6, -1.0)
+    for i in range(n):
+        for c in range(3):
+            a = abs(acc[i, c])
+            if a > top[c]:  # NaN compares False
+                top[c] = a
+            g = abs(gyr[i, c])
+            if g > top[3 + c]:
+                top[3 + c] = g
+    run = np.zeros(6, dtype=np.int64)
+    check = False
     for c in range(6):
-        x = acc[:, c] if c < 3 else gyr[:, c - 3]
-        floor = acc_floor if c < 3 else gyr_floor
-        top = -1.0
-        for i in range(n):
-            a = abs(x[i])
-            if np.isfinite(a) and a > top:
-                top = a
         out[c] = np.nan
-        if top < floor:
-            continue
-        run = 0
-        for i in range(n):
-            if abs(x[i]) >= top:
-                run += 1
-                if run >= min_run:
-                    out[c] = top
-                    break
+        if top[c] >= (acc_floor if c < 3 else gyr_floor):
+            check = True
+        else:
+            top[c] = np.inf  # never reached: no run counted
+    if not check:
+        return
+    for i in range(n):
+        for c in range(6):
+            x = abs(acc[i, c]) if c < 3 else abs(gyr[i, c - 3])
+            if x >= top[c]:
+                run[c] += 1
+                if run[c] >= min_run:
+                    out[c] = top[c]
             else:
-                run = 0
+                run[c] = 0
 
 
 @kernel

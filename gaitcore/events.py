@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,8 +36,9 @@ class ICMethod(enum.Enum):
     IMPACT = "impact"       # jerk onset (forefoot strike)
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One detected event (immutable; a named tuple because thousands are made per second)."""
+
     kind: EventKind
     pos: float          # fractional sample index of the sensor
     strength_dps: float  # swing peak (IC) or push-off peak (TO), deg/s

@@ -18,7 +18,7 @@ Definitions (times in s since the recording's first sample):
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 from statistics import median
 
 import numpy as np
@@ -31,8 +31,9 @@ MAX_STRIDE_S = 3.0
 MAX_CONTACT_S = 2.0
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
+    """One contact of one foot (immutable)."""
+
     sensor: str
     foot: str
     ic_s: float
