@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write report.json, steps.csv and summary.txt into DIR")
     a.add_argument("--chunk-size", type=_positive_int, metavar="N",
                    help="run the streaming path N samples at a time (result is identical)")
+    a.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress lines on stderr (they are shown only on a terminal anyway)")
     s = sub.add_parser("simulate", help="write a simulated recording with ground truth",
                        description="Simulate foot-IMU signals of a drill with ground-truth events.")
     s.add_argument("drill", help="drill name (see --list)", nargs="?")
@@ -71,13 +74,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Progress:
+    """Stage lines on stderr ("gait: reading ... 1.2 s"), only when a person is watching."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"gait: {message} [{time.perf_counter() - self.t0:.1f} s]\n")
+            sys.stderr.flush()
+
+
+def _input_size(paths) -> str:
+    total = 0
+    for p in map(Path, paths):
+        files = p.rglob("*") if p.is_dir() else [p]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return f"{total / 1e6:.1f} MB"
+
+
 def _analyze(args) -> int:
     from .analysis import analyze
     from .readers import read_recording
     from .report import step_table, summary_text, to_json, write_report
 
+    progress = _Progress(not args.quiet and sys.stderr.isatty())
+    progress(f"reading {len(args.inputs)} input(s), {_input_size(args.inputs) if progress.enabled else ''}")
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
+    n = sum(s.n_samples for s in rec.sensors)
+    progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
     result = analyze(rec, chunk_size=args.chunk_size)
+    progress(f"found {len(result['steps'])} contacts")
     if args.out is not None:
         try:
             write_report(result, args.out)

@@ -77,3 +77,14 @@ def test_missing_fs_and_missing_file(tmp_path):
     assert r.returncode == 2 and "no such file" in r.stderr
     r = run(["analyze", "--chunk-size", "0", str(BUNDLED)])
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_progress_lines_only_on_a_terminal(capsys, monkeypatch):
+    r = run(["analyze", str(BUNDLED)])
+    assert r.returncode == 0 and r.stderr == ""  # piped: no progress noise
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["analyze", str(BUNDLED)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [ln.split(" ")[1] for ln in err] == ["reading", "analysing", "found"], err
+    assert main(["analyze", str(BUNDLED), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
