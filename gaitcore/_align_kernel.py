@@ -56,18 +56,15 @@ def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closu
     n_votes = 0
     i = 0
     r0 = np.empty((3, 3))
-    q = np.empty(4)
-    a_prev = np.empty(3)
-    v = np.empty(3)
     best_d = np.empty(3)
     n_marks = marks.shape[0]
     while i < n_marks - 1 and n_votes < votes_out.shape[0]:
         a = marks[i]
         last = min(i + 3, n_marks - 1)
         _world_from_sensor_tilt(acc[a], r0)
-        start(acc[a], r0, gravity_mps2, q, a_prev, v)
+        st = start(acc[a], r0, gravity_mps2)
         sx = sy = 0.0  # running sums of the velocity (trapezoid-free: rectangle on samples)
-        vmax = 0.0
+        vmax2 = 0.0
         best_c = np.inf
         best_j = -1
         j = i + 1
@@ -77,20 +74,21 @@ def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closu
             if b - a > max_stride_s * fs_hz:
                 break
             while k < b:
-                sx += v[0]
-                sy += v[1]
-                advance(gyr_rad[k], gyr_rad[k + 1], acc[k + 1], dt, r0, gravity_mps2, q, a_prev, v)
+                sx += st[7]
+                sy += st[8]
+                st = advance(st, gyr_rad[k], gyr_rad[k + 1], acc[k + 1], dt, r0, gravity_mps2)
                 k += 1
-                sp = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-                if sp > vmax:
-                    vmax = sp
+                sp2 = st[7] * st[7] + st[8] * st[8] + st[9] * st[9]
+                if sp2 > vmax2:
+                    vmax2 = sp2
             if b - a >= min_stride_s * fs_hz:
                 m = b - a + 1
-                vend = np.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-                c = vend / vmax if vmax > 0.0 else 1.0
+                vx, vy, vz = st[7], st[8], st[9]
+                vend = np.sqrt(vx * vx + vy * vy + vz * vz)
+                c = vend / np.sqrt(vmax2) if vmax2 > 0.0 else 1.0
                 # sum_k (v_k - k / (m - 1) * v_end) dt over k = 0..m-1
-                dx = (sx + v[0] - 0.5 * m * v[0]) * dt
-                dy = (sy + v[1] - 0.5 * m * v[1]) * dt
+                dx = (sx + vx - 0.5 * m * vx) * dt
+                dy = (sy + vy - 0.5 * m * vy) * dt
                 ex = r0[0, 0] * dx + r0[1, 0] * dy
                 ey = r0[0, 1] * dx + r0[1, 1] * dy
                 ez = r0[0, 2] * dx + r0[1, 2] * dy

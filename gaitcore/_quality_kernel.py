@@ -66,3 +66,21 @@ def clipped_rows(acc, gyr, acc_limit, gyr_limit, out):
             if gyr_limit > 0.0 and abs(gyr[i, j]) >= gyr_limit:
                 c = True
         out[i] = c
+
+
+@kernel
+def gap_flags(t_s, last_t_s, limit_s, out):
+    """out[i] = the interval before sample i is not positive or longer than ``limit_s``,
+    or t_s[i] is not finite.  ``last_t_s`` is the previous chunk's last time (NaN at
+    the start of a stream, where the first sample is never a gap)."""
+    prev = last_t_s
+    for i in range(t_s.shape[0]):
+        t = t_s[i]
+        if not np.isfinite(t):
+            out[i] = True
+        elif not np.isfinite(prev):
+            out[i] = i > 0  # a NaN time before this one broke the stream
+        else:
+            dt = t - prev
+            out[i] = not (dt > 0.0) or dt > limit_s
+        prev = t

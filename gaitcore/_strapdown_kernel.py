@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inline_kernel, kernel
 
 
-@kernel
-def _rotate(q0, q1, q2, q3, r0, f, out):
-    """out = r0 @ R(q) @ f."""
+@inline_kernel
+def _rotate(q0, q1, q2, q3, r0, f):
+    """r0 @ R(q) @ f, as a tuple."""
     m00 = 1 - 2 * (q2 * q2 + q3 * q3)
     m01 = 2 * (q1 * q2 - q0 * q3)
     m02 = 2 * (q1 * q3 + q0 * q2)
@@ -30,44 +30,49 @@ def _rotate(q0, q1, q2, q3, r0, f, out):
     bx = m00 * f[0] + m01 * f[1] + m02 * f[2]
     by = m10 * f[0] + m11 * f[1] + m12 * f[2]
     bz = m20 * f[0] + m21 * f[1] + m22 * f[2]
-    for r in range(3):
-        out[r] = r0[r, 0] * bx + r0[r, 1] * by + r0[r, 2] * bz
+    return (r0[0, 0] * bx + r0[0, 1] * by + r0[0, 2] * bz,
+            r0[1, 0] * bx + r0[1, 1] * by + r0[1, 2] * bz,
+            r0[2, 0] * bx + r0[2, 1] * by + r0[2, 2] * bz)
 
 
-@kernel
-def start(acc0, r0, gravity_mps2, q, a_prev, v):
-    """Reset the integrator state (q, a_prev, v) at a sample with specific force ``acc0``."""
-    q[0], q[1], q[2], q[3] = 1.0, 0.0, 0.0, 0.0
-    _rotate(1.0, 0.0, 0.0, 0.0, r0, acc0, a_prev)
-    a_prev[2] -= gravity_mps2
-    v[0] = v[1] = v[2] = 0.0
+@inline_kernel
+def start(acc0, r0, gravity_mps2):
+    """Integrator state at a sample with specific force ``acc0``:
+    (q0, q1, q2, q3, ax, ay, az, vx, vy, vz), attitude = r0, velocity zero."""
+    ax, ay, az = _rotate(1.0, 0.0, 0.0, 0.0, r0, acc0)
+    return 1.0, 0.0, 0.0, 0.0, ax, ay, az - gravity_mps2, 0.0, 0.0, 0.0
 
 
-@kernel
-def advance(gyr_k, gyr_next, acc_next, dt_s, r0, gravity_mps2, q, a_prev, v):
+@inline_kernel
+def advance(st, gyr_k, gyr_next, acc_next, dt_s, r0, gravity_mps2):
     """One sample forward: attitude by the mean rate, velocity by the trapezoid."""
+    q0, q1, q2, q3, ax, ay, az, vx, vy, vz = st
     rx = 0.5 * (gyr_k[0] + gyr_next[0]) * dt_s
     ry = 0.5 * (gyr_k[1] + gyr_next[1]) * dt_s
     rz = 0.5 * (gyr_k[2] + gyr_next[2]) * dt_s
-    ang = np.sqrt(rx * rx + ry * ry + rz * rz)
-    if ang > 1e-12:
-        s = np.sin(0.5 * ang) / ang
-        d0, d1, d2, d3 = np.cos(0.5 * ang), rx * s, ry * s, rz * s
+    a2 = rx * rx + ry * ry + rz * rz
+    if a2 < 0.01:
+        # cos(a/2) and sin(a/2)/a by their series to a^6: error < 1e-15 below 0.1 rad a
+        # sample (5700 deg/s at 1 kHz), and three times faster than sin and cos
+        c = 1.0 - a2 / 8.0 + a2 * a2 / 384.0 - a2 * a2 * a2 / 46080.0
+        s = 0.5 - a2 / 48.0 + a2 * a2 / 3840.0 - a2 * a2 * a2 / 645120.0
     else:
-        d0, d1, d2, d3 = 1.0, 0.5 * rx, 0.5 * ry, 0.5 * rz
-    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+        ang = np.sqrt(a2)
+        c = np.cos(0.5 * ang)
+        s = np.sin(0.5 * ang) / ang
+    d0, d1, d2, d3 = c, rx * s, ry * s, rz * s
     n0 = q0 * d0 - q1 * d1 - q2 * d2 - q3 * d3
     n1 = q0 * d1 + q1 * d0 + q2 * d3 - q3 * d2
     n2 = q0 * d2 - q1 * d3 + q2 * d0 + q3 * d1
     n3 = q0 * d3 + q1 * d2 - q2 * d1 + q3 * d0
-    norm = np.sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3)
-    q[0], q[1], q[2], q[3] = n0 / norm, n1 / norm, n2 / norm, n3 / norm
-    ax, ay, az = a_prev[0], a_prev[1], a_prev[2]
-    _rotate(q[0], q[1], q[2], q[3], r0, acc_next, a_prev)
-    a_prev[2] -= gravity_mps2
-    v[0] += 0.5 * (ax + a_prev[0]) * dt_s
-    v[1] += 0.5 * (ay + a_prev[1]) * dt_s
-    v[2] += 0.5 * (az + a_prev[2]) * dt_s
+    # Back onto the unit sphere by one Newton step of 1/sqrt (the product of unit
+    # quaternions is off by rounding only, so this is exact to double precision).
+    inv = 1.5 - 0.5 * (n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3)
+    n0, n1, n2, n3 = n0 * inv, n1 * inv, n2 * inv, n3 * inv
+    bx, by, bz = _rotate(n0, n1, n2, n3, r0, acc_next)
+    bz -= gravity_mps2
+    return (n0, n1, n2, n3, bx, by, bz,
+            vx + 0.5 * (ax + bx) * dt_s, vy + 0.5 * (ay + by) * dt_s, vz + 0.5 * (az + bz) * dt_s)
 
 
 @kernel
@@ -76,13 +81,10 @@ def integrate_velocity(acc_mps2, gyr_rad, dt_s, r0, gravity_mps2, vel_out):
 
     ``r0`` is the world-from-sensor rotation at the first sample; world z is up.
     """
-    q = np.empty(4)
-    a_prev = np.empty(3)
-    v = np.empty(3)
-    start(acc_mps2[0], r0, gravity_mps2, q, a_prev, v)
+    st = start(acc_mps2[0], r0, gravity_mps2)
     vel_out[0, :] = 0.0
     for k in range(acc_mps2.shape[0] - 1):
-        advance(gyr_rad[k], gyr_rad[k + 1], acc_mps2[k + 1], dt_s, r0, gravity_mps2, q, a_prev, v)
-        vel_out[k + 1, 0] = v[0]
-        vel_out[k + 1, 1] = v[1]
-        vel_out[k + 1, 2] = v[2]
+        st = advance(st, gyr_rad[k], gyr_rad[k + 1], acc_mps2[k + 1], dt_s, r0, gravity_mps2)
+        vel_out[k + 1, 0] = st[7]
+        vel_out[k + 1, 1] = st[8]
+        vel_out[k + 1, 2] = st[9]

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _events_kernel as K
+from ._quality_kernel import gap_flags as _gap_flags
 from .align import Alignment, estimate_alignment
 
 WARMUP_STEP_S = 5.0
@@ -70,14 +71,9 @@ def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventSt
 
 def gap_flags(t_s: np.ndarray, last_t_s: float, fs_hz: float) -> np.ndarray:
     """True where the interval before a sample is missing, too long or not positive."""
-    prev = np.concatenate([[last_t_s], t_s[:-1]])
-    dt = t_s - prev
-    limit = GAP_FACTOR / fs_hz
-    with np.errstate(invalid="ignore"):
-        bad = ~(dt > 0) | (dt > limit)
-    if not np.isfinite(last_t_s):
-        bad[0] = False
-    return bad | ~np.isfinite(t_s)
+    out = np.empty(t_s.shape[0], dtype=np.bool_)
+    _gap_flags(np.ascontiguousarray(t_s, dtype=np.float64), float(last_t_s), GAP_FACTOR / fs_hz, out)
+    return out
 
 
 def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):
@@ -89,12 +85,11 @@ def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_
     kind = np.empty(n + 2, dtype=np.int64)
     pos, val, aux = np.empty(n + 2), np.empty(n + 2), np.empty(n + 2)
     m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, kind, pos, val, aux)
-    for j in range(m):
-        if kind[j] == K.EV_IC:
-            how = ICMethod.IMPACT if aux[j] == K.IC_BY_IMPACT else ICMethod.ROTATION
-            events.append(Event(EventKind.IC, float(pos[j]), float(val[j]), how))
+    for k, x, v, a in zip(kind[:m].tolist(), pos[:m].tolist(), val[:m].tolist(), aux[:m].tolist()):
+        if k == K.EV_IC:
+            events.append(Event(EventKind.IC, x, v, ICMethod.IMPACT if a == K.IC_BY_IMPACT else ICMethod.ROTATION))
         else:
-            events.append(Event(EventKind.TO, float(pos[j]), float(val[j]), None))
+            events.append(Event(EventKind.TO, x, v, None))
 
 
 def _try_fix_alignment(state: EventState, final: bool) -> EventState:

@@ -17,12 +17,11 @@ Definitions (times in s since the recording's first sample):
 """
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from typing import NamedTuple
-from statistics import median
 
 import numpy as np
 
+from . import _steps_kernel as K
 from .events import Event, EventKind, ICMethod
 
 STRONG_SWING_DPS = 150.0
@@ -55,29 +54,36 @@ def _time_at(pos: float, t_s: np.ndarray) -> float:
 def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
                          clipped: np.ndarray) -> list[Contact]:
     """Pair each IC with the first TO that follows it before the next IC."""
+    if not events:
+        return []
     n = t_s.shape[0]
-    n_clipped = np.concatenate([[0], np.cumsum(clipped)]).tolist()
-    times = np.interp([ev.pos for ev in events], np.arange(n), t_s).tolist() if events else []
+    pos = np.array([ev.pos for ev in events])
+    is_ic = np.array([ev.kind is EventKind.IC for ev in events])
+    times = np.interp(pos, np.arange(n), t_s)
+    ics = np.flatnonzero(is_ic)
+    nxt = np.minimum(ics + 1, len(events) - 1)
+    has_to = (ics + 1 < len(events)) & ~is_ic[nxt]
+    end = np.where(has_to, pos[nxt], pos[ics])
+    lo = np.maximum(0, pos[ics].astype(np.int64) - 2)
+    hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
+    n_clipped = np.concatenate([[0], np.cumsum(clipped)])
+    sat = (n_clipped[hi] > n_clipped[lo]).tolist()
+    ic_s = times[ics].tolist()
+    to_s = np.where(has_to & (times[nxt] - times[ics] <= MAX_CONTACT_S), times[nxt], np.nan).tolist()
     out = []
-    for j, ev in enumerate(events):
-        if ev.kind is not EventKind.IC:
-            continue
-        nxt = events[j + 1] if j + 1 < len(events) else None
-        to = nxt if nxt is not None and nxt.kind is EventKind.TO else None
-        lo = max(0, int(ev.pos) - 2)
-        hi = min(n, int(np.ceil(to.pos if to else ev.pos)) + 3)
-        sat = n_clipped[hi] > n_clipped[lo]
-        ic_s = times[j]
-        to_s = times[j + 1] if to else None
-        if to_s is not None and to_s - ic_s > MAX_CONTACT_S:
-            to_s = None
-        out.append(Contact(sensor, foot, ic_s, to_s, ev.strength_dps,
-                           to.strength_dps if to else None, ev.ic_method or ICMethod.ROTATION, sat))
+    for k, j in enumerate(ics.tolist()):
+        ev = events[j]
+        to = events[j + 1] if has_to[k] else None
+        out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
+                           ev.strength_dps, to.strength_dps if to else None,
+                           ev.ic_method or ICMethod.ROTATION, sat[k]))
     return out
 
 
-def _r(x: float | None, nd: int = 4):
-    return None if x is None else round(x, nd)
+def _rounded(x: np.ndarray, nd: int) -> list:
+    """Rounded values as Python floats, None where NaN (JSON null)."""
+    r = np.round(x, nd)
+    return [None if v != v else v for v in r.tolist()]
 
 
 def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
@@ -89,51 +95,25 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     for f in feet:
         feet[f].sort(key=lambda c: c.ic_s)
     steps = []
+    nan = float("nan")
     for foot, cs in feet.items():
-        other_ics = sorted(c.ic_s for f, lst in feet.items()
-                           if f != foot and f != "unknown" and foot != "unknown" for c in lst)
-        contact_times = [None if c.to_s is None else c.to_s - c.ic_s for c in cs]
-        for k, c in enumerate(cs):
-            contact = contact_times[k]
-            stride = None
-            if k + 1 < len(cs) and cs[k + 1].ic_s - c.ic_s <= MAX_STRIDE_S:
-                stride = cs[k + 1].ic_s - c.ic_s
-            flight = None
-            step_time = None
-            if other_ics:
-                if c.to_s is not None:
-                    j = bisect_right(other_ics, c.ic_s)
-                    if j < len(other_ics):
-                        fl = other_ics[j] - c.to_s
-                        if 0 <= fl <= MAX_STRIDE_S:
-                            flight = fl
-                j = bisect_left(other_ics, c.ic_s) - 1
-                if j >= 0 and c.ic_s - other_ics[j] <= MAX_STRIDE_S:
-                    step_time = c.ic_s - other_ics[j]
-            cadence = None if stride is None else 120.0 / stride
-            steps.append({
-                "foot": foot, "ic_s": _r(c.ic_s), "to_s": _r(c.to_s), "contact_s": _r(contact),
-                "flight_s": _r(flight), "step_time_s": _r(step_time), "stride_time_s": _r(stride),
-                "cadence_spm": _r(cadence, 2), "stride_length_m": None, "speed_mps": None,
-                "peak_height_m": None, "saturated": c.saturated,
-                "confidence": _r(_confidence(c, contact, contact_times, k), 3)})
+        other = np.array(sorted(c.ic_s for f, lst in feet.items()
+                                if f != foot and f != "unknown" and foot != "unknown" for c in lst))
+        ic = np.array([c.ic_s for c in cs])
+        to = np.array([nan if c.to_s is None else c.to_s for c in cs])
+        m = np.empty((ic.size, K.N_COLS))
+        K.foot_metrics(ic, to, other, np.array([c.swing_peak_dps for c in cs]),
+                       np.array([nan if c.push_peak_dps is None else c.push_peak_dps for c in cs]),
+                       np.array([c.ic_method is ICMethod.IMPACT for c in cs]),
+                       np.array([c.saturated for c in cs]), MAX_STRIDE_S, STRONG_SWING_DPS,
+                       STRONG_PUSH_DPS, m)
+        for row in zip(_rounded(ic, 4), _rounded(to, 4), _rounded(m[:, K.C_CONTACT], 4),
+                       _rounded(m[:, K.C_FLIGHT], 4), _rounded(m[:, K.C_STEP], 4),
+                       _rounded(m[:, K.C_STRIDE], 4), _rounded(m[:, K.C_CADENCE], 2),
+                       [c.saturated for c in cs], _rounded(m[:, K.C_CONF], 3)):
+            steps.append({"foot": foot, "ic_s": row[0], "to_s": row[1], "contact_s": row[2],
+                          "flight_s": row[3], "step_time_s": row[4], "stride_time_s": row[5],
+                          "cadence_spm": row[6], "stride_length_m": None, "speed_mps": None,
+                          "peak_height_m": None, "saturated": row[7], "confidence": row[8]})
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
     return steps
-
-
-def _confidence(c: Contact, contact: float | None, contact_times: list, k: int) -> float:
-    conf = min(1.0, c.swing_peak_dps / STRONG_SWING_DPS)
-    if contact is None:
-        conf *= 0.5
-    else:
-        conf *= min(1.0, (c.push_peak_dps or 0.0) / STRONG_PUSH_DPS)
-        neigh = [x for x in contact_times[max(0, k - 3):k] + contact_times[k + 1:k + 4] if x is not None]
-        if len(neigh) >= 2:
-            med = median(neigh)
-            dev = abs(contact - med) / med if med > 0 else 1.0
-            conf *= min(1.0, max(0.3, 1.0 - (dev - 0.2)))
-    if c.ic_method is ICMethod.IMPACT:
-        conf *= 0.9
-    if c.saturated:
-        conf *= 0.8
-    return min(1.0, max(0.0, conf))

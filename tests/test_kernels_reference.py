@@ -98,3 +98,27 @@ def test_direction_vote_matches_reference(seed):
                               GRAVITY_MPS2, votes) == 1
     assert AK.direction_votes(acc, gyr_rad, fs, marks, forward, closure - 1e-9, -1.0, 0.1, 3.0, 0.0,
                               GRAVITY_MPS2, votes) == 0
+
+
+def _gap_flags_reference(t_s, last_t_s, fs_hz):
+    prev = np.concatenate([[last_t_s], t_s[:-1]])
+    dt = t_s - prev
+    with np.errstate(invalid="ignore"):
+        bad = ~(dt > 0) | (dt > 1.5 / fs_hz)
+    if not np.isfinite(last_t_s):
+        bad[0] = False
+    return bad | ~np.isfinite(t_s)
+
+
+def test_gap_flags_exhaustive_small():
+    """Every sequence of up to 4 intervals from {ok, long, zero, backwards, NaN time}."""
+    from itertools import product
+
+    from gaitcore.events import gap_flags
+    steps = [0.01, 0.02, 0.0, -0.01, np.nan]
+    for n in range(1, 5):
+        for combo in product(steps, repeat=n):
+            t = np.cumsum(combo)
+            for last in (np.nan, -0.01, 0.0):
+                np.testing.assert_array_equal(gap_flags(t, last, 100.0), _gap_flags_reference(t, last, 100.0),
+                                              err_msg=f"t={t} last={last}")

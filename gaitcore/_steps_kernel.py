@@ -1,0 +1,73 @@
+"""Private numba kernel: per-contact timing metrics of one foot (:mod:`gaitcore.steps`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import kernel
+
+# Columns of the output matrix.
+C_CONTACT, C_FLIGHT, C_STEP, C_STRIDE, C_CADENCE, C_CONF = 0, 1, 2, 3, 4, 5
+N_COLS = 6
+
+
+@kernel
+def _median_of_neighbours(x, k, half, buf):
+    """Median of the finite x[j], 0 < |j - k| <= half; NaN with fewer than two."""
+    m = 0
+    for j in range(max(0, k - half), min(x.shape[0], k + half + 1)):
+        if j != k and np.isfinite(x[j]):
+            buf[m] = x[j]
+            m += 1
+    if m < 2:
+        return np.nan
+    v = np.sort(buf[:m])
+    return 0.5 * (v[(m - 1) // 2] + v[m // 2])
+
+
+@kernel
+def foot_metrics(ic_s, to_s, other_ic_s, swing_dps, push_dps, impact, saturated, max_stride_s,
+                 strong_swing_dps, strong_push_dps, out):
+    """Contact, flight, step and stride time, cadence and confidence per contact
+    (rows of ``out``; NaN = unknown).  ``to_s``/``push_dps`` are NaN without a TO;
+    ``other_ic_s`` (sorted) are the other foot's contacts."""
+    n = ic_s.shape[0]
+    n_other = other_ic_s.shape[0]
+    buf = np.empty(6)
+    for k in range(n):
+        out[k, C_CONTACT] = to_s[k] - ic_s[k]
+    for k in range(n):
+        ic, to = ic_s[k], to_s[k]
+        stride = np.nan
+        if k + 1 < n and ic_s[k + 1] - ic <= max_stride_s:
+            stride = ic_s[k + 1] - ic
+        out[k, C_STRIDE] = stride
+        out[k, C_CADENCE] = 120.0 / stride
+        flight = np.nan
+        step = np.nan
+        if n_other > 0:
+            j = np.searchsorted(other_ic_s, ic, side="right")
+            if np.isfinite(to) and j < n_other:
+                fl = other_ic_s[j] - to
+                if 0.0 <= fl <= max_stride_s:
+                    flight = fl
+            j = np.searchsorted(other_ic_s, ic, side="left") - 1
+            if j >= 0 and ic - other_ic_s[j] <= max_stride_s:
+                step = ic - other_ic_s[j]
+        out[k, C_FLIGHT] = flight
+        out[k, C_STEP] = step
+        # Confidence: a quality index, not a probability (see steps.py).
+        conf = min(1.0, swing_dps[k] / strong_swing_dps)
+        contact = out[k, C_CONTACT]
+        if not np.isfinite(contact):
+            conf *= 0.5
+        else:
+            conf *= min(1.0, push_dps[k] / strong_push_dps)
+            med = _median_of_neighbours(out[:, C_CONTACT], k, 3, buf)
+            if np.isfinite(med):
+                dev = abs(contact - med) / med if med > 0 else 1.0
+                conf *= min(1.0, max(0.3, 1.0 - (dev - 0.2)))
+        if impact[k]:
+            conf *= 0.9
+        if saturated[k]:
+            conf *= 0.8
+        out[k, C_CONF] = min(1.0, max(0.0, conf))
