@@ -42,7 +42,7 @@ def _world_from_sensor_tilt(f, r_out):
 
 
 @kernel
-def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closure, min_stride_s,
+def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closure, min_stride_s,
                     max_stride_s, min_stride_m, gravity_mps2, votes_out):
     """Cosines between ``forward`` and the displacement of each stride between
     low-motion ``marks``: from each mark, strapdown-integrate (tilt from the
@@ -53,6 +53,7 @@ def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closu
     first below ``good_closure`` at once).  Returns the number of votes written
     (at most ``len(votes_out)``)."""
     dt = 1.0 / fs_hz
+    rate_dt = dt * np.pi / 180.0
     n_votes = 0
     i = 0
     r0 = np.empty((3, 3))
@@ -76,7 +77,7 @@ def direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure, good_closu
             while k < b:
                 sx += st[7]
                 sy += st[8]
-                st = advance(st, gyr_rad[k], gyr_rad[k + 1], acc[k + 1], dt, r0, gravity_mps2)
+                st = advance(st, gyr_dps[k], gyr_dps[k + 1], acc[k + 1], dt, rate_dt, r0, gravity_mps2)
                 k += 1
                 sp2 = st[7] * st[7] + st[8] * st[8] + st[9] * st[9]
                 if sp2 > vmax2:
@@ -162,6 +163,46 @@ def motion_summary(acc, gyr, still_gyr_dps, still_acc_tol, gravity_mps2, win, mo
                 acc_sums[j] += acc[i, j]
             acc_sums[3] += 1.0
     return n_moving
+
+
+@kernel
+def percentile(x, q):
+    """np.percentile(x, q) for finite 1-d ``x`` (linear method, numpy's rounding)."""
+    n = x.shape[0]
+    pos = q / 100.0 * (n - 1)
+    lo = int(np.floor(pos))
+    part = np.partition(x, lo)
+    a = part[lo]
+    b = a
+    if lo + 1 < n:
+        b = part[lo + 1]
+        for k in range(lo + 2, n):
+            if part[k] < b:
+                b = part[k]
+    t = pos - lo
+    if t >= 0.5:
+        return b - (b - a) * (1 - t)
+    return a + (b - a) * t
+
+
+@kernel
+def low_motion_marks_of_rate(gn, w, fraction, floor_dps, marks_out):
+    """The least-rotating sample of each stretch where the ``w``-sample moving mean
+    of the rate ``gn`` is below max(``floor_dps``, ``fraction`` x its 95th
+    percentile); returns how many marks were written."""
+    n = gn.shape[0]
+    g = np.empty(n)
+    moving_mean(gn, w, g)
+    finite = np.empty(n)
+    m = 0
+    for i in range(n):
+        if np.isfinite(g[i]):
+            finite[m] = g[i]
+            m += 1
+    if m == 0:
+        return 0
+    thr = max(floor_dps, fraction * percentile(finite[:m], 95.0))
+    return low_motion_marks(g, thr, marks_out)
 
 
 @kernel

@@ -44,12 +44,13 @@ def start(acc0, r0, gravity_mps2):
 
 
 @inline_kernel
-def advance(st, gyr_k, gyr_next, acc_next, dt_s, r0, gravity_mps2):
-    """One sample forward: attitude by the mean rate, velocity by the trapezoid."""
+def advance(st, gyr_k, gyr_next, acc_next, dt_s, rate_dt, r0, gravity_mps2):
+    """One sample forward: attitude by the mean rate, velocity by the trapezoid.
+    ``rate_dt`` is dt_s times radians per unit of the rates given (1 for rad/s)."""
     q0, q1, q2, q3, ax, ay, az, vx, vy, vz = st
-    rx = 0.5 * (gyr_k[0] + gyr_next[0]) * dt_s
-    ry = 0.5 * (gyr_k[1] + gyr_next[1]) * dt_s
-    rz = 0.5 * (gyr_k[2] + gyr_next[2]) * dt_s
+    rx = 0.5 * (gyr_k[0] + gyr_next[0]) * rate_dt
+    ry = 0.5 * (gyr_k[1] + gyr_next[1]) * rate_dt
+    rz = 0.5 * (gyr_k[2] + gyr_next[2]) * rate_dt
     a2 = rx * rx + ry * ry + rz * rz
     if a2 < 0.01:
         # cos(a/2) and sin(a/2)/a by their series to a^6: error < 1e-15 below 0.1 rad a
@@ -84,7 +85,7 @@ def integrate_velocity(acc_mps2, gyr_rad, dt_s, r0, gravity_mps2, vel_out):
     st = start(acc_mps2[0], r0, gravity_mps2)
     vel_out[0, :] = 0.0
     for k in range(acc_mps2.shape[0] - 1):
-        st = advance(st, gyr_rad[k], gyr_rad[k + 1], acc_mps2[k + 1], dt_s, r0, gravity_mps2)
+        st = advance(st, gyr_rad[k], gyr_rad[k + 1], acc_mps2[k + 1], dt_s, dt_s, r0, gravity_mps2)
         vel_out[k + 1, 0] = st[7]
         vel_out[k + 1, 1] = st[8]
         vel_out[k + 1, 2] = st[9]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._align_kernel import direction_votes, low_motion_marks, motion_summary, moving_mean
+from ._align_kernel import direction_votes, low_motion_marks_of_rate, motion_summary
 from .signals import GRAVITY_MPS2
 
 STILL_GYR_DPS = 20.0
@@ -62,16 +62,6 @@ def _cross(a, b) -> np.ndarray:
     return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
-    """np.percentile(x, q) (linear method, same rounding) by a partial sort."""
-    pos = q / 100.0 * (x.size - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, x.size - 1)
-    part = np.partition(x, (lo, hi))
-    a, b, t = float(part[lo]), float(part[hi]), pos - lo
-    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
-
-
 def _summary(acc: np.ndarray, gyr: np.ndarray, fs_hz: float):
     n = acc.shape[0]
     gn = np.empty(n)
@@ -93,14 +83,10 @@ def still_mask(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) ->
 
 def _low_motion_marks(gn: np.ndarray, fs_hz: float) -> np.ndarray:
     """The least-rotating sample of each low-motion stretch."""
-    g = np.empty_like(gn)
-    moving_mean(gn, max(1, int(round(0.01 * fs_hz))), g)
-    ok = g[np.isfinite(g)]
-    if ok.size == 0:
-        return np.empty(0, dtype=np.int64)
-    thr = max(LOW_MOTION_MIN_DPS, LOW_MOTION_FRACTION * _percentile(ok, 95.0))
-    out = np.empty(g.shape[0], dtype=np.int64)
-    return out[:low_motion_marks(g, thr, out)]
+    out = np.empty(gn.shape[0], dtype=np.int64)
+    n = low_motion_marks_of_rate(gn, max(1, int(round(0.01 * fs_hz))), LOW_MOTION_FRACTION,
+                                 LOW_MOTION_MIN_DPS, out)
+    return out[:n]
 
 
 def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]:
@@ -120,10 +106,10 @@ def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]
     return out
 
 
-def _direction_votes(acc, gyr_rad, fs_hz, marks, forward, max_closure) -> list[float]:
+def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure) -> list[float]:
     """Cosines between ``forward`` and each closing stride's displacement."""
     out = np.empty(MAX_VOTES)
-    n = direction_votes(np.ascontiguousarray(acc), np.ascontiguousarray(gyr_rad), float(fs_hz),
+    n = direction_votes(acc, gyr_dps, float(fs_hz),
                         np.asarray(marks, dtype=np.int64), np.ascontiguousarray(forward, dtype=np.float64),
                         max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, out)
     return out[:n].tolist()
@@ -140,7 +126,7 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     else:
         g = sums[4:7] / max(sums[7], 1.0)
         quality = 0.5
-    z = g / np.linalg.norm(g)
+    z = g / np.sqrt(g @ g)
     if n_moving < 10:
         # No swing seen: keep gravity, choose an arbitrary horizontal pair.
         y = _cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else _cross(z, [0, 1.0, 0])
@@ -148,25 +134,23 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
         return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
     evals, evecs = np.linalg.eigh(cov)
     y = evecs[:, -1]
-    y = y - np.dot(y, z) * z
-    y /= np.linalg.norm(y)
+    y = y - (y @ z) * z
+    y /= np.sqrt(y @ y)
     # Sign from the direction of travel over strides bounded by low-motion instants.
     marks = _low_motion_marks(gn, fs_hz)
-    gyr_rad = np.radians(gyr)
-    votes = _direction_votes(acc, gyr_rad, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
+    votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating
         # instant carries the tangential acceleration of the roll-over.  Only stances that
         # follow an impact bound the strides then, so a mid-swing pause cannot.
         landings = _landing_marks(acc, marks, fs_hz)
-        votes = _direction_votes(acc, gyr_rad, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE)
     if not votes:
-        votes = _direction_votes(acc, gyr_rad, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE)
     if votes:
-        if np.sum(votes) < 0:
+        if sum(votes) < 0:
             y = -y
-        agree = abs(float(np.mean(np.sign(votes))))
-        quality *= agree
+        quality *= abs(sum((v > 0) - (v < 0) for v in votes) / len(votes))
     else:
         quality *= 0.5
     x = _cross(y, z)

@@ -30,7 +30,8 @@ class SensorResult:
     alignment_quality: float
 
 
-def _check(sensor: SensorRecording) -> None:
+def _check(sensor: SensorRecording) -> np.ndarray:
+    """Refuse a sensor that cannot be analysed; return its finite-sample mask."""
     if sensor.n_samples < MIN_SAMPLES:
         raise SignalError(sensor.name, f"only {sensor.n_samples} samples",
                           "record at least a few strides (several seconds)")
@@ -41,11 +42,11 @@ def _check(sensor: SensorRecording) -> None:
     if not (np.isfinite(sensor.fs_hz) and sensor.fs_hz > 0):
         raise SignalError(sensor.name, "sampling rate could not be determined",
                           "the time column must increase; or give --fs")
+    return finite
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> SensorResult:
-    _check(sensor)
-    fixed, gaps, repaired = repair(sensor)
+    fixed, gaps, repaired = repair(sensor, _check(sensor))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
     state = new_event_state(fixed.fs_hz)

@@ -20,11 +20,11 @@ import numpy as np
 from . import _events_kernel as K
 from ._quality_kernel import gap_flags as _gap_flags
 from .align import Alignment, estimate_alignment
+from .quality import GAP_FACTOR
 
 WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
-GAP_FACTOR = 1.5
 
 
 class EventKind(enum.Enum):

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._quality_kernel import clipped_rows, finite_rows, flat_tops
+from ._quality_kernel import clipped_rows, finite_rows, flat_tops, gap_flags
 from .signals import GRAVITY_MPS2, SensorRecording
 
 CLIP_MARGIN = 0.995
 FLAT_TOP_MIN = 2
+GAP_FACTOR = 1.5  # an interval longer than this many nominal ones is a gap (as in events)
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
 MIN_CLIP_GYR_DPS = 500.0
 
@@ -69,15 +70,16 @@ def finite_mask(sensor: SensorRecording) -> np.ndarray:
     return m
 
 
-def repair(sensor: SensorRecording) -> tuple[SensorRecording, list[Gap], int]:
+def repair(sensor: SensorRecording, finite: np.ndarray | None = None) -> tuple[SensorRecording, list[Gap], int]:
     """Interpolate isolated single bad samples; report every longer defect as a gap.
 
     Returns the sensor (lone NaN rows linearly interpolated, nothing else
     changed), the gaps (runs of two or more NaN rows, dropped stretches,
-    time reversals) and the number of samples repaired.
+    time reversals) and the number of samples repaired.  ``finite`` is
+    :func:`finite_mask` of the sensor if already known.
     """
     t = sensor.t_s
-    bad = ~finite_mask(sensor)
+    bad = ~(finite_mask(sensor) if finite is None else finite)
     gaps: list[Gap] = []
     repaired = 0
     n = sensor.n_samples
@@ -94,12 +96,14 @@ def repair(sensor: SensorRecording) -> tuple[SensorRecording, list[Gap], int]:
                 t0 = float(t[a]) if np.isfinite(t[a]) else float("nan")
                 t1 = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
                 gaps.append(Gap(sensor.name, "nan", t0, t1, int(b - a)))
-    dt = np.diff(t)
     nominal = 1.0 / sensor.fs_hz
+    breaks = np.empty(n, dtype=np.bool_)
+    gap_flags(np.ascontiguousarray(t, dtype=np.float64), np.nan, GAP_FACTOR * nominal, breaks)
+    if not breaks.any():
+        return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
+    dt = np.diff(t)
     with np.errstate(invalid="ignore"):
-        if (dt > 0).all() and (dt <= 1.5 * nominal).all():
-            return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
-        for k in np.flatnonzero(dt > 1.5 * nominal):
+        for k in np.flatnonzero(dt > GAP_FACTOR * nominal):
             gaps.append(Gap(sensor.name, "dropped", float(t[k]), float(t[k + 1]),
                             int(round(dt[k] / nominal)) - 1))
         for k in np.flatnonzero(dt <= 0):

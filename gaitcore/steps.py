@@ -80,12 +80,6 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     return out
 
 
-def _rounded(x: np.ndarray, nd: int) -> list:
-    """Rounded values as Python floats, None where NaN (JSON null)."""
-    r = np.round(x, nd)
-    return [None if v != v else v for v in r.tolist()]
-
-
 def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     """Per-contact step records of the output contract, sorted by ``ic_s``."""
     feet: dict[str, list[Contact]] = {}
@@ -107,13 +101,16 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
                        np.array([c.ic_method is ICMethod.IMPACT for c in cs]),
                        np.array([c.saturated for c in cs]), MAX_STRIDE_S, STRONG_SWING_DPS,
                        STRONG_PUSH_DPS, m)
-        for row in zip(_rounded(ic, 4), _rounded(to, 4), _rounded(m[:, K.C_CONTACT], 4),
-                       _rounded(m[:, K.C_FLIGHT], 4), _rounded(m[:, K.C_STEP], 4),
-                       _rounded(m[:, K.C_STRIDE], 4), _rounded(m[:, K.C_CADENCE], 2),
-                       [c.saturated for c in cs], _rounded(m[:, K.C_CONF], 3)):
-            steps.append({"foot": foot, "ic_s": row[0], "to_s": row[1], "contact_s": row[2],
-                          "flight_s": row[3], "step_time_s": row[4], "stride_time_s": row[5],
-                          "cadence_spm": row[6], "stride_length_m": None, "speed_mps": None,
-                          "peak_height_m": None, "saturated": row[7], "confidence": row[8]})
+        times = np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT], m[:, K.C_STEP],
+                                          m[:, K.C_STRIDE]]), 4).tolist()
+        cadence = np.round(m[:, K.C_CADENCE], 2).tolist()
+        conf = np.round(m[:, K.C_CONF], 3).tolist()
+        for k, c in enumerate(cs):
+            ic_s, to_s, contact, flight, step, stride = (None if v != v else v for v in times[k])
+            steps.append({"foot": foot, "ic_s": ic_s, "to_s": to_s, "contact_s": contact,
+                          "flight_s": flight, "step_time_s": step, "stride_time_s": stride,
+                          "cadence_spm": None if cadence[k] != cadence[k] else cadence[k],
+                          "stride_length_m": None, "speed_mps": None, "peak_height_m": None,
+                          "saturated": c.saturated, "confidence": conf[k]})
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
     return steps

@@ -6,7 +6,6 @@ from scipy.spatial.transform import Rotation
 from gaitcore import _align_kernel as AK
 from gaitcore import _events_kernel as EK
 from gaitcore import _quality_kernel as QK
-from gaitcore.align import _percentile
 from gaitcore.quaternion import rotation_between
 from gaitcore.signals import GRAVITY_MPS2
 
@@ -46,7 +45,7 @@ def test_flat_tops(seed):
 def test_percentile_matches_numpy(n):
     x = np.random.default_rng(n).standard_normal(n) * 100
     for q in (5.0, 50.0, 95.0):
-        assert _percentile(x.copy(), q) == float(np.percentile(x, q))
+        assert AK.percentile(x.copy(), q) == float(np.percentile(x, q))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -90,13 +89,14 @@ def test_direction_vote_matches_reference(seed):
     forward /= np.linalg.norm(forward)
     marks = np.array([0, n - 1], dtype=np.int64)
     votes = np.empty(4)
-    k = AK.direction_votes(acc, gyr_rad, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, votes)
+    gyr_dps = np.degrees(gyr_rad)
+    k = AK.direction_votes(acc, gyr_dps, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, votes)
     assert k == 1
     assert votes[0] == pytest.approx(float(forward @ d_ref / np.linalg.norm(d_ref)), abs=1e-9)
     # the closure decides: just above the reference closure the stride votes, just below it does not
-    assert AK.direction_votes(acc, gyr_rad, fs, marks, forward, closure + 1e-9, -1.0, 0.1, 3.0, 0.0,
+    assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure + 1e-9, -1.0, 0.1, 3.0, 0.0,
                               GRAVITY_MPS2, votes) == 1
-    assert AK.direction_votes(acc, gyr_rad, fs, marks, forward, closure - 1e-9, -1.0, 0.1, 3.0, 0.0,
+    assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure - 1e-9, -1.0, 0.1, 3.0, 0.0,
                               GRAVITY_MPS2, votes) == 0
 
 
