@@ -12,7 +12,7 @@ import numpy as np
 
 from . import __version__
 from .errors import SignalError
-from .events import Event, events_step, new_event_state
+from .events import gap_flags, Event, events_step, new_event_state
 from .quality import finite_mask, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .steps import build_steps, contacts_from_events
@@ -25,6 +25,7 @@ class SensorResult:
     sensor: SensorRecording
     events: list[Event]
     clipped: np.ndarray
+    breaks: np.ndarray   # samples the detector could not use (gap before, or not finite)
     gaps: list
     repaired: int
     alignment_quality: float
@@ -58,7 +59,8 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> Sen
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
         events.extend(ev)
-    return SensorResult(fixed, events, clipped, gaps, repaired, state.alignment.quality)
+    breaks = ~finite_mask(fixed) | gap_flags(fixed.t_s, float("nan"), fixed.fs_hz)
+    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality)
 
 
 def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
@@ -73,7 +75,7 @@ def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
     for r in results:
         foot = r.sensor.placement.side.value
         contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
-                                                       r.clipped)
+                                                       r.clipped, r.breaks)
     steps = build_steps(contacts)
     sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
                 else "unknown", "fs_hz": round(float(s.fs_hz), 4), "n_samples": s.n_samples}

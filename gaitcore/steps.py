@@ -52,8 +52,10 @@ def _time_at(pos: float, t_s: np.ndarray) -> float:
 
 
 def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
-                         clipped: np.ndarray) -> list[Contact]:
-    """Pair each IC with the first TO that follows it before the next IC."""
+                         clipped: np.ndarray, breaks: np.ndarray | None = None) -> list[Contact]:
+    """Pair each IC with the first TO that follows it before the next IC and before any
+    break in the signal (``breaks``: samples after a gap or not finite); a contact whose
+    stance a break cuts keeps its IC and has no TO."""
     if not events:
         return []
     n = t_s.shape[0]
@@ -63,6 +65,11 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     ics = np.flatnonzero(is_ic)
     nxt = np.minimum(ics + 1, len(events) - 1)
     has_to = (ics + 1 < len(events)) & ~is_ic[nxt]
+    if breaks is not None and breaks.any():
+        n_breaks = np.concatenate([[0], np.cumsum(breaks)])
+        first = np.floor(pos[ics]).astype(np.int64) + 1
+        last = np.minimum(n, np.ceil(pos[nxt]).astype(np.int64) + 1)
+        has_to &= n_breaks[np.maximum(last, first)] == n_breaks[first]
     end = np.where(has_to, pos[nxt], pos[ics])
     lo = np.maximum(0, pos[ics].astype(np.int64) - 2)
     hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
