@@ -15,7 +15,10 @@ from .errors import SignalError
 from .events import gap_flags, Event, events_step, new_event_state
 from .quality import finite_mask, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
+from .align import still_mask
 from .steps import build_steps, contacts_from_events
+from .trajectory import (new_trajectory_state, reconstruct_clipped, stride_geometry, trajectory_step,
+                         zero_velocity)
 
 MIN_SAMPLES = 8
 
@@ -29,6 +32,7 @@ class SensorResult:
     gaps: list
     repaired: int
     alignment_quality: float
+    spatial: list   # stride geometry per IC event (trajectory.stride_geometry)
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -60,7 +64,30 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> Sen
                                 final=(b == n))
         events.extend(ev)
     breaks = ~finite_mask(fixed) | gap_flags(fixed.t_s, float("nan"), fixed.fs_hz)
-    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality)
+    spatial = _trajectory(fixed, events, clipped, breaks, acc_fs, gyr_fs, state.alignment, step)
+    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial)
+
+
+def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
+                acc_fs: float | None, gyr_fs: float | None, alignment, step: int) -> list[dict]:
+    """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
+    samples at a time (the result does not depend on ``step``)."""
+    n = sensor.n_samples
+    still = still_mask(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
+    zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
+    acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
+    gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
+    extra = np.hstack([extra_acc, extra_gyr])
+    state = new_trajectory_state(sensor.fs_hz)
+    pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        out, state = trajectory_step(state, acc[a:b], gyr[a:b], zupt[a:b], sigma_v[a:b], extra[a:b],
+                                     breaks[a:b], final=(b == n))
+        m = out.pos_m.shape[0]
+        pos[out.start:out.start + m] = out.pos_m
+        quat[out.start:out.start + m] = out.quat
+    return stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
 
 
 def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
@@ -75,7 +102,7 @@ def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
     for r in results:
         foot = r.sensor.placement.side.value
         contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
-                                                       r.clipped, r.breaks)
+                                                       r.clipped, r.breaks, r.spatial)
     steps = build_steps(contacts)
     sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
                 else "unknown", "fs_hz": round(float(s.fs_hz), 4), "n_samples": s.n_samples}

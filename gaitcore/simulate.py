@@ -242,6 +242,12 @@ def _hermite3(t, knots):
     return out
 
 
+def _flat_fraction(c: ContactPlan) -> float:
+    """Where in the stance the foot stands still: mid foot-flat (heel strike), heel-down
+    (forefoot strike, the foot's least rotation)."""
+    return 0.31 if c.drill.strike is Strike.HEEL else 0.35
+
+
 def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
     d = c.drill
     T = c.contact_s
@@ -351,11 +357,11 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
         heel[sel, 2] = hz
         theta[sel] = th
         if c.stop:
-            truth.append({"ic_s": c.ic_s, "to_s": None})
+            truth.append({"ic_s": c.ic_s, "to_s": None, "flat_s": c.ic_s + 2 * STOP_FLAT_S})
             break
         prev_state = state_at(c, to - 2 * dt)
         prev_end = to - 2 * dt
-        truth.append({"ic_s": c.ic_s, "to_s": to})
+        truth.append({"ic_s": c.ic_s, "to_s": to, "flat_s": c.ic_s + _flat_fraction(c) * c.contact_s})
         if not todo:
             # One more swing after the last contact, to a gentle heel strike and standing.
             land = min(prev_end + max(0.3, 2 * c.drill.step_s - c.contact_s), t[-1] - 0.4)
@@ -433,8 +439,11 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
             if nxt is not None:
                 i_to = int(round(tr["to_s"] * FINE_HZ))
                 i_n = int(round(nxt * FINE_HZ))
-                stride = float(heel[i_n, 0] - heel[i_ic, 0])
-                peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_ic + (i_to - i_ic) // 2])
+                # between the instants the foot stands still (heel down / foot flat), where a
+                # stride is the same whichever point of the foot is followed
+                i_f, i_nf = int(round(tr["flat_s"] * FINE_HZ)), int(round(truth[k + 1]["flat_s"] * FINE_HZ))
+                stride = float(np.hypot(*(pos[i_nf, :2] - pos[i_f, :2])))
+                peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_f])
             to_s = None if tr["to_s"] is None else round(tr["to_s"], 6)
             contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": to_s,
                                    "contact_s": None if to_s is None else round(tr["to_s"] - tr["ic_s"], 6),

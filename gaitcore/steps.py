@@ -28,6 +28,10 @@ STRONG_SWING_DPS = 150.0
 STRONG_PUSH_DPS = 150.0
 MAX_STRIDE_S = 3.0
 MAX_CONTACT_S = 2.0
+RECONSTRUCTED_FACTOR = 0.9   # confidence of a stride integrated across reconstructed (clipped) samples
+_NO_SPATIAL = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,
+               "toe_off_angle_deg": None, "lateral_excursion_m": None, "turning_angle_deg": None,
+               "position_m": None, "reconstructed": False}
 
 
 class Contact(NamedTuple):
@@ -41,6 +45,7 @@ class Contact(NamedTuple):
     push_peak_dps: float | None
     ic_method: ICMethod
     saturated: bool
+    spatial: dict | None = None   # stride geometry (trajectory.stride_geometry)
 
 
 def _time_at(pos: float, t_s: np.ndarray) -> float:
@@ -52,7 +57,8 @@ def _time_at(pos: float, t_s: np.ndarray) -> float:
 
 
 def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
-                         clipped: np.ndarray, breaks: np.ndarray | None = None) -> list[Contact]:
+                         clipped: np.ndarray, breaks: np.ndarray | None = None,
+                         spatial: list | None = None) -> list[Contact]:
     """Pair each IC with the first TO that follows it before the next IC and before any
     break in the signal (``breaks``: samples after a gap or not finite); a contact whose
     stance a break cuts keeps its IC and has no TO."""
@@ -83,7 +89,7 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
         to = events[j + 1] if has_to[k] else None
         out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
                            ev.strength_dps, to.strength_dps if to else None,
-                           ev.ic_method or ICMethod.ROTATION, sat[k]))
+                           ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None))
     return out
 
 
@@ -114,10 +120,20 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
         conf = np.round(m[:, K.C_CONF], 3).tolist()
         for k, c in enumerate(cs):
             ic_s, to_s, contact, flight, step, stride = (None if v != v else v for v in times[k])
+            sp = c.spatial or _NO_SPATIAL
+            length = sp["stride_length_m"]
+            speed = None
+            if length is not None and m[k, K.C_STRIDE] > 0:
+                speed = round(length / m[k, K.C_STRIDE], 3)
             steps.append({"foot": foot, "ic_s": ic_s, "to_s": to_s, "contact_s": contact,
                           "flight_s": flight, "step_time_s": step, "stride_time_s": stride,
                           "cadence_spm": None if cadence[k] != cadence[k] else cadence[k],
-                          "stride_length_m": None, "speed_mps": None, "peak_height_m": None,
-                          "saturated": c.saturated, "confidence": conf[k]})
+                          "stride_length_m": length, "speed_mps": speed,
+                          "peak_height_m": sp["peak_height_m"], "strike_angle_deg": sp["strike_angle_deg"],
+                          "toe_off_angle_deg": sp["toe_off_angle_deg"],
+                          "lateral_excursion_m": sp["lateral_excursion_m"],
+                          "turning_angle_deg": sp["turning_angle_deg"], "position_m": sp["position_m"],
+                          "saturated": c.saturated,
+                          "confidence": round(conf[k] * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else conf[k]})
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
     return steps

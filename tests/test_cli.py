@@ -23,7 +23,9 @@ def test_bundled_recording_json_contract(tmp_path):
     out = json.loads(r.stdout)
     assert {s["foot"] for s in out["sensors"]} == {"left", "right"}
     keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
-            "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "saturated", "confidence"}
+            "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
+            "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_m", "saturated",
+            "confidence"}
     assert out["steps"] and all(set(s) == keys for s in out["steps"])
     assert [s["ic_s"] for s in out["steps"]] == sorted(s["ic_s"] for s in out["steps"])
     assert all(0.0 <= s["confidence"] <= 1.0 for s in out["steps"])

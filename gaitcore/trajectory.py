@@ -1,0 +1,297 @@
+"""Foot trajectory: zero-velocity-aided INS with a smoother, and per-stride geometry.
+
+Units: position m, velocity m/s, angles deg (public) / rad (kernel), rates deg/s in,
+rad/s in the kernel.  The filter is :mod:`gaitcore._ins_kernel` (error-state Kalman
+filter with zero-velocity updates, RTS smoother in Bryson-Frazier form between
+zero-velocity runs).
+
+Zero velocity is taken where the events say the foot is on the ground, not from a
+fixed window: inside each contact (IC to TO) the first and last ``EDGE_FRACTION``
+are skipped (the touchdown artefact: the foot still slides and rolls just after IC;
+and the push-off before TO), and of the rest the samples rotating less than
+max(``ZV_GYR_DPS``, ``ZV_MIN_FACTOR`` x the contact's least rotation) are used.  A
+90 ms sprint contact at 1 kHz so gives a few samples around its least-rotating
+instant, a walking stance its whole foot-flat.  Their velocity noise grows with the
+rotation rate (a foot pivoting on the ball moves its sensor at rate x lever arm).
+Quiet standing (:func:`gaitcore.align.still_mask`) is zero velocity as well.
+
+``trajectory_step(state, chunk...) -> (TrajectoryChunk, state)`` streams like the
+event detector: the smoother works on intervals that end where a zero-velocity run
+ends, so the output does not depend on how the input is cut.  The state's large
+interval buffer is shared between a state and its successor (copying megabytes
+per chunk would defeat streaming); a state can therefore be advanced only once,
+which is checked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _ins_kernel as K
+from .errors import UsageError
+from .events import Event, EventKind
+from .signals import GRAVITY_MPS2
+
+EDGE_FRACTION = 0.2
+ZV_GYR_DPS = 40.0
+ZV_MIN_FACTOR = 1.5
+ZV_SIGMA_MPS = 0.02
+LEVER_M = 0.1
+BUFFER_S = 8.0
+CLIP_MARGIN = 0.995
+MAX_OVERSHOOT = 3.0
+
+
+@dataclass(frozen=True)
+class InsParams:
+    """Noise figures of the filter (continuous-time densities and initial sigmas)."""
+
+    sigma_acc: float = 0.5            # m/s^2 / sqrt(Hz)
+    sigma_gyr: float = np.radians(1.0)  # rad/s / sqrt(Hz)
+    sigma_acc_bias: float = 0.01      # m/s^2 / sqrt(s)
+    sigma_gyr_bias: float = np.radians(0.05)  # rad/s / sqrt(s)
+    p0_pos: float = 1e-3
+    p0_vel: float = 0.01
+    p0_tilt: float = np.radians(2.0)
+    p0_yaw: float = np.radians(0.1)
+    p0_acc_bias: float = 0.3
+    p0_gyr_bias: float = np.radians(1.0)
+
+    def as_array(self) -> np.ndarray:
+        a = np.zeros(K.PARAMS_SIZE)
+        a[K.P_GRAVITY] = GRAVITY_MPS2
+        a[K.P_SIG_ACC], a[K.P_SIG_GYR] = self.sigma_acc, self.sigma_gyr
+        a[K.P_SIG_BA], a[K.P_SIG_BG] = self.sigma_acc_bias, self.sigma_gyr_bias
+        a[K.P_P0_POS], a[K.P_P0_VEL], a[K.P_P0_TILT] = self.p0_pos, self.p0_vel, self.p0_tilt
+        a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = self.p0_yaw, self.p0_acc_bias, self.p0_gyr_bias
+        return a
+
+
+class _Buffers:
+    """The smoother's interval buffer, shared by a state and the state after it."""
+
+    def __init__(self, cap: int):
+        self.x = np.empty((cap, K.N_X))
+        self.P = np.empty((cap, K.N_E, K.N_E))
+        self.F = np.empty((cap, K.F_SIZE))
+        self.K = np.empty((cap, K.N_E, 3))
+        self.z = np.empty((cap, 3))
+        self.upd = np.zeros(cap, dtype=np.bool_)
+        self.generation = 0
+
+
+@dataclass(frozen=True)
+class TrajectoryState:
+    fs_hz: float
+    params: np.ndarray
+    x: np.ndarray
+    P: np.ndarray
+    meta: np.ndarray
+    prev_in: np.ndarray
+    generation: int
+    buffers: _Buffers = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TrajectoryChunk:
+    """Smoothed samples ``start`` .. ``start + len - 1`` (global sample indices)."""
+
+    start: int
+    pos_m: np.ndarray     # (n, 3) world, z up, origin and heading of the filter's start
+    quat: np.ndarray      # (n, 4) world <- sensor, w x y z
+    vel_mps: np.ndarray   # (n, 3)
+
+
+def new_trajectory_state(fs_hz: float, params: InsParams = InsParams()) -> TrajectoryState:
+    cap = max(64, int(round(BUFFER_S * fs_hz)))
+    return TrajectoryState(float(fs_hz), params.as_array(), np.zeros(K.N_X), np.zeros((K.N_E, K.N_E)),
+                           K.new_meta(), np.zeros(12), 0, _Buffers(cap))
+
+
+def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
+                    zupt: np.ndarray, sigma_v_mps: np.ndarray, extra_sigma: np.ndarray, breaks: np.ndarray,
+                    final: bool = False) -> tuple[TrajectoryChunk, TrajectoryState]:
+    """Feed one chunk of samples with their zero-velocity flags; return what is smoothed.
+
+    ``extra_sigma`` (n x 6, acc m/s^2 and gyr deg/s per sensor axis) is the
+    uncertainty of reconstructed samples (:func:`reconstruct_clipped`), 0 elsewhere.
+    """
+    buf = state.buffers
+    if buf.generation != state.generation:
+        raise UsageError("this trajectory state was already advanced; continue from the state it returned")
+    acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64).reshape(-1, 3)
+    gyr = np.ascontiguousarray(np.radians(gyr_dps_sf), dtype=np.float64).reshape(-1, 3)
+    n = acc.shape[0]
+    x, P, meta, prev_in = state.x.copy(), state.P.copy(), state.meta.copy(), state.prev_in.copy()
+    cap = buf.x.shape[0]
+    pos, quat, vel = np.empty((n + cap, 3)), np.empty((n + cap, 4)), np.empty((n + cap, 3))
+    extra = np.array(extra_sigma, dtype=np.float64).reshape(-1, 6)
+    extra[:, 3:] = np.radians(extra[:, 3:])
+    m = K.ins_step(x, P, meta, acc, gyr, np.ascontiguousarray(zupt, dtype=np.bool_),
+                   np.ascontiguousarray(sigma_v_mps, dtype=np.float64), extra,
+                   np.ascontiguousarray(breaks, dtype=np.bool_), 1.0 / state.fs_hz, state.params,
+                   buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, prev_in, pos, quat, vel)
+    chunks = [TrajectoryChunk(int(meta[K.M_NOUT_START]), pos[:m], quat[:m], vel[:m])]
+    if final:
+        f_pos, f_quat, f_vel = np.empty((cap, 3)), np.empty((cap, 4)), np.empty((cap, 3))
+        mf = K.ins_flush(meta, buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, f_pos, f_quat, f_vel)
+        chunks.append(TrajectoryChunk(int(meta[K.M_NOUT_START]), f_pos[:mf], f_quat[:mf], f_vel[:mf]))
+    buf.generation += 1
+    out = TrajectoryChunk(chunks[0].start, np.concatenate([c.pos_m for c in chunks]),
+                          np.concatenate([c.quat for c in chunks]), np.concatenate([c.vel_mps for c in chunks]))
+    return out, TrajectoryState(state.fs_hz, state.params, x, P, meta, prev_in, buf.generation, buf)
+
+
+def reconstruct_clipped(x: np.ndarray, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Replace each run of samples at full scale (per axis) by a cubic through the
+    values and slopes of the unclipped samples on both sides, never below full scale
+    and at most ``MAX_OVERSHOOT`` times it; return (signal, uncertainty per sample),
+    the uncertainty being half the reconstructed excess plus 5% of full scale."""
+    out = np.array(x, dtype=np.float64)
+    sigma = np.zeros_like(out)
+    if not limit:
+        return out, sigma
+    n = out.shape[0]
+    at = np.abs(out) >= CLIP_MARGIN * limit
+    for c in range(out.shape[1]):
+        edges = np.flatnonzero(np.diff(np.r_[0, at[:, c].astype(np.int8), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            sign = np.sign(out[a, c])
+            lo, hi = a - 1, b
+            if lo >= 1 and hi + 1 < n:
+                y0, y1 = abs(out[lo, c]), abs(out[hi, c])
+                m0 = sign * (out[lo, c] - out[lo - 1, c])
+                m1 = sign * (out[hi + 1, c] - out[hi, c])
+                h = hi - lo
+                u = (np.arange(a, b) - lo) / h
+                cubic = ((2 * u ** 3 - 3 * u ** 2 + 1) * y0 + (u ** 3 - 2 * u ** 2 + u) * h * m0
+                         + (-2 * u ** 3 + 3 * u ** 2) * y1 + (u ** 3 - u ** 2) * h * m1)
+            else:
+                cubic = np.full(b - a, limit)
+            mag = np.clip(cubic, limit, MAX_OVERSHOOT * limit)
+            out[a:b, c] = sign * mag
+            sigma[a:b, c] = 0.5 * (mag - limit) + 0.05 * limit
+    return out, sigma
+
+
+@dataclass(frozen=True)
+class ContactSpan:
+    """One contact in sample positions: IC, TO (None if unknown), the anchor (least
+    rotating sample of the zero-velocity part, where stride lengths are measured;
+    -1 when the contact has no usable sample)."""
+
+    ic: float
+    to: float | None
+    anchor: int
+
+
+def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, still: np.ndarray,
+                  breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[ContactSpan]]:
+    """Zero-velocity flags and velocity noise per sample, and the contacts' spans."""
+    n = gyr_dps_sf.shape[0]
+    gn = np.linalg.norm(gyr_dps_sf, axis=1)
+    zupt = still.copy()
+    spans: list[ContactSpan] = []
+    next_break = np.full(n + 1, n, dtype=np.int64)
+    bi = np.flatnonzero(breaks)
+    for a, b in zip(np.r_[0, bi], np.r_[bi, n]):
+        next_break[a:b] = b
+    for j, ev in enumerate(events):
+        if ev.kind is not EventKind.IC:
+            continue
+        to = events[j + 1].pos if j + 1 < len(events) and events[j + 1].kind is EventKind.TO else None
+        ic_i = int(np.ceil(ev.pos))
+        if ic_i >= n:
+            spans.append(ContactSpan(float(ev.pos), to, -1))
+            continue
+        end = next_break[ic_i]
+        if to is not None and to < end:
+            length = to - ev.pos
+            edge = EDGE_FRACTION * length
+            a, b = int(np.ceil(ev.pos + edge)), int(np.floor(to - edge))
+        else:
+            # a landing without a toe-off (the foot stays down, or the signal breaks off)
+            to = None
+            a, b = int(np.ceil(ev.pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(ev.pos + 2.0 * fs_hz)))
+        if b < a:
+            a = b = min(n - 1, int(round(0.5 * (ev.pos + (to if to is not None else ev.pos)))))
+        seg = gn[a:b + 1]
+        if seg.size == 0 or not np.isfinite(seg).any():
+            spans.append(ContactSpan(float(ev.pos), to, -1))
+            continue
+        k = a + int(np.nanargmin(seg))
+        limit = max(ZV_GYR_DPS, ZV_MIN_FACTOR * gn[k])
+        zupt[a:b + 1] |= seg <= limit
+        spans.append(ContactSpan(float(ev.pos), to, k))
+    sigma = ZV_SIGMA_MPS + np.radians(np.nan_to_num(gn, nan=0.0)) * LEVER_M
+    return zupt, sigma, spans
+
+
+MAX_STRIDE_S = 3.0
+
+
+def _pitch_yaw_deg(quat: np.ndarray, rot_ff_sf: np.ndarray) -> tuple[float, float]:
+    """Pitch (toe up positive) and heading of the foot's forward axis, in degrees."""
+    w, x, y, z = quat
+    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                  [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                  [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+    fwd = r @ rot_ff_sf[0]
+    return (float(np.degrees(np.arcsin(np.clip(fwd[2], -1.0, 1.0)))),
+            float(np.degrees(np.arctan2(fwd[1], fwd[0]))))
+
+
+def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarray, rot_ff_sf: np.ndarray,
+                    fs_hz: float, breaks: np.ndarray, reconstructed: np.ndarray) -> list[dict]:
+    """Per contact: stride length, foot lift, strike / toe-off angles, lateral excursion,
+    turn and position (see the output contract in README).  ``pos_m``/``quat`` are the
+    smoothed trajectory of every sample; ``reconstructed`` marks clipped samples."""
+    n = pos_m.shape[0]
+    n_breaks = np.concatenate([[0], np.cumsum(breaks)])
+    n_rec = np.concatenate([[0], np.cumsum(reconstructed)])
+    ok = [sp.anchor >= 0 and np.isfinite(pos_m[sp.anchor]).all() for sp in spans]
+    # Session frame: origin at the first anchor, x along the first stride, z up.
+    origin, heading = None, 0.0
+    out = []
+    for k, sp in enumerate(spans):
+        g = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,
+             "toe_off_angle_deg": None, "lateral_excursion_m": None, "turning_angle_deg": None,
+             "position_m": None, "reconstructed": False}
+        ic_i = min(n - 1, int(round(sp.ic)))
+        if np.isfinite(quat[ic_i]).all():
+            g["strike_angle_deg"] = round(_pitch_yaw_deg(quat[ic_i], rot_ff_sf)[0], 1)
+        if sp.to is not None:
+            to_i = min(n - 1, int(round(sp.to)))
+            if np.isfinite(quat[to_i]).all():
+                g["toe_off_angle_deg"] = round(_pitch_yaw_deg(quat[to_i], rot_ff_sf)[0], 1)
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        if ok[k] and nxt is not None and ok[k + 1] and (nxt.anchor - sp.anchor) <= MAX_STRIDE_S * fs_hz \
+                and n_breaks[nxt.anchor + 1] == n_breaks[sp.anchor + 1]:
+            a, b = sp.anchor, nxt.anchor
+            d = pos_m[b] - pos_m[a]
+            length = float(np.hypot(d[0], d[1]))
+            g["stride_length_m"] = round(length, 3)
+            g["reconstructed"] = bool(n_rec[b] > n_rec[a])
+            lo = int(np.ceil(sp.to)) if sp.to is not None else a
+            hi = int(np.floor(nxt.ic))
+            if hi > lo:
+                g["peak_height_m"] = round(float(np.nanmax(pos_m[lo:hi + 1, 2]) - pos_m[a, 2]), 3)
+                if length > 0:
+                    u = d[:2] / length
+                    rel = pos_m[lo:hi + 1, :2] - pos_m[a, :2]
+                    g["lateral_excursion_m"] = round(float(np.nanmax(np.abs(u[0] * rel[:, 1] - u[1] * rel[:, 0]))), 3)
+            yaw_a = _pitch_yaw_deg(quat[a], rot_ff_sf)[1]
+            yaw_b = _pitch_yaw_deg(quat[b], rot_ff_sf)[1]
+            g["turning_angle_deg"] = round((yaw_b - yaw_a + 180.0) % 360.0 - 180.0, 1)
+            if origin is None and n_breaks[a + 1] == 0 and length > 0:
+                origin, heading = pos_m[a].copy(), float(np.arctan2(d[1], d[0]))
+        out.append(g)
+    # positions in the session frame (only while the filter has not restarted after a break)
+    if origin is not None:
+        c, s = np.cos(-heading), np.sin(-heading)
+        for sp, g, good in zip(spans, out, ok):
+            if good and n_breaks[sp.anchor + 1] == 0:
+                p = pos_m[sp.anchor] - origin
+                g["position_m"] = [round(c * p[0] - s * p[1], 3), round(s * p[0] + c * p[1], 3), round(p[2], 3)]
+    return out
