@@ -63,12 +63,16 @@ def _rot(q0, q1, q2, q3, out):
 @inline_kernel
 def _quat_exp_mul(rx, ry, rz, q0, q1, q2, q3, left):
     """exp(r) (x) q if ``left`` else q (x) exp(r), renormalised."""
-    a = np.sqrt(rx * rx + ry * ry + rz * rz)
-    if a > 1e-12:
-        s = np.sin(0.5 * a) / a
-        d0, d1, d2, d3 = np.cos(0.5 * a), rx * s, ry * s, rz * s
+    a2 = rx * rx + ry * ry + rz * rz
+    if a2 < 0.01:
+        # cos(a/2), sin(a/2)/a by their series to a^6: error < 1e-15 below 0.1 rad
+        d0 = 1.0 - a2 / 8.0 + a2 * a2 / 384.0 - a2 * a2 * a2 / 46080.0
+        s = 0.5 - a2 / 48.0 + a2 * a2 / 3840.0 - a2 * a2 * a2 / 645120.0
     else:
-        d0, d1, d2, d3 = 1.0, 0.5 * rx, 0.5 * ry, 0.5 * rz
+        a = np.sqrt(a2)
+        d0 = np.cos(0.5 * a)
+        s = np.sin(0.5 * a) / a
+    d1, d2, d3 = rx * s, ry * s, rz * s
     if left:
         a0, a1, a2, a3, b0, b1, b2, b3 = d0, d1, d2, d3, q0, q1, q2, q3
     else:
@@ -81,34 +85,27 @@ def _quat_exp_mul(rx, ry, rz, q0, q1, q2, q3, left):
     return n0 / nn, n1 / nn, n2 / nn, n3 / nn
 
 
-@kernel
-def _g_times(frec, X, out):
-    """out = G X for the 15 x 15 ``X``, where F = I + G (blocks from ``frec``)."""
+@inline_kernel
+def _g_times(frec, X, out, ncols):
+    """out[0:9, 0:ncols] = (G X)[0:9, 0:ncols] for the 15 x 15 ``X``, where F = I + G
+    (blocks from ``frec``); rows 9:15 of G X are zero (biases are random walks)."""
     dt = frec[12]
     ax, ay, az = frec[0], frec[1], frec[2]
-    for j in range(N_E):
-        # position row block: dt * dv
-        for r in range(3):
-            out[r, j] = dt * X[3 + r, j]
-        # velocity row block: -[a]x dt * dtheta - R dt * dba
+    for j in range(ncols):
+        # position rows: dt * dv
+        out[0, j] = dt * X[3, j]
+        out[1, j] = dt * X[4, j]
+        out[2, j] = dt * X[5, j]
+        # velocity rows: -[a]x dt * dtheta - R dt * dba;  attitude rows: -R dt * dbg
         t0, t1, t2 = X[6, j], X[7, j], X[8, j]
-        c0 = ay * t2 - az * t1
-        c1 = az * t0 - ax * t2
-        c2 = ax * t1 - ay * t0
         b0, b1, b2 = X[9, j], X[10, j], X[11, j]
         g0, g1, g2 = X[12, j], X[13, j], X[14, j]
-        for r in range(3):
-            rb = frec[3 + 3 * r] * b0 + frec[4 + 3 * r] * b1 + frec[5 + 3 * r] * b2
-            rg = frec[3 + 3 * r] * g0 + frec[4 + 3 * r] * g1 + frec[5 + 3 * r] * g2
-            out[6 + r, j] = -dt * rg
-            if r == 0:
-                out[3, j] = -dt * c0 - dt * rb
-            elif r == 1:
-                out[4, j] = -dt * c1 - dt * rb
-            else:
-                out[5, j] = -dt * c2 - dt * rb
-        for r in range(9, N_E):
-            out[r, j] = 0.0
+        out[3, j] = -dt * ((ay * t2 - az * t1) + frec[3] * b0 + frec[4] * b1 + frec[5] * b2)
+        out[4, j] = -dt * ((az * t0 - ax * t2) + frec[6] * b0 + frec[7] * b1 + frec[8] * b2)
+        out[5, j] = -dt * ((ax * t1 - ay * t0) + frec[9] * b0 + frec[10] * b1 + frec[11] * b2)
+        out[6, j] = -dt * (frec[3] * g0 + frec[4] * g1 + frec[5] * g2)
+        out[7, j] = -dt * (frec[6] * g0 + frec[7] * g1 + frec[8] * g2)
+        out[8, j] = -dt * (frec[9] * g0 + frec[10] * g1 + frec[11] * g2)
 
 
 @kernel
@@ -169,14 +166,26 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
     x[3] += ax * dt
     x[4] += ay * dt
     x[5] += az * dt
-    # P <- P + GP + (GP)' + G (GP)' + Q
-    GP = work[3:18, 0:15]
-    GPGt = work[18:33, 0:15]
-    _g_times(frec, P, GP)
-    _g_times(frec, GP.T, GPGt)
-    for i in range(N_E):
+    # P <- P + GP + (GP)' + G (GP)' + Q, on the upper triangle, mirrored below.
+    # GP has rows 0:9 only; G (GP)' is non-zero in its 9 x 9 corner only.
+    GP = work[3:12, 0:15]
+    GPt = work[12:27, 0:9]
+    GPGt = work[27:36, 0:9]
+    _g_times(frec, P, GP, N_E)
+    for i in range(9):
         for j in range(N_E):
-            P[i, j] += GP[i, j] + GP[j, i] + GPGt[i, j]
+            GPt[j, i] = GP[i, j]
+    _g_times(frec, GPt, GPGt, 9)
+    for i in range(N_E):
+        for j in range(i, N_E):
+            v = P[i, j]
+            if i < 9:
+                v += GP[i, j]
+                if j < 9:
+                    v += GPGt[i, j]
+            if j < 9:
+                v += GP[j, i]
+            P[i, j] = v
     s_a = params[P_SIG_ACC]
     s_g = params[P_SIG_GYR]
     for i in range(3):
@@ -186,7 +195,11 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
         P[12 + i, 12 + i] += params[P_SIG_BG] ** 2 * dt
     # Extra noise of reconstructed (clipped) samples, per sensor axis, as a white
     # acceleration / rate error over this interval: Q += R diag(s^2) R' dt^2-weighted.
-    for i in range(3):
+    has_extra = False
+    for c in range(6):
+        if extra0[c] != 0.0 or extra1[c] != 0.0:
+            has_extra = True
+    for i in range(3 if has_extra else 0):
         for j in range(3):
             qa = 0.0
             qg = 0.0
@@ -195,13 +208,12 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
                 vg = 0.5 * (extra0[3 + c] * extra0[3 + c] + extra1[3 + c] * extra1[3 + c])
                 qa += frec[3 + 3 * i + c] * va * frec[3 + 3 * j + c]
                 qg += frec[3 + 3 * i + c] * vg * frec[3 + 3 * j + c]
-            P[3 + i, 3 + j] += qa * dt * dt
-            P[6 + i, 6 + j] += qg * dt * dt
+            if j >= i:
+                P[3 + i, 3 + j] += qa * dt * dt
+                P[6 + i, 6 + j] += qg * dt * dt
     for i in range(N_E):
         for j in range(i + 1, N_E):
-            m = 0.5 * (P[i, j] + P[j, i])
-            P[i, j] = m
-            P[j, i] = m
+            P[j, i] = P[i, j]
 
 
 @kernel
@@ -222,7 +234,15 @@ def _zupt(x, P, sigma_v, K_out, sinv_nu_out, work):
         for c in range(3):
             S[r, c] = P[3 + r, 3 + c]
         S[r, r] += sigma_v * sigma_v
-    Si = np.linalg.inv(S)
+    # explicit inverse of the symmetric positive definite 3 x 3 (a LAPACK call costs more)
+    a, b, c = S[0, 0], S[0, 1], S[0, 2]
+    d, e, f = S[1, 1], S[1, 2], S[2, 2]
+    A0, B0, C0 = d * f - e * e, c * e - b * f, b * e - c * d
+    det = a * A0 + b * B0 + c * C0
+    Si = work[7:10, 0:3]
+    Si[0, 0], Si[0, 1], Si[0, 2] = A0 / det, B0 / det, C0 / det
+    Si[1, 0], Si[1, 1], Si[1, 2] = B0 / det, (a * f - c * c) / det, (b * c - a * e) / det
+    Si[2, 0], Si[2, 1], Si[2, 2] = C0 / det, (b * c - a * e) / det, (a * d - b * b) / det
     nu0, nu1, nu2 = -x[3], -x[4], -x[5]
     for r in range(3):
         sinv_nu_out[r] = Si[r, 0] * nu0 + Si[r, 1] * nu1 + Si[r, 2] * nu2
@@ -343,7 +363,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s,
     """
     n = acc.shape[0]
     cap = bx.shape[0]
-    work = np.zeros((33, 15))
+    work = np.zeros((36, 15))
     fscratch = np.zeros(F_SIZE)
     n_out = 0
     meta[M_NOUT_START] = meta[M_N] - meta[M_NBUF]
