@@ -25,6 +25,12 @@ class SimScore:
     ic_sd_ms: float
     to_bias_ms: float
     n_saturated: int
+    n_strides: int = 0
+    stride_mae_pct: float = float("nan")
+    stride_bias_pct: float = float("nan")
+    stride_max_pct: float = float("nan")
+    peak_mae_cm: float = float("nan")
+    peak_max_cm: float = float("nan")
 
     @property
     def found_fraction(self) -> float:
@@ -38,6 +44,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
     steps = result["steps"]
     used = set()
     d_contact, d_ic, d_to = [], [], []
+    d_stride, d_peak = [], []
     n_found = 0
     for c in truth:
         best, best_d = None, MATCH_TOL_S
@@ -50,11 +57,23 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
         s = steps[best]
         n_found += 1
         d_ic.append(s["ic_s"] - c["ic_s"])
+        nxt_is_stop = any(t["foot"] == c["foot"] and t["to_s"] is None and 0 < t["ic_s"] - c["ic_s"] <= 3.0
+                          and not any(u["foot"] == c["foot"] and c["ic_s"] < u["ic_s"] < t["ic_s"] for u in truth)
+                          for t in truth)
+        # Strides into the final standing landing are a transition the drills do not contain.
+        if not nxt_is_stop and c["stride_length_m"] and s["stride_length_m"] is not None:
+            d_stride.append((s["stride_length_m"] - c["stride_length_m"]) / c["stride_length_m"])
+            if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
+                d_peak.append(s["peak_height_m"] - c["peak_height_m"])
         if s["to_s"] is not None and c["to_s"] is not None:
             d_to.append(s["to_s"] - c["to_s"])
             d_contact.append(s["contact_s"] - c["contact_s"])
     ms = lambda v, f: float(f(np.array(v)) * 1000) if v else float("nan")  # noqa: E731
+    pct = lambda v, f: float(f(np.array(v)) * 100) if v else float("nan")  # noqa: E731
     return SimScore(drill, fs_hz, seed, len(truth), n_found, len(steps) - len(used),
                     ms(d_contact, lambda a: np.abs(a).mean()), ms(d_contact, np.mean),
                     ms(d_ic, np.mean), ms(d_ic, np.std), ms(d_to, np.mean),
-                    sum(s["saturated"] for s in steps))
+                    sum(s["saturated"] for s in steps), len(d_stride),
+                    pct(d_stride, lambda a: np.abs(a).mean()), pct(d_stride, np.mean),
+                    pct(d_stride, lambda a: np.abs(a).max()),
+                    pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()))

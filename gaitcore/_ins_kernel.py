@@ -32,12 +32,12 @@ from ._jit import inline_kernel, kernel
 N_X = 16
 N_E = 15
 # meta layout
-M_INIT, M_NBUF, M_BUF_START, M_N, M_PREV_ZUPT, M_NOUT_START = 0, 1, 2, 3, 4, 5
+M_INIT, M_NBUF, M_BUF_START, M_N, M_PREV_ZUPT, M_NOUT_START, M_ZREF, M_HAVE_ZREF = 0, 1, 2, 3, 4, 5, 6, 7
 META_SIZE = 8
 # params layout
-P_GRAVITY, P_SIG_ACC, P_SIG_GYR, P_SIG_BA, P_SIG_BG = 0, 1, 2, 3, 4
+P_GRAVITY, P_SIG_ACC, P_SIG_GYR, P_SIG_BA, P_SIG_BG, P_SIG_LEVEL = 0, 1, 2, 3, 4, 13
 P_P0_POS, P_P0_VEL, P_P0_TILT, P_P0_YAW, P_P0_BA, P_P0_BG = 7, 8, 9, 10, 11, 12
-PARAMS_SIZE = 13
+PARAMS_SIZE = 14
 # per-sample transition record: a_world (3), R world<-sensor (9), dt
 F_SIZE = 13
 
@@ -269,6 +269,31 @@ def _zupt(x, P, sigma_v, K_out, sinv_nu_out, work):
 
 
 @kernel
+def _level(x, P, z_ref, sigma_m, Kh_out, work):
+    """Level-ground update: the sensor's height at this stance equals the previous
+    stance's.  Writes the gain (15) and returns S^-1 nu for the smoother."""
+    S = P[2, 2] + sigma_m * sigma_m
+    nu = z_ref - x[2]
+    for i in range(N_E):
+        Kh_out[i] = P[i, 2] / S
+    dx = work[3, 0:15]
+    hp = work[4, 0:15]
+    for j in range(N_E):
+        hp[j] = P[2, j]
+    for i in range(N_E):
+        dx[i] = Kh_out[i] * nu
+        for j in range(N_E):
+            P[i, j] -= Kh_out[i] * hp[j]
+    for i in range(N_E):
+        for j in range(i + 1, N_E):
+            m = 0.5 * (P[i, j] + P[j, i])
+            P[i, j] = m
+            P[j, i] = m
+    _inject(x, dx)
+    return nu / S
+
+
+@kernel
 def _init(x, P, acc, params):
     """Level the sensor from the specific force at a zero-velocity sample; yaw 0."""
     n = np.sqrt(acc[0] ** 2 + acc[1] ** 2 + acc[2] ** 2)
@@ -298,7 +323,8 @@ def _init(x, P, acc, params):
 
 
 @kernel
-def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, out_at, work):
+def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, out_at,
+                   work):
     """Backward pass over buffer[0:n] (lambda = 0 after the last); writes smoothed
     position, quaternion and velocity to out_*[out_at:out_at + n]."""
     lam = np.zeros(N_E)
@@ -330,6 +356,12 @@ def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, out_
         out_vel[out_at + k, 2] = xs[5]
         for i in range(4):
             out_quat[out_at + k, i] = xs[6 + i]
+        if bupdh[k]:
+            # the level update came after the zero-velocity one: undo it first
+            s = 0.0
+            for i in range(N_E):
+                s += bKh[k, i] * mu[i]
+            mu[2] += -s + bzh[k]
         if bupd[k]:
             # lam = (I - K H)' mu + H' S^-1 nu;  (K H)' mu = H' (K' mu)
             K = bK[k]
@@ -348,8 +380,8 @@ def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, out_
 
 
 @kernel
-def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s, params,
-             bx, bP, bF, bK, bz, bupd, prev_in, out_pos, out_quat, out_vel):
+def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks, dt_s, params,
+             bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, prev_in, out_pos, out_quat, out_vel):
     """Run the filter over one chunk; smoothed samples come out in order.
 
     ``extra_sigma`` (n x 6): per-sample uncertainty of each sensor axis (acc m/s^2,
@@ -374,10 +406,12 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s,
         if bad and meta[M_INIT] != 0.0:
             nb = int(meta[M_NBUF])
             if nb > 0:
-                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, n_out, work[0])
+                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, n_out,
+                               work[0])
                 n_out += nb
             meta[M_NBUF] = 0.0
             meta[M_INIT] = 0.0
+            meta[M_HAVE_ZREF] = 0.0
         if meta[M_INIT] == 0.0:
             if zupt[k] and not bad:
                 _init(x, P, acc[k], params)
@@ -399,7 +433,8 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s,
             nb = int(meta[M_NBUF])
             # A run of zero-velocity samples has ended, or the buffer is full: smooth.
             if nb > 0 and ((meta[M_PREV_ZUPT] > 0.0 and not zupt[k]) or nb == cap):
-                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, n_out, work[0])
+                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, n_out,
+                               work[0])
                 n_out += nb
                 meta[M_NBUF] = 0.0
                 nb = 0
@@ -412,6 +447,13 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s,
         if upd:
             _zupt(x, P, sigma_v[k], bK[nb], bz[nb], work)
         bupd[nb] = upd
+        bupdh[nb] = False
+        if level[k] and upd:
+            if meta[M_HAVE_ZREF] > 0.0:
+                bzh[nb] = _level(x, P, meta[M_ZREF], params[P_SIG_LEVEL], bKh[nb], work)
+                bupdh[nb] = True
+            meta[M_ZREF] = x[2]
+            meta[M_HAVE_ZREF] = 1.0
         for i in range(N_X):
             bx[nb, i] = x[i]
         for i in range(N_E):
@@ -429,13 +471,13 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, extra_sigma, breaks, dt_s,
 
 
 @kernel
-def ins_flush(meta, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel):
+def ins_flush(meta, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel):
     """End of stream: smooth what is buffered; returns rows written."""
     nb = int(meta[M_NBUF])
     meta[M_NOUT_START] = meta[M_N] - nb
     if nb == 0:
         return 0
     work = np.zeros(3)
-    _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, out_pos, out_quat, out_vel, 0, work)
+    _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, 0, work)
     meta[M_NBUF] = 0.0
     return nb

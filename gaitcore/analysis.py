@@ -78,12 +78,14 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
     gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
     extra = np.hstack([extra_acc, extra_gyr])
+    level = np.zeros(n, dtype=np.bool_)
+    level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
     state = new_trajectory_state(sensor.fs_hz)
     pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)
-        out, state = trajectory_step(state, acc[a:b], gyr[a:b], zupt[a:b], sigma_v[a:b], extra[a:b],
-                                     breaks[a:b], final=(b == n))
+        out, state = trajectory_step(state, acc[a:b], gyr[a:b], zupt[a:b], sigma_v[a:b], level[a:b],
+                                     extra[a:b], breaks[a:b], final=(b == n))
         m = out.pos_m.shape[0]
         pos[out.start:out.start + m] = out.pos_m
         quat[out.start:out.start + m] = out.quat

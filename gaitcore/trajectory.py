@@ -57,6 +57,7 @@ class InsParams:
     p0_yaw: float = np.radians(0.1)
     p0_acc_bias: float = 0.3
     p0_gyr_bias: float = np.radians(1.0)
+    sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)
 
     def as_array(self) -> np.ndarray:
         a = np.zeros(K.PARAMS_SIZE)
@@ -65,6 +66,7 @@ class InsParams:
         a[K.P_SIG_BA], a[K.P_SIG_BG] = self.sigma_acc_bias, self.sigma_gyr_bias
         a[K.P_P0_POS], a[K.P_P0_VEL], a[K.P_P0_TILT] = self.p0_pos, self.p0_vel, self.p0_tilt
         a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = self.p0_yaw, self.p0_acc_bias, self.p0_gyr_bias
+        a[K.P_SIG_LEVEL] = self.sigma_level
         return a
 
 
@@ -78,6 +80,9 @@ class _Buffers:
         self.K = np.empty((cap, K.N_E, 3))
         self.z = np.empty((cap, 3))
         self.upd = np.zeros(cap, dtype=np.bool_)
+        self.Kh = np.empty((cap, K.N_E))
+        self.zh = np.empty(cap)
+        self.updh = np.zeros(cap, dtype=np.bool_)
         self.generation = 0
 
 
@@ -110,11 +115,12 @@ def new_trajectory_state(fs_hz: float, params: InsParams = InsParams()) -> Traje
 
 
 def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
-                    zupt: np.ndarray, sigma_v_mps: np.ndarray, extra_sigma: np.ndarray, breaks: np.ndarray,
-                    final: bool = False) -> tuple[TrajectoryChunk, TrajectoryState]:
+                    zupt: np.ndarray, sigma_v_mps: np.ndarray, level: np.ndarray, extra_sigma: np.ndarray,
+                    breaks: np.ndarray, final: bool = False) -> tuple[TrajectoryChunk, TrajectoryState]:
     """Feed one chunk of samples with their zero-velocity flags; return what is smoothed.
 
-    ``extra_sigma`` (n x 6, acc m/s^2 and gyr deg/s per sensor axis) is the
+    ``level`` marks each stance's anchor, where the height must equal the previous
+    anchor's (level ground).  ``extra_sigma`` (n x 6, acc m/s^2 and gyr deg/s per sensor axis) is the
     uncertainty of reconstructed samples (:func:`reconstruct_clipped`), 0 elsewhere.
     """
     buf = state.buffers
@@ -129,13 +135,15 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
     extra = np.array(extra_sigma, dtype=np.float64).reshape(-1, 6)
     extra[:, 3:] = np.radians(extra[:, 3:])
     m = K.ins_step(x, P, meta, acc, gyr, np.ascontiguousarray(zupt, dtype=np.bool_),
-                   np.ascontiguousarray(sigma_v_mps, dtype=np.float64), extra,
+                   np.ascontiguousarray(sigma_v_mps, dtype=np.float64), np.ascontiguousarray(level, dtype=np.bool_),
+                   extra,
                    np.ascontiguousarray(breaks, dtype=np.bool_), 1.0 / state.fs_hz, state.params,
-                   buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, prev_in, pos, quat, vel)
+                   buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, buf.Kh, buf.zh, buf.updh, prev_in, pos, quat, vel)
     chunks = [TrajectoryChunk(int(meta[K.M_NOUT_START]), pos[:m], quat[:m], vel[:m])]
     if final:
         f_pos, f_quat, f_vel = np.empty((cap, 3)), np.empty((cap, 4)), np.empty((cap, 3))
-        mf = K.ins_flush(meta, buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, f_pos, f_quat, f_vel)
+        mf = K.ins_flush(meta, buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, buf.Kh, buf.zh, buf.updh,
+                         f_pos, f_quat, f_vel)
         chunks.append(TrajectoryChunk(int(meta[K.M_NOUT_START]), f_pos[:mf], f_quat[:mf], f_vel[:mf]))
     buf.generation += 1
     out = TrajectoryChunk(chunks[0].start, np.concatenate([c.pos_m for c in chunks]),
