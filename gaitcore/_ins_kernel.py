@@ -227,13 +227,15 @@ def _inject(x, dx):
 
 
 @kernel
-def _zupt(x, P, sigma_v, K_out, sinv_nu_out, work):
-    """Zero-velocity update; writes the gain (15 x 3) and S^-1 nu (3) for the smoother."""
+def _block_update(x, P, e0, nu0, nu1, nu2, sigma, K_out, sinv_nu_out, work):
+    """Update with a direct measurement of the error-state block e0:e0+3 (the velocity
+    for a zero-velocity update), innovation ``nu``, noise
+    ``sigma``; writes the gain (15 x 3) and S^-1 nu (3) for the smoother."""
     S = work[0:3, 0:3]
     for r in range(3):
         for c in range(3):
-            S[r, c] = P[3 + r, 3 + c]
-        S[r, r] += sigma_v * sigma_v
+            S[r, c] = P[e0 + r, e0 + c]
+        S[r, r] += sigma * sigma
     # explicit inverse of the symmetric positive definite 3 x 3 (a LAPACK call costs more)
     a, b, c = S[0, 0], S[0, 1], S[0, 2]
     d, e, f = S[1, 1], S[1, 2], S[2, 2]
@@ -243,20 +245,19 @@ def _zupt(x, P, sigma_v, K_out, sinv_nu_out, work):
     Si[0, 0], Si[0, 1], Si[0, 2] = A0 / det, B0 / det, C0 / det
     Si[1, 0], Si[1, 1], Si[1, 2] = B0 / det, (a * f - c * c) / det, (b * c - a * e) / det
     Si[2, 0], Si[2, 1], Si[2, 2] = C0 / det, (b * c - a * e) / det, (a * d - b * b) / det
-    nu0, nu1, nu2 = -x[3], -x[4], -x[5]
     for r in range(3):
         sinv_nu_out[r] = Si[r, 0] * nu0 + Si[r, 1] * nu1 + Si[r, 2] * nu2
     for i in range(N_E):
         for c in range(3):
-            K_out[i, c] = P[i, 3] * Si[0, c] + P[i, 4] * Si[1, c] + P[i, 5] * Si[2, c]
+            K_out[i, c] = P[i, e0] * Si[0, c] + P[i, e0 + 1] * Si[1, c] + P[i, e0 + 2] * Si[2, c]
     dx = work[3, 0:15]
     for i in range(N_E):
         dx[i] = K_out[i, 0] * nu0 + K_out[i, 1] * nu1 + K_out[i, 2] * nu2
-    # P <- P - K (H P), H P = rows 3:6 of P
+    # P <- P - K (H P), H P = rows e0:e0+3 of P
     HP = work[4:7, 0:15]
     for c in range(3):
         for j in range(N_E):
-            HP[c, j] = P[3 + c, j]
+            HP[c, j] = P[e0 + c, j]
     for i in range(N_E):
         for j in range(N_E):
             P[i, j] -= K_out[i, 0] * HP[0, j] + K_out[i, 1] * HP[1, j] + K_out[i, 2] * HP[2, j]
@@ -406,8 +407,8 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
         if bad and meta[M_INIT] != 0.0:
             nb = int(meta[M_NBUF])
             if nb > 0:
-                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, n_out,
-                               work[0])
+                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel,
+                               n_out, work[0])
                 n_out += nb
             meta[M_NBUF] = 0.0
             meta[M_INIT] = 0.0
@@ -433,19 +434,19 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
             nb = int(meta[M_NBUF])
             # A run of zero-velocity samples has ended, or the buffer is full: smooth.
             if nb > 0 and ((meta[M_PREV_ZUPT] > 0.0 and not zupt[k]) or nb == cap):
-                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel, n_out,
-                               work[0])
+                _smooth_buffer(nb, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_quat, out_vel,
+                               n_out, work[0])
                 n_out += nb
                 meta[M_NBUF] = 0.0
                 nb = 0
             slot_prev = nb - 1
             frec = bF[slot_prev] if slot_prev >= 0 else fscratch
-            _propagate(x, P, prev_in[0:3], acc[k], prev_in[3:6], gyr_rad[k], dt_s,
+            _propagate(x, P, prev_in[0:3], acc[k], prev_in[3:6], gyr_rad[k], dt_s[k],
                        prev_in[6:12], extra_sigma[k], params, frec, work)
         nb = int(meta[M_NBUF])
         upd = zupt[k] and np.isfinite(x[3])
         if upd:
-            _zupt(x, P, sigma_v[k], bK[nb], bz[nb], work)
+            _block_update(x, P, 3, -x[3], -x[4], -x[5], sigma_v[k], bK[nb], bz[nb], work)
         bupd[nb] = upd
         bupdh[nb] = False
         if level[k] and upd:

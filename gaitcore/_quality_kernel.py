@@ -68,19 +68,47 @@ def clipped_rows(acc, gyr, acc_limit, gyr_limit, out):
         out[i] = c
 
 
+GAP_NONE, GAP_DROPPED, GAP_REVERSAL, GAP_AFTER_BAD = 0, 1, 2, 3
+
+
 @kernel
-def gap_flags(t_s, last_t_s, limit_s, out):
-    """out[i] = the interval before sample i is not positive or longer than ``limit_s``,
-    or t_s[i] is not finite.  ``last_t_s`` is the previous chunk's last time (NaN at
-    the start of a stream, where the first sample is never a gap)."""
-    prev = last_t_s
+def clock_gaps(t_s, clock, period_s, tol_periods, track, kind_out, lag_out):
+    """Gaps in a time column, tolerant of timestamp jitter.
+
+    A regular clock runs alongside the samples (``clock`` = [previous time,
+    clock time, previous sample bad], carried between chunks; NaN to start).  A
+    sample more than ``tol_periods`` periods later than the clock's next tick is
+    after a dropped stretch (``lag_out`` = how late, s); one earlier than the
+    previous sample is a time reversal; the first sample after a non-finite time
+    breaks the stream too.  Otherwise the clock ticks one period and moves
+    ``track`` of the way towards the sample, so packet-quantised time stamps
+    (a repeated stamp, then a double step) are not gaps.  Writes GAP_* kinds.
+    """
     for i in range(t_s.shape[0]):
         t = t_s[i]
+        lag_out[i] = 0.0
         if not np.isfinite(t):
-            out[i] = True
-        elif not np.isfinite(prev):
-            out[i] = i > 0  # a NaN time before this one broke the stream
+            kind_out[i] = GAP_AFTER_BAD
+            clock[2] = 1.0
+            continue
+        if clock[2] > 0.0 and np.isfinite(clock[0]):
+            kind_out[i] = GAP_AFTER_BAD
+            clock[1] = t
+        elif not np.isfinite(clock[0]):
+            kind_out[i] = GAP_AFTER_BAD if clock[2] > 0.0 else GAP_NONE
+            clock[1] = t
+        elif t < clock[0]:
+            kind_out[i] = GAP_REVERSAL
+            clock[1] = t
         else:
-            dt = t - prev
-            out[i] = not (dt > 0.0) or dt > limit_s
-        prev = t
+            expected = clock[1] + period_s
+            late = t - expected
+            if late > tol_periods * period_s:
+                kind_out[i] = GAP_DROPPED
+                lag_out[i] = late
+                clock[1] = t
+            else:
+                kind_out[i] = GAP_NONE
+                clock[1] = expected + track * late
+        clock[0] = t
+        clock[2] = 0.0

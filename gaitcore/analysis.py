@@ -12,7 +12,8 @@ import numpy as np
 
 from . import __version__
 from .errors import SignalError
-from .events import gap_flags, Event, events_step, new_event_state
+from ._quality_kernel import GAP_DROPPED
+from .events import Event, breaks_of, clock_check, events_step, new_clock, new_event_state
 from .quality import finite_mask, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
@@ -63,13 +64,16 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> Sen
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
         events.extend(ev)
-    breaks = ~finite_mask(fixed) | gap_flags(fixed.t_s, float("nan"), fixed.fs_hz)
-    spatial = _trajectory(fixed, events, clipped, breaks, acc_fs, gyr_fs, state.alignment, step)
+    kind, lag, _ = clock_check(fixed.t_s, new_clock(), fixed.fs_hz)
+    breaks = ~finite_mask(fixed) | breaks_of(kind, lag)
+    # the INS integrates over each sample's real interval, bridged drops included
+    dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
+    spatial = _trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
     return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial)
 
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
-                acc_fs: float | None, gyr_fs: float | None, alignment, step: int) -> list[dict]:
+                dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment, step: int) -> list[dict]:
     """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
     samples at a time (the result does not depend on ``step``)."""
     n = sensor.n_samples
@@ -84,7 +88,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)
-        out, state = trajectory_step(state, acc[a:b], gyr[a:b], zupt[a:b], sigma_v[a:b], level[a:b],
+        out, state = trajectory_step(state, acc[a:b], gyr[a:b], dt_s[a:b], zupt[a:b], sigma_v[a:b], level[a:b],
                                      extra[a:b], breaks[a:b], final=(b == n))
         m = out.pos_m.shape[0]
         pos[out.start:out.start + m] = out.pos_m

@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _events_kernel as K
-from ._quality_kernel import gap_flags as _gap_flags
+from ._quality_kernel import GAP_DROPPED, GAP_NONE, clock_gaps
 from .align import Alignment, estimate_alignment
-from .quality import GAP_FACTOR
+from .quality import BRIDGE_S, CLOCK_TRACK, GAP_FACTOR
 
 WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
@@ -50,7 +50,7 @@ class Event(NamedTuple):
 class EventState:
     fs_hz: float
     n_seen: int
-    last_t_s: float
+    clock: np.ndarray   # gap detector's clock (gap_flags)
     alignment: Alignment | None
     warmup_next: int
     pending_t: np.ndarray
@@ -64,16 +64,37 @@ def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventSt
     """Fresh detector state.  Pass ``alignment`` to skip the warm-up (known mounting)."""
     if not (np.isfinite(fs_hz) and fs_hz > 0):
         raise ValueError(f"sampling rate must be a positive number of Hz, got {fs_hz}")
-    return EventState(float(fs_hz), 0, float("nan"), alignment, int(round(WARMUP_STEP_S * fs_hz)),
+    return EventState(float(fs_hz), 0, new_clock(), alignment, int(round(WARMUP_STEP_S * fs_hz)),
                       np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.bool_),
                       K.new_state())
 
 
-def gap_flags(t_s: np.ndarray, last_t_s: float, fs_hz: float) -> np.ndarray:
-    """True where the interval before a sample is missing, too long or not positive."""
-    out = np.empty(t_s.shape[0], dtype=np.bool_)
-    _gap_flags(np.ascontiguousarray(t_s, dtype=np.float64), float(last_t_s), GAP_FACTOR / fs_hz, out)
-    return out
+def new_clock() -> np.ndarray:
+    """State of :func:`gap_flags` before the first sample."""
+    return np.array([np.nan, np.nan, 0.0])
+
+
+def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gap kinds (GAP_*) and lateness (s) per sample, tolerant of time-stamp jitter
+    (:func:`gaitcore._quality_kernel.clock_gaps`); returns (kind, lag, new clock)."""
+    kind = np.empty(t_s.shape[0], dtype=np.int8)
+    lag = np.empty(t_s.shape[0])
+    c = np.array(clock, dtype=np.float64)
+    clock_gaps(np.ascontiguousarray(t_s, dtype=np.float64), c, 1.0 / fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    return kind, lag, c
+
+
+def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """Where processing must start afresh: every gap except a drop of at most
+    ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""
+    return (kind != GAP_NONE) & ~((kind == GAP_DROPPED) & (lag <= BRIDGE_S))
+
+
+def gap_flags(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """True where the stream breaks before a sample (see :func:`breaks_of`); returns
+    (flags, new clock state)."""
+    kind, lag, c = clock_check(t_s, clock, fs_hz)
+    return breaks_of(kind, lag), c
 
 
 def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):
@@ -122,8 +143,7 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
     if not (t.shape[0] == acc.shape[0] == gyr.shape[0]):
         raise ValueError(f"chunk arrays disagree in length: t {t.shape[0]}, acc {acc.shape[0]}, "
                          f"gyr {gyr.shape[0]}")
-    reset = gap_flags(t, state.last_t_s, state.fs_hz) if t.shape[0] else np.empty(0, dtype=np.bool_)
-    last_t = float(t[-1]) if t.shape[0] else state.last_t_s
+    reset, clock = gap_flags(t, state.clock, state.fs_hz)
     kstate = state.kernel.copy()
     events: list[Event] = []
     if state.alignment is None:
@@ -133,7 +153,7 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
                         pending_reset=np.concatenate([state.pending_reset, reset]))
         state = _try_fix_alignment(state, final)
         if state.alignment is None:
-            return events, replace(state, n_seen=state.n_seen + t.shape[0], last_t_s=last_t)
+            return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock)
         _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
                     state.pending_reset, state.fs_hz, events)
         empty = np.empty(0)
@@ -141,7 +161,7 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
                         pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.bool_))
     elif t.shape[0]:
         _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, events)
-    return events, replace(state, n_seen=state.n_seen + t.shape[0], last_t_s=last_t, kernel=kstate)
+    return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)
 
 
 def detect_events(t_s, acc_mps2_sf, gyr_dps_sf, fs_hz: float,

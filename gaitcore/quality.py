@@ -12,12 +12,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._quality_kernel import clipped_rows, finite_rows, flat_tops, gap_flags
+from ._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clipped_rows, clock_gaps, finite_rows, flat_tops
 from .signals import GRAVITY_MPS2, SensorRecording
 
 CLIP_MARGIN = 0.995
 FLAT_TOP_MIN = 2
-GAP_FACTOR = 1.5  # an interval longer than this many nominal ones is a gap (as in events)
+GAP_FACTOR = 1.5    # a sample this many periods later than the running clock follows a gap
+CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absorbs rate error)
+BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
 MIN_CLIP_GYR_DPS = 500.0
 
@@ -97,16 +99,16 @@ def repair(sensor: SensorRecording, finite: np.ndarray | None = None) -> tuple[S
                 t1 = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
                 gaps.append(Gap(sensor.name, "nan", t0, t1, int(b - a)))
     nominal = 1.0 / sensor.fs_hz
-    breaks = np.empty(n, dtype=np.bool_)
-    gap_flags(np.ascontiguousarray(t, dtype=np.float64), np.nan, GAP_FACTOR * nominal, breaks)
-    if not breaks.any():
+    kind = np.empty(n, dtype=np.int8)
+    lag = np.empty(n)
+    clock_gaps(np.ascontiguousarray(t, dtype=np.float64), np.array([np.nan, np.nan, 0.0]), nominal,
+               GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    if not (kind == GAP_DROPPED).any() and not (kind == GAP_REVERSAL).any():
         return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
-    dt = np.diff(t)
-    with np.errstate(invalid="ignore"):
-        for k in np.flatnonzero(dt > GAP_FACTOR * nominal):
-            gaps.append(Gap(sensor.name, "dropped", float(t[k]), float(t[k + 1]),
-                            int(round(dt[k] / nominal)) - 1))
-        for k in np.flatnonzero(dt <= 0):
-            gaps.append(Gap(sensor.name, "time_reversal", float(t[k]), float(t[k + 1]), 0))
+    for k in np.flatnonzero(kind == GAP_DROPPED):
+        gaps.append(Gap(sensor.name, "dropped", float(t[k - 1]), float(t[k]),
+                        max(1, int(round(lag[k] / nominal)))))
+    for k in np.flatnonzero(kind == GAP_REVERSAL):
+        gaps.append(Gap(sensor.name, "time_reversal", float(t[k - 1]), float(t[k]), 0))
     gaps.sort(key=lambda g: (g.start_s if np.isfinite(g.start_s) else -1.0))
     return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired

@@ -115,9 +115,12 @@ def new_trajectory_state(fs_hz: float, params: InsParams = InsParams()) -> Traje
 
 
 def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
-                    zupt: np.ndarray, sigma_v_mps: np.ndarray, level: np.ndarray, extra_sigma: np.ndarray,
+                    dt_s: np.ndarray, zupt: np.ndarray, sigma_v_mps: np.ndarray, level: np.ndarray, extra_sigma: np.ndarray,
                     breaks: np.ndarray, final: bool = False) -> tuple[TrajectoryChunk, TrajectoryState]:
     """Feed one chunk of samples with their zero-velocity flags; return what is smoothed.
+
+    ``dt_s`` is each sample's interval from the one before (the nominal period,
+    longer after a bridged drop).
 
     ``level`` marks each stance's anchor, where the height must equal the previous
     anchor's (level ground).  ``extra_sigma`` (n x 6, acc m/s^2 and gyr deg/s per sensor axis) is the
@@ -137,7 +140,8 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
     m = K.ins_step(x, P, meta, acc, gyr, np.ascontiguousarray(zupt, dtype=np.bool_),
                    np.ascontiguousarray(sigma_v_mps, dtype=np.float64), np.ascontiguousarray(level, dtype=np.bool_),
                    extra,
-                   np.ascontiguousarray(breaks, dtype=np.bool_), 1.0 / state.fs_hz, state.params,
+                   np.ascontiguousarray(breaks, dtype=np.bool_), np.ascontiguousarray(dt_s, dtype=np.float64),
+                   state.params,
                    buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, buf.Kh, buf.zh, buf.updh, prev_in, pos, quat, vel)
     chunks = [TrajectoryChunk(int(meta[K.M_NOUT_START]), pos[:m], quat[:m], vel[:m])]
     if final:

@@ -100,25 +100,62 @@ def test_direction_vote_matches_reference(seed):
                               GRAVITY_MPS2, votes) == 0
 
 
-def _gap_flags_reference(t_s, last_t_s, fs_hz):
-    prev = np.concatenate([[last_t_s], t_s[:-1]])
-    dt = t_s - prev
-    with np.errstate(invalid="ignore"):
-        bad = ~(dt > 0) | (dt > 1.5 / fs_hz)
-    if not np.isfinite(last_t_s):
-        bad[0] = False
-    return bad | ~np.isfinite(t_s)
+def _gap_flags_reference(t_s, fs_hz, tol=1.5, track=0.01):
+    """The jitter-tolerant gap rule, written plainly."""
+    period = 1.0 / fs_hz
+    flags = []
+    last = clock = None
+    after_bad = False
+    for t in t_s:
+        if not np.isfinite(t):
+            flags.append(True)
+            after_bad = True
+            continue
+        if last is None:
+            flags.append(after_bad)
+            clock = t
+        elif after_bad:
+            flags.append(True)
+            clock = t
+        elif t < last:
+            flags.append(True)
+            clock = t
+        elif t - (clock + period) > tol * period:
+            flags.append(True)
+            clock = t
+        else:
+            flags.append(False)
+            clock = clock + period + track * (t - (clock + period))
+        last = t
+        after_bad = False
+    return np.array(flags, dtype=bool)
 
 
 def test_gap_flags_exhaustive_small():
-    """Every sequence of up to 4 intervals from {ok, long, zero, backwards, NaN time}."""
+    """Every sequence of up to 5 intervals from {1, 2, 3 periods, 0, backwards, NaN time},
+    and every way of cutting it into two chunks."""
     from itertools import product
 
-    from gaitcore.events import gap_flags
-    steps = [0.01, 0.02, 0.0, -0.01, np.nan]
-    for n in range(1, 5):
+    from gaitcore.events import clock_check, new_clock
+    steps = [0.01, 0.02, 0.03, 0.0, -0.01, np.nan]
+    for n in range(1, 6):
         for combo in product(steps, repeat=n):
-            t = np.cumsum(combo)
-            for last in (np.nan, -0.01, 0.0):
-                np.testing.assert_array_equal(gap_flags(t, last, 100.0), _gap_flags_reference(t, last, 100.0),
-                                              err_msg=f"t={t} last={last}")
+            t = np.concatenate([[0.0], np.cumsum(combo)])
+            ref = _gap_flags_reference(t, 100.0)
+            for cut in range(len(t) + 1):
+                a, _, c = clock_check(t[:cut], new_clock(), 100.0)
+                b, _, _ = clock_check(t[cut:], c, 100.0)
+                np.testing.assert_array_equal(np.concatenate([a, b]) != 0, ref, err_msg=f"t={t} cut={cut}")
+
+
+def test_packet_quantised_time_stamps_are_not_gaps():
+    """x-io NGIMU style: a repeated stamp then a double step, around true drops; a short
+    drop is reported but bridged, a long one breaks the stream."""
+    from gaitcore.events import breaks_of, clock_check, new_clock
+    t = np.arange(400) * 0.0025
+    t[50::7] = t[49::7][:len(t[50::7])]          # repeated stamps, the next one on time
+    t = np.concatenate([t[:200], t[203:300], t[320:]])  # 3 samples (7.5 ms) and 20 (50 ms) lost
+    kind, lag, _ = clock_check(t, new_clock(), 400.0)
+    assert np.flatnonzero(kind).tolist() == [200, 297]
+    assert np.round(lag[[200, 297]] / 0.0025).tolist() == [3, 20]
+    assert np.flatnonzero(breaks_of(kind, lag)).tolist() == [297]
