@@ -1,0 +1,128 @@
+"""Foot trajectory: accuracy on the simulator, streaming invariance, and the smoother
+against a slow textbook Rauch-Tung-Striebel pass."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from benchmarks.simdata import score
+from gaitcore import _ins_kernel as K
+from gaitcore.analysis import detect_sensor
+from gaitcore.align import still_mask
+from gaitcore.errors import UsageError
+from gaitcore.simulate import SPRINT, simulate_session
+from gaitcore.trajectory import InsParams, new_trajectory_state, trajectory_step, zero_velocity
+
+SEEDS = (1, 2)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("fs_hz", [500.0, 1000.0])
+@pytest.mark.parametrize("drill", ["sprint", "tempo", "acceleration"])
+def test_stride_length_and_foot_lift(drill, fs_hz, seed):
+    s = score(drill, fs_hz, seed)
+    msg = f"{drill} {fs_hz} Hz seed {seed}: {s}"
+    assert s.n_strides >= 0.9 * (s.n_truth / 2 - 4), msg
+    assert s.stride_mae_pct <= 3.0, msg
+    assert s.peak_max_cm <= 5.0, msg
+
+
+def _inputs(fs_hz=1000.0, seed=4, clip=True):
+    kw = {} if clip else dict(acc_range_g=1000.0, gyr_range_dps=1e5)
+    sim = simulate_session(SPRINT, fs_hz=fs_hz, duration_s=8.0, seed=seed, **kw)
+    s = sim.recording.sensors[0]
+    r = detect_sensor(s)
+    still = still_mask(s.acc_mps2_sf, s.gyr_dps_sf, fs_hz)
+    zupt, sigma, spans = zero_velocity(r.events, s.gyr_dps_sf, fs_hz, still, r.breaks)
+    level = np.zeros(s.n_samples, dtype=bool)
+    level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
+    dt = np.full(s.n_samples, 1.0 / fs_hz)
+    return s, dt, zupt, sigma, level, np.zeros((s.n_samples, 6)), r.breaks
+
+
+def _run(inputs, cuts, fs_hz=1000.0):
+    s, dt, zupt, sigma, level, extra, breaks = inputs
+    state = new_trajectory_state(fs_hz)
+    pos = np.full((s.n_samples, 3), np.nan)
+    edges = [0, *sorted(set(cuts)), s.n_samples]
+    for a, b in zip(edges[:-1], edges[1:]):
+        out, state = trajectory_step(state, s.acc_mps2_sf[a:b], s.gyr_dps_sf[a:b], dt[a:b], zupt[a:b],
+                                     sigma[a:b], level[a:b], extra[a:b], breaks[a:b], final=(b == s.n_samples))
+        pos[out.start:out.start + out.pos_m.shape[0]] = out.pos_m
+    return pos
+
+
+INPUTS = None
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=7999), max_size=12))
+def test_any_chunking_gives_the_batch_trajectory(cuts):
+    global INPUTS
+    INPUTS = INPUTS or _inputs()
+    np.testing.assert_array_equal(_run(INPUTS, cuts), _run(INPUTS, []))
+
+
+def test_a_state_advances_once():
+    s, dt, zupt, sigma, level, extra, breaks = _inputs()
+    st0 = new_trajectory_state(1000.0)
+    args = (s.acc_mps2_sf[:100], s.gyr_dps_sf[:100], dt[:100], zupt[:100], sigma[:100], level[:100],
+            extra[:100], breaks[:100])
+    trajectory_step(st0, *args)
+    with pytest.raises(UsageError):
+        trajectory_step(st0, *args)
+
+
+def test_smoother_matches_textbook_rts():
+    """Run the filter to the last zero-velocity sample of a stance (so the interval
+    buffer holds a swing and the stance's updates), smooth it with the kernel, and
+    with P_k F' (F P_k F' + Q)^-1 gains computed plainly from the same buffer."""
+    fs = 1000.0
+    s, dt, zupt, sigma, level, extra, breaks = _inputs(fs, clip=False)
+    level[:] = False  # zero-velocity updates only, so the reference stays textbook
+    # the end of the fourth zero-velocity run
+    runs = np.flatnonzero(np.diff(np.r_[0, zupt.astype(np.int8), 0]))
+    end = runs[7]
+    params = InsParams()
+    state = new_trajectory_state(fs, params)
+    args = [s.acc_mps2_sf, s.gyr_dps_sf, dt, zupt, sigma, level, extra, breaks]
+    _, state = trajectory_step(state, *[a[:end] for a in args])
+    buf = state.buffers
+    nb = int(state.meta[K.M_NBUF])
+    x, P, F, Kz, zz, upd = (buf.x[:nb].copy(), buf.P[:nb].copy(), buf.F[:nb].copy(), buf.K[:nb].copy(),
+                            buf.z[:nb].copy(), buf.upd[:nb].copy())
+    updh = buf.updh[:nb].copy()
+    assert upd[-1] and upd.sum() > 3 and not updh.any()
+    out = np.empty((nb, 3)), np.empty((nb, 4)), np.empty((nb, 3))
+    m = K.ins_flush(state.meta.copy(), buf.x, buf.P, buf.F, buf.K, buf.z, buf.upd, buf.Kh, buf.zh, buf.updh, *out)
+    assert m == nb
+    pos_kernel = out[0]
+
+    def transition(rec):
+        a, R, h = rec[0:3], rec[3:12].reshape(3, 3), rec[12]
+        Fm = np.eye(15)
+        Fm[0:3, 3:6] = np.eye(3) * h
+        Fm[3:6, 6:9] = -h * np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+        Fm[3:6, 9:12] = -h * R
+        Fm[6:9, 12:15] = -h * R
+        Q = np.zeros((15, 15))
+        Q[3:6, 3:6] = np.eye(3) * params.sigma_acc ** 2 * h
+        Q[6:9, 6:9] = np.eye(3) * params.sigma_gyr ** 2 * h
+        Q[9:12, 9:12] = np.eye(3) * params.sigma_acc_bias ** 2 * h
+        Q[12:15, 12:15] = np.eye(3) * params.sigma_gyr_bias ** 2 * h
+        return Fm, Q
+
+    # The filter's correction at an update, K nu, is the distance from the predicted to the
+    # filtered state: nu = -v_pred = S (S^-1 nu).
+    dxs = np.zeros((nb, 15))
+    for k in range(nb - 2, -1, -1):
+        Fm, Q = transition(F[k])
+        Pp = Fm @ P[k] @ Fm.T + Q
+        C = P[k] @ Fm.T @ np.linalg.inv(Pp)
+        corr = np.zeros(15)
+        if upd[k + 1]:
+            S = Pp[3:6, 3:6] + np.eye(3) * sigma[end - nb + k + 1] ** 2
+            corr = Kz[k + 1] @ (S @ zz[k + 1])
+        dxs[k] = C @ (dxs[k + 1] + corr)
+    pos_ref = x[:, 0:3] + dxs[:, 0:3]
+    assert np.abs(pos_kernel - pos_ref).max() < 1e-6, np.abs(pos_kernel - pos_ref).max()
+    assert np.abs(dxs[:, 0:3]).max() > 1e-3  # the smoother really moved the swing
