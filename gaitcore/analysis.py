@@ -33,7 +33,7 @@ class SensorResult:
     gaps: list
     repaired: int
     alignment_quality: float
-    spatial: list   # stride geometry per IC event (trajectory.stride_geometry)
+    spatial: list | None   # stride geometry per IC event (trajectory.stride_geometry), if computed
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -51,7 +51,7 @@ def _check(sensor: SensorRecording) -> np.ndarray:
     return finite
 
 
-def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> SensorResult:
+def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
     fixed, gaps, repaired = repair(sensor, _check(sensor))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
@@ -68,7 +68,8 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None) -> Sen
     breaks = ~finite_mask(fixed) | breaks_of(kind, lag)
     # the INS integrates over each sample's real interval, bridged drops included
     dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
-    spatial = _trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
+    spatial = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
+               if trajectory else None)
     return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial)
 
 
@@ -96,10 +97,13 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     return stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
 
 
-def analyze(recording: Recording, chunk_size: int | None = None) -> dict:
+def analyze(recording: Recording, chunk_size: int | None = None, trajectory: bool = True) -> dict:
+    """The output contract for ``recording``.  ``trajectory=False`` skips the foot
+    trajectory (stride length, speed, foot lift, angles, position stay null): contact
+    timing alone is about 15 times faster."""
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
-    results = [detect_sensor(s, chunk_size) for s in recording.sensors
+    results = [detect_sensor(s, chunk_size, trajectory) for s in recording.sensors
                if s.placement.segment is Segment.FOOT]
     if not results:
         raise SignalError(recording.source, "no foot sensor in the recording",

@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write report.json, steps.csv and summary.txt into DIR")
     a.add_argument("--chunk-size", type=_positive_int, metavar="N",
                    help="run the streaming path N samples at a time (result is identical)")
+    a.add_argument("--no-trajectory", action="store_true",
+                   help="contact timing only: skip the foot trajectory (stride length, speed, foot lift, "
+                   "angles, position are left null); about 15 times faster")
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     s = sub.add_parser("simulate", help="write a simulated recording with ground truth",
@@ -105,7 +108,7 @@ def _analyze(args) -> int:
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
     n = sum(s.n_samples for s in rec.sensors)
     progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
-    result = analyze(rec, chunk_size=args.chunk_size)
+    result = analyze(rec, chunk_size=args.chunk_size, trajectory=not args.no_trajectory)
     progress(f"found {len(result['steps'])} contacts")
     if args.out is not None:
         try:

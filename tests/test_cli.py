@@ -90,3 +90,15 @@ def test_progress_lines_only_on_a_terminal(capsys, monkeypatch):
     assert [ln.split(" ")[1] for ln in err] == ["reading", "analysing", "found"], err
     assert main(["analyze", str(BUNDLED), "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_no_trajectory_leaves_spatial_fields_null_and_timing_unchanged():
+    full = json.loads(run(["analyze", str(BUNDLED), "--json"]).stdout)
+    quick = json.loads(run(["analyze", str(BUNDLED), "--json", "--no-trajectory"]).stdout)
+    spatial = ("stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg", "toe_off_angle_deg",
+               "lateral_excursion_m", "turning_angle_deg", "position_m")
+    assert any(s["stride_length_m"] for s in full["steps"])
+    assert all(s[k] is None for s in quick["steps"] for k in spatial)
+    for a, b in zip(full["steps"], quick["steps"]):
+        assert {k: v for k, v in a.items() if k not in spatial and k != "confidence"} == \
+               {k: v for k, v in b.items() if k not in spatial and k != "confidence"}
