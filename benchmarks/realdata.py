@@ -144,3 +144,24 @@ def tripod_contact_accuracy(run: str = "PWS", shared: Path = SHARED) -> tuple[Co
             if steady[i]:
                 d_steady.append(1000 * (best["contact_s"] - tc))
     return (_contact_stats(run, "all", n_all, d_all), _contact_stats(run, "steady", n_steady, d_steady))
+
+
+@dataclass(frozen=True)
+class LoopClosure:
+    name: str
+    net_displacement_m: float | None   # the walk ends where it started: 0 is right
+    path_m: float                       # sum of stride lengths
+    n_contacts: int
+    publisher_m: float                  # the data publisher's own method (README of the data)
+
+
+XIO_PUBLISHER_M = {"short_walk": 0.082, "long_walk": 0.421}
+
+
+def xio_loop_closure(name: str, shared: Path = SHARED) -> LoopClosure:
+    """x-io NGIMU foot walks in closed loops: how far the trajectory ends from its start."""
+    rec = read_recording([shared / "xio_gait_tracking" / f"{name}.csv"], placements=["right_foot"])
+    result = analyze(rec)
+    steps = result["steps"]
+    return LoopClosure(name, result["summary"]["net_displacement_m"][name],
+                       float(sum(s["stride_length_m"] or 0.0 for s in steps)), len(steps), XIO_PUBLISHER_M[name])

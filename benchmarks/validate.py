@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from benchmarks.realdata import gaitmap_event_accuracy, tripod_contact_accuracy
+from benchmarks.realdata import gaitmap_event_accuracy, tripod_contact_accuracy, xio_loop_closure
 from benchmarks.simdata import score
 from gaitcore.simulate import DRILLS
 
@@ -32,6 +32,13 @@ def _real_tables() -> list[str]:
         for c in tripod_contact_accuracy(run):
             out.append(f"| TRIPOD {run} ({c.subset} steps) | OptoGait contact time | {c.n_matched}/{c.n_ref} | "
                        f"- | {c.bias_ms:+.1f} ms | {c.sd_ms:.1f} ms |")
+    out += ["", "| closed loop (x-io NGIMU, ~400 Hz) | contacts | path | end to start | publisher's method | target |",
+            "|---|---|---|---|---|---|"]
+    for name, target in (("short_walk", 0.040), ("long_walk", 0.150)):
+        c = xio_loop_closure(name)
+        end = "-" if c.net_displacement_m is None else f"{1000 * c.net_displacement_m:.0f} mm"
+        out.append(f"| {name} | {c.n_contacts} | {c.path_m:.1f} m | {end} | {1000 * c.publisher_m:.0f} mm | "
+                   f"< {1000 * target:.0f} mm |")
     return out
 
 
@@ -75,6 +82,24 @@ def main(argv: list[str] | None = None) -> int:
             n_x = sum(r.n_extra for r in rs)
             mae = np.nansum([r.contact_mae_ms * r.n_found for r in rs]) / max(n_f, 1)
             cells.append(f"{mae:.1f} ms, {n_f}/{n_t}" + (f", +{n_x}" if n_x else ""))
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    lines += ["", "Foot trajectory against the simulator's truth: stride length MAE (max) and foot-lift",
+              "(peak height) MAE (max), strides pooled over seeds:", "",
+              "| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |",
+              "|---|" + "---|" * len(rates)]
+    for d in DRILLS:
+        cells = []
+        for fs in rates:
+            rs = [results[(d, fs, seed, a.duration)] for seed in seeds]
+            n = sum(r.n_strides for r in rs)
+            if n == 0:
+                cells.append("-")
+                continue
+            mae = sum(r.stride_mae_pct * r.n_strides for r in rs if r.n_strides) / n
+            mx = max(r.stride_max_pct for r in rs if r.n_strides)
+            pk = sum(r.peak_mae_cm * r.n_strides for r in rs if r.n_strides) / n
+            pkx = max(r.peak_max_cm for r in rs if r.n_strides)
+            cells.append(f"{mae:.1f}% ({mx:.1f}), {pk:.1f} cm ({pkx:.1f})")
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
     lines += ["", f"(validation took {time.perf_counter() - t0:.0f} s)"]
     print("\n".join(lines))

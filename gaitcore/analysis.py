@@ -34,6 +34,7 @@ class SensorResult:
     repaired: int
     alignment_quality: float
     spatial: list | None   # stride geometry per IC event (trajectory.stride_geometry), if computed
+    net_displacement_m: float | None  # start to end of the trajectory, horizontal
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -68,13 +69,15 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
     breaks = ~finite_mask(fixed) | breaks_of(kind, lag)
     # the INS integrates over each sample's real interval, bridged drops included
     dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
-    spatial = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
-               if trajectory else None)
-    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial)
+    spatial, displacement = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
+                             if trajectory else (None, None))
+    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial,
+                        displacement)
 
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
-                dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment, step: int) -> list[dict]:
+                dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
+                step: int) -> tuple[list[dict], float | None]:
     """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
     samples at a time (the result does not depend on ``step``)."""
     n = sensor.n_samples
@@ -94,7 +97,21 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         m = out.pos_m.shape[0]
         pos[out.start:out.start + m] = out.pos_m
         quat[out.start:out.start + m] = out.quat
-    return stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
+    geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
+    return geometry, _net_displacement(pos, breaks)
+
+
+def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:
+    """Horizontal distance (m) from the first to the last position of the trajectory's
+    first unbroken stretch: where the foot ended relative to where it started."""
+    ok = np.flatnonzero(np.isfinite(pos[:, 0]))
+    if ok.size < 2:
+        return None
+    first = ok[0]
+    nb = np.flatnonzero(breaks[first + 1:])
+    last_ok = ok[ok < first + 1 + nb[0]] if nb.size else ok
+    d = pos[last_ok[-1], :2] - pos[first, :2]
+    return round(float(np.hypot(d[0], d[1])), 3)
 
 
 def analyze(recording: Recording, chunk_size: int | None = None, trajectory: bool = True) -> dict:
@@ -152,4 +169,5 @@ def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
+        "net_displacement_m": {r.sensor.name: r.net_displacement_m for r in results},
     }
