@@ -165,3 +165,73 @@ def xio_loop_closure(name: str, shared: Path = SHARED) -> LoopClosure:
     steps = result["steps"]
     return LoopClosure(name, result["summary"]["net_displacement_m"][name],
                        float(sum(s["stride_length_m"] or 0.0 for s in steps)), len(steps), XIO_PUBLISHER_M[name])
+
+
+@dataclass(frozen=True)
+class StrideAccuracy:
+    name: str
+    n_strides: int
+    mae_pct: float
+    bias_pct: float
+    max_pct: float
+    mean_length_m: float
+
+
+def _stride_stats(name, ours, ref) -> StrideAccuracy:
+    ours, ref = np.asarray(ours), np.asarray(ref)
+    if ref.size == 0:
+        return StrideAccuracy(name, 0, float("nan"), float("nan"), float("nan"), float("nan"))
+    e = (ours - ref) / ref * 100
+    return StrideAccuracy(name, int(ref.size), float(np.abs(e).mean()), float(e.mean()),
+                          float(np.abs(e).max()), float(ref.mean()))
+
+
+def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[StrideAccuracy]:
+    """PyShoe VICON trials (2017-11-27: jogging/running 1.8-2.6 m/s; 2017-11-22: walking):
+    our stride length against the VICON foot displacement (``gt``, m, z up) between
+    the same two stance anchors.  Per trial, then all strides pooled (last entry)."""
+    from gaitcore.analysis import detect_sensor
+    day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
+    out, all_ours, all_ref = [], [], []
+    for path in sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat")):
+        import scipy.io
+        gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
+        sensor = read_recording([path], placements=["right_foot"]).sensors[0]
+        r = detect_sensor(sensor)
+        ours, ref = [], []
+        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
+            a, b = g["anchor"], nxt["anchor"]
+            if g["stride_length_m"] is None or a < 0 or b < 0 or not np.isfinite(gt[[a, b], :2]).all():
+                continue
+            ours.append(g["stride_length_m"])
+            ref.append(float(np.hypot(*(gt[b, :2] - gt[a, :2]))))
+        out.append(_stride_stats(path.stem, ours, ref))
+        all_ours += ours
+        all_ref += ref
+    out.append(_stride_stats("all", all_ours, all_ref))
+    return out
+
+
+def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
+    """gaitmap walk: our sensor displacement between each reference stride's borders
+    (min-velocity samples, stride_events_sample.csv) against the motion-capture heel
+    displacement over the same stride (position_sample.csv, last row per stride)."""
+    from gaitcore.analysis import detect_sensor
+    base = shared / "gaitmap_example"
+    end_xy = {}
+    for row in csv.DictReader(open(base / "position_sample.csv")):
+        end_xy[(row[""], int(row["s_id"]))] = (float(row["pos_x"]), float(row["pos_y"]))
+    rec = read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
+    pos = {s.name: detect_sensor(s).positions_m for s in rec.sensors}
+    ours, ref = [], []
+    for ev in csv.DictReader(open(base / "stride_events_sample.csv")):
+        name = f"{ev['foot']}_sensor"
+        a, b = int(float(ev["start"])), int(float(ev["end"]))
+        p = pos[name]
+        if not np.isfinite(p[[a, b], :2]).all():
+            continue
+        ours.append(float(np.hypot(*(p[b, :2] - p[a, :2]))))
+        ref.append(float(np.hypot(*end_xy[(name, int(ev["s_id"]))])))
+    s = _stride_stats("gaitmap walk", ours, ref)
+    d = np.array(ours) - np.array(ref)
+    return s, float(np.abs(d).mean()), float(d.mean())

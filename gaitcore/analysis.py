@@ -34,6 +34,7 @@ class SensorResult:
     repaired: int
     alignment_quality: float
     spatial: list | None   # stride geometry per IC event (trajectory.stride_geometry), if computed
+    positions_m: np.ndarray | None    # (n, 3) smoothed sensor position, NaN where unknown
     net_displacement_m: float | None  # start to end of the trajectory, horizontal
 
 
@@ -69,15 +70,15 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
     breaks = ~finite_mask(fixed) | breaks_of(kind, lag)
     # the INS integrates over each sample's real interval, bridged drops included
     dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
-    spatial, displacement = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
-                             if trajectory else (None, None))
+    spatial, positions = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
+                          if trajectory else (None, None))
     return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial,
-                        displacement)
+                        positions, None if positions is None else _net_displacement(positions, breaks))
 
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
-                step: int) -> tuple[list[dict], float | None]:
+                step: int) -> tuple[list[dict], np.ndarray]:
     """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
     samples at a time (the result does not depend on ``step``)."""
     n = sensor.n_samples
@@ -98,7 +99,9 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         pos[out.start:out.start + m] = out.pos_m
         quat[out.start:out.start + m] = out.quat
     geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
-    return geometry, _net_displacement(pos, breaks)
+    for g, sp in zip(geometry, spans):
+        g["anchor"] = sp.anchor
+    return geometry, pos
 
 
 def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:

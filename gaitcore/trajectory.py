@@ -34,7 +34,7 @@ from .events import Event, EventKind
 from .signals import GRAVITY_MPS2
 
 EDGE_FRACTION = 0.2
-ZV_GYR_DPS = 40.0
+ZV_GYR_DPS = 20.0
 ZV_MIN_FACTOR = 1.5
 ZV_SIGMA_MPS = 0.02
 LEVER_M = 0.1

@@ -1,0 +1,54 @@
+"""Foot trajectory against real references (../shared/data).
+
+The issue's bars are not all met yet: those are strict xfails, so they stay visible
+and turn red the day they pass.  The plain tests guard the figures measured now
+(README) against regression.
+"""
+import pytest
+
+from benchmarks.realdata import gaitmap_stride_accuracy, pyshoe_stride_accuracy, xio_loop_closure
+
+
+@pytest.fixture(scope="module")
+def gaitmap(shared_data):
+    return gaitmap_stride_accuracy(shared_data)
+
+
+@pytest.fixture(scope="module")
+def pyshoe(shared_data):
+    return pyshoe_stride_accuracy("jog", shared_data)
+
+
+def test_gaitmap_stride_length_guard(gaitmap):
+    st, mae_m, bias_m = gaitmap
+    assert st.n_strides >= 50
+    assert mae_m <= 0.045 and abs(bias_m) <= 0.025, gaitmap
+
+
+@pytest.mark.xfail(strict=True, reason="gaitmap stride MAE is 4.1 cm, the bar is 3 cm (README)")
+def test_gaitmap_stride_length_bar(gaitmap):
+    assert gaitmap[1] <= 0.03
+
+
+def test_xio_loops_guard(shared_data):
+    for name, limit in (("short_walk", 0.15), ("long_walk", 0.45)):
+        c = xio_loop_closure(name, shared_data)
+        assert c.n_contacts >= (15 if name == "short_walk" else 35)
+        assert c.net_displacement_m is not None and c.net_displacement_m <= limit, c
+
+
+@pytest.mark.xfail(strict=True, reason="loops end 106 / 356 mm from the start, the bars are 40 / 150 mm")
+def test_xio_loops_bar(shared_data):
+    assert xio_loop_closure("short_walk", shared_data).net_displacement_m < 0.040
+    assert xio_loop_closure("long_walk", shared_data).net_displacement_m < 0.150
+
+
+def test_pyshoe_jogging_guard(pyshoe):
+    straight = [a for a in pyshoe if a.name in ("2017-11-27-11-11-24", "2017-11-27-11-11-53",
+                                                 "2017-11-27-11-14-03")]
+    assert all(a.n_strides >= 10 and a.mae_pct <= 4.0 for a in straight), straight
+
+
+@pytest.mark.xfail(strict=True, reason="jogging stride MAE is 2-36% per trial (turns in the VICON room), bar 2%")
+def test_pyshoe_jogging_bar(pyshoe):
+    assert all(a.mae_pct <= 2.0 for a in pyshoe)
