@@ -13,8 +13,8 @@ import numpy as np
 from . import __version__
 from .errors import SignalError
 from ._quality_kernel import GAP_DROPPED
-from .events import Event, breaks_of, clock_check, events_step, new_clock, new_event_state
-from .quality import finite_mask, clipped_mask, full_scale, repair
+from .events import Event, breaks_of, events_step, new_event_state
+from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .steps import build_steps, contacts_from_events
@@ -54,7 +54,9 @@ def _check(sensor: SensorRecording) -> np.ndarray:
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
-    fixed, gaps, repaired = repair(sensor, _check(sensor))
+    finite = _check(sensor)
+    kind, lag = gap_kinds(sensor)
+    fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
     state = new_event_state(fixed.fs_hz)
@@ -66,12 +68,13 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
         events.extend(ev)
-    kind, lag, _ = clock_check(fixed.t_s, new_clock(), fixed.fs_hz)
-    breaks = ~finite_mask(fixed) | breaks_of(kind, lag)
-    # the INS integrates over each sample's real interval, bridged drops included
-    dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
-    spatial, positions = (_trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment, step)
-                          if trajectory else (None, None))
+    breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
+    spatial = positions = None
+    if trajectory:
+        # the INS integrates over each sample's real interval, bridged drops included
+        dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
+        spatial, positions = _trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment,
+                                         step)
     return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, breaks))
 

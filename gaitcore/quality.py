@@ -72,13 +72,25 @@ def finite_mask(sensor: SensorRecording) -> np.ndarray:
     return m
 
 
-def repair(sensor: SensorRecording, finite: np.ndarray | None = None) -> tuple[SensorRecording, list[Gap], int]:
+def gap_kinds(sensor: SensorRecording) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample: the GAP_* kind of the interval before it and how late it came (s)."""
+    n = sensor.n_samples
+    kind = np.empty(n, dtype=np.int8)
+    lag = np.empty(n)
+    clock_gaps(np.ascontiguousarray(sensor.t_s, dtype=np.float64), np.array([np.nan, np.nan, 0.0]),
+               1.0 / sensor.fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    return kind, lag
+
+
+def repair(sensor: SensorRecording, finite: np.ndarray | None = None,
+           clock: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[SensorRecording, list[Gap], int]:
     """Interpolate isolated single bad samples; report every longer defect as a gap.
 
     Returns the sensor (lone NaN rows linearly interpolated, nothing else
     changed), the gaps (runs of two or more NaN rows, dropped stretches,
     time reversals) and the number of samples repaired.  ``finite`` is
-    :func:`finite_mask` of the sensor if already known.
+    :func:`finite_mask` of the sensor and ``clock`` its (gap kinds, lateness) from
+    :func:`gap_kinds`, if already known.
     """
     t = sensor.t_s
     bad = ~(finite_mask(sensor) if finite is None else finite)
@@ -99,10 +111,7 @@ def repair(sensor: SensorRecording, finite: np.ndarray | None = None) -> tuple[S
                 t1 = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
                 gaps.append(Gap(sensor.name, "nan", t0, t1, int(b - a)))
     nominal = 1.0 / sensor.fs_hz
-    kind = np.empty(n, dtype=np.int8)
-    lag = np.empty(n)
-    clock_gaps(np.ascontiguousarray(t, dtype=np.float64), np.array([np.nan, np.nan, 0.0]), nominal,
-               GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    kind, lag = gap_kinds(sensor) if clock is None else clock
     if not (kind == GAP_DROPPED).any() and not (kind == GAP_REVERSAL).any():
         return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
     for k in np.flatnonzero(kind == GAP_DROPPED):
