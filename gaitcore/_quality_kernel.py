@@ -84,31 +84,33 @@ def clock_gaps(t_s, clock, period_s, tol_periods, track, kind_out, lag_out):
     ``track`` of the way towards the sample, so packet-quantised time stamps
     (a repeated stamp, then a double step) are not gaps.  Writes GAP_* kinds.
     """
+    last, tick, after_bad = clock[0], clock[1], clock[2] > 0.0
+    limit = tol_periods * period_s
     for i in range(t_s.shape[0]):
         t = t_s[i]
         lag_out[i] = 0.0
         if not np.isfinite(t):
             kind_out[i] = GAP_AFTER_BAD
-            clock[2] = 1.0
+            after_bad = True
             continue
-        if clock[2] > 0.0 and np.isfinite(clock[0]):
+        if after_bad and np.isfinite(last):
             kind_out[i] = GAP_AFTER_BAD
-            clock[1] = t
-        elif not np.isfinite(clock[0]):
-            kind_out[i] = GAP_AFTER_BAD if clock[2] > 0.0 else GAP_NONE
-            clock[1] = t
-        elif t < clock[0]:
+            tick = t
+        elif not np.isfinite(last):
+            kind_out[i] = GAP_AFTER_BAD if after_bad else GAP_NONE
+            tick = t
+        elif t < last:
             kind_out[i] = GAP_REVERSAL
-            clock[1] = t
+            tick = t
         else:
-            expected = clock[1] + period_s
-            late = t - expected
-            if late > tol_periods * period_s:
+            late = t - (tick + period_s)
+            if late > limit:
                 kind_out[i] = GAP_DROPPED
                 lag_out[i] = late
-                clock[1] = t
+                tick = t
             else:
                 kind_out[i] = GAP_NONE
-                clock[1] = expected + track * late
-        clock[0] = t
-        clock[2] = 0.0
+                tick = tick + period_s + track * late
+        last = t
+        after_bad = False
+    clock[0], clock[1], clock[2] = last, tick, 1.0 if after_bad else 0.0
