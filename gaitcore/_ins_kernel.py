@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import inline_kernel, kernel
+from ._strapdown_kernel import rotvec_quat
 
 N_X = 16
 N_E = 15
@@ -63,16 +64,7 @@ def _rot(q0, q1, q2, q3, out):
 @inline_kernel
 def _quat_exp_mul(rx, ry, rz, q0, q1, q2, q3, left):
     """exp(r) (x) q if ``left`` else q (x) exp(r), renormalised."""
-    a2 = rx * rx + ry * ry + rz * rz
-    if a2 < 0.01:
-        # cos(a/2), sin(a/2)/a by their series to a^6: error < 1e-15 below 0.1 rad
-        d0 = 1.0 - a2 / 8.0 + a2 * a2 / 384.0 - a2 * a2 * a2 / 46080.0
-        s = 0.5 - a2 / 48.0 + a2 * a2 / 3840.0 - a2 * a2 * a2 / 645120.0
-    else:
-        a = np.sqrt(a2)
-        d0 = np.cos(0.5 * a)
-        s = np.sin(0.5 * a) / a
-    d1, d2, d3 = rx * s, ry * s, rz * s
+    d0, d1, d2, d3 = rotvec_quat(rx, ry, rz)
     if left:
         a0, a1, a2, a3, b0, b1, b2, b3 = d0, d1, d2, d3, q0, q1, q2, q3
     else:
@@ -226,6 +218,15 @@ def _inject(x, dx):
     x[6], x[7], x[8], x[9] = _quat_exp_mul(dx[6], dx[7], dx[8], x[6], x[7], x[8], x[9], True)
 
 
+@inline_kernel
+def _symmetrize(P):
+    for i in range(N_E):
+        for j in range(i + 1, N_E):
+            m = 0.5 * (P[i, j] + P[j, i])
+            P[i, j] = m
+            P[j, i] = m
+
+
 @kernel
 def _block_update(x, P, e0, nu0, nu1, nu2, sigma, K_out, sinv_nu_out, work):
     """Update with a direct measurement of the error-state block e0:e0+3 (the velocity
@@ -261,11 +262,7 @@ def _block_update(x, P, e0, nu0, nu1, nu2, sigma, K_out, sinv_nu_out, work):
     for i in range(N_E):
         for j in range(N_E):
             P[i, j] -= K_out[i, 0] * HP[0, j] + K_out[i, 1] * HP[1, j] + K_out[i, 2] * HP[2, j]
-    for i in range(N_E):
-        for j in range(i + 1, N_E):
-            m = 0.5 * (P[i, j] + P[j, i])
-            P[i, j] = m
-            P[j, i] = m
+    _symmetrize(P)
     _inject(x, dx)
 
 
@@ -285,11 +282,7 @@ def _level(x, P, z_ref, sigma_m, Kh_out, work):
         dx[i] = Kh_out[i] * nu
         for j in range(N_E):
             P[i, j] -= Kh_out[i] * hp[j]
-    for i in range(N_E):
-        for j in range(i + 1, N_E):
-            m = 0.5 * (P[i, j] + P[j, i])
-            P[i, j] = m
-            P[j, i] = m
+    _symmetrize(P)
     _inject(x, dx)
     return nu / S
 
