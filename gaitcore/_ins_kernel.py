@@ -373,6 +373,16 @@ def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_qu
                 lam[i] = mu[i]
 
 
+@inline_kernel
+def _remember(prev_in, acc, gyr, extra):
+    """Keep this sample's inputs for the next propagation."""
+    for i in range(3):
+        prev_in[i] = acc[i]
+        prev_in[3 + i] = gyr[i]
+    for i in range(6):
+        prev_in[6 + i] = extra[i]
+
+
 @kernel
 def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks, dt_s, params,
              bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, prev_in, out_pos, out_quat, out_vel):
@@ -417,11 +427,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
                 out_vel[n_out, :] = np.nan
                 n_out += 1
                 meta[M_N] += 1.0
-                for i in range(3):
-                    prev_in[i] = acc[k, i]
-                    prev_in[3 + i] = gyr_rad[k, i]
-                for i in range(6):
-                    prev_in[6 + i] = extra_sigma[k, i]
+                _remember(prev_in, acc[k], gyr_rad[k], extra_sigma[k])
                 continue
         else:
             nb = int(meta[M_NBUF])
@@ -456,11 +462,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
         meta[M_NBUF] = nb + 1.0
         meta[M_PREV_ZUPT] = 1.0 if zupt[k] else 0.0
         meta[M_N] += 1.0
-        for i in range(3):
-            prev_in[i] = acc[k, i]
-            prev_in[3 + i] = gyr_rad[k, i]
-        for i in range(6):
-            prev_in[6 + i] = extra_sigma[k, i]
+        _remember(prev_in, acc[k], gyr_rad[k], extra_sigma[k])
     return n_out
 
 
