@@ -270,7 +270,7 @@ def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
             (T, th_to, TO_RATE_FRACTION * w_peak)]
 
 
-def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
+def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stand: float):
     """Heel position (n, 3) and pitch (n,) of one foot on the fine grid."""
     n = t.shape[0]
     heel = np.zeros((n, 3))
@@ -279,7 +279,6 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float):
     dt = t[1] - t[0]
     # Stance pieces.
     first = plans[0]
-    x_stand = first.x_m - (0.35 if first.drill.strike is Strike.HEEL else 0.35 + BALL_M)
 
     def stance_eval(c: ContactPlan, tt: np.ndarray):
         knots = _stance_pitch_knots(c)
@@ -396,9 +395,12 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
     sensors = []
     contacts_truth = []
     sos = butter(4, 0.4 * fs_hz, fs=FINE_HZ, output="sos")
+    # Both feet stand side by side, the heel this far behind the first contact.
+    x_stand = plans[0].x_m - (0.35 if plans[0].drill.strike is Strike.HEEL else 0.35 + BALL_M)
+    flats = {}   # foot -> [(ic_s, sensor x at the foot's still instant)]
     for foot, y in (("left", 0.1), ("right", -0.1)):
         mine = [c for c in plans if c.foot == foot]
-        heel, theta, truth = _foot_trajectory(mine, t, y)
+        heel, theta, truth = _foot_trajectory(mine, t, y, x_stand)
         c, s_ = np.cos(theta), np.sin(theta)
         sx, sz = SENSOR_M
         pos = heel.copy()
@@ -445,10 +447,18 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
                 stride = float(np.hypot(*(pos[i_nf, :2] - pos[i_f, :2])))
                 peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_f])
             to_s = None if tr["to_s"] is None else round(tr["to_s"], 6)
+            flats.setdefault(foot, []).append((tr["ic_s"], float(pos[int(round(tr["flat_s"] * FINE_HZ)), 0])))
             contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": to_s,
                                    "contact_s": None if to_s is None else round(tr["to_s"] - tr["ic_s"], 6),
                                    "stride_length_m": stride, "peak_height_m": peak})
     contacts_truth.sort(key=lambda c: (c["ic_s"], c["foot"]))
+    # Step length: this contact's still-foot position along the track minus the other
+    # foot's at its latest contact before this one (null for the first, and for hops).
+    for c in contacts_truth:
+        mine = dict(flats[c["foot"]])
+        other = [x for ic, x in flats["right" if c["foot"] == "left" else "left"] if ic < c["ic_s"] - 1e-9]
+        c["step_length_m"] = (round(mine[next(k for k in mine if round(k, 6) == c["ic_s"])] - other[-1], 6)
+                              if other else None)
     rec = Recording(tuple(sensors), f"simulated {drill.name}")
     truth = {"drill": drill.name, "fs_hz": fs_hz, "seed": seed, "contacts": contacts_truth}
     return Simulation(rec, truth, seed, {"drill": drill.name, "seed": seed, "simulated": True})
