@@ -160,7 +160,7 @@ def _stats(v: np.ndarray) -> dict:
 def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
     feet_of = np.array([s["foot"] for s in steps])
     col = {k: np.array([np.nan if s[k] is None else s[k] for s in steps], dtype=float)
-           for k in ("contact_s", "flight_s", "cadence_spm")}
+           for k in ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m")}
     per_foot = {}
     for f in sorted(set(feet_of.tolist())):
         sel = feet_of == f

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
-               "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "saturated",
-               "confidence"]
+               "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
+               "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_x_m", "position_y_m",
+               "position_z_m", "saturated", "confidence"]
 
 
 def to_json(result: dict) -> str:
@@ -20,14 +21,20 @@ def _ms(x):
     return "" if x is None else f"{1000 * x:.0f}"
 
 
+def _num(x: float | None, digits: int) -> str:
+    return "" if x is None else f"{x:.{digits}f}"
+
+
 def step_table(result: dict) -> str:
     lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
-             f"{'step ms':>9}{'cadence':>9}{'conf':>6}  flags"]
+             f"{'step ms':>9}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{'conf':>6}  flags"]
     for i, s in enumerate(result["steps"], 1):
         flags = "CLIPPED" if s["saturated"] else ""
         cad = "" if s["cadence_spm"] is None else f"{s['cadence_spm']:.0f}"
         lines.append(f"{i:>4} {s['foot']:<6}{s['ic_s']:>9.3f}{_ms(s['contact_s']):>12}"
                      f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{cad:>9}"
+                     f"{_num(s.get('stride_length_m'), 2):>10}{_num(s.get('speed_mps'), 1):>7}"
+                     f"{_num(None if s.get('peak_height_m') is None else 100 * s['peak_height_m'], 0):>9}"
                      f"{s['confidence']:>6.2f}  {flags}")
     return "\n".join(lines) + "\n"
 
@@ -50,6 +57,9 @@ def summary_text(result: dict) -> str:
             line += f", flight {1000 * fl['mean']:.0f} ms"
         if cad["n"]:
             line += f", cadence {cad['mean']:.0f} steps/min"
+        if pf.get("stride_length_m", {}).get("n"):
+            line += (f", stride {pf['stride_length_m']['mean']:.2f} m at {pf['speed_mps']['mean']:.1f} m/s,"
+                     f" foot lift {100 * pf['peak_height_m']['mean']:.0f} cm")
         if pf["n_saturated"]:
             line += f", {pf['n_saturated']} clipped"
         out.append(line)
@@ -73,7 +83,10 @@ def steps_csv(result: dict) -> str:
     w = csv.DictWriter(buf, fieldnames=STEP_FIELDS, lineterminator="\n")
     w.writeheader()
     for s in result["steps"]:
-        w.writerow({k: ("" if s.get(k) is None else s.get(k)) for k in STEP_FIELDS})
+        row = dict(s)
+        p = row.pop("position_m", None) or [None, None, None]
+        row.update(position_x_m=p[0], position_y_m=p[1], position_z_m=p[2])
+        w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in STEP_FIELDS})
     return buf.getvalue()
 
 
