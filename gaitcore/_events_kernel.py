@@ -22,7 +22,10 @@ Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact):
   crossing of p from toe-up to toe-down (end of terminal-swing dorsiflexion:
   heel strike, linearly interpolated) and (b) the impact onset, the first sample
   whose acceleration jerk exceeds IMPACT_JERK (forefoot strikes, where the foot
-  is still rotating toe-up when it lands).
+  is still rotating toe-up when it lands).  A crossing stands only if, within
+  CONFIRM_S, an impact comes or the foot does not turn toe-up again: a jogging
+  foot's mid-swing pitch reversal crosses zero too, and is then dropped (it is
+  reported CONFIRM_S late at most, which a live cue can afford).
 """
 from __future__ import annotations
 
@@ -41,13 +44,14 @@ IC_BY_IMPACT = 1.0
 M_STANCE = 0.0      # on the ground (or unknown at start): tracking toe-down lobes
 M_SWING = 1.0       # after TO: tracking the toe-up peak
 M_PRECONTACT = 2.0  # after the toe-up peak: waiting for IC
+M_PENDING = 3.0     # a toe-down crossing seen: waiting for the ground to confirm it
 
 # State vector layout.
 S_MODE, S_N, S_PREV_P, S_PREV_AX, S_PREV_AY, S_PREV_AZ = 0, 1, 2, 3, 4, 5
 S_PEAK, S_PEAK_POS, S_LOBE_MIN, S_LOBE_POS, S_LOBE_XPOS = 6, 7, 8, 9, 10
 S_CAND_VAL, S_CAND_POS, S_HAVE_PREV, S_LAST_EV, S_LAST_KIND = 11, 12, 13, 14, 15
-S_UP_DEG = 16
-STATE_SIZE = 17
+S_UP_DEG, S_PEND_POS = 16, 17
+STATE_SIZE = 18
 
 SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging (after the angle below)
 SWING_ANGLE_DEG = 5.0   # toe-up rotation since the push-off that proves a swing, not impact ringing
@@ -61,6 +65,9 @@ IMPACT_SPIKE_MPS2 = 12.0 * 9.80665  # or a milder jerk into a >= 12 g spike (tha
 #                                    a 200 Hz hop landing: 24000 m/s^3 into 15 g)
 MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
 MIN_SWING_S = 0.05      # an impact this soon after TO is not a landing
+CONFIRM_S = 0.1         # a toe-down crossing is a landing unless, within this and before any
+REJECT_DPS = 60.0       # impact, the foot turns toe-up faster than this again (a mid-swing
+#                         pitch reversal, as in jogging, not a heel strike)
 
 
 def new_state() -> np.ndarray:
@@ -171,9 +178,9 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                 # A forefoot landing while the foot still rotates toe-up.
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
+        pos = -1.0
+        how = IC_BY_CROSSING
         if mode == M_PRECONTACT:
-            pos = -1.0
-            how = IC_BY_CROSSING
             if have_prev and prev_p > 0.0 and p <= 0.0:
                 pos = (i - 1.0) + prev_p / (prev_p - p)
             if jerk > IMPACT_JERK:
@@ -181,25 +188,34 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                 if pos < 0.0 or impact < pos:
                     pos = impact
                     how = IC_BY_IMPACT
-            if pos >= 0.0:
-                if pos <= state[S_LAST_EV]:
-                    pos = state[S_LAST_EV] + 1e-3
-                ev_kind[n_ev] = EV_IC
-                ev_pos[n_ev] = pos
-                ev_val[n_ev] = state[S_PEAK]
-                ev_aux[n_ev] = how
-                n_ev += 1
-                state[S_LAST_EV] = pos
-                state[S_LAST_KIND] = EV_IC
-                state[S_MODE] = M_STANCE
-                state[S_LOBE_MIN] = np.inf
-                state[S_CAND_VAL] = np.inf
-                state[S_UP_DEG] = 0.0
-                # The sample that ended the swing may already be a toe-down one.
-                if p < -LOBE_BAND_DPS:
-                    state[S_LOBE_MIN] = p
-                    state[S_LOBE_POS] = i
-                    state[S_LOBE_XPOS] = -1.0
+            if pos >= 0.0 and how == IC_BY_CROSSING:
+                state[S_MODE] = M_PENDING
+                state[S_PEND_POS] = pos
+                pos = -1.0
+        elif mode == M_PENDING:
+            if jerk > IMPACT_JERK or i - state[S_PEND_POS] >= CONFIRM_S * fs_hz:
+                pos = state[S_PEND_POS]
+            elif p > REJECT_DPS:
+                state[S_MODE] = M_PRECONTACT  # not a landing: the swing goes on
+        if pos >= 0.0:
+            if pos <= state[S_LAST_EV]:
+                pos = state[S_LAST_EV] + 1e-3
+            ev_kind[n_ev] = EV_IC
+            ev_pos[n_ev] = pos
+            ev_val[n_ev] = state[S_PEAK]
+            ev_aux[n_ev] = how
+            n_ev += 1
+            state[S_LAST_EV] = pos
+            state[S_LAST_KIND] = EV_IC
+            state[S_MODE] = M_STANCE
+            state[S_LOBE_MIN] = np.inf
+            state[S_CAND_VAL] = np.inf
+            state[S_UP_DEG] = 0.0
+            # The sample that ended the swing may already be a toe-down one.
+            if p < -LOBE_BAND_DPS:
+                state[S_LOBE_MIN] = p
+                state[S_LOBE_POS] = i
+                state[S_LOBE_XPOS] = -1.0
         state[S_PREV_P] = p
         state[S_PREV_AX] = ax
         state[S_PREV_AY] = ay
