@@ -78,38 +78,30 @@ def main(argv: list[str] | None = None) -> int:
             results[job] = r
             print(f"\r simulated {k}/{len(jobs)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    def table(cell) -> list[str]:
+        head = ["| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |", "|---|" + "---|" * len(rates)]
+        return head + [f"| {d} | " + " | ".join(cell([results[(d, fs, seed, a.duration)] for seed in seeds])
+                                               for fs in rates) + " |" for d in DRILLS]
+
+    def contact_cell(rs) -> str:
+        n_t, n_f, n_x = (sum(getattr(r, k) for r in rs) for k in ("n_truth", "n_found", "n_extra"))
+        mae = np.nansum([r.contact_mae_ms * r.n_found for r in rs]) / max(n_f, 1)
+        return f"{mae:.1f} ms, {n_f}/{n_t}" + (f", +{n_x}" if n_x else "")
+
+    def stride_cell(rs) -> str:
+        rs = [r for r in rs if r.n_strides]
+        n = sum(r.n_strides for r in rs)
+        if n == 0:
+            return "-"
+        mae = sum(r.stride_mae_pct * r.n_strides for r in rs) / n
+        pk = sum(r.peak_mae_cm * r.n_strides for r in rs) / n
+        return (f"{mae:.1f}% ({max(r.stride_max_pct for r in rs):.1f}), "
+                f"{pk:.1f} cm ({max(r.peak_max_cm for r in rs):.1f})")
+
     lines += [f"## Simulated drills (seeds {a.seeds}, {a.duration:g} s each, both feet)", "",
-              "Contact-time MAE, contacts found / in truth, extra detections:", "",
-              "| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |",
-              "|---|" + "---|" * len(rates)]
-    for d in DRILLS:
-        cells = []
-        for fs in rates:
-            rs = [results[(d, fs, seed, a.duration)] for seed in seeds]
-            n_t = sum(r.n_truth for r in rs)
-            n_f = sum(r.n_found for r in rs)
-            n_x = sum(r.n_extra for r in rs)
-            mae = np.nansum([r.contact_mae_ms * r.n_found for r in rs]) / max(n_f, 1)
-            cells.append(f"{mae:.1f} ms, {n_f}/{n_t}" + (f", +{n_x}" if n_x else ""))
-        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+              "Contact-time MAE, contacts found / in truth, extra detections:", ""] + table(contact_cell)
     lines += ["", "Foot trajectory against the simulator's truth: stride length MAE (max) and foot-lift",
-              "(peak height) MAE (max), strides pooled over seeds:", "",
-              "| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |",
-              "|---|" + "---|" * len(rates)]
-    for d in DRILLS:
-        cells = []
-        for fs in rates:
-            rs = [results[(d, fs, seed, a.duration)] for seed in seeds]
-            n = sum(r.n_strides for r in rs)
-            if n == 0:
-                cells.append("-")
-                continue
-            mae = sum(r.stride_mae_pct * r.n_strides for r in rs if r.n_strides) / n
-            mx = max(r.stride_max_pct for r in rs if r.n_strides)
-            pk = sum(r.peak_mae_cm * r.n_strides for r in rs if r.n_strides) / n
-            pkx = max(r.peak_max_cm for r in rs if r.n_strides)
-            cells.append(f"{mae:.1f}% ({mx:.1f}), {pk:.1f} cm ({pkx:.1f})")
-        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+              "(peak height) MAE (max), strides pooled over seeds:", ""] + table(stride_cell)
     lines += ["", f"(validation took {time.perf_counter() - t0:.0f} s)"]
     print("\n".join(lines))
     return 0
