@@ -17,7 +17,9 @@ Quiet standing (:func:`gaitcore.align.still_mask`) is zero velocity as well.
 
 ``trajectory_step(state, chunk...) -> (TrajectoryChunk, state)`` streams like the
 event detector: the smoother works on intervals that end where a zero-velocity run
-ends, so the output does not depend on how the input is cut.  The state's large
+ends, so the output does not depend on how the input is cut.  Its zero-velocity
+flags come from the events, so a live caller feeds a sample once the contact around
+it is complete (its toe-off seen): about one stride behind the event detector.  The state's large
 interval buffer is shared between a state and its successor (copying megabytes
 per chunk would defeat streaming); a state can therefore be advanced only once,
 which is checked.
