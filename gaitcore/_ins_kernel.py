@@ -36,9 +36,9 @@ N_E = 15
 M_INIT, M_NBUF, M_BUF_START, M_N, M_PREV_ZUPT, M_NOUT_START, M_ZREF, M_HAVE_ZREF = 0, 1, 2, 3, 4, 5, 6, 7
 META_SIZE = 8
 # params layout
-P_GRAVITY, P_SIG_ACC, P_SIG_GYR, P_SIG_BA, P_SIG_BG, P_SIG_LEVEL = 0, 1, 2, 3, 4, 13
+P_GRAVITY, P_SIG_ACC, P_SIG_GYR, P_SIG_BA, P_SIG_BG, P_SIG_LEVEL, P_BG0 = 0, 1, 2, 3, 4, 13, 14
 P_P0_POS, P_P0_VEL, P_P0_TILT, P_P0_YAW, P_P0_BA, P_P0_BG = 7, 8, 9, 10, 11, 12
-PARAMS_SIZE = 14
+PARAMS_SIZE = 17
 # per-sample transition record: a_world (3), R world<-sensor (9), dt
 F_SIZE = 13
 
@@ -303,6 +303,7 @@ def _init(x, P, acc, params):
     for i in range(N_X):
         x[i] = 0.0
     x[6], x[7], x[8], x[9] = q0, q1, q2, q3
+    x[13], x[14], x[15] = params[P_BG0], params[P_BG0 + 1], params[P_BG0 + 2]
     for i in range(N_E):
         for j in range(N_E):
             P[i, j] = 0.0

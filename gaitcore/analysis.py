@@ -18,8 +18,8 @@ from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .steps import build_steps, contacts_from_events
-from .trajectory import (new_trajectory_state, reconstruct_clipped, stride_geometry, trajectory_step,
-                         zero_velocity)
+from .trajectory import (InsParams, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
+                         stride_geometry, trajectory_step, zero_velocity)
 
 MIN_SAMPLES = 8
 
@@ -92,7 +92,8 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     extra = np.hstack([extra_acc, extra_gyr])
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
-    state = new_trajectory_state(sensor.fs_hz)
+    state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=standing_gyro_bias(still, sensor.gyr_dps_sf,
+                                                                                      sensor.fs_hz)))
     pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)

@@ -42,6 +42,8 @@ ZV_SIGMA_MPS = 0.02
 LEVER_M = 0.1
 BUFFER_S = 8.0
 CLIP_MARGIN = 0.995
+STAND_START_S = 0.5
+STAND_MIN_S = 2.0
 MAX_OVERSHOOT = 3.0
 
 
@@ -60,6 +62,7 @@ class InsParams:
     p0_acc_bias: float = 0.3
     p0_gyr_bias: float = np.radians(1.0)
     sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)
+    gyr_bias0: tuple = (0.0, 0.0, 0.0)  # rad/s, sensor frame, the filter's starting gyro bias
 
     def as_array(self) -> np.ndarray:
         a = np.zeros(K.PARAMS_SIZE)
@@ -69,6 +72,7 @@ class InsParams:
         a[K.P_P0_POS], a[K.P_P0_VEL], a[K.P_P0_TILT] = self.p0_pos, self.p0_vel, self.p0_tilt
         a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = self.p0_yaw, self.p0_acc_bias, self.p0_gyr_bias
         a[K.P_SIG_LEVEL] = self.sigma_level
+        a[K.P_BG0:K.P_BG0 + 3] = self.gyr_bias0
         return a
 
 
@@ -155,6 +159,16 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
     out = TrajectoryChunk(chunks[0].start, np.concatenate([c.pos_m for c in chunks]),
                           np.concatenate([c.quat for c in chunks]), np.concatenate([c.vel_mps for c in chunks]))
     return out, TrajectoryState(state.fs_hz, state.params, x, P, meta, prev_in, buf.generation, buf)
+
+
+def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> tuple:
+    """The mean rate (rad/s) over quiet standing at the start of a recording (a still
+    stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``),
+    the classic static calibration of a foot INS; zeros without one."""
+    edges = np.flatnonzero(np.diff(np.r_[0, still.astype(np.int8), 0]))
+    if edges.size and edges[0] <= STAND_START_S * fs_hz and edges[1] - edges[0] >= STAND_MIN_S * fs_hz:
+        return tuple(float(v) for v in np.radians(gyr_dps_sf[edges[0]:edges[1]].mean(axis=0)))
+    return (0.0, 0.0, 0.0)
 
 
 def reconstruct_clipped(x: np.ndarray, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
