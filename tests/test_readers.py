@@ -76,3 +76,33 @@ def test_unit_error_is_input_format_error(tmp_path):
     with pytest.raises(UnitError) as info:
         read_recording([p])
     assert info.value.expected == "(s)"
+
+
+def test_gaitmap_csv_variants(tmp_path):
+    """pandas two-level header without level names, index in seconds; and a single-sensor
+    frame whose foot comes from the file name."""
+    from gaitcore.readers import read_recording
+    rows = [f"{i / 100:.2f},1,2,9.8,0,0,0" for i in range(300)]
+    two = tmp_path / "walk.csv"
+    two.write_text(",left_sensor,left_sensor,left_sensor,left_sensor,left_sensor,left_sensor\n"
+                   ",acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n" + "\n".join(rows) + "\n")
+    rec = read_recording([two], fs_hz=100.0)
+    assert rec.sensors[0].placement.side.value == "left"
+    assert rec.sensors[0].t_s[-1] == pytest.approx(2.99)
+    single = tmp_path / "patient_right.csv"
+    single.write_text(",index,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n" +
+                      "\n".join(f"{i},{5000 + i},1,2,9.8,0,0,0" for i in range(300)) + "\n")
+    rec = read_recording([single], fs_hz=100.0)
+    s = rec.sensors[0]
+    assert s.placement.side.value == "right" and s.t_s[-1] == pytest.approx(2.99)
+    assert s.acc_mps2_sf[0].tolist() == [1.0, 2.0, 9.8]
+
+
+def test_gaitmap_csv_index_neither_samples_nor_seconds(tmp_path):
+    from gaitcore.errors import InputFormatError
+    from gaitcore.readers import read_recording
+    bad = tmp_path / "left.csv"
+    bad.write_text("sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n" +
+                   "\n".join(f"{7 * i},1,2,9.8,0,0,0" for i in range(50)) + "\n")
+    with pytest.raises(InputFormatError, match="index column steps by 7"):
+        read_recording([bad], fs_hz=100.0)

@@ -1,7 +1,11 @@
 """gaitmap-style CSV: two header rows ``sensor``/``axis``, an index column of
 sample numbers, ``acc_x..acc_z`` in m/s^2 and ``gyr_x..gyr_z`` in deg/s.
 
-The file carries no sampling rate, so ``fs_hz`` must be given (``--fs``).
+Also read: the same two rows with their first cells empty (a pandas two-level header
+written without level names), and gaitmap's single-sensor frames, one header row
+``,index,acc_x,...,gyr_z`` (the foot then comes from the file name).  The file
+carries no sampling rate, so ``fs_hz`` must be given (``--fs``); the index column
+may hold sample numbers or, in some exports, seconds (told apart by its step).
 """
 from __future__ import annotations
 
@@ -18,9 +22,26 @@ EXPECTED = ("a gaitmap CSV: header rows 'sensor,...' and 'axis,acc_x..gyr_z' "
 AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip().lower() for c in line.split(",")]
+
+
+def _two_level(first_lines: list[str]) -> bool:
+    if len(first_lines) < 2:
+        return False
+    a, b = _cells(first_lines[0]), _cells(first_lines[1])
+    return a[0] in ("sensor", "") and b[0] in ("axis", "") and len(a) > 1 and any(c in AXES for c in b)
+
+
+def _single(first_lines: list[str]) -> bool:
+    if not first_lines:
+        return False
+    a = _cells(first_lines[0])
+    return a[0] in ("", "index") and all(x in a for x in AXES)
+
+
 def sniff(first_lines: list[str]) -> bool:
-    return (len(first_lines) >= 2 and first_lines[0].lower().startswith("sensor,")
-            and first_lines[1].lower().startswith("axis,"))
+    return _two_level(first_lines) or _single(first_lines)
 
 
 def read(path: Path, fs_hz: float | None) -> list[SensorRecording]:
@@ -31,6 +52,11 @@ def read(path: Path, fs_hz: float | None) -> list[SensorRecording]:
     if fs_hz is None:
         raise UsageError(f"{path}: a gaitmap CSV has no sampling rate; give it with --fs HZ "
                          "(e.g. --fs 204.8)")
+    if not _two_level(lines[:2]):
+        # single sensor: name it after the file; a column called 'index' is data, not a sensor axis
+        axes_all = _cells(lines[0])[1:]
+        lines = [",".join(["sensor"] + [Path(path).stem] * len(axes_all)),
+                 ",".join(["axis"] + axes_all)] + lines[1:]
     sensors = [c.strip() for c in lines[0].split(",")[1:]]
     axes = [c.strip().lower() for c in lines[1].split(",")[1:]]
     if len(sensors) != len(axes):
@@ -49,7 +75,14 @@ def read(path: Path, fs_hz: float | None) -> list[SensorRecording]:
     idx = data[:, 0]
     if not np.all(np.isfinite(idx)):
         raise InputFormatError(path, "the index column has empty or non-numeric cells", EXPECTED)
-    t_s = (idx - idx[0]) / fs_hz
+    step = float(np.median(np.diff(idx))) if idx.size > 1 else 1.0
+    if abs(step - 1.0) < 0.1:
+        t_s = (idx - idx[0]) / fs_hz          # sample numbers
+    elif abs(step * fs_hz - 1.0) < 0.1:
+        t_s = idx - idx[0]                     # seconds (some gaitmap exports)
+    else:
+        raise InputFormatError(path, f"the index column steps by {step:g}, neither 1 (sample numbers) nor "
+                               f"1/{fs_hz:g} s (seconds at --fs)", EXPECTED + "; check --fs")
     out = []
     for s in names:
         placement = placement_from_name(s) or Placement(Side.UNKNOWN, Segment.FOOT)
