@@ -32,6 +32,7 @@ from ._strapdown_kernel import rotvec_quat
 
 N_X = 16
 N_E = 15
+N_OUT = 9   # error-state rows the smoother corrects (position, velocity, attitude)
 # meta layout
 M_INIT, M_NBUF, M_BUF_START, M_N, M_PREV_ZUPT, M_NOUT_START, M_ZREF, M_HAVE_ZREF = 0, 1, 2, 3, 4, 5, 6, 7
 META_SIZE = 8
@@ -168,16 +169,11 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
         for j in range(N_E):
             GPt[j, i] = GP[i, j]
     _g_times(frec, GPt, GPGt, 9)
-    for i in range(N_E):
-        for j in range(i, N_E):
-            v = P[i, j]
-            if i < 9:
-                v += GP[i, j]
-                if j < 9:
-                    v += GPGt[i, j]
-            if j < 9:
-                v += GP[j, i]
-            P[i, j] = v
+    for i in range(9):
+        for j in range(i, 9):
+            P[i, j] += GP[i, j] + GP[j, i] + GPGt[i, j]
+        for j in range(9, N_E):
+            P[i, j] += GP[i, j]
     s_a = params[P_SIG_ACC]
     s_g = params[P_SIG_GYR]
     for i in range(3):
@@ -203,9 +199,7 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
             if j >= i:
                 P[3 + i, 3 + j] += qa * dt * dt
                 P[6 + i, 6 + j] += qg * dt * dt
-    for i in range(N_E):
-        for j in range(i + 1, N_E):
-            P[j, i] = P[i, j]
+    _mirror(P)
 
 
 @kernel
@@ -219,12 +213,12 @@ def _inject(x, dx):
 
 
 @inline_kernel
-def _symmetrize(P):
+def _mirror(P):
+    """Copy the upper triangle onto the lower: updates compute the upper one only,
+    so P stays exactly symmetric."""
     for i in range(N_E):
         for j in range(i + 1, N_E):
-            m = 0.5 * (P[i, j] + P[j, i])
-            P[i, j] = m
-            P[j, i] = m
+            P[j, i] = P[i, j]
 
 
 @kernel
@@ -260,9 +254,9 @@ def _block_update(x, P, e0, nu0, nu1, nu2, sigma, K_out, sinv_nu_out, work):
         for j in range(N_E):
             HP[c, j] = P[e0 + c, j]
     for i in range(N_E):
-        for j in range(N_E):
+        for j in range(i, N_E):
             P[i, j] -= K_out[i, 0] * HP[0, j] + K_out[i, 1] * HP[1, j] + K_out[i, 2] * HP[2, j]
-    _symmetrize(P)
+    _mirror(P)
     _inject(x, dx)
 
 
@@ -280,9 +274,9 @@ def _level(x, P, z_ref, sigma_m, Kh_out, work):
         hp[j] = P[2, j]
     for i in range(N_E):
         dx[i] = Kh_out[i] * nu
-        for j in range(N_E):
+        for j in range(i, N_E):
             P[i, j] -= Kh_out[i] * hp[j]
-    _symmetrize(P)
+    _mirror(P)
     _inject(x, dx)
     return nu / S
 
@@ -324,7 +318,7 @@ def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_qu
     position, quaternion and velocity to out_*[out_at:out_at + n]."""
     lam = np.zeros(N_E)
     mu = np.zeros(N_E)
-    dx = np.zeros(N_E)
+    dx = np.zeros(N_E)   # the bias rows stay 0: smoothed biases are not output
     xs = np.empty(N_X)
     for k in range(n - 1, -1, -1):
         if k < n - 1:
@@ -335,7 +329,7 @@ def _smooth_buffer(n, bx, bP, bF, bK, bz, bupd, bKh, bzh, bupdh, out_pos, out_qu
             for i in range(N_E):
                 mu[i] = 0.0
         P = bP[k]
-        for i in range(N_E):
+        for i in range(N_OUT):
             s = 0.0
             for j in range(N_E):
                 s += P[i, j] * mu[j]
@@ -457,7 +451,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
             meta[M_HAVE_ZREF] = 1.0
         for i in range(N_X):
             bx[nb, i] = x[i]
-        for i in range(N_E):
+        for i in range(N_OUT):
             for j in range(N_E):
                 bP[nb, i, j] = P[i, j]
         meta[M_NBUF] = nb + 1.0

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _geometry_kernel as G
 from . import _ins_kernel as K
 from .errors import UsageError
 from .events import Event, EventKind
@@ -81,7 +82,7 @@ class _Buffers:
 
     def __init__(self, cap: int):
         self.x = np.empty((cap, K.N_X))
-        self.P = np.empty((cap, K.N_E, K.N_E))
+        self.P = np.empty((cap, K.N_OUT, K.N_E))
         self.F = np.empty((cap, K.F_SIZE))
         self.K = np.empty((cap, K.N_E, 3))
         self.z = np.empty((cap, 3))
@@ -216,42 +217,22 @@ class ContactSpan:
 
 def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, still: np.ndarray,
                   breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[ContactSpan]]:
-    """Zero-velocity flags and velocity noise per sample, and the contacts' spans."""
+    """Zero-velocity flags and velocity noise per sample, and the contacts' spans
+    (kernel: :func:`gaitcore._geometry_kernel.contact_zero_velocity`)."""
     n = gyr_dps_sf.shape[0]
-    gn = np.linalg.norm(gyr_dps_sf, axis=1)
-    zupt = still.copy()
-    spans: list[ContactSpan] = []
-    next_break = np.full(n + 1, n, dtype=np.int64)
+    gn = np.sqrt(np.einsum("ij,ij->i", gyr_dps_sf, gyr_dps_sf))
+    zupt = np.array(still, dtype=np.bool_)
+    ics = [j for j, ev in enumerate(events) if ev.kind is EventKind.IC]
+    ic = np.array([events[j].pos for j in ics], dtype=np.float64)
+    to = np.array([events[j + 1].pos if j + 1 < len(events) and events[j + 1].kind is EventKind.TO else np.nan
+                   for j in ics], dtype=np.float64)
     bi = np.flatnonzero(breaks)
-    for a, b in zip(np.r_[0, bi], np.r_[bi, n]):
-        next_break[a:b] = b
-    for j, ev in enumerate(events):
-        if ev.kind is not EventKind.IC:
-            continue
-        to = events[j + 1].pos if j + 1 < len(events) and events[j + 1].kind is EventKind.TO else None
-        ic_i = int(np.ceil(ev.pos))
-        if ic_i >= n:
-            spans.append(ContactSpan(float(ev.pos), to, -1))
-            continue
-        end = next_break[ic_i]
-        if to is not None and to < end:
-            length = to - ev.pos
-            edge = EDGE_FRACTION * length
-            a, b = int(np.ceil(ev.pos + edge)), int(np.floor(to - edge))
-        else:
-            # a landing without a toe-off (the foot stays down, or the signal breaks off)
-            to = None
-            a, b = int(np.ceil(ev.pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(ev.pos + 2.0 * fs_hz)))
-        if b < a:
-            a = b = min(n - 1, int(round(0.5 * (ev.pos + (to if to is not None else ev.pos)))))
-        seg = gn[a:b + 1]
-        if seg.size == 0 or not np.isfinite(seg).any():
-            spans.append(ContactSpan(float(ev.pos), to, -1))
-            continue
-        k = a + int(np.nanargmin(seg))
-        limit = max(ZV_GYR_DPS, ZV_MIN_FACTOR * gn[k])
-        zupt[a:b + 1] |= seg <= limit
-        spans.append(ContactSpan(float(ev.pos), to, k))
+    next_break = np.r_[bi, n][np.searchsorted(bi, np.arange(n + 1), side="right")].astype(np.int64)
+    to_out, anchor = np.empty(len(ics)), np.empty(len(ics), dtype=np.int64)
+    G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, EDGE_FRACTION, ZV_GYR_DPS, ZV_MIN_FACTOR,
+                            zupt, to_out, anchor)
+    spans = [ContactSpan(p, None if t != t else t, k)
+             for p, t, k in zip(ic.tolist(), to_out.tolist(), anchor.tolist())]
     sigma = ZV_SIGMA_MPS + np.radians(np.nan_to_num(gn, nan=0.0)) * LEVER_M
     return zupt, sigma, spans
 
@@ -259,67 +240,46 @@ def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, sti
 MAX_STRIDE_S = 3.0
 
 
-def _pitch_yaw_deg(quat: np.ndarray, rot_ff_sf: np.ndarray) -> tuple[float, float]:
-    """Pitch (toe up positive) and heading of the foot's forward axis, in degrees."""
-    w, x, y, z = quat
-    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                  [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                  [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
-    fwd = r @ rot_ff_sf[0]
-    return (float(np.degrees(np.arcsin(np.clip(fwd[2], -1.0, 1.0)))),
-            float(np.degrees(np.arctan2(fwd[1], fwd[0]))))
+_METRICS = ("stride_length_m", "peak_height_m", "strike_angle_deg", "toe_off_angle_deg",
+            "lateral_excursion_m", "turning_angle_deg")
+_DECIMALS = (3, 3, 1, 1, 3, 1)
 
 
 def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarray, rot_ff_sf: np.ndarray,
                     fs_hz: float, breaks: np.ndarray, reconstructed: np.ndarray) -> list[dict]:
     """Per contact: stride length, foot lift, strike / toe-off angles, lateral excursion,
     turn and position (see the output contract in README).  ``pos_m``/``quat`` are the
-    smoothed trajectory of every sample; ``reconstructed`` marks clipped samples."""
-    n = pos_m.shape[0]
-    n_breaks = np.concatenate([[0], np.cumsum(breaks)])
-    n_rec = np.concatenate([[0], np.cumsum(reconstructed)])
-    ok = [sp.anchor >= 0 and np.isfinite(pos_m[sp.anchor]).all() for sp in spans]
-    # Session frame: origin at the first anchor, x along the first stride, z up.
-    origin, heading = None, 0.0
+    smoothed trajectory of every sample; ``reconstructed`` marks clipped samples
+    (kernel: :func:`gaitcore._geometry_kernel.stride_metrics`)."""
+    m = len(spans)
+    ic = np.array([sp.ic for sp in spans], dtype=np.float64)
+    to = np.array([np.nan if sp.to is None else sp.to for sp in spans], dtype=np.float64)
+    anchor = np.array([sp.anchor for sp in spans], dtype=np.int64)
+    n_breaks = np.concatenate([[0], np.cumsum(breaks)]).astype(np.int64)
+    n_rec = np.concatenate([[0], np.cumsum(reconstructed)]).astype(np.int64)
+    pos = np.ascontiguousarray(pos_m, dtype=np.float64)
+    metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
+    G.stride_metrics(ic, to, anchor, pos, np.ascontiguousarray(quat, dtype=np.float64),
+                     np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), MAX_STRIDE_S * fs_hz,
+                     n_breaks, n_rec, metrics, rec)
     out = []
-    for k, sp in enumerate(spans):
-        g = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,
-             "toe_off_angle_deg": None, "lateral_excursion_m": None, "turning_angle_deg": None,
-             "position_m": None, "reconstructed": False}
-        ic_i = min(n - 1, int(round(sp.ic)))
-        if np.isfinite(quat[ic_i]).all():
-            g["strike_angle_deg"] = round(_pitch_yaw_deg(quat[ic_i], rot_ff_sf)[0], 1)
-        if sp.to is not None:
-            to_i = min(n - 1, int(round(sp.to)))
-            if np.isfinite(quat[to_i]).all():
-                g["toe_off_angle_deg"] = round(_pitch_yaw_deg(quat[to_i], rot_ff_sf)[0], 1)
-        nxt = spans[k + 1] if k + 1 < len(spans) else None
-        if ok[k] and nxt is not None and ok[k + 1] and (nxt.anchor - sp.anchor) <= MAX_STRIDE_S * fs_hz \
-                and n_breaks[nxt.anchor + 1] == n_breaks[sp.anchor + 1]:
-            a, b = sp.anchor, nxt.anchor
-            d = pos_m[b] - pos_m[a]
-            length = float(np.hypot(d[0], d[1]))
-            g["stride_length_m"] = round(length, 3)
-            g["reconstructed"] = bool(n_rec[b] > n_rec[a])
-            lo = int(np.ceil(sp.to)) if sp.to is not None else a
-            hi = int(np.floor(nxt.ic))
-            if hi > lo:
-                g["peak_height_m"] = round(float(np.nanmax(pos_m[lo:hi + 1, 2]) - pos_m[a, 2]), 3)
-                if length > 0:
-                    u = d[:2] / length
-                    rel = pos_m[lo:hi + 1, :2] - pos_m[a, :2]
-                    g["lateral_excursion_m"] = round(float(np.nanmax(np.abs(u[0] * rel[:, 1] - u[1] * rel[:, 0]))), 3)
-            yaw_a = _pitch_yaw_deg(quat[a], rot_ff_sf)[1]
-            yaw_b = _pitch_yaw_deg(quat[b], rot_ff_sf)[1]
-            g["turning_angle_deg"] = round((yaw_b - yaw_a + 180.0) % 360.0 - 180.0, 1)
-            if origin is None and n_breaks[a + 1] == 0 and length > 0:
-                origin, heading = pos_m[a].copy(), float(np.arctan2(d[1], d[0]))
+    for row, r in zip(metrics.tolist(), rec.tolist()):
+        g = {k: None if v != v else round(v, d) for k, v, d in zip(_METRICS, row, _DECIMALS)}
+        g["position_m"] = None
+        g["reconstructed"] = r
         out.append(g)
-    # positions in the session frame (only while the filter has not restarted after a break)
-    if origin is not None:
+    # Session frame: origin at the first anchor of an unbroken stride, x along it, z up;
+    # positions only while the filter has not restarted after a break.
+    first = next((k for k, g in enumerate(out) if g["stride_length_m"] is not None
+                  and n_breaks[anchor[k] + 1] == 0 and metrics[k, 0] > 0), None)
+    if first is not None:
+        a, b = anchor[first], anchor[first + 1]
+        origin = pos[a]
+        heading = float(np.arctan2(pos[b, 1] - pos[a, 1], pos[b, 0] - pos[a, 0]))
         c, s = np.cos(-heading), np.sin(-heading)
-        for sp, g, good in zip(spans, out, ok):
-            if good and n_breaks[sp.anchor + 1] == 0:
-                p = pos_m[sp.anchor] - origin
+        for k, g in enumerate(out):
+            ak = anchor[k]
+            if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == 0:
+                p = pos[ak] - origin
                 g["position_m"] = [round(c * p[0] - s * p[1], 3), round(s * p[0] + c * p[1], 3), round(p[2], 3)]
     return out

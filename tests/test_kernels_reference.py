@@ -159,3 +159,129 @@ def test_packet_quantised_time_stamps_are_not_gaps():
     assert np.flatnonzero(kind).tolist() == [200, 297]
     assert np.round(lag[[200, 297]] / 0.0025).tolist() == [3, 20]
     assert np.flatnonzero(breaks_of(kind, lag)).tolist() == [297]
+
+
+# --------------------------------------------------------------------- trajectory geometry
+
+def _zero_velocity_reference(events, gyr_dps, fs_hz, still, breaks):
+    """Per contact: zero-velocity flags, TO (None past a break) and anchor, in plain Python."""
+    from gaitcore.events import EventKind
+    from gaitcore.trajectory import EDGE_FRACTION, ZV_GYR_DPS, ZV_MIN_FACTOR
+    n = gyr_dps.shape[0]
+    gn = np.linalg.norm(gyr_dps, axis=1)
+    zupt = still.copy()
+    spans = []
+    bi = [i for i in range(n) if breaks[i]]
+    for j, ev in enumerate(events):
+        if ev.kind is not EventKind.IC:
+            continue
+        to = events[j + 1].pos if j + 1 < len(events) and events[j + 1].kind is EventKind.TO else None
+        ic_i = int(np.ceil(ev.pos))
+        if ic_i >= n:
+            spans.append((ev.pos, to, -1))
+            continue
+        end = next((b for b in bi if b > ic_i), n)
+        if to is not None and to < end:
+            edge = EDGE_FRACTION * (to - ev.pos)
+            a, b = int(np.ceil(ev.pos + edge)), int(np.floor(to - edge))
+        else:
+            to = None
+            a, b = int(np.ceil(ev.pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(ev.pos + 2.0 * fs_hz)))
+        if b < a:
+            a = b = min(n - 1, int(round(0.5 * (ev.pos + (to if to is not None else ev.pos)))))
+        seg = gn[a:b + 1]
+        if seg.size == 0 or not np.isfinite(seg).any():
+            spans.append((ev.pos, to, -1))
+            continue
+        k = a + int(np.nanargmin(seg))
+        zupt[a:b + 1] |= seg <= max(ZV_GYR_DPS, ZV_MIN_FACTOR * gn[k])
+        spans.append((ev.pos, to, k))
+    return zupt, spans
+
+
+def _pitch_yaw_reference(q, fwd_sf):
+    r = Rotation.from_quat([q[1], q[2], q[3], q[0]]).as_matrix()   # scipy: x y z w
+    f = r @ fwd_sf
+    return np.degrees(np.arcsin(np.clip(f[2], -1, 1))), np.degrees(np.arctan2(f[1], f[0]))
+
+
+def _stride_metrics_reference(spans, pos, quat, fwd_sf, max_stride, breaks, rec):
+    """Stride length, peak height, strike / toe-off pitch, lateral excursion and turn per
+    contact (NaN when unknown), and whether a reconstructed sample lies in the stride."""
+    n = pos.shape[0]
+    out = np.full((len(spans), 6), np.nan)
+    flags = np.zeros(len(spans), dtype=bool)
+    for j, (ic, to, a) in enumerate(spans):
+        ic_i = min(n - 1, int(round(ic)))
+        if np.isfinite(quat[ic_i]).all():
+            out[j, 2] = _pitch_yaw_reference(quat[ic_i], fwd_sf)[0]
+        if to is not None and np.isfinite(quat[min(n - 1, int(round(to)))]).all():
+            out[j, 3] = _pitch_yaw_reference(quat[min(n - 1, int(round(to)))], fwd_sf)[0]
+        if j + 1 == len(spans):
+            continue
+        b = spans[j + 1][2]
+        if a < 0 or b < 0 or not (np.isfinite(pos[a]).all() and np.isfinite(pos[b]).all()):
+            continue
+        if b - a > max_stride or breaks[a + 1:b + 1].any():
+            continue
+        d = pos[b, :2] - pos[a, :2]
+        out[j, 0] = np.hypot(*d)
+        flags[j] = rec[a:b].any()
+        lo = int(np.ceil(to)) if to is not None else a
+        hi = min(n - 1, int(np.floor(spans[j + 1][0])))
+        if hi > lo:
+            seg = pos[lo:hi + 1]
+            ok = np.isfinite(seg[:, 2])
+            if ok.any():
+                out[j, 1] = seg[ok, 2].max() - pos[a, 2]
+            if out[j, 0] > 0:
+                u = d / out[j, 0]
+                e = np.abs(u[0] * (seg[:, 1] - pos[a, 1]) - u[1] * (seg[:, 0] - pos[a, 0]))
+                if np.isfinite(e).any():
+                    out[j, 4] = e[np.isfinite(e)].max()
+        turn = _pitch_yaw_reference(quat[b], fwd_sf)[1] - _pitch_yaw_reference(quat[a], fwd_sf)[1]
+        out[j, 5] = (turn + 180.0) % 360.0 - 180.0
+    return out, flags
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_zero_velocity_and_stride_metrics_match_reference(seed):
+    from gaitcore import _geometry_kernel as GK
+    from gaitcore.analysis import detect_sensor
+    from gaitcore.simulate import drill_by_name, simulate_session
+    from gaitcore.trajectory import stride_geometry, zero_velocity
+
+    rng = np.random.default_rng(seed)
+    drill = ["walk", "sprint", "skips", "bunny_hops", "fast_feet", "tempo", "high_knees", "butt_kicks"][seed]
+    sim = simulate_session(drill_by_name(drill), fs_hz=500.0, duration_s=10.0, seed=seed)
+    s = sim.recording.sensors[0]
+    r = detect_sensor(s)
+    n = s.n_samples
+    breaks = r.breaks.copy()
+    breaks[rng.integers(0, n, size=3)] = True     # the filter restarts there
+    gyr = s.gyr_dps_sf.copy()
+    gyr[rng.integers(0, n, size=20), 1] = np.nan
+    still = rng.random(n) < 0.02
+    zupt, _, spans = zero_velocity(r.events, gyr, s.fs_hz, still, breaks)
+    zupt_ref, spans_ref = _zero_velocity_reference(r.events, gyr, s.fs_hz, still, breaks)
+    assert len(spans) > 5, f"seed {seed}"
+    np.testing.assert_array_equal(zupt, zupt_ref, err_msg=f"seed {seed}")
+    assert [(sp.ic, sp.to, sp.anchor) for sp in spans] == spans_ref, f"seed {seed}"
+
+    pos = np.cumsum(rng.standard_normal((n, 3)) * 0.01, axis=0)
+    pos[rng.integers(0, n, size=5)] = np.nan
+    quat = Rotation.random(n, random_state=seed).as_quat()[:, [3, 0, 1, 2]]
+    fwd = Rotation.random(random_state=seed + 100).as_matrix()
+    clipped = rng.random(n) < 0.01
+    out = np.empty((len(spans), 6))
+    rec = np.empty(len(spans), dtype=np.bool_)
+    GK.stride_metrics(np.array([sp.ic for sp in spans]), np.array([np.nan if sp.to is None else sp.to for sp in spans]),
+                      np.array([sp.anchor for sp in spans]), pos, quat, fwd[0], 3.0 * s.fs_hz,
+                      np.r_[0, np.cumsum(breaks)], np.r_[0, np.cumsum(clipped)], out, rec)
+    ref, rec_ref = _stride_metrics_reference(spans_ref, pos, quat, fwd[0], 3.0 * s.fs_hz, breaks, clipped)
+    assert np.isfinite(ref[:, 0]).sum() >= 3, f"seed {seed}: too few strides to compare"
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-9, err_msg=f"seed {seed}")
+    np.testing.assert_array_equal(rec, rec_ref, err_msg=f"seed {seed}")
+    geometry = stride_geometry(spans, pos, quat, fwd, s.fs_hz, breaks, clipped)
+    lengths = [g["stride_length_m"] for g in geometry]
+    assert lengths == [None if v != v else round(v, 3) for v in ref[:, 0]], f"seed {seed}"

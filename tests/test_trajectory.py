@@ -74,8 +74,11 @@ def test_a_state_advances_once():
 
 def test_smoother_matches_textbook_rts():
     """Run the filter to the last zero-velocity sample of a stance (so the interval
-    buffer holds a swing and the stance's updates), smooth it with the kernel, and
-    with P_k F' (F P_k F' + Q)^-1 gains computed plainly from the same buffer."""
+    buffer holds a swing and the stance's updates); recompute the interval's
+    covariances plainly (P <- F P F' + Q, and the Kalman update at each zero-velocity
+    sample) from the filtered covariance at the interval's first sample, check the
+    kernel's stored rows against them, then smooth with P_k F' (F P_k F' + Q)^-1 gains
+    and compare with the kernel's smoother."""
     fs = 1000.0
     s, dt, zupt, sigma, level, extra, breaks = _inputs(fs, clip=False)
     level[:] = False  # zero-velocity updates only, so the reference stays textbook
@@ -83,13 +86,18 @@ def test_smoother_matches_textbook_rts():
     runs = np.flatnonzero(np.diff(np.r_[0, zupt.astype(np.int8), 0]))
     end = runs[7]
     params = InsParams()
-    state = new_trajectory_state(fs, params)
     args = [s.acc_mps2_sf, s.gyr_dps_sf, dt, zupt, sigma, level, extra, breaks]
-    _, state = trajectory_step(state, *[a[:end] for a in args])
-    buf = state.buffers
+    _, state = trajectory_step(new_trajectory_state(fs, params), *[a[:end] for a in args])
     nb = int(state.meta[K.M_NBUF])
-    x, P, F, Kz, zz, upd = (buf.x[:nb].copy(), buf.P[:nb].copy(), buf.F[:nb].copy(), buf.K[:nb].copy(),
-                            buf.z[:nb].copy(), buf.upd[:nb].copy())
+    b0 = end - nb
+    # the same input cut after the interval's first sample: the state holds its filtered P
+    _, first = trajectory_step(new_trajectory_state(fs, params), *[a[:b0 + 1] for a in args])
+    P0 = first.P.copy()
+    _, state = trajectory_step(first, *[a[b0 + 1:end] for a in args])
+    buf = state.buffers
+    assert int(state.meta[K.M_NBUF]) == nb
+    x, P9, F, Kz, zz, upd = (buf.x[:nb].copy(), buf.P[:nb].copy(), buf.F[:nb].copy(), buf.K[:nb].copy(),
+                             buf.z[:nb].copy(), buf.upd[:nb].copy())
     updh = buf.updh[:nb].copy()
     assert upd[-1] and upd.sum() > 3 and not updh.any()
     out = np.empty((nb, 3)), np.empty((nb, 4)), np.empty((nb, 3))
@@ -113,6 +121,20 @@ def test_smoother_matches_textbook_rts():
 
     # The filter's correction at an update, K nu, is the distance from the predicted to the
     # filtered state: nu = -v_pred = S (S^-1 nu).
+    H = np.zeros((3, 15))
+    H[:, 3:6] = np.eye(3)
+    P = np.empty((nb, 15, 15))
+    P[0] = P0
+    for k in range(1, nb):
+        Fm, Q = transition(F[k - 1])
+        Pp = Fm @ P[k - 1] @ Fm.T + Q
+        if upd[k]:
+            S = H @ Pp @ H.T + np.eye(3) * sigma[b0 + k] ** 2
+            Kk = Pp @ H.T @ np.linalg.inv(S)
+            Pp = (np.eye(15) - Kk @ H) @ Pp
+            np.testing.assert_allclose(Kk, Kz[k], rtol=1e-6, atol=1e-12)
+        P[k] = Pp
+    np.testing.assert_allclose(P9, P[:, :K.N_OUT, :], rtol=1e-6, atol=1e-15)
     dxs = np.zeros((nb, 15))
     for k in range(nb - 2, -1, -1):
         Fm, Q = transition(F[k])
@@ -120,7 +142,7 @@ def test_smoother_matches_textbook_rts():
         C = P[k] @ Fm.T @ np.linalg.inv(Pp)
         corr = np.zeros(15)
         if upd[k + 1]:
-            S = Pp[3:6, 3:6] + np.eye(3) * sigma[end - nb + k + 1] ** 2
+            S = Pp[3:6, 3:6] + np.eye(3) * sigma[b0 + k + 1] ** 2
             corr = Kz[k + 1] @ (S @ zz[k + 1])
         dxs[k] = C @ (dxs[k + 1] + corr)
     pos_ref = x[:, 0:3] + dxs[:, 0:3]
