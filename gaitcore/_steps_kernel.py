@@ -71,3 +71,34 @@ def foot_metrics(ic_s, to_s, other_ic_s, swing_dps, push_dps, impact, saturated,
         if saturated[k]:
             conf *= 0.8
         out[k, C_CONF] = min(1.0, max(0.0, conf))
+
+
+@kernel
+def column_stats(v, group, n_groups, out):
+    """Per group g (0 .. n_groups - 1; row r belongs to ``group[r]``) and for all rows
+    together (g = n_groups), per column c of ``v``: out[g, c] = (n, mean, sample SD,
+    median) of the finite values; NaN where undefined (SD needs two values)."""
+    m, k = v.shape
+    buf = np.empty(m)
+    for g in range(n_groups + 1):
+        for c in range(k):
+            n = 0
+            s = 0.0
+            for r in range(m):
+                if (g == n_groups or group[r] == g) and np.isfinite(v[r, c]):
+                    buf[n] = v[r, c]
+                    s += v[r, c]
+                    n += 1
+            out[g, c, 0] = n
+            out[g, c, 1] = out[g, c, 2] = out[g, c, 3] = np.nan
+            if n == 0:
+                continue
+            mean = s / n
+            out[g, c, 1] = mean
+            if n > 1:
+                ss = 0.0
+                for r in range(n):
+                    ss += (buf[r] - mean) ** 2
+                out[g, c, 2] = np.sqrt(ss / (n - 1))
+            srt = np.sort(buf[:n])
+            out[g, c, 3] = srt[n // 2] if n % 2 else 0.5 * (srt[n // 2 - 1] + srt[n // 2])

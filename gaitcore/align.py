@@ -116,9 +116,23 @@ def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure) -> list[f
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
+    """The sensor-to-foot rotation from these samples (method: module docstring)."""
+    al = warmup_alignment(acc_mps2_sf, gyr_dps_sf, fs_hz, 0)
+    assert al is not None
+    return al
+
+
+def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
+                     min_strides: int) -> Alignment | None:
+    """As :func:`estimate_alignment`, but None at once when fewer than ``min_strides``
+    strides could vote (each vote spans at least two low-motion marks), which spares
+    the strapdown of a warm-up attempt that cannot succeed."""
     acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
     gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
+    marks = _low_motion_marks(gn, fs_hz)
+    if marks.shape[0] - 1 < min_strides:
+        return None
     n_still = int(sums[3])
     quality = 1.0
     if n_still >= max(3, int(0.05 * fs_hz)):
@@ -137,7 +151,6 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     y = y - (y @ z) * z
     y /= np.sqrt(y @ y)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    marks = _low_motion_marks(gn, fs_hz)
     votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating

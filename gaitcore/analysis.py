@@ -12,6 +12,7 @@ import numpy as np
 
 from . import __version__
 from .errors import SignalError
+from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
 from .events import Event, breaks_of, events_step, new_event_state
 from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
@@ -144,34 +145,28 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
     return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results)}
 
 
-def _stats(v: np.ndarray) -> dict:
-    """n, mean, sample SD and median of the finite values (numpy's own formulas, done
-    by hand because the generic reductions cost more than the data here)."""
-    v = v[np.isfinite(v)]
-    n = int(v.size)
-    if n == 0:
-        return {"n": 0, "mean": None, "sd": None, "median": None}
-    mean = v.sum() / n
-    s = np.sort(v)
-    median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    sd = round(float(np.sqrt(((v - mean) ** 2).sum() / (n - 1))), 4) if n > 1 else None
-    return {"n": n, "mean": round(float(mean), 4), "sd": sd, "median": round(float(median), 4)}
+def _stats(row: np.ndarray) -> dict:
+    """n, mean, sample SD and median (one row of :func:`_steps_kernel.column_stats`)."""
+    n, mean, sd, median = row.tolist()
+    return {"n": int(n), "mean": None if mean != mean else round(mean, 4),
+            "sd": None if sd != sd else round(sd, 4), "median": None if median != median else round(median, 4)}
 
 
 def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
-    feet_of = np.array([s["foot"] for s in steps])
-    col = {k: np.array([np.nan if s[k] is None else s[k] for s in steps], dtype=float)
-           for k in ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m")}
-    per_foot = {}
-    for f in sorted(set(feet_of.tolist())):
-        sel = feet_of == f
-        per_foot[f] = {"n_steps": int(sel.sum()), **{k: _stats(v[sel]) for k, v in col.items()},
-                       "n_saturated": sum(s["saturated"] for s in steps if s["foot"] == f)}
+    feet = sorted({s["foot"] for s in steps})
+    group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
+    cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m")
+    v = np.array([[np.nan if s[k] is None else s[k] for k in cols] for s in steps], dtype=float).reshape(-1, len(cols))
+    st = np.empty((len(feet) + 1, len(cols), 4))
+    SK.column_stats(v, group, len(feet), st)
+    per_foot = {f: {"n_steps": int((group == g).sum()), **{k: _stats(st[g, c]) for c, k in enumerate(cols)},
+                    "n_saturated": sum(s["saturated"] for s in steps if s["foot"] == f)}
+                for g, f in enumerate(feet)}
     return {
         "software": f"sprintgait {__version__}",
         "n_steps": len(steps),
         "per_foot": per_foot,
-        **{k: _stats(v) for k, v in col.items()},
+        **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},
         "gaps": [g.as_dict() for r in results for g in r.gaps],
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _events_kernel as K
 from ._quality_kernel import GAP_DROPPED, GAP_NONE, clock_gaps
-from .align import Alignment, estimate_alignment
+from .align import Alignment, warmup_alignment
 from .quality import BRIDGE_S, CLOCK_TRACK, GAP_FACTOR
 
 WARMUP_STEP_S = 5.0
@@ -122,8 +122,10 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
         if n < b and not final:
             return state
         use = min(n, b)
-        al = estimate_alignment(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz)
-        if al.n_strides_used >= WARMUP_MIN_STRIDES or b >= cap or (final and n < b):
+        last = b >= cap or (final and n < b)
+        al = warmup_alignment(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz,
+                              0 if last else WARMUP_MIN_STRIDES)
+        if al is not None and (al.n_strides_used >= WARMUP_MIN_STRIDES or last):
             return replace(state, alignment=al)
         state = replace(state, warmup_next=b + int(round(WARMUP_STEP_S * state.fs_hz)))
     return state
@@ -147,12 +149,17 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
     kstate = state.kernel.copy()
     events: list[Event] = []
     if state.alignment is None:
-        state = replace(state, pending_t=np.concatenate([state.pending_t, t]),
-                        pending_acc=np.concatenate([state.pending_acc, acc]),
-                        pending_gyr=np.concatenate([state.pending_gyr, gyr]),
-                        pending_reset=np.concatenate([state.pending_reset, reset]))
+        # The chunk joins the pending samples; it is copied only if the state keeps it
+        # (a caller may reuse its buffers), not when the warm-up ends here.
+        fresh = state.pending_t.shape[0] == 0
+        state = replace(state, pending_t=t if fresh else np.concatenate([state.pending_t, t]),
+                        pending_acc=acc if fresh else np.concatenate([state.pending_acc, acc]),
+                        pending_gyr=gyr if fresh else np.concatenate([state.pending_gyr, gyr]),
+                        pending_reset=reset if fresh else np.concatenate([state.pending_reset, reset]))
         state = _try_fix_alignment(state, final)
         if state.alignment is None:
+            if fresh:
+                state = replace(state, pending_t=t.copy(), pending_acc=acc.copy(), pending_gyr=gyr.copy())
             return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock)
         _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
                     state.pending_reset, state.fs_hz, events)

@@ -114,26 +114,24 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
                        np.array([c.ic_method is ICMethod.IMPACT for c in cs]),
                        np.array([c.saturated for c in cs]), MAX_STRIDE_S, STRONG_SWING_DPS,
                        STRONG_PUSH_DPS, m)
-        times = np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT], m[:, K.C_STEP],
-                                          m[:, K.C_STRIDE]]), 4).tolist()
-        cadence = np.round(m[:, K.C_CADENCE], 2).tolist()
+        cols = np.column_stack([np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT],
+                                                          m[:, K.C_STEP], m[:, K.C_STRIDE]]), 4),
+                                np.round(m[:, K.C_CADENCE], 2)])
+        rows = np.where(np.isnan(cols), None, cols).tolist() if cols.size else []
         conf = np.round(m[:, K.C_CONF], 3).tolist()
-        for k, c in enumerate(cs):
-            ic_s, to_s, contact, flight, step, stride = (None if v != v else v for v in times[k])
+        stride = m[:, K.C_STRIDE].tolist()
+        for c, row, cf, st in zip(cs, rows, conf, stride):
             sp = c.spatial or _NO_SPATIAL
             length = sp["stride_length_m"]
-            speed = None
-            if length is not None and m[k, K.C_STRIDE] > 0:
-                speed = round(length / m[k, K.C_STRIDE], 3)
-            steps.append({"foot": foot, "ic_s": ic_s, "to_s": to_s, "contact_s": contact,
-                          "flight_s": flight, "step_time_s": step, "stride_time_s": stride,
-                          "cadence_spm": None if cadence[k] != cadence[k] else cadence[k],
-                          "stride_length_m": length, "speed_mps": speed,
+            steps.append({"foot": foot, "ic_s": row[0], "to_s": row[1], "contact_s": row[2],
+                          "flight_s": row[3], "step_time_s": row[4], "stride_time_s": row[5],
+                          "cadence_spm": row[6], "stride_length_m": length,
+                          "speed_mps": round(length / st, 3) if length is not None and st > 0 else None,
                           "peak_height_m": sp["peak_height_m"], "strike_angle_deg": sp["strike_angle_deg"],
                           "toe_off_angle_deg": sp["toe_off_angle_deg"],
                           "lateral_excursion_m": sp["lateral_excursion_m"],
                           "turning_angle_deg": sp["turning_angle_deg"], "position_m": sp["position_m"],
                           "saturated": c.saturated,
-                          "confidence": round(conf[k] * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else conf[k]})
+                          "confidence": round(cf * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else cf})
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
     return steps

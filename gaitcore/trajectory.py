@@ -281,5 +281,7 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
             ak = anchor[k]
             if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == 0:
                 p = pos[ak] - origin
-                g["position_m"] = [round(c * p[0] - s * p[1], 3), round(s * p[0] + c * p[1], 3), round(p[2], 3)]
+                # + 0.0: no "-0.0" in the output for a coordinate that is 0 by construction
+                g["position_m"] = [round(c * p[0] - s * p[1], 3) + 0.0, round(s * p[0] + c * p[1], 3) + 0.0,
+                                   round(p[2], 3) + 0.0]
     return out

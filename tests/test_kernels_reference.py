@@ -285,3 +285,21 @@ def test_zero_velocity_and_stride_metrics_match_reference(seed):
     geometry = stride_geometry(spans, pos, quat, fwd, s.fs_hz, breaks, clipped)
     lengths = [g["stride_length_m"] for g in geometry]
     assert lengths == [None if v != v else round(v, 3) for v in ref[:, 0]], f"seed {seed}"
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 3, 10, 57])
+def test_column_stats_match_numpy(m):
+    from gaitcore import _steps_kernel as SK
+    rng = np.random.default_rng(m)
+    v = rng.standard_normal((m, 4)) * 3
+    v[rng.random((m, 4)) < 0.2] = np.nan
+    group = rng.integers(0, 2, size=m)
+    out = np.empty((3, 4, 4))
+    SK.column_stats(v, group, 2, out)
+    for g in range(3):
+        for c in range(4):
+            x = v[(group == g) if g < 2 else slice(None), c]
+            x = x[np.isfinite(x)]
+            want = [x.size, x.mean() if x.size else np.nan, x.std(ddof=1) if x.size > 1 else np.nan,
+                    np.median(x) if x.size else np.nan]
+            np.testing.assert_allclose(out[g, c], want, rtol=1e-12, atol=1e-12, err_msg=f"m {m} group {g} col {c}")
