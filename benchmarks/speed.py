@@ -100,6 +100,7 @@ def ins_throughput(repeats: int) -> list[str]:
     from gaitcore.analysis import detect_sensor
     from gaitcore.align import still_mask
     from gaitcore.simulate import SPRINT, simulate_session
+    from gaitcore.quality import full_scale
     from gaitcore.trajectory import new_trajectory_state, reconstruct_clipped, trajectory_step, zero_velocity
     fs = 1000.0
     s = simulate_session(SPRINT, fs_hz=fs, duration_s=12.0, seed=1).recording.sensors[0]
@@ -108,8 +109,9 @@ def ins_throughput(repeats: int) -> list[str]:
                                        r.breaks)
     level = np.zeros(s.n_samples, dtype=bool)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
-    acc, ea = reconstruct_clipped(s.acc_mps2_sf, s.acc_range_mps2)
-    gyr, eg = reconstruct_clipped(s.gyr_dps_sf, s.gyr_range_dps)
+    acc_fs, gyr_fs = full_scale(s)
+    acc, ea = reconstruct_clipped(s.acc_mps2_sf, acc_fs)
+    gyr, eg = reconstruct_clipped(s.gyr_dps_sf, gyr_fs)
     reps = 50
     cols = [np.tile(a, (reps, 1)) if a.ndim == 2 else np.tile(a, reps)
             for a in (acc, gyr, np.full(s.n_samples, 1 / fs), zupt, sigma, level, np.hstack([ea, eg]), r.breaks)]

@@ -20,50 +20,79 @@ def finite_rows(t_s, acc, gyr, out):
 
 
 @kernel
-def flat_tops(acc, gyr, acc_floor, gyr_floor, min_run, out):
-    """For each of the six axes (acc x, y, z, gyr x, y, z) into ``out``: the largest
-    |value| if it is >= the sensor's floor and held for ``min_run`` consecutive
-    samples (a clipped signal); NaN otherwise."""
-    n = acc.shape[0]
-    top = np.full(6, -1.0)
-    for i in range(n):
-        for c in range(3):
-            a = abs(acc[i, c])
-            if a > top[c]:  # NaN compares False
-                top[c] = a
-            g = abs(gyr[i, c])
-            if g > top[3 + c]:
-                top[3 + c] = g
-    run = np.zeros(6, dtype=np.int64)
-    check = False
-    for c in range(6):
-        out[c] = np.nan
-        if top[c] >= (acc_floor if c < 3 else gyr_floor):
-            check = True
-        else:
-            top[c] = np.inf  # never reached: no run counted
-    if not check:
-        return
-    for i in range(n):
-        for c in range(6):
-            x = abs(acc[i, c]) if c < 3 else abs(gyr[i, c - 3])
-            if x >= top[c]:
-                run[c] += 1
-                if run[c] >= min_run:
-                    out[c] = top[c]
-            else:
-                run[c] = 0
+def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_share, out):
+    """Where each axis of ``x`` (n x 3) clips, per sign, into ``out`` (3 x 2: axis,
+    [positive, negative] magnitudes); inf where it does not.
+
+    For the axis/sign, let L be the largest signed value (>= ``floor``).  It clips at
+    L when L is held for ``min_run`` consecutive samples (a raw clipped signal
+    repeats its limit exactly).  A sensor that calibrates after the ADC leaves
+    a clipped plateau jittering by a fraction of a percent instead; then the
+    excursions above ``excursion_frac`` L pile up at the limit: when at least
+    ``min_tops`` of them, and ``min_share`` of all, peak within ``near_frac`` of L, the
+    axis clips at the lowest of those peaks.  A real signal's peaks spread over
+    the band below its maximum instead.
+    """
+    n = x.shape[0]
+    for c in range(3):
+        for side in range(2):
+            sgn = 1.0 if side == 0 else -1.0
+            out[c, side] = np.inf
+            top = -np.inf
+            for i in range(n):
+                v = sgn * x[i, c]
+                if v > top:   # NaN compares False
+                    top = v
+            if not top >= floor:
+                continue
+            run = 0
+            held = False
+            for i in range(n):
+                if sgn * x[i, c] >= top:
+                    run += 1
+                    if run >= min_run:
+                        held = True
+                        break
+                else:
+                    run = 0
+            if held:
+                out[c, side] = top
+                continue
+            n_exc = 0
+            n_top = 0
+            lowest = np.inf
+            peak = -np.inf
+            inside = False
+            for i in range(n + 1):
+                v = sgn * x[i, c] if i < n else -np.inf
+                if v >= excursion_frac * top:
+                    if not inside:
+                        inside = True
+                        peak = v
+                    elif v > peak:
+                        peak = v
+                elif inside:
+                    inside = False
+                    n_exc += 1
+                    if peak >= (1.0 - near_frac) * top:
+                        n_top += 1
+                        if peak < lowest:
+                            lowest = peak
+            if n_top >= min_tops and n_top >= min_share * n_exc:
+                out[c, side] = lowest
 
 
 @kernel
-def clipped_rows(acc, gyr, acc_limit, gyr_limit, out):
-    """out[i] = any axis at or beyond its limit (a limit <= 0 disables that sensor)."""
+def clipped_rows(acc, gyr, acc_limit, gyr_limit, margin, out):
+    """out[i] = any axis at or beyond ``margin`` times its limit on that side
+    (limits: 3 x 2, [positive, negative] magnitudes, inf for none)."""
     for i in range(acc.shape[0]):
         c = False
         for j in range(3):
-            if acc_limit > 0.0 and abs(acc[i, j]) >= acc_limit:
+            a, g = acc[i, j], gyr[i, j]
+            if a >= margin * acc_limit[j, 0] or -a >= margin * acc_limit[j, 1]:
                 c = True
-            if gyr_limit > 0.0 and abs(gyr[i, j]) >= gyr_limit:
+            if g >= margin * gyr_limit[j, 0] or -g >= margin * gyr_limit[j, 1]:
                 c = True
         out[i] = c
 

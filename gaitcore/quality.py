@@ -1,10 +1,12 @@
 """Sample-level quality: clipping at full scale, gaps, bad samples.
 
-Full scale comes from the recording (device header) when known; otherwise a
-flat top is taken as the range: at least ``FLAT_TOP_MIN`` consecutive samples
-equal to the largest absolute value of an axis, above ``MIN_CLIP_ACC_MPS2`` /
-``MIN_CLIP_GYR_DPS`` (a real signal almost never repeats its maximum exactly;
-a clipped one always does).
+Full scale comes from the recording (device header) when known.  Otherwise each
+axis and sign is checked for clipping on its own (:func:`_quality_kernel.clip_levels`):
+its largest value held for ``FLAT_TOP_MIN`` samples (a raw clipped signal), or the
+signal's excursions piling up at one level (a clipped signal calibrated after the
+ADC: the plateau jitters by a fraction of a percent, and the limit differs per axis
+and sign, as in the PyShoe VN-100 recordings at 520-560 deg/s and the gaitmap
+NilsPods at 16 g).  Only levels above ``MIN_CLIP_ACC_MPS2`` / ``MIN_CLIP_GYR_DPS`` count.
 """
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clipped_rows, clock_gaps, finite_rows, flat_tops
+from ._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clip_levels, clipped_rows, clock_gaps, finite_rows
 from .signals import GRAVITY_MPS2, SensorRecording
 
 CLIP_MARGIN = 0.995
 FLAT_TOP_MIN = 2
+PILE_EXCURSION = 0.9   # excursions above this fraction of the largest value ...
+PILE_NEAR = 0.01       # ... that peak within 1% of it ...
+PILE_MIN_TOPS = 3      # ... at least three times ...
+PILE_MIN_SHARE = 0.4   # ... and for 40% of them: a clipped plateau
 GAP_FACTOR = 1.5    # a sample this many periods later than the running clock follows a gap
 CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absorbs rate error)
 BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
@@ -39,28 +45,30 @@ class Gap:
                 "end_s": round(self.end_s, 4), "n_samples": self.n_samples}
 
 
-def full_scale(sensor: SensorRecording) -> tuple[float | None, float | None]:
-    """(acc m/s^2, gyr deg/s) full-scale ranges: declared, else inferred from flat tops."""
-    acc = sensor.acc_range_mps2
-    gyr = sensor.gyr_range_dps
-    if acc is None or gyr is None:
-        tops = np.empty(6)
-        flat_tops(np.ascontiguousarray(sensor.acc_mps2_sf), np.ascontiguousarray(sensor.gyr_dps_sf),
-                  MIN_CLIP_ACC_MPS2, MIN_CLIP_GYR_DPS, FLAT_TOP_MIN, tops)
-        if acc is None and np.isfinite(tops[:3]).any():
-            acc = float(np.nanmin(tops[:3]))
-        if gyr is None and np.isfinite(tops[3:]).any():
-            gyr = float(np.nanmin(tops[3:]))
-    return acc, gyr
+def _levels(x: np.ndarray, declared: float | None, floor: float) -> np.ndarray:
+    if declared:
+        return np.full((3, 2), float(declared))
+    out = np.empty((3, 2))
+    clip_levels(np.ascontiguousarray(x, dtype=np.float64), floor, FLAT_TOP_MIN, PILE_EXCURSION, PILE_NEAR,
+                PILE_MIN_TOPS, PILE_MIN_SHARE, out)
+    return out
 
 
-def clipped_mask(sensor: SensorRecording, acc_range_mps2: float | None,
-                 gyr_range_dps: float | None) -> np.ndarray:
-    """True for every sample with any axis at (or beyond) full scale."""
+def full_scale(sensor: SensorRecording) -> tuple[np.ndarray, np.ndarray]:
+    """Where the sensor clips: (acc m/s^2, gyr deg/s), each 3 x 2 (axis; magnitude on
+    the positive and on the negative side), inf where an axis does not clip.  The
+    declared range when the recording has one, else inferred from the signal."""
+    return (_levels(sensor.acc_mps2_sf, sensor.acc_range_mps2, MIN_CLIP_ACC_MPS2),
+            _levels(sensor.gyr_dps_sf, sensor.gyr_range_dps, MIN_CLIP_GYR_DPS))
+
+
+def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limits_dps: np.ndarray) -> np.ndarray:
+    """True for every sample with any axis at (or beyond) its full scale
+    (limits as returned by :func:`full_scale`)."""
     m = np.empty(sensor.n_samples, dtype=np.bool_)
     clipped_rows(np.ascontiguousarray(sensor.acc_mps2_sf), np.ascontiguousarray(sensor.gyr_dps_sf),
-                 CLIP_MARGIN * acc_range_mps2 if acc_range_mps2 else 0.0,
-                 CLIP_MARGIN * gyr_range_dps if gyr_range_dps else 0.0, m)
+                 np.ascontiguousarray(acc_limits_mps2, dtype=np.float64),
+                 np.ascontiguousarray(gyr_limits_dps, dtype=np.float64), CLIP_MARGIN, m)
     return m
 
 

@@ -34,6 +34,7 @@ from . import _geometry_kernel as G
 from . import _ins_kernel as K
 from .errors import UsageError
 from .events import Event, EventKind
+from .quality import CLIP_MARGIN
 from .signals import GRAVITY_MPS2
 
 EDGE_FRACTION = 0.2
@@ -42,7 +43,6 @@ ZV_MIN_FACTOR = 1.5
 ZV_SIGMA_MPS = 0.02
 LEVER_M = 0.1
 BUFFER_S = 8.0
-CLIP_MARGIN = 0.995
 STAND_START_S = 0.5
 STAND_MIN_S = 2.0
 MAX_OVERSHOOT = 3.0
@@ -172,35 +172,38 @@ def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) 
     return (0.0, 0.0, 0.0)
 
 
-def reconstruct_clipped(x: np.ndarray, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """Replace each run of samples at full scale (per axis) by a cubic through the
-    values and slopes of the unclipped samples on both sides, never below full scale
-    and at most ``MAX_OVERSHOOT`` times it; return (signal, uncertainty per sample),
-    the uncertainty being half the reconstructed excess plus 5% of full scale."""
+def reconstruct_clipped(x: np.ndarray, limits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Replace each run of samples at full scale (per axis and sign; ``limits`` 3 x 2 as
+    from :func:`gaitcore.quality.full_scale`, inf where the axis does not clip) by a
+    cubic through the values and slopes of the unclipped samples on both sides, never
+    below full scale and at most ``MAX_OVERSHOOT`` times it; return (signal,
+    uncertainty per sample), the uncertainty being half the reconstructed excess plus
+    5% of full scale."""
     out = np.array(x, dtype=np.float64)
     sigma = np.zeros_like(out)
-    if not limit:
-        return out, sigma
     n = out.shape[0]
-    at = np.abs(out) >= CLIP_MARGIN * limit
     for c in range(out.shape[1]):
-        edges = np.flatnonzero(np.diff(np.r_[0, at[:, c].astype(np.int8), 0]))
-        for a, b in zip(edges[::2], edges[1::2]):
-            sign = np.sign(out[a, c])
-            lo, hi = a - 1, b
-            if lo >= 1 and hi + 1 < n:
-                y0, y1 = abs(out[lo, c]), abs(out[hi, c])
-                m0 = sign * (out[lo, c] - out[lo - 1, c])
-                m1 = sign * (out[hi + 1, c] - out[hi, c])
-                h = hi - lo
-                u = (np.arange(a, b) - lo) / h
-                cubic = ((2 * u ** 3 - 3 * u ** 2 + 1) * y0 + (u ** 3 - 2 * u ** 2 + u) * h * m0
-                         + (-2 * u ** 3 + 3 * u ** 2) * y1 + (u ** 3 - u ** 2) * h * m1)
-            else:
-                cubic = np.full(b - a, limit)
-            mag = np.clip(cubic, limit, MAX_OVERSHOOT * limit)
-            out[a:b, c] = sign * mag
-            sigma[a:b, c] = 0.5 * (mag - limit) + 0.05 * limit
+        for side, sign in ((0, 1.0), (1, -1.0)):
+            limit = float(limits[c, side])
+            if not np.isfinite(limit):
+                continue
+            at = sign * out[:, c] >= CLIP_MARGIN * limit
+            edges = np.flatnonzero(np.diff(np.r_[0, at.astype(np.int8), 0]))
+            for a, b in zip(edges[::2], edges[1::2]):
+                lo, hi = a - 1, b
+                if lo >= 1 and hi + 1 < n:
+                    y0, y1 = sign * out[lo, c], sign * out[hi, c]
+                    m0 = sign * (out[lo, c] - out[lo - 1, c])
+                    m1 = sign * (out[hi + 1, c] - out[hi, c])
+                    h = hi - lo
+                    u = (np.arange(a, b) - lo) / h
+                    cubic = ((2 * u ** 3 - 3 * u ** 2 + 1) * y0 + (u ** 3 - 2 * u ** 2 + u) * h * m0
+                             + (-2 * u ** 3 + 3 * u ** 2) * y1 + (u ** 3 - u ** 2) * h * m1)
+                else:
+                    cubic = np.full(b - a, limit)
+                mag = np.clip(cubic, limit, MAX_OVERSHOOT * limit)
+                out[a:b, c] = sign * mag
+                sigma[a:b, c] = 0.5 * (mag - limit) + 0.05 * limit
     return out, sigma
 
 

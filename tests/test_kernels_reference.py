@@ -12,33 +12,56 @@ from gaitcore.signals import GRAVITY_MPS2
 SEEDS = range(8)
 
 
-def _flat_top_reference(x, floor, min_run):
-    a = np.abs(x[np.isfinite(x)])
-    if a.size == 0 or a.max() < floor:
-        return np.nan
-    top = a.max()
+def _clip_level_reference(v, floor, min_run=2, exc=0.9, near=0.01, min_tops=3, share=0.4):
+    """Where the signed signal ``v`` clips (inf: nowhere), plainly."""
+    f = v[np.isfinite(v)]
+    if f.size == 0 or f.max() < floor:
+        return np.inf
+    top = f.max()
     run = best = 0
-    for v in np.abs(x):
-        run = run + 1 if v >= top else 0
+    for x in v:
+        run = run + 1 if x >= top else 0
         best = max(best, run)
-    return top if best >= min_run else np.nan
+    if best >= min_run:
+        return top
+    peaks, cur = [], None
+    for x in list(v) + [-np.inf]:
+        if x >= exc * top:
+            cur = x if cur is None else max(cur, x)
+        elif cur is not None:
+            peaks.append(cur)
+            cur = None
+    tops = [p for p in peaks if p >= (1 - near) * top]
+    return min(tops) if len(tops) >= min_tops and len(tops) >= share * len(peaks) else np.inf
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_flat_tops(seed):
+def test_clip_levels(seed):
     rng = np.random.default_rng(seed)
-    acc = rng.standard_normal((500, 3)) * 40
-    gyr = rng.standard_normal((500, 3)) * 600
-    for col in rng.choice(6, size=3, replace=False):  # plant clipped stretches on three axes
-        arr, c = (acc, col) if col < 3 else (gyr, col - 3)
-        k = int(rng.integers(0, 490))
-        arr[k:k + int(rng.integers(1, 4)), c] = (-1) ** col * (200.0 if col < 3 else 2500.0)
-    acc[rng.integers(0, 500), 0] = np.nan
-    out = np.empty(6)
-    QK.flat_tops(acc, gyr, 39.0, 500.0, 2, out)
-    ref = [_flat_top_reference(acc[:, c], 39.0, 2) for c in range(3)] + \
-          [_flat_top_reference(gyr[:, c], 500.0, 2) for c in range(3)]
+    t = np.arange(3000) / 200.0
+    # swing-like peaks whose height varies from cycle to cycle by a few percent, as real ones do
+    amp = 1 + 0.04 * rng.standard_normal(40)
+    x = np.column_stack([400 * np.sin(2 * np.pi * 1.1 * t) * amp[(1.1 * t).astype(int)],
+                         rng.standard_normal(3000) * 150,
+                         500 * np.sin(2 * np.pi * 0.9 * t + 1) * amp[(0.9 * t + 0.5).astype(int)]])
+    kind = seed % 4
+    if kind == 1:    # a raw clip: flat top held exactly
+        x[:, 0] = np.clip(x[:, 0], -360.0, 360.0)
+    elif kind == 2:  # a calibrated clip: the plateau jitters
+        over = x[:, 2] < -450
+        x[over, 2] = -450 + rng.uniform(-2, 2, over.sum())
+    elif kind == 3:
+        x[rng.integers(0, 3000, 5), 1] = np.nan
+    out = np.empty((3, 2))
+    QK.clip_levels(x, 300.0, 2, 0.9, 0.01, 3, 0.4, out)
+    ref = [[_clip_level_reference(s * x[:, c], 300.0) for s in (1, -1)] for c in range(3)]
     np.testing.assert_array_equal(out, ref, err_msg=f"seed {seed}")
+    if kind == 1:
+        assert out[0, 0] == 360.0 and out[0, 1] == 360.0, f"seed {seed}"
+    if kind == 2:
+        assert 447 <= out[2, 1] <= 452 and out[2, 0] == np.inf, f"seed {seed}: {out}"
+    if kind in (0, 3):
+        assert np.isinf(out).all(), f"seed {seed}: an unclipped signal taken for clipped: {out}"
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 4096])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gaitcore.analysis import analyze, detect_sensor
-from gaitcore.quality import clipped_mask
+from gaitcore.quality import clipped_mask, full_scale
 from gaitcore.signals import Recording
 from gaitcore.simulate import SPRINT, simulate_session
 
@@ -63,8 +63,31 @@ def test_no_contact_spans_a_gap_and_detection_resumes(damaged):
 def test_clipped_mask_marks_every_full_scale_sample(seed):
     sim = simulate_session(SPRINT, fs_hz=1000.0, duration_s=6.0, seed=seed)
     s = sim.recording.sensors[0]
-    m = clipped_mask(s, s.acc_range_mps2, s.gyr_range_dps)
+    m = clipped_mask(s, *full_scale(s))
     ref = (np.abs(s.acc_mps2_sf) >= 0.995 * s.acc_range_mps2).any(axis=1) | \
           (np.abs(s.gyr_dps_sf) >= 0.995 * s.gyr_range_dps).any(axis=1)
     np.testing.assert_array_equal(m, ref)
     assert ref.any(), f"seed {seed}: the sprint should clip somewhere"
+
+
+def test_clipping_found_in_real_recordings(shared_data):
+    """Calibrated sensors clip on a jittering plateau, at a level per axis and sign:
+    the NilsPods of the gaitmap walk at 16 g on the vertical axis at heel strikes, the
+    PyShoe VN-100 at about -525 deg/s about its y axis in the jogging swing.  The
+    x-io walks and the TRIPOD treadmill walk do not clip."""
+    from gaitcore.readers import read_recording
+    gm = read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
+    for s in gm.sensors:
+        acc, gyr = full_scale(s)
+        assert 155 < acc[2, 0] < 160 and np.isinf(np.delete(acc.ravel(), 4)).all(), (s.name, acc)
+        assert np.isinf(gyr).all(), (s.name, gyr)
+    jog = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-18-11.mat"], placements=["right_foot"])
+    acc, gyr = full_scale(jog.sensors[0])
+    assert 515 < gyr[1, 1] < 530, gyr
+    assert clipped_mask(jog.sensors[0], acc, gyr).sum() > 100
+    quiet = [read_recording([shared_data / "xio_gait_tracking" / f"{w}_walk.csv"]) for w in ("short", "long")]
+    quiet.append(read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]))
+    assert sum(len(r.sensors) for r in quiet) == 6
+    for rec in quiet:
+        for s in rec.sensors:
+            assert all(np.isinf(a).all() for a in full_scale(s)), (s.name, full_scale(s))
