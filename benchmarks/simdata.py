@@ -77,3 +77,48 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
                     pct(d_stride, lambda a: np.abs(a).mean()), pct(d_stride, np.mean),
                     pct(d_stride, lambda a: np.abs(a).max()),
                     pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()))
+
+
+SEGMENT_TRIM = 3   # contacts left out at each end per foot: the standing start and the stop
+
+
+@dataclass(frozen=True)
+class SegmentScore:
+    """Shank and thigh swing peaks (deg) against the simulator's truth, steady-state
+    contacts only (``SEGMENT_TRIM`` left out at each end of each foot's bout)."""
+
+    drill: str
+    fs_hz: float
+    seed: int
+    acc_range_g: float
+    n_truth: dict      # segment -> truth peaks
+    errors: dict       # segment -> np.ndarray of estimate - truth (deg), matched peaks only
+
+    def mae(self, seg: str) -> float:
+        return float(np.abs(self.errors[seg]).mean()) if self.errors[seg].size else float("nan")
+
+    def max(self, seg: str) -> float:
+        return float(np.abs(self.errors[seg]).max()) if self.errors[seg].size else float("nan")
+
+
+def segment_score(drill: str, fs_hz: float, seed: int, acc_range_g: float = 16.0,
+                  duration_s: float = 12.0) -> SegmentScore:
+    from gaitcore.signals import Segment
+    sim = simulate_session(drill_by_name(drill), fs_hz=fs_hz, duration_s=duration_s, seed=seed,
+                           segments=(Segment.SHANK, Segment.THIGH), acc_range_g=acc_range_g)
+    out = analyze(sim.recording)
+    errors = {"shank": [], "thigh": []}
+    n_truth = {"shank": 0, "thigh": 0}
+    for foot in ("left", "right"):
+        truth = [c for c in sim.truth["contacts"] if c["foot"] == foot]
+        steps = [s for s in out["steps"] if s["foot"] == foot]
+        for c in truth[SEGMENT_TRIM:len(truth) - SEGMENT_TRIM]:
+            match = [s for s in steps if abs(s["ic_s"] - c["ic_s"]) < 0.03]
+            for seg in errors:
+                want = c[f"{seg}_angle_peak_deg"]
+                if want is None:
+                    continue
+                n_truth[seg] += 1
+                if match and match[0][f"{seg}_angle_peak_deg"] is not None:
+                    errors[seg].append(match[0][f"{seg}_angle_peak_deg"] - want)
+    return SegmentScore(drill, fs_hz, seed, acc_range_g, n_truth, {k: np.array(v) for k, v in errors.items()})

@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_stride_accuracy, pyshoe_stride_accuracy,
                                  tripod_contact_accuracy, xio_loop_closure)
-from benchmarks.simdata import score
+from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
 
@@ -56,6 +56,28 @@ def _score(args):
     return score(drill, fs, seed, duration)
 
 
+SEGMENT_RANGES_G = (16.0, 32.0)
+
+
+def _segment_score(args):
+    drill, fs, seed, duration, acc_g = args
+    return segment_score(drill, fs, seed, acc_g, duration)
+
+
+def _tripod_shank_table() -> list[str]:
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+    from benchmarks.realdata import SHARED
+    out = ["", "| shank pods, no angle reference | swings | shank peak median (SD) |", "|---|---|---|"]
+    for run in ("PWS", "PWS-20"):
+        res = analyze(read_recording([SHARED / "tripod_excerpt" / "Sub_FZ" / run / "IMU"]))
+        for foot in ("left", "right"):
+            v = np.array([s["shank_angle_peak_deg"] for s in res["steps"]
+                          if s["foot"] == foot and s["shank_angle_peak_deg"] is not None])
+            out.append(f"| TRIPOD {run} treadmill walk, {foot} | {v.size} | {np.median(v):.1f} deg ({v.std():.1f}) |")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rates", default="200,500,1000,1600", help="sampling rates in Hz, comma-separated")
@@ -70,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []
     if not a.no_real:
         print("real data ...", file=sys.stderr, flush=True)
-        lines += _real_tables() + [""]
+        lines += _real_tables() + _tripod_shank_table() + [""]
     jobs = [(d, fs, seed, a.duration) for d in DRILLS for fs in rates for seed in seeds]
     results = {}
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
@@ -102,6 +124,30 @@ def main(argv: list[str] | None = None) -> int:
               "Contact-time MAE, contacts found / in truth, extra detections:", ""] + table(contact_cell)
     lines += ["", "Foot trajectory against the simulator's truth: stride length MAE (max) and foot-lift",
               "(peak height) MAE (max), strides pooled over seeds:", ""] + table(stride_cell)
+    seg_rates = [r for r in rates if r >= 500]
+    seg_jobs = [(d, fs, seed, a.duration, g) for d in DRILLS for fs in seg_rates for seed in seeds
+                for g in SEGMENT_RANGES_G]
+    seg = {}
+    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+        for k, (job, r) in enumerate(zip(seg_jobs, pool.map(_segment_score, seg_jobs)), 1):
+            seg[job] = r
+            print(f"\r segment pods {k}/{len(seg_jobs)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+    def seg_cell(rs, name) -> str:
+        err = np.concatenate([r.errors[name] for r in rs])
+        n_t = sum(r.n_truth[name] for r in rs)
+        return "-" if err.size == 0 else f"{np.abs(err).mean():.1f} ({np.abs(err).max():.1f}), {err.size}/{n_t}"
+
+    lines += ["", "Shank and thigh pods: swing-peak MAE (max) in deg and peaks found / in truth, steady",
+              f"state (the first and last {3} contacts of each foot left out), at the pods' accelerometer range:", "",
+              "| drill | " + " | ".join(f"{n} {fs:g} Hz {g:g} g" for fs in seg_rates for g in SEGMENT_RANGES_G
+                                        for n in ("shank", "thigh")) + " |",
+              "|---|" + "---|" * (2 * len(seg_rates) * len(SEGMENT_RANGES_G))]
+    for d in DRILLS:
+        cells = [seg_cell([seg[(d, fs, s_, a.duration, g)] for s_ in seeds], n)
+                 for fs in seg_rates for g in SEGMENT_RANGES_G for n in ("shank", "thigh")]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
     lines += ["", f"(validation took {time.perf_counter() - t0:.0f} s)"]
     print("\n".join(lines))
     return 0

@@ -6,7 +6,7 @@ streaming path; the result is identical for every chunk size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from .events import Event, breaks_of, events_step, new_event_state
 from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
-from .steps import build_steps, contacts_from_events
+from .segment_angles import PEAK_KEYS, segment_swing_peaks
+from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (InsParams, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
                          stride_geometry, trajectory_step, zero_velocity)
 
@@ -54,12 +55,34 @@ def _check(sensor: SensorRecording) -> np.ndarray:
     return finite
 
 
-def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
+@dataclass(frozen=True)
+class _Prepared:
+    fixed: SensorRecording   # lone bad samples repaired
+    kind: np.ndarray         # GAP_* before each sample
+    lag: np.ndarray
+    gaps: list
+    repaired: int
+    acc_fs: np.ndarray       # clip levels (quality.full_scale)
+    gyr_fs: np.ndarray
+    clipped: np.ndarray
+    breaks: np.ndarray       # gap before the sample, or not finite
+
+
+def _prepare(sensor: SensorRecording) -> _Prepared:
+    """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
+    repair lone bad samples, find gaps and clipping."""
     finite = _check(sensor)
     kind, lag = gap_kinds(sensor)
     fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
+    breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
+    return _Prepared(fixed, kind, lag, gaps, repaired, acc_fs, gyr_fs, clipped, breaks)
+
+
+def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
+    p = _prepare(sensor)
+    fixed = p.fixed
     state = new_event_state(fixed.fs_hz)
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
@@ -69,15 +92,33 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
         events.extend(ev)
-    breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
     spatial = positions = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included
-        dt_s = np.where(kind == GAP_DROPPED, lag, 0.0) + 1.0 / fixed.fs_hz
-        spatial, positions = _trajectory(fixed, events, clipped, breaks, dt_s, acc_fs, gyr_fs, state.alignment,
-                                         step)
-    return SensorResult(fixed, events, clipped, breaks, gaps, repaired, state.alignment.quality, spatial,
-                        positions, None if positions is None else _net_displacement(positions, breaks))
+        dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
+        spatial, positions = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs,
+                                         state.alignment, step)
+    return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
+                        positions, None if positions is None else _net_displacement(positions, p.breaks))
+
+
+def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> tuple[list, _Prepared]:
+    """Swing peaks of a shank or thigh pod per contact of the same-side foot."""
+    p = _prepare(sensor)
+    acc, _ = reconstruct_clipped(p.fixed.acc_mps2_sf, p.acc_fs)
+    gyr, _ = reconstruct_clipped(p.fixed.gyr_dps_sf, p.gyr_fs)
+    seg = replace(p.fixed, acc_mps2_sf=acc, gyr_dps_sf=gyr)
+    t_foot = foot.sensor.t_s
+    refs = [(c.ic_s, c.to_s, float(t_foot[g["anchor"]]) if g["anchor"] >= 0 else None)
+            for c, g in zip(contacts, foot.spatial)]
+    # the athlete's speed at each anchor: the mean of the foot's strides on either side
+    cycle = [None if g["stride_length_m"] is None or b[2] is None or a[2] is None or b[2] <= a[2]
+             else g["stride_length_m"] / (b[2] - a[2]) for g, a, b in zip(foot.spatial, refs, refs[1:])]
+    around = [[v for v in (cycle[j - 1] if j > 0 else None, cycle[j] if j < len(cycle) else None) if v is not None]
+              for j in range(len(refs))]
+    speed = [sum(v) / len(v) if v else None for v in around]
+    peaks, _ = segment_swing_peaks(seg, p.breaks, refs, speed)
+    return peaks, p
 
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
@@ -138,11 +179,23 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
         foot = r.sensor.placement.side.value
         contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
                                                        r.clipped, r.breaks, r.spatial)
+    segment_gaps = []
+    if trajectory:
+        for s in recording.sensors:
+            foot_r = next((r for r in results if r.sensor.placement.side is s.placement.side), None)
+            if s.placement.segment is Segment.FOOT or foot_r is None or foot_r.spatial is None:
+                continue
+            peaks, prep = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
+            segment_gaps += prep.gaps
+            key = PEAK_KEYS[s.placement.segment]
+            contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
+                                            for c, v in zip(contacts[foot_r.sensor.name], peaks)]
     steps = build_steps(contacts)
     sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
-                else "unknown", "fs_hz": round(float(s.fs_hz), 4), "n_samples": s.n_samples}
+                else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
+                "n_samples": s.n_samples}
                for s in recording.sensors]
-    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results)}
+    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results, segment_gaps)}
 
 
 def _stats(row: np.ndarray) -> dict:
@@ -152,10 +205,11 @@ def _stats(row: np.ndarray) -> dict:
             "sd": None if sd != sd else round(sd, 4), "median": None if median != median else round(median, 4)}
 
 
-def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
+def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list) -> dict:
     feet = sorted({s["foot"] for s in steps})
     group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
-    cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m")
+    cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
+            "thigh_angle_peak_deg", "shank_angle_peak_deg")
     v = np.array([[np.nan if s[k] is None else s[k] for k in cols] for s in steps], dtype=float).reshape(-1, len(cols))
     st = np.empty((len(feet) + 1, len(cols), 4))
     SK.column_stats(v, group, len(feet), st)
@@ -167,7 +221,7 @@ def _summary(steps: list[dict], results: list[SensorResult]) -> dict:
         "n_steps": len(steps),
         "per_foot": per_foot,
         **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},
-        "gaps": [g.as_dict() for r in results for g in r.gaps],
+        "gaps": [g.as_dict() for g in [g for r in results for g in r.gaps] + segment_gaps],
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},

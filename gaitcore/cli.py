@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import GaitError
+from .signals import Segment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ")
     s.add_argument("--duration", type=_positive_float, default=12.0, metavar="S")
     s.add_argument("--truth", type=Path, metavar="FILE", help="also write ground truth as JSON")
+    s.add_argument("--segment", action="append", choices=["shank", "thigh"], default=None,
+                   help="also simulate a pod on this segment of both legs (repeatable)")
+    s.add_argument("--acc-range", type=_positive_float, default=16.0, metavar="G",
+                   help="accelerometer full scale of the simulated pods (default 16 g)")
     return p
 
 
@@ -134,7 +139,9 @@ def _simulate(args) -> int:
     if args.out is None:
         raise GaitError("simulate needs --out FILE (a .gaitrec file to write)")
     drill = simulate.drill_by_name(args.drill)
-    sim = simulate.simulate_session(drill, fs_hz=args.rate, duration_s=args.duration, seed=args.seed)
+    segments = tuple(Segment(x) for x in dict.fromkeys(args.segment or ()))
+    sim = simulate.simulate_session(drill, fs_hz=args.rate, duration_s=args.duration, seed=args.seed,
+                                    acc_range_g=args.acc_range, segments=segments)
     simulate.write_simulation(sim, args.out, args.truth)
     print(f"wrote {args.out}: {drill.name}, {args.rate:g} Hz, seed {args.seed}, "
           f"{len(sim.truth['contacts'])} contacts")

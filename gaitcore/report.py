@@ -10,7 +10,7 @@ from pathlib import Path
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
                "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
                "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_x_m", "position_y_m",
-               "position_z_m", "saturated", "confidence"]
+               "position_z_m", "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"]
 
 
 def to_json(result: dict) -> str:
@@ -26,8 +26,11 @@ def _num(x: float | None, digits: int) -> str:
 
 
 def step_table(result: dict) -> str:
+    segs = [k for k, label in (("thigh_angle_peak_deg", "thigh"), ("shank_angle_peak_deg", "shank"))
+            if any(s.get(k) is not None for s in result["steps"])]
+    head = "".join(f"{k.split('_')[0] + ' deg':>11}" for k in segs)
     lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
-             f"{'step ms':>9}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{'conf':>6}  flags"]
+             f"{'step ms':>9}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{head}{'conf':>6}  flags"]
     for i, s in enumerate(result["steps"], 1):
         flags = "CLIPPED" if s["saturated"] else ""
         cad = "" if s["cadence_spm"] is None else f"{s['cadence_spm']:.0f}"
@@ -35,6 +38,7 @@ def step_table(result: dict) -> str:
                      f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{cad:>9}"
                      f"{_num(s.get('stride_length_m'), 2):>10}{_num(s.get('speed_mps'), 1):>7}"
                      f"{_num(None if s.get('peak_height_m') is None else 100 * s['peak_height_m'], 0):>9}"
+                     + "".join(f"{_num(s.get(k), 0):>11}" for k in segs) +
                      f"{s['confidence']:>6.2f}  {flags}")
     return "\n".join(lines) + "\n"
 
@@ -43,7 +47,8 @@ def summary_text(result: dict) -> str:
     sm = result["summary"]
     out = []
     for sen in result["sensors"]:
-        out.append(f"sensor {sen['name']}: {sen['foot']}, {sen['fs_hz']:g} Hz, {sen['n_samples']} samples")
+        out.append(f"sensor {sen['name']}: {sen.get('placement', sen['foot'])}, {sen['fs_hz']:g} Hz, "
+                   f"{sen['n_samples']} samples")
     out.append(f"steps: {sm['n_steps']}")
     for foot, pf in sm["per_foot"].items():
         c = pf["contact_s"]
@@ -60,6 +65,9 @@ def summary_text(result: dict) -> str:
         if pf.get("stride_length_m", {}).get("n"):
             line += (f", stride {pf['stride_length_m']['mean']:.2f} m at {pf['speed_mps']['mean']:.1f} m/s,"
                      f" foot lift {100 * pf['peak_height_m']['mean']:.0f} cm")
+        for k, what in (("thigh_angle_peak_deg", "thigh peak"), ("shank_angle_peak_deg", "shank peak")):
+            if pf.get(k, {}).get("n"):
+                line += f", {what} {pf[k]['mean']:.0f} deg"
         if pf["n_saturated"]:
             line += f", {pf['n_saturated']} clipped"
         out.append(line)

@@ -42,7 +42,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import butter, sosfilt
+from scipy.interpolate import PchipInterpolator
+from scipy.signal import butter, sosfilt, sosfiltfilt
 
 from .errors import UsageError
 from .quaternion import rotmat_from_quat
@@ -57,6 +58,12 @@ STOP_FLAT_S = 0.08   # heel strike to foot flat on the last landing
 TO_PEAK_LEAD_S = 0.005
 TO_RATE_FRACTION = 0.85
 IC_PITCH_ACC = np.radians(5000.0)  # |pitch acceleration| at IC (gaitmap walk: ~25 deg/s per 4.9 ms sample)
+HOP_SEGMENT = 0.3    # a hop's swing moves shank and thigh this fraction of a stride's
+ANKLE_M = (0.06, 0.09)   # ankle joint from the heel sole point, in the foot frame (forward, up)
+SHANK_M = 0.43
+THIGH_M = 0.45
+SEGMENT_SENSOR = 0.5     # segment pods sit half-way up the segment
+HIP_M = 0.92             # hip height (m)
 TO_RECOVERY_S = 0.02  # push-off rate recovers with this time constant (gaitmap walk: 86% -> 12% of peak in 15 ms)
 
 
@@ -88,6 +95,8 @@ class Drill:
     impact_s: float
     variability: float = 0.04
     ramp_from: "Drill | None" = None  # acceleration: parameters ramp from this drill
+    shank_peak_deg: float = 60.0     # swing: ankle furthest behind the knee (shank from vertical)
+    thigh_peak_deg: float = 30.0     # swing: knee furthest ahead of the hip (thigh from vertical)
 
 
 def _d(**kw) -> Drill:
@@ -97,47 +106,48 @@ def _d(**kw) -> Drill:
 WALK = _d(name="walk", description="walking 1.4 m/s, heel strike", pattern=Pattern.ALTERNATE,
           strike=Strike.HEEL, speed_mps=1.4, contact_s=0.64, step_s=0.55, theta_ic_deg=18,
           theta_to_deg=-55, clearance_m=0.08, swing_pitch_deg=0, td_velocity_mps=(0.3, -0.3),
-          impact_s=0.02)
+          impact_s=0.02, shank_peak_deg=55, thigh_peak_deg=25)
 JOG = _d(name="jog", description="jogging 3 m/s, rearfoot strike", pattern=Pattern.ALTERNATE,
          strike=Strike.HEEL, speed_mps=3.0, contact_s=0.26, step_s=0.36, theta_ic_deg=12,
          theta_to_deg=-45, clearance_m=0.18, swing_pitch_deg=0, td_velocity_mps=(0.2, -0.7),
-         impact_s=0.012)
+         impact_s=0.012, shank_peak_deg=80, thigh_peak_deg=45)
 SPRINT = _d(name="sprint", description="max-velocity sprint 9.5 m/s, forefoot, ~95 ms contacts",
             pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=9.5, contact_s=0.095,
             step_s=0.225, theta_ic_deg=-12, theta_to_deg=-50, clearance_m=0.40,
-            swing_pitch_deg=-60, td_velocity_mps=(-1.0, -1.2), impact_s=0.008)
+            swing_pitch_deg=-60, td_velocity_mps=(-1.0, -1.2), impact_s=0.008, shank_peak_deg=105, thigh_peak_deg=75)
 TEMPO = _d(name="tempo", description="tempo run 6.5 m/s, midfoot/forefoot, ~140 ms contacts",
            pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=6.5, contact_s=0.14,
            step_s=0.27, theta_ic_deg=-6, theta_to_deg=-45, clearance_m=0.30, swing_pitch_deg=-45,
-           td_velocity_mps=(-0.5, -1.0), impact_s=0.01)
+           td_velocity_mps=(-0.5, -1.0), impact_s=0.01, shank_peak_deg=95, thigh_peak_deg=62)
 ACCEL = _d(name="acceleration", description="acceleration from 4 to 9.5 m/s, contacts 180 -> 95 ms",
            pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=9.5, contact_s=0.095,
            step_s=0.225, theta_ic_deg=-12, theta_to_deg=-50, clearance_m=0.40, swing_pitch_deg=-60,
            td_velocity_mps=(-1.0, -1.2), impact_s=0.008,
+           shank_peak_deg=105, thigh_peak_deg=75,
            ramp_from=_d(name="drive", description="", pattern=Pattern.ALTERNATE, strike=Strike.FORE,
                         speed_mps=4.0, contact_s=0.18, step_s=0.26, theta_ic_deg=-15,
                         theta_to_deg=-55, clearance_m=0.15, swing_pitch_deg=-30,
-                        td_velocity_mps=(-0.3, -0.8), impact_s=0.01))
+                        td_velocity_mps=(-0.3, -0.8), impact_s=0.01, shank_peak_deg=80, thigh_peak_deg=55))
 SKIP = _d(name="skips", description="A-skips: hop-step, two contacts on each foot in turn",
           pattern=Pattern.SKIP, strike=Strike.FORE, speed_mps=2.0, contact_s=0.13, step_s=0.28,
           theta_ic_deg=-8, theta_to_deg=-40, clearance_m=0.25, swing_pitch_deg=10,
-          td_velocity_mps=(-0.3, -1.0), impact_s=0.01)
+          td_velocity_mps=(-0.3, -1.0), impact_s=0.01, shank_peak_deg=60, thigh_peak_deg=70)
 HOPS = _d(name="bunny_hops", description="bunny hops: both feet together, 0.8 m per hop",
           pattern=Pattern.TOGETHER, strike=Strike.FORE, speed_mps=1.5, contact_s=0.20, step_s=0.55,
           theta_ic_deg=-15, theta_to_deg=-40, clearance_m=0.20, swing_pitch_deg=0,
-          td_velocity_mps=(0.0, -1.2), impact_s=0.012)
+          td_velocity_mps=(0.0, -1.2), impact_s=0.012, shank_peak_deg=40, thigh_peak_deg=35)
 FAST_FEET = _d(name="fast_feet", description="fast feet: tiny steps, 7 steps/s, ~80 ms contacts",
                pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.0, contact_s=0.08,
                step_s=0.143, theta_ic_deg=-10, theta_to_deg=-30, clearance_m=0.04,
-               swing_pitch_deg=0, td_velocity_mps=(0.0, -0.6), impact_s=0.008)
+               swing_pitch_deg=0, td_velocity_mps=(0.0, -0.6), impact_s=0.008, shank_peak_deg=35, thigh_peak_deg=20)
 HIGH_KNEES = _d(name="high_knees", description="high knees: 4 steps/s, foot lifted ~40 cm",
                 pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.5, contact_s=0.11,
                 step_s=0.25, theta_ic_deg=-12, theta_to_deg=-35, clearance_m=0.40,
-                swing_pitch_deg=15, td_velocity_mps=(0.0, -1.5), impact_s=0.01)
+                swing_pitch_deg=15, td_velocity_mps=(0.0, -1.5), impact_s=0.01, shank_peak_deg=40, thigh_peak_deg=90)
 BUTT_KICKS = _d(name="butt_kicks", description="butt kicks: heel to buttocks, 4 steps/s",
                 pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.5, contact_s=0.11,
                 step_s=0.24, theta_ic_deg=-10, theta_to_deg=-40, clearance_m=0.45,
-                swing_pitch_deg=-80, td_velocity_mps=(0.0, -1.2), impact_s=0.01)
+                swing_pitch_deg=-80, td_velocity_mps=(0.0, -1.2), impact_s=0.01, shank_peak_deg=130, thigh_peak_deg=20)
 
 DRILLS = {d.name: d for d in (WALK, JOG, TEMPO, SPRINT, ACCEL, SKIP, HOPS, FAST_FEET, HIGH_KNEES,
                               BUTT_KICKS)}
@@ -177,7 +187,9 @@ def _lerp_drill(a: Drill, b: Drill, f: float) -> Drill:
                    clearance_m=mix(a.clearance_m, b.clearance_m),
                    swing_pitch_deg=mix(a.swing_pitch_deg, b.swing_pitch_deg),
                    td_velocity_mps=tuple(mix(x, y) for x, y in zip(a.td_velocity_mps, b.td_velocity_mps)),
-                   impact_s=mix(a.impact_s, b.impact_s), ramp_from=None)
+                   impact_s=mix(a.impact_s, b.impact_s), ramp_from=None,
+                   shank_peak_deg=mix(a.shank_peak_deg, b.shank_peak_deg),
+                   thigh_peak_deg=mix(a.thigh_peak_deg, b.thigh_peak_deg))
 
 
 def plan_contacts(drill: Drill, duration_s: float, rng: np.random.Generator) -> list[ContactPlan]:
@@ -355,12 +367,14 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
         heel[sel, 0] = hx
         heel[sel, 2] = hz
         theta[sel] = th
+        peaks = {"shank_peak": np.radians(c.drill.shank_peak_deg) * (HOP_SEGMENT if c.hop else 1.0),
+                 "thigh_peak": np.radians(c.drill.thigh_peak_deg) * (HOP_SEGMENT if c.hop else 1.0)}
         if c.stop:
-            truth.append({"ic_s": c.ic_s, "to_s": None, "flat_s": c.ic_s + 2 * STOP_FLAT_S})
+            truth.append({"ic_s": c.ic_s, "to_s": None, "flat_s": c.ic_s + 2 * STOP_FLAT_S, **peaks})
             break
         prev_state = state_at(c, to - 2 * dt)
         prev_end = to - 2 * dt
-        truth.append({"ic_s": c.ic_s, "to_s": to, "flat_s": c.ic_s + _flat_fraction(c) * c.contact_s})
+        truth.append({"ic_s": c.ic_s, "to_s": to, "flat_s": c.ic_s + _flat_fraction(c) * c.contact_s, **peaks})
         if not todo:
             # One more swing after the last contact, to a gentle heel strike and standing.
             land = min(prev_end + max(0.3, 2 * c.drill.step_s - c.contact_s), t[-1] - 0.4)
@@ -370,7 +384,77 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
                                             td_velocity_mps=(0.1, -0.3), impact_s=0.02,
                                             clearance_m=0.05, swing_pitch_deg=0.0),
                                     stop=True))
-    return heel, theta, truth
+    return heel, theta, truth, lift0
+
+
+def _segment_angles(truth: list[dict], lift0: float, t: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sagittal shank and thigh angles from vertical (rad) on the fine grid: positive
+    when the distal end is ahead (shank: ankle ahead of the knee; thigh: knee ahead
+    of the hip).  Monotone cubic (PCHIP) through knots per stride: at IC the shank
+    leans 0.1 and the thigh 0.5 of their swing peaks forward, at TO 0.4 / 0.2 back;
+    the swing peaks (shank back at 35% of the swing, thigh forward at 70%) are the
+    drill's, 0.3 of them before a hop landing; standing is upright."""
+    first = truth[0]
+    ks = [(0.0, 0.0, 0.0), (lift0 - START_PUSH_S, 0.0, 0.0),
+          (lift0, -0.4 * first["shank_peak"], -0.2 * first["thigh_peak"])]
+    prev_to = lift0
+    for tr in truth:
+        tsw = tr["ic_s"] - prev_to
+        vary = 1.0 + 0.05 * rng.standard_normal(2)
+        ks.append((prev_to + 0.35 * tsw, -tr["shank_peak"] * vary[0], None))
+        ks.append((prev_to + 0.70 * tsw, None, tr["thigh_peak"] * vary[1]))
+        ks.append((tr["ic_s"], 0.1 * tr["shank_peak"], 0.5 * tr["thigh_peak"]))
+        if tr["to_s"] is None:
+            ks.append((tr["ic_s"] + 0.4, 0.0, 0.0))
+            break
+        ks.append((tr["to_s"], -0.4 * tr["shank_peak"], -0.2 * tr["thigh_peak"]))
+        prev_to = tr["to_s"]
+    out = []
+    for col in (1, 2):
+        pts = [(k[0], k[col]) for k in ks if k[col] is not None]
+        x, y = np.array(pts).T
+        out.append(PchipInterpolator(x, y, extrapolate=False)(np.clip(t, x[0], x[-1])))
+    return out[0], out[1]
+
+
+def _segment_signals(anchor_pos: np.ndarray, angle: np.ndarray, t: np.ndarray, length_m: float,
+                     sensor_from_distal: float) -> tuple[np.ndarray, np.ndarray]:
+    """Specific force (m/s^2) and rate (deg/s) in the segment frame (x forward, y left,
+    z along the segment towards its proximal end) of a sensor ``sensor_from_distal`` of
+    the segment's length up from the point ``anchor_pos`` (n x 3; the distal end, or
+    the proximal end with a negative fraction), the segment's angle from vertical being
+    ``angle`` (rad, distal end ahead positive)."""
+    u = np.column_stack([np.sin(angle), np.zeros_like(angle), -np.cos(angle)])  # proximal -> distal
+    pos = anchor_pos - sensor_from_distal * length_m * u
+    vel = np.gradient(pos, t, axis=0)
+    f_w = np.gradient(vel, t, axis=0) + np.array([0.0, 0.0, GRAVITY_MPS2])
+    # segment frame: z = -u, x = z rotated -90 deg about y (forward when upright)
+    c, s_ = np.cos(angle), np.sin(angle)
+    f_seg = np.column_stack([c * f_w[:, 0] + s_ * f_w[:, 2], f_w[:, 1], -s_ * f_w[:, 0] + c * f_w[:, 2]])
+    w = np.gradient(angle, t)
+    g_seg = np.column_stack([np.zeros_like(w), -np.degrees(w), np.zeros_like(w)])
+    return f_seg, g_seg
+
+
+def _imu(f_ff: np.ndarray, g_ff: np.ndarray, rng: np.random.Generator, sos: np.ndarray, t_out: np.ndarray,
+         fs_hz: float, noise: bool, acc_fs: float, gyr_fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """A pod's output from the segment-frame specific force and rate on the fine grid:
+    random mounting, the IMU's low-pass filter, sampling, bias, scale error, noise and
+    clipping (contiguous float64 arrays)."""
+    rot_sf_ff = _random_rotation(rng)
+    f_sf = sosfilt(sos, f_ff @ rot_sf_ff.T, axis=0)
+    g_sf = sosfilt(sos, g_ff @ rot_sf_ff.T, axis=0)
+    idx = np.clip(np.round(t_out * FINE_HZ).astype(int), 0, f_ff.shape[0] - 1)
+    acc = f_sf[idx]
+    gyr = g_sf[idx]
+    if noise:
+        acc = acc * (1 + 0.01 * rng.standard_normal(3)) + 0.1 * rng.standard_normal(3)
+        gyr = gyr * (1 + 0.01 * rng.standard_normal(3)) + 1.0 * rng.standard_normal(3)
+        acc = acc + 0.004 * np.sqrt(fs_hz) * rng.standard_normal(acc.shape)
+        gyr = gyr + 0.007 * np.sqrt(fs_hz) * rng.standard_normal(gyr.shape)
+    return (np.ascontiguousarray(np.clip(acc, -acc_fs, acc_fs)),
+            np.ascontiguousarray(np.clip(gyr, -gyr_fs, gyr_fs)))
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -381,13 +465,18 @@ def _random_rotation(rng: np.random.Generator) -> np.ndarray:
 
 def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12.0, seed: int = 0,
                      acc_range_g: float = 16.0, gyr_range_dps: float = 2000.0,
-                     noise: bool = True) -> Simulation:
-    """Simulate both feet doing ``drill`` after a 2 s standing start."""
+                     noise: bool = True, segments: tuple[Segment, ...] = ()) -> Simulation:
+    """Simulate both feet doing ``drill`` after a 2 s standing start; with ``segments``
+    (Segment.SHANK, Segment.THIGH) also a pod half-way up each of those segments on
+    both legs, and the truth of their swing peaks (their noise is drawn from a
+    second generator, so the foot signals do not depend on ``segments``)."""
     if not 100.0 <= fs_hz <= 4000.0:
         raise UsageError(f"simulation rate {fs_hz} Hz is outside 100-4000 Hz")
     if duration_s < STAND_S + 3.0:
         raise UsageError(f"duration {duration_s} s is too short; give at least {STAND_S + 3.0} s")
     rng = np.random.default_rng(seed)
+    seg_rng = np.random.default_rng([seed, 1])
+    acc_fs = acc_range_g * GRAVITY_MPS2
     plans = plan_contacts(drill, duration_s, rng)
     t = np.arange(0.0, duration_s, 1.0 / FINE_HZ)
     n_out = int(np.floor(duration_s * fs_hz))
@@ -398,9 +487,16 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
     # Both feet stand side by side, the heel this far behind the first contact.
     x_stand = plans[0].x_m - (0.35 if plans[0].drill.strike is Strike.HEEL else 0.35 + BALL_M)
     flats = {}   # foot -> [(ic_s, sensor x at the foot's still instant)]
+    feet = {foot: _foot_trajectory([c for c in plans if c.foot == foot], t, y, x_stand)
+            for foot, y in (("left", 0.1), ("right", -0.1))}
+    if segments:
+        # The hip moves smoothly: forward with the mean of the feet (low-passed at 1 Hz),
+        # at a constant height; each thigh pod rotates about it.
+        mean_x = 0.5 * (feet["left"][0][:, 0] + feet["right"][0][:, 0])
+        hip = np.column_stack([sosfiltfilt(butter(2, 1.0, fs=FINE_HZ, output="sos"), mean_x),
+                               np.zeros_like(mean_x), np.full_like(mean_x, HIP_M)])
     for foot, y in (("left", 0.1), ("right", -0.1)):
-        mine = [c for c in plans if c.foot == foot]
-        heel, theta, truth = _foot_trajectory(mine, t, y, x_stand)
+        heel, theta, truth, lift0 = feet[foot]
         c, s_ = np.cos(theta), np.sin(theta)
         sx, sz = SENSOR_M
         pos = heel.copy()
@@ -413,25 +509,32 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
         f_ff = np.column_stack([c * f_w[:, 0] + s_ * f_w[:, 2], f_w[:, 1], -s_ * f_w[:, 0] + c * f_w[:, 2]])
         w = np.gradient(theta, t)
         g_ff = np.column_stack([np.zeros_like(w), -np.degrees(w), np.zeros_like(w)])
-        rot_sf_ff = _random_rotation(rng)
-        f_sf = f_ff @ rot_sf_ff.T
-        g_sf = g_ff @ rot_sf_ff.T
-        f_sf = sosfilt(sos, f_sf, axis=0)
-        g_sf = sosfilt(sos, g_sf, axis=0)
-        idx = np.clip(np.round(t_out * FINE_HZ).astype(int), 0, t.shape[0] - 1)
-        acc = f_sf[idx]
-        gyr = g_sf[idx]
-        if noise:
-            acc = acc * (1 + 0.01 * rng.standard_normal(3)) + 0.1 * rng.standard_normal(3)
-            gyr = gyr * (1 + 0.01 * rng.standard_normal(3)) + 1.0 * rng.standard_normal(3)
-            acc = acc + 0.004 * np.sqrt(fs_hz) * rng.standard_normal(acc.shape)
-            gyr = gyr + 0.007 * np.sqrt(fs_hz) * rng.standard_normal(gyr.shape)
-        acc_fs = acc_range_g * GRAVITY_MPS2
-        acc = np.clip(acc, -acc_fs, acc_fs)
-        gyr = np.clip(gyr, -gyr_range_dps, gyr_range_dps)
+        acc, gyr = _imu(f_ff, g_ff, rng, sos, t_out, fs_hz, noise, acc_fs, gyr_range_dps)
         sensors.append(SensorRecording(f"{foot}_pod", Placement(Side(foot), Segment.FOOT), float(fs_hz),
-                                       np.ascontiguousarray(t_out), np.ascontiguousarray(acc),
-                                       np.ascontiguousarray(gyr), acc_fs, float(gyr_range_dps)))
+                                       np.ascontiguousarray(t_out), acc, gyr, acc_fs, float(gyr_range_dps)))
+        if segments:
+            shank, thigh = _segment_angles(truth, lift0, t, seg_rng)
+            ankle = heel.copy()
+            ankle[:, 0] += c * ANKLE_M[0] - s_ * ANKLE_M[1]
+            ankle[:, 2] += s_ * ANKLE_M[0] + c * ANKLE_M[1]
+            hip_y = hip + np.array([0.0, y, 0.0])
+            for seg, anchor, angle, length, at in ((Segment.SHANK, ankle, shank, SHANK_M, SEGMENT_SENSOR),
+                                                   (Segment.THIGH, hip_y, thigh, THIGH_M, -SEGMENT_SENSOR)):
+                if seg in segments:
+                    f_seg, g_seg = _segment_signals(anchor, angle, t, length, at)
+                    a_s, g_s = _imu(f_seg, g_seg, seg_rng, sos, t_out, fs_hz, noise, acc_fs, gyr_range_dps)
+                    sensors.append(SensorRecording(f"{foot}_{seg.value}", Placement(Side(foot), seg),
+                                                   float(fs_hz), np.ascontiguousarray(t_out), a_s, g_s, acc_fs,
+                                                   float(gyr_range_dps)))
+            swing_peaks = []
+            for k, tr in enumerate(truth):
+                if tr["to_s"] is None or k + 1 == len(truth):
+                    swing_peaks.append((None, None))
+                    continue
+                sw = (t >= tr["to_s"]) & (t <= truth[k + 1]["ic_s"])
+                swing_peaks.append((float(np.degrees(-shank[sw].min())), float(np.degrees(thigh[sw].max()))))
+        else:
+            swing_peaks = [(None, None)] * len(truth)
         # Truth per contact: peak sensor height in the following swing, stride length.
         sz_stance = pos[:, 2]
         for k, tr in enumerate(truth):
@@ -450,7 +553,9 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
             flats.setdefault(foot, []).append((tr["ic_s"], float(pos[int(round(tr["flat_s"] * FINE_HZ)), 0])))
             contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": to_s,
                                    "contact_s": None if to_s is None else round(tr["to_s"] - tr["ic_s"], 6),
-                                   "stride_length_m": stride, "peak_height_m": peak})
+                                   "stride_length_m": stride, "peak_height_m": peak,
+                                   "shank_angle_peak_deg": swing_peaks[k][0],
+                                   "thigh_angle_peak_deg": swing_peaks[k][1]})
     contacts_truth.sort(key=lambda c: (c["ic_s"], c["foot"]))
     # Step length: this contact's still-foot position along the track minus the other
     # foot's at its latest contact before this one (null for the first, and for hops).

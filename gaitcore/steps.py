@@ -31,7 +31,8 @@ MAX_CONTACT_S = 2.0
 RECONSTRUCTED_FACTOR = 0.9   # confidence of a stride integrated across reconstructed (clipped) samples
 _NO_SPATIAL = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,
                "toe_off_angle_deg": None, "lateral_excursion_m": None, "turning_angle_deg": None,
-               "position_m": None, "reconstructed": False}
+               "position_m": None, "reconstructed": False, "shank_angle_peak_deg": None,
+               "thigh_angle_peak_deg": None}
 
 
 class Contact(NamedTuple):
@@ -131,6 +132,8 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
                           "toe_off_angle_deg": sp["toe_off_angle_deg"],
                           "lateral_excursion_m": sp["lateral_excursion_m"],
                           "turning_angle_deg": sp["turning_angle_deg"], "position_m": sp["position_m"],
+                          "shank_angle_peak_deg": sp.get("shank_angle_peak_deg"),
+                          "thigh_angle_peak_deg": sp.get("thigh_angle_peak_deg"),
                           "saturated": c.saturated,
                           "confidence": round(cf * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else cf})
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))

@@ -24,8 +24,8 @@ def test_bundled_recording_json_contract(tmp_path):
     assert {s["foot"] for s in out["sensors"]} == {"left", "right"}
     keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
             "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
-            "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_m", "saturated",
-            "confidence"}
+            "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_m",
+            "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"}
     assert out["steps"] and all(set(s) == keys for s in out["steps"])
     assert [s["ic_s"] for s in out["steps"]] == sorted(s["ic_s"] for s in out["steps"])
     assert all(0.0 <= s["confidence"] <= 1.0 for s in out["steps"])
