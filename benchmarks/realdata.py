@@ -235,3 +235,57 @@ def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
     s = _stride_stats("gaitmap walk", ours, ref)
     d = np.array(ours) - np.array(ref)
     return s, float(np.abs(d).mean()), float(d.mean())
+
+
+@dataclass(frozen=True)
+class StepAccuracy:
+    n_steps: int
+    n_ref: int
+    mae_m: float
+    bias_m: float
+    max_m: float
+    mean_ref_m: float
+
+
+def _mocap_heels(base: Path) -> dict[str, np.ndarray]:
+    """Heel markers (L_FCC, R_FCC) of mocap_sample.csv in metres, 100 Hz, same start as the IMU."""
+    rows = list(csv.reader(open(base / "mocap_sample.csv")))
+    names, axes = rows[0], rows[1]
+    data = np.array([[float(x) for x in r] for r in rows[2:]])
+    col = {(names[i], axes[i]): i for i in range(1, len(names))}
+    return {foot: data[:, [col[(marker, a)] for a in "xyz"]] / 1000.0
+            for foot, marker in (("left", "L_FCC"), ("right", "R_FCC"))}
+
+
+def gaitmap_step_length_accuracy(shared: Path = SHARED) -> StepAccuracy:
+    """gaitmap walk: our step_length_m against the motion-capture heels of both feet.
+    Reference per step: this foot's heel where it stands still after this IC (least
+    horizontal speed in the next 0.5 s) minus the other foot's heel where it stood
+    still after its latest IC, along this foot's stride (its previous still point to
+    this one); steps whose stride is under 0.3 m (turning on the spot) are left out."""
+    base = shared / "gaitmap_example"
+    heels = _mocap_heels(base)
+
+    def still(foot: str, t0: float) -> np.ndarray:
+        seg = heels[foot][int(round(t0 * 100)):int(round(t0 * 100)) + 50]
+        return seg[int(np.argmin(np.linalg.norm(np.diff(seg[:, :2], axis=0), axis=1)))]
+
+    steps = analyze(read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ))["steps"]
+    ours, ref = [], []
+    for k, s in enumerate(steps):
+        other = [o for o in steps[:k] if o["foot"] != s["foot"]]
+        mine = [o for o in steps[:k] if o["foot"] == s["foot"]]
+        if not other or not mine:
+            continue
+        p, p0, q = still(s["foot"], s["ic_s"]), still(s["foot"], mine[-1]["ic_s"]), still(other[-1]["foot"],
+                                                                                          other[-1]["ic_s"])
+        d = p[:2] - p0[:2]
+        if np.linalg.norm(d) < 0.3:
+            continue
+        ref.append(float((p[:2] - q[:2]) @ (d / np.linalg.norm(d))))
+        ours.append(np.nan if s["step_length_m"] is None else s["step_length_m"])
+    o, r = np.array(ours), np.array(ref)
+    ok = np.isfinite(o)
+    e = o[ok] - r[ok]
+    return StepAccuracy(int(ok.sum()), len(r), float(np.abs(e).mean()), float(e.mean()), float(np.abs(e).max()),
+                        float(r.mean()))

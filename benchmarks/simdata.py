@@ -31,6 +31,8 @@ class SimScore:
     stride_max_pct: float = float("nan")
     peak_mae_cm: float = float("nan")
     peak_max_cm: float = float("nan")
+    n_step_lengths: int = 0
+    step_length_mae_cm: float = float("nan")
 
     @property
     def found_fraction(self) -> float:
@@ -44,7 +46,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
     steps = result["steps"]
     used = set()
     d_contact, d_ic, d_to = [], [], []
-    d_stride, d_peak = [], []
+    d_stride, d_peak, d_step = [], [], []
     n_found = 0
     for c in truth:
         best, best_d = None, MATCH_TOL_S
@@ -65,6 +67,14 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
             d_stride.append((s["stride_length_m"] - c["stride_length_m"]) / c["stride_length_m"])
             if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
                 d_peak.append(s["peak_height_m"] - c["peak_height_m"])
+        # Step length: not for the last two contacts of a foot (the speed of the stride into
+        # the final standing landing is no steady pace), nor when both feet land together
+        # (bunny hops: which of two landings 2 ms apart is "the step" is arbitrary).
+        mine = [t for t in truth if t["foot"] == c["foot"]]
+        together = any(t["foot"] != c["foot"] and abs(t["ic_s"] - c["ic_s"]) < 0.05 for t in truth)
+        if c not in mine[-2:] and not together and c.get("step_length_m") is not None \
+                and s["step_length_m"] is not None:
+            d_step.append(s["step_length_m"] - c["step_length_m"])
         if s["to_s"] is not None and c["to_s"] is not None:
             d_to.append(s["to_s"] - c["to_s"])
             d_contact.append(s["contact_s"] - c["contact_s"])
@@ -76,7 +86,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
                     sum(s["saturated"] for s in steps), len(d_stride),
                     pct(d_stride, lambda a: np.abs(a).mean()), pct(d_stride, np.mean),
                     pct(d_stride, lambda a: np.abs(a).max()),
-                    pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()))
+                    pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()),
+                    len(d_step), pct(d_step, lambda a: np.abs(a).mean()))
 
 
 SEGMENT_TRIM = 3   # contacts left out at each end per foot: the standing start and the stop

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
+STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
                "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
                "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_x_m", "position_y_m",
                "position_z_m", "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"]
@@ -30,12 +30,12 @@ def step_table(result: dict) -> str:
             if any(s.get(k) is not None for s in result["steps"])]
     head = "".join(f"{k.split('_')[0] + ' deg':>11}" for k in segs)
     lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
-             f"{'step ms':>9}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{head}{'conf':>6}  flags"]
+             f"{'step ms':>9}{'step m':>8}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{head}{'conf':>6}  flags"]
     for i, s in enumerate(result["steps"], 1):
         flags = "CLIPPED" if s["saturated"] else ""
         cad = "" if s["cadence_spm"] is None else f"{s['cadence_spm']:.0f}"
         lines.append(f"{i:>4} {s['foot']:<6}{s['ic_s']:>9.3f}{_ms(s['contact_s']):>12}"
-                     f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{cad:>9}"
+                     f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{_num(s.get('step_length_m'), 2):>8}{cad:>9}"
                      f"{_num(s.get('stride_length_m'), 2):>10}{_num(s.get('speed_mps'), 1):>7}"
                      f"{_num(None if s.get('peak_height_m') is None else 100 * s['peak_height_m'], 0):>9}"
                      + "".join(f"{_num(s.get(k), 0):>11}" for k in segs) +

@@ -22,7 +22,7 @@ def test_bundled_recording_json_contract(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert {s["foot"] for s in out["sensors"]} == {"left", "right"}
-    keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
+    keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
             "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
             "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_m",
             "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"}
@@ -96,7 +96,7 @@ def test_no_trajectory_leaves_spatial_fields_null_and_timing_unchanged():
     full = json.loads(run(["analyze", str(BUNDLED), "--json"]).stdout)
     quick = json.loads(run(["analyze", str(BUNDLED), "--json", "--no-trajectory"]).stdout)
     spatial = ("stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg", "toe_off_angle_deg",
-               "lateral_excursion_m", "turning_angle_deg", "position_m")
+               "lateral_excursion_m", "turning_angle_deg", "position_m", "step_length_m")
     assert any(s["stride_length_m"] for s in full["steps"])
     assert all(s[k] is None for s in quick["steps"] for k in spatial)
     for a, b in zip(full["steps"], quick["steps"]):

@@ -52,3 +52,12 @@ def test_pyshoe_jogging_guard(pyshoe):
 @pytest.mark.xfail(strict=True, reason="jogging stride MAE is 7.6% overall, 2-30% per trial, bar 2% (README)")
 def test_pyshoe_jogging_bar(pyshoe):
     assert all(a.mae_pct <= 2.0 for a in pyshoe)
+
+
+def test_gaitmap_step_length(shared_data):
+    """Step length between the feet against both heels' motion capture (the issue sets
+    no bar; 3.0 cm MAE measured, guarded at 4 cm)."""
+    from benchmarks.realdata import gaitmap_step_length_accuracy
+    a = gaitmap_step_length_accuracy()
+    assert a.n_steps >= 55 and a.n_steps == a.n_ref, a
+    assert a.mae_m <= 0.04 and abs(a.bias_m) <= 0.02, a
