@@ -39,3 +39,16 @@ class SignalError(GaitError):
 
 class UsageError(GaitError):
     """Command-line arguments that contradict each other or the input."""
+
+
+class ProtocolError(GaitError):
+    """Bytes that are not a valid pod frame (bad CRC, wrong length, unknown version).
+
+    Attributes: ``reason`` (a short machine-readable key: ``crc``, ``length``,
+    ``version``, ``type``, ``cobs``), ``n_bytes`` (how many bytes were rejected).
+    """
+
+    def __init__(self, reason: str, detail: str, n_bytes: int):
+        self.reason = reason
+        self.n_bytes = n_bytes
+        super().__init__(f"invalid pod frame ({reason}): {detail}")

@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
 fi
+# the wire-protocol tests compile the pods' C codec on the host
+if ! command -v gcc >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null
+fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
