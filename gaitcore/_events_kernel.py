@@ -2,7 +2,9 @@
 
 Input is the foot-frame signal: ``p`` the toe-up pitch rate (deg/s, minus the
 rate about the foot's left-pointing y axis), the acceleration (m/s^2, for impact
-jerk) and a per-sample ``reset`` flag (gap before this sample).  The kernel
+jerk) and a per-sample ``reset`` code (GAP_CODE_RESET: a gap before this sample, start
+afresh; GAP_CODE_BRIDGED: a short drop was bridged, keep the cycle but take no jerk
+across it; 0: none; a bool array works as reset flags).  The kernel
 processes one sample at a time, so the result cannot depend on how the stream is
 cut into chunks; ``state`` carries everything between calls.
 
@@ -59,6 +61,7 @@ LOBE_BAND_DPS = 20.0    # a toe-down lobe ends when the rate is back within this
 PUSH_DPS = 60.0         # toe-down peak a push-off must exceed
 PEAK_FRACTION = 0.5     # toe-up rate must fall below this fraction of the swing peak
 TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
+GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` codes
 IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, above terminal-swing jerk of gait (real walk: <= 11000)
 IMPACT_JERK_SWING = 30000.0  # before the toe-up peak has passed (real walk swing outlier: 23400)
 IMPACT_SPIKE_MPS2 = 12.0 * 9.80665  # or a milder jerk into a >= 12 g spike (that outlier: 7.7 g;
@@ -105,7 +108,8 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
         ax = acc_mps2[k, 0]
         ay = acc_mps2[k, 1]
         az = acc_mps2[k, 2]
-        if reset[k] or not (np.isfinite(p) and np.isfinite(ax) and np.isfinite(ay) and np.isfinite(az)):
+        if reset[k] == GAP_CODE_RESET or not (np.isfinite(p) and np.isfinite(ax) and np.isfinite(ay)
+                                              and np.isfinite(az)):
             # Gap: forget the cycle in progress.
             state[S_MODE] = M_STANCE
             state[S_LOBE_MIN] = np.inf
@@ -119,7 +123,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
         jerk = 0.0
         have_prev = state[S_HAVE_PREV] > 0.0
         prev_p = state[S_PREV_P]
-        if have_prev:
+        if have_prev and reset[k] != GAP_CODE_BRIDGED:   # no jerk across missing samples
             dx = ax - state[S_PREV_AX]
             dy = ay - state[S_PREV_AY]
             dz = az - state[S_PREV_AZ]

@@ -79,7 +79,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also simulate a pod on this segment of both legs (repeatable)")
     s.add_argument("--acc-range", type=_positive_float, default=16.0, metavar="G",
                    help="accelerometer full scale of the simulated pods (default 16 g)")
+
+    pod = sub.add_parser("pod", help="foot-pod tools (the virtual pod)",
+                         description="Tools for foot pods; 'gait pod emulate' runs a virtual pod.")
+    pod_sub = pod.add_subparsers(dest="pod_command", required=True, parser_class=_Parser)
+    e = pod_sub.add_parser("emulate", help="stream a simulated drill as a pod on a pseudo-terminal",
+                           description="Stream the simulator's signals of one foot in the pod wire protocol, "
+                           "in real time, on a new pseudo-terminal whose path is the first line printed. "
+                           "Runs until interrupted.")
+    e.add_argument("--foot", choices=["left", "right"], required=True)
+    e.add_argument("--drill", required=True, help="drill name (gait simulate --list)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ")
+    e.add_argument("--duration", type=_positive_float, default=20.0, metavar="S",
+                   help="simulated seconds; the pod goes quiet after them (default 20)")
+    e.add_argument("--loss", type=_fraction, default=0.0, metavar="P", help="drop each frame with probability P")
+    e.add_argument("--corrupt", type=_fraction, default=0.0, metavar="P",
+                   help="corrupt one byte of each frame with probability P")
+
+    r = sub.add_parser("record", help="record pods into a session file",
+                       description="Connect to the pods, start them, and record every byte they send "
+                       "(with its arrival time) into a new session file that 'gait analyze' reads.")
+    r.add_argument("--pod", action="append", required=True, metavar="NAME=URL",
+                   help="a pod: left=serial:///dev/ttyUSB0, right=/dev/pts/5, ... (repeatable)")
+    r.add_argument("--duration", type=_positive_float, required=True, metavar="S")
+    r.add_argument("--out", type=Path, required=True, metavar="FILE", help="the session file to create")
+    r.add_argument("--drill", help="drill name, stored in the session's metadata")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return p
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability from 0 up to (not including) 1, got {text}")
+    return v
 
 
 class _Progress:
@@ -148,6 +185,51 @@ def _simulate(args) -> int:
     return 0
 
 
+def _pod_emulate(args) -> int:
+    import os
+    from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, open_pty, pod_signals, serve
+    from . import simulate
+    simulate.drill_by_name(args.drill)   # unknown drill: one-line error before anything starts
+    cfg = VirtualPodConfig(args.foot, args.drill, args.seed, args.rate, args.duration, args.loss, args.corrupt)
+    acc, gyr, acc_g, gyr_dps, _ = pod_signals(cfg)
+    master, slave, path = open_pty()
+    print(path, flush=True)
+    sys.stderr.write(f"virtual pod: {args.foot} foot, {args.drill}, seed {args.seed}, {args.rate:g} Hz on {path}; "
+                     "waiting for 'start' (Ctrl-C ends)\n")
+    try:
+        serve(VirtualPod(cfg, acc, gyr, acc_g, gyr_dps), master)
+    finally:
+        os.close(master)
+        os.close(slave)
+    return 0
+
+
+def _record(args) -> int:
+    import asyncio
+    from firmware_bridge.recorder import record_session
+    pods = []
+    for spec in args.pod:
+        name, sep, url = spec.partition("=")
+        if not sep or not name or not url:
+            raise GaitError(f"--pod {spec!r} is not NAME=URL; write e.g. --pod left=serial:///dev/ttyUSB0")
+        pods.append((name, url))
+    if len({n for n, _ in pods}) != len(pods):
+        raise GaitError("two --pod options share a name; give each pod its own (left, right, ...)")
+    if args.out.exists():
+        raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
+    tell = (lambda msg: None) if args.quiet else (lambda msg: sys.stderr.write(f"gait record: {msg}\n"))
+    tell(f"recording {len(pods)} pod(s) for {args.duration:g} s into {args.out}")
+    reports = asyncio.run(record_session(pods, args.duration, args.out,
+                                         {"drill": args.drill} if args.drill else None, on_event=tell))
+    for rep in reports:
+        print(f"{rep.name}: {rep.bytes_received} bytes from {rep.url}"
+              + (f", {rep.reconnects} reconnects" if rep.reconnects else ""))
+    if all(rep.bytes_received == 0 for rep in reports):
+        raise GaitError("no pod sent anything; check the URLs and that the pods are on "
+                        f"(the empty session is kept in {args.out})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -155,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "pod":
+            return _pod_emulate(args)
+        if args.command == "record":
+            return _record(args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

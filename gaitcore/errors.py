@@ -52,3 +52,11 @@ class ProtocolError(GaitError):
         self.reason = reason
         self.n_bytes = n_bytes
         super().__init__(f"invalid pod frame ({reason}): {detail}")
+
+
+class TransportError(GaitError):
+    """A pod's connection failed or could not be made.  Attributes: ``url``."""
+
+    def __init__(self, url: str, problem: str, fix: str):
+        self.url = url
+        super().__init__(f"{url}: {problem}; {fix}")

@@ -65,7 +65,7 @@ def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventSt
     if not (np.isfinite(fs_hz) and fs_hz > 0):
         raise ValueError(f"sampling rate must be a positive number of Hz, got {fs_hz}")
     return EventState(float(fs_hz), 0, new_clock(), alignment, int(round(WARMUP_STEP_S * fs_hz)),
-                      np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.bool_),
+                      np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int8),
                       K.new_state())
 
 
@@ -88,6 +88,14 @@ def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Where processing must start afresh: every gap except a drop of at most
     ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""
     return (kind != GAP_NONE) & ~((kind == GAP_DROPPED) & (lag <= BRIDGE_S))
+
+
+def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """Per sample for the event kernel: GAP_CODE_RESET where processing starts afresh
+    (:func:`breaks_of`), GAP_CODE_BRIDGED after a bridged drop (the cycle goes on, but
+    the acceleration's jump across the missing samples is no impact), else 0."""
+    bridged = (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
+    return np.where(breaks_of(kind, lag), K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
 
 
 def gap_flags(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +153,8 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
     if not (t.shape[0] == acc.shape[0] == gyr.shape[0]):
         raise ValueError(f"chunk arrays disagree in length: t {t.shape[0]}, acc {acc.shape[0]}, "
                          f"gyr {gyr.shape[0]}")
-    reset, clock = gap_flags(t, state.clock, state.fs_hz)
+    kind, lag, clock = clock_check(t, state.clock, state.fs_hz)
+    reset = gap_codes(kind, lag)
     kstate = state.kernel.copy()
     events: list[Event] = []
     if state.alignment is None:
@@ -165,7 +174,7 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
                     state.pending_reset, state.fs_hz, events)
         empty = np.empty(0)
         state = replace(state, pending_t=empty, pending_acc=np.empty((0, 3)),
-                        pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.bool_))
+                        pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.int8))
     elif t.shape[0]:
         _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, events)
     return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)

@@ -12,7 +12,7 @@ from ..errors import InputFormatError, UsageError
 from ..signals import Placement, Recording, Segment, Side, placement_from_name
 from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
 
-SUPPORTED = ("native .gaitrec, gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
+SUPPORTED = ("native .gaitrec, pod session (gait record), gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
              "x-io NGIMU CSV, PyShoe .mat")
 
 
@@ -70,6 +70,15 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
     if native.sniff_bytes(head):
         sensors = native.read(path)
         return [_force(s, forced) for s in sensors]
+    if head.startswith(b"PODSESSION"):
+        from firmware_bridge.assemble import recording_from_session
+        from firmware_bridge.session_file import read_session
+        session = read_session(path)
+        if session.torn_bytes:
+            import warnings
+            warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
+                          "process stopped mid-write) and were dropped", stacklevel=2)
+        return [_force(s, forced) for s in recording_from_session(session, str(path)).sensors]
     if pyshoe_mat.sniff_bytes(head):
         return [pyshoe_mat.read(path, name, placement)]
     if b"\x00" in head:

@@ -1,0 +1,68 @@
+"""Transports: how a pod's bytes reach the host, chosen by URL scheme.
+
+``open_transport(url)`` returns an unopened :class:`Transport` (like pyserial's
+``serial_for_url``): ``serial:///dev/ttyUSB0?baud=921600`` or a bare device path,
+pyserial's own ``loop://`` and ``socket://host:port``, and ``ble://NAME-or-ADDRESS``.
+pyserial and bleak are imported only inside their transports.  Tests and tools
+inject their own transports with :func:`register_scheme`.
+"""
+from __future__ import annotations
+
+import abc
+from typing import Callable
+from urllib.parse import urlsplit
+
+from gaitcore.errors import UsageError
+
+
+class Transport(abc.ABC):
+    """One pod's byte stream.  ``framing`` is ``"cobs"`` (a byte stream of COBS frames)
+    or ``"notification"`` (each read is one whole frame)."""
+
+    framing: str = "cobs"
+    url: str = ""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect (raises TransportError with a reason a user can act on)."""
+
+    @abc.abstractmethod
+    async def read(self) -> bytes:
+        """The next bytes received (b"" after a quiet interval of at most ~50 ms)."""
+
+    @abc.abstractmethod
+    async def write(self, data: bytes) -> None:
+        """Send bytes (a command frame, already framed for this transport)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Disconnect; safe to call twice."""
+
+
+_SCHEMES: dict[str, Callable[[str], Transport]] = {}
+
+
+def register_scheme(scheme: str, factory: Callable[[str], Transport]) -> None:
+    """Make ``scheme://...`` URLs open with ``factory(url)`` (the injection point for fakes)."""
+    _SCHEMES[scheme] = factory
+
+
+def open_transport(url: str) -> Transport:
+    """An unopened transport for ``url`` (see the module docstring)."""
+    scheme = urlsplit(url).scheme
+    if not scheme or url.startswith("/"):
+        scheme = "serial"
+    if scheme not in _SCHEMES:
+        _register_builtin()
+    try:
+        factory = _SCHEMES[scheme]
+    except KeyError:
+        raise UsageError(f"unknown pod URL scheme {scheme!r} in {url!r}; use serial:///dev/ttyX, "
+                         f"socket://host:port, loop:// or ble://NAME") from None
+    return factory(url)
+
+
+def _register_builtin() -> None:
+    from .serial_port import SerialTransport
+    for s in ("serial", "loop", "socket", "rfc2217"):
+        _SCHEMES.setdefault(s, SerialTransport)

@@ -1,0 +1,126 @@
+"""The virtual pod and the session path: bytes on a (pseudo-)serial device -> session
+file -> steps, against analysing the simulator's signals directly."""
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firmware_bridge.protocol import Command, CommandFrame, serial_bytes
+from firmware_bridge.session_file import SessionWriter, read_session
+from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+from gaitcore.analysis import analyze
+from gaitcore.readers import read_recording
+
+ROOT = Path(__file__).resolve().parents[1]
+DRILL, SEED, RATE, DURATION = "sprint", 3, 1000.0, 10.0
+LOSS = 0.01
+
+
+def _direct(sim):
+    return {f: [s for s in analyze(sim.recording)["steps"] if s["foot"] == f] for f in ("left", "right")}
+
+
+def _compare(session_path: Path, sim, losses: dict):
+    """Same contacts per foot as the direct analysis; IC within one sample (in each pod's
+    own sample count) except where the IC itself fell into a lost frame (the samples
+    are not there: the error is then at most the lost stretch); every lost stretch
+    reported as a gap of its length."""
+    rec = read_recording([session_path])
+    out = analyze(rec)
+    direct = _direct(sim)
+    for s in rec.sensors:
+        mine = [x for x in out["steps"] if x["foot"] == s.name]
+        want = direct[s.name]
+        assert len(mine) == len(want), (s.name, len(mine), len(want))
+        t0 = s.t_s[0]
+        gaps = [g for g in out["summary"]["gaps"] if g["sensor"] == s.name]
+        assert sum(g["n_samples"] for g in gaps) == losses[s.name], (s.name, gaps, losses[s.name])
+        lost = [((g["start_s"] - t0) * RATE, (g["end_s"] - t0) * RATE) for g in gaps]
+        for x, w in zip(mine, want):
+            err = abs((x["ic_s"] - t0) * RATE - w["ic_s"] * RATE)
+            inside = any(a - 2 <= w["ic_s"] * RATE <= b + 2 for a, b in lost)
+            assert err <= (14.0 if inside else 1.0), (s.name, w["ic_s"], err, inside)
+    return out
+
+
+def _visible_losses(pod: VirtualPod) -> int:
+    """Samples lost before the pod's last delivered frame (a loss after it leaves no trace
+    in the sample index, so no recording can show it)."""
+    last = pod.acc.shape[0] - 1
+    while any(a <= last < a + n for a, n in pod.lost_frames):
+        last -= 1
+    return sum(n for a, n in pod.lost_frames if a < last)
+
+
+def test_session_from_a_virtual_pod_equals_the_simulation(tmp_path):
+    """Two virtual pods driven by a fake clock (no real time), 1% frame loss and 1%
+    corrupted frames, receipt times with 0.5-3 ms of latency jitter."""
+    rng = np.random.default_rng(7)
+    pods, losses = [], {}
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, DRILL, SEED, RATE, DURATION, loss=LOSS, corrupt=LOSS)
+        acc, gyr, acc_g, gyr_dps, sim = pod_signals(cfg)
+        pods.append(VirtualPod(cfg, acc, gyr, acc_g, gyr_dps))
+    path = tmp_path / "virtual.podses"
+    w = SessionWriter.create(path, {"pods": [{"name": "left", "placement": "left", "framing": "cobs"},
+                                             {"name": "right", "placement": "right", "framing": "cobs"}]})
+    starts = (0.0021, 0.0137)    # the pods start a few ms apart
+    for k, pod in enumerate(pods):
+        pod.receive(serial_bytes(CommandFrame(1, Command.START)), starts[k])
+    for now in np.arange(0.0, DURATION + 0.1, 0.004):
+        for k, pod in enumerate(pods):
+            data = pod.due(now)
+            if data:
+                w.rx(k, int((now + rng.uniform(0.0005, 0.003)) * 1e9), data)
+    w.close()
+    for pod in pods:
+        losses[pod.cfg.foot] = _visible_losses(pod)
+    assert LOSS == 0 or sum(losses.values()) > 0
+    _compare(path, sim, losses)
+
+
+def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
+    """End to end with real time: two `gait pod emulate` processes on pseudo-terminals,
+    `gait record` for the whole drill, `gait analyze` on the session file."""
+    emus = []
+    try:
+        for foot, loss in (("left", 0.0), ("right", 0.01)):
+            p = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot, "--drill",
+                                  DRILL, "--seed", str(SEED), "--duration", str(DURATION), "--loss", str(loss)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            emus.append(p)
+        paths = [p.stdout.readline().strip() for p in emus]
+        assert all(x.startswith("/dev/") for x in paths), paths
+        out = tmp_path / "live.podses"
+        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
+                            f"right={paths[1]}", "--duration", str(DURATION + 0.5), "--out", str(out)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr
+    finally:
+        for p in emus:
+            p.terminate()
+            p.wait(timeout=10)
+    session = read_session(out)
+    assert session.torn_bytes == 0
+    cfg = VirtualPodConfig("right", DRILL, SEED, RATE, DURATION, loss=0.01)
+    sim = pod_signals(cfg)[4]
+    # the right pod's losses: what its seeded generator drops (the same sequence as in the pod)
+    pod = VirtualPod(cfg, *pod_signals(cfg)[:4])
+    pod.receive(serial_bytes(CommandFrame(1, Command.START)), 0.0)
+    pod.due(DURATION + 1.0)
+    _compare(out, sim, {"left": 0, "right": _visible_losses(pod)})
+
+
+def test_record_refuses_an_existing_file_and_bad_pod_specs(tmp_path):
+    f = tmp_path / "x.podses"
+    f.write_text("keep me")
+    for args, msg in ((["--pod", "left=/dev/null", "--out", str(f)], "exists"),
+                      (["--pod", "left", "--out", str(tmp_path / "y.podses")], "NAME=URL")):
+        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "1", *args],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f.read_text() == "keep me"
