@@ -126,3 +126,21 @@ def recording_from_session(session: Session, path: str) -> Recording:
     if not sensors:
         raise InputFormatError(path, "session lists no pods", "a session recorded with at least one --pod")
     return Recording(tuple(sensors), str(path)).rebased()
+
+
+def session_report(session: Session) -> list[str]:
+    """One line per pod: frames, samples lost (from the sample index), frames refused,
+    and the session clock: drift and the delay residual above the fitted line."""
+    out = []
+    for stream in decode_pods(session):
+        if not stream.frames:
+            out.append(f"{stream.name}: no data frames")
+            continue
+        ps = pod_samples(stream, Placement(Side.UNKNOWN, Segment.FOOT), "session")
+        rejected = sum(stream.stats.rejected.values())
+        c = ps.clock
+        out.append(f"{stream.name}: {len(stream.frames)} frames, {ps.sensor.n_samples} samples, "
+                   f"{ps.n_missing} lost, {rejected} refused (bad CRC or framing); clock drift "
+                   f"{c.drift_ppm:+.1f} ppm, delay above the fit median {1000 * c.delay_median_s:.2f} ms, "
+                   f"p99 {1000 * c.delay_p99_s:.2f} ms")
+    return out

@@ -221,12 +221,13 @@ def _record(args) -> int:
     tell(f"recording {len(pods)} pod(s) for {args.duration:g} s into {args.out}")
     reports = asyncio.run(record_session(pods, args.duration, args.out,
                                          {"drill": args.drill} if args.drill else None, on_event=tell))
-    for rep in reports:
-        print(f"{rep.name}: {rep.bytes_received} bytes from {rep.url}"
-              + (f", {rep.reconnects} reconnects" if rep.reconnects else ""))
     if all(rep.bytes_received == 0 for rep in reports):
         raise GaitError("no pod sent anything; check the URLs and that the pods are on "
                         f"(the empty session is kept in {args.out})")
+    from firmware_bridge.assemble import session_report
+    from firmware_bridge.session_file import read_session
+    for rep, line in zip(reports, session_report(read_session(args.out))):
+        print(line + (f", {rep.reconnects} reconnects" if rep.reconnects else ""))
     return 0
 
 
