@@ -24,7 +24,7 @@ from gaitcore.signals import GRAVITY_MPS2
 from gaitcore.simulate import drill_by_name, simulate_session
 
 from .protocol import (Command, CommandFrame, DataFrame, Flag, InfoFrame, Placement, ResponseFrame, SerialDecoder,
-                       Status, serial_bytes)
+                       Status, cobs_encode, encode)
 
 SAMPLES_PER_FRAME = 13
 
@@ -73,38 +73,44 @@ class VirtualPod:
         self.seq = (self.seq + 1) & 0xFFFF
         return (self.seq - 1) & 0xFFFF
 
-    def info(self) -> bytes:
+    def info_frame(self) -> bytes:
         place = Placement.LEFT_FOOT if self.cfg.foot == "left" else Placement.RIGHT_FOOT
-        return serial_bytes(InfoFrame(self._next_seq(), self.device_id, place, 90, 3950, int(self.cfg.rate_hz),
-                                      self.acc_g, self.gyr_dps, "virtual pod 1.0"))
+        return encode(InfoFrame(self._next_seq(), self.device_id, place, 90, 3950, int(self.cfg.rate_hz),
+                                self.acc_g, self.gyr_dps, "virtual pod 1.0"))
 
-    def receive(self, data: bytes, now: float) -> bytes:
-        """Bytes from the host; returns the pod's answers."""
-        out = b""
-        for f in self.decoder.feed(data):
-            if not isinstance(f, CommandFrame):
-                continue
-            payload = b""
-            if f.command is Command.START and not self.streaming:
-                self.streaming, self.t_start, self.next_index = True, now, 0
-            elif f.command is Command.STOP:
-                self.streaming = False
-            elif f.command is Command.BATTERY:
-                payload = bytes([90]) + (3950).to_bytes(2, "little")
-            elif f.command is Command.VERSION:
-                payload = b"virtual pod 1.0"
-            out += serial_bytes(ResponseFrame(f.seq, f.command, Status.OK, payload))
-            if f.command in (Command.START, Command.IDENTIFY):
-                out += self.info()
+    def command(self, f: CommandFrame, now: float) -> list[bytes]:
+        """Handle one command frame; returns the pod's answer frames (raw, unframed)."""
+        payload = b""
+        if f.command is Command.START and not self.streaming:
+            self.streaming, self.t_start, self.next_index = True, now, 0
+        elif f.command is Command.STOP:
+            self.streaming = False
+        elif f.command is Command.BATTERY:
+            payload = bytes([90]) + (3950).to_bytes(2, "little")
+        elif f.command is Command.VERSION:
+            payload = b"virtual pod 1.0"
+        out = [encode(ResponseFrame(f.seq, f.command, Status.OK, payload))]
+        if f.command in (Command.START, Command.IDENTIFY):
+            out.append(self.info_frame())
         return out
 
-    def due(self, now: float) -> bytes:
-        """The data frames whose samples have been 'taken' by ``now``."""
+    def receive(self, data: bytes, now: float) -> bytes:
+        """Serial bytes from the host (COBS); returns the pod's answers, COBS-framed."""
+        out = []
+        for f in self.decoder.feed(data):
+            if isinstance(f, CommandFrame):
+                out += self.command(f, now)
+        return b"".join(cobs_encode(x) + b"\x00" for x in out)
+
+    def due_frames(self, now: float) -> list[bytes]:
+        """The data frames (raw, unframed: one per BLE notification) whose samples have
+        been 'taken' by ``now``; a lost frame is skipped, a corrupted one has a byte
+        changed (never to 0, so serial framing survives)."""
         if not self.streaming:
-            return b""
+            return []
         n = self.acc.shape[0]
         taken = min(n, int((now - self.t_start) * self.cfg.rate_hz))
-        out = bytearray()
+        out = []
         while self.next_index + SAMPLES_PER_FRAME <= taken or (taken == n and self.next_index < n):
             k0 = self.next_index
             k1 = min(n, k0 + SAMPLES_PER_FRAME)
@@ -116,15 +122,19 @@ class VirtualPod:
                 self.frames_lost += 1
                 self.lost_frames.append((k0, k1 - k0))
                 continue
-            raw = bytearray(serial_bytes(frame))
+            raw = bytearray(encode(frame))
             if k0 > 0 and self.rng.random() < self.cfg.corrupt:
                 i = int(self.rng.integers(0, len(raw) - 1))
-                raw[i] = (raw[i] % 255) + 1   # never 0: the framing survives, the CRC does not
+                raw[i] = (raw[i] % 255) + 1
                 self.frames_corrupted += 1
                 self.lost_frames.append((k0, k1 - k0))
             self.frames_sent += 1
-            out += raw
-        return bytes(out)
+            out.append(bytes(raw))
+        return out
+
+    def due(self, now: float) -> bytes:
+        """:meth:`due_frames` as serial bytes (COBS, 0x00-terminated)."""
+        return b"".join(cobs_encode(f) + b"\x00" for f in self.due_frames(now))
 
 
 def open_pty() -> tuple[int, int, str]:
