@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--corrupt", type=_fraction, default=0.0, metavar="P",
                    help="corrupt one byte of each frame with probability P")
 
+    d = sub.add_parser("devices", help="find pods: serial ports and BLE devices in range",
+                       description="List serial ports and Bluetooth LE pods in range.")
+    d_sub = d.add_subparsers(dest="devices_command", required=True, parser_class=_Parser)
+    ds = d_sub.add_parser("scan", help="list serial ports and BLE pods in range",
+                          description="List serial ports (any USB serial device may be a pod) and Bluetooth LE "
+                          "devices advertising the pod service, the running speed and cadence service or "
+                          "Movesense.")
+    ds.add_argument("--timeout", type=_positive_float, default=5.0, metavar="S", help="BLE scan time (default 5 s)")
+    ds.add_argument("--no-ble", action="store_true", help="serial ports only")
+
     r = sub.add_parser("record", help="record pods into a session file",
                        description="Connect to the pods, start them, and record every byte they send "
                        "(with its arrival time) into a new session file that 'gait analyze' reads.")
@@ -204,6 +214,33 @@ def _pod_emulate(args) -> int:
     return 0
 
 
+def _devices_scan(args) -> int:
+    from serial.tools import list_ports   # pyserial's own port enumeration
+    ports = sorted(list_ports.comports(), key=lambda p: p.device)
+    for p in ports:
+        vidpid = f" [{p.vid:04x}:{p.pid:04x}]" if p.vid is not None else ""
+        print(f"serial  serial://{p.device}  {p.description or ''}{vidpid}")
+    if not ports:
+        print("serial  no serial ports (virtual pods: gait pod emulate prints its own path)")
+    if args.no_ble:
+        return 0
+    import asyncio
+    from firmware_bridge.transports.ble import scan_pods
+    try:
+        found = asyncio.run(scan_pods(args.timeout))
+    except Exception as err:   # no adapter, no BlueZ, no permission: say so, keep the serial list
+        print(f"ble     scan not possible: {str(err).splitlines()[0] if str(err) else type(err).__name__}")
+        return 0
+    for dev in found:
+        rssi = getattr(dev, "rssi_dbm", None)
+        kinds = ", ".join(getattr(dev, "services", []) or []) or "?"
+        print(f"ble     ble://{getattr(dev, 'address', '?')}  {getattr(dev, 'name', None) or '(no name)'}  "
+              f"{'' if rssi is None else f'{rssi} dBm  '}{kinds}")
+    if not found:
+        print(f"ble     no pods found in {args.timeout:g} s")
+    return 0
+
+
 def _record(args) -> int:
     import asyncio
     from firmware_bridge.recorder import record_session
@@ -242,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
             return _pod_emulate(args)
         if args.command == "record":
             return _record(args)
+        if args.command == "devices":
+            return _devices_scan(args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

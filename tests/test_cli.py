@@ -102,3 +102,9 @@ def test_no_trajectory_leaves_spatial_fields_null_and_timing_unchanged():
     for a, b in zip(full["steps"], quick["steps"]):
         assert {k: v for k, v in a.items() if k not in spatial and k != "confidence"} == \
                {k: v for k, v in b.items() if k not in spatial and k != "confidence"}
+
+
+def test_devices_scan_lists_serial_ports():
+    r = run(["devices", "scan", "--no-ble"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() and all(line.startswith("serial ") for line in r.stdout.strip().splitlines())
