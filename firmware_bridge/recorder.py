@@ -68,7 +68,10 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 while clock_ns() < deadline:
                     data = await tr.read()
                     if data:
-                        writer.rx(k, clock_ns() - t0, data)
+                        # a BLE transport stamps each notification in its callback: closer to the
+                        # radio than the moment read() hands it over
+                        stamped = getattr(tr, "last_receipt_ns", None) if clock_ns is time.monotonic_ns else None
+                        writer.rx(k, (stamped or clock_ns()) - t0, data)
                         rep.bytes_received += len(data)
                 stop = _command(tr, 2, Command.STOP)
                 await tr.write(stop)

@@ -233,7 +233,7 @@ def _devices_scan(args) -> int:
         return 0
     for dev in found:
         rssi = getattr(dev, "rssi_dbm", None)
-        kinds = ", ".join(getattr(dev, "services", []) or []) or "?"
+        kinds = getattr(dev, "kind", None) or "?"
         print(f"ble     ble://{getattr(dev, 'address', '?')}  {getattr(dev, 'name', None) or '(no name)'}  "
               f"{'' if rssi is None else f'{rssi} dBm  '}{kinds}")
     if not found:

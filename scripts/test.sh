@@ -9,6 +9,10 @@ fi
 if ! command -v gcc >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null
 fi
+# the BLE tests run bleak against a fake BlueZ on a private D-Bus system bus
+if ! command -v dbus-daemon >/dev/null 2>&1; then
+    apt-get update -qq && (apt-get install -y -qq dbus-daemon >/dev/null 2>&1 || apt-get install -y -qq dbus >/dev/null)
+fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"

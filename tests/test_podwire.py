@@ -93,6 +93,7 @@ def c_decode(lib, data: bytes):
         return rc
     (kind, flags, command, seq, index, t_us, odr, acc_g, gyr_dps, count, placement, pct, mv, fw_len, status,
      payload_len) = list(fields)
+    t_us &= (1 << 64) - 1    # the shim passes the u64 through an int64
     if kind == P.FrameType.DATA:
         per = 9 if flags & P.Flag.MAG else 6
         v = np.array(values[:count * per], dtype=np.int16).reshape(count, per)

@@ -97,7 +97,7 @@ def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
         assert all(x.startswith("/dev/") for x in paths), paths
         out = tmp_path / "live.podses"
         r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", str(DURATION + 0.5), "--out", str(out)],
+                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out)],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert r.returncode == 0, r.stderr
     finally:

@@ -66,3 +66,5 @@ def _register_builtin() -> None:
     from .serial_port import SerialTransport
     for s in ("serial", "loop", "socket", "rfc2217"):
         _SCHEMES.setdefault(s, SerialTransport)
+    from .ble import BleTransport   # bleak itself loads only when a BLE transport opens
+    _SCHEMES.setdefault("ble", BleTransport)

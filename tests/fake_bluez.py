@@ -1,0 +1,750 @@
+"""A fake BlueZ on a private D-Bus system bus, so that unmodified bleak (its real Linux
+BlueZ backend) talks to simulated foot pods.
+
+:class:`PrivateSystemBus` runs ``dbus-daemon`` with a generated allow-all system-bus
+configuration on a socket in a temporary folder; point ``DBUS_SYSTEM_BUS_ADDRESS`` at
+its :attr:`~PrivateSystemBus.address` and bleak connects there instead of the machine's
+bus.  :class:`FakeBlueZ` owns ``org.bluez`` on that bus (dbus-fast, in a thread of its
+own with its own event loop, so tests drive it from any thread or loop) and exports
+what bleak's backend uses (``bleak/backends/bluezdbus/manager.py``, ``client.py``,
+``scanner.py``):
+
+* the ObjectManager at ``/``: ``GetManagedObjects``, and ``InterfacesAdded`` /
+  ``InterfacesRemoved`` sent from ``/`` as bluetoothd does;
+* ``org.bluez.Adapter1`` at ``/org/bluez/hci0``: ``SetDiscoveryFilter``,
+  ``StartDiscovery``, ``StopDiscovery`` (one discovery session per D-Bus client, as
+  bluetoothd: a second ``StartDiscovery`` from the same client is ``InProgress``),
+  ``RemoveDevice``; while discovering, every pod that advertises (is not connected)
+  appears (``InterfacesAdded``) and then updates its ``RSSI`` every
+  :data:`ADVERTISING_INTERVAL_S` (``PropertiesChanged``);
+* ``org.bluez.Device1`` per pod: ``Connect`` (``Connected``, then the GATT objects, then
+  ``ServicesResolved`` after the reply), ``Disconnect``, and on a dropped link
+  ``Notifying``/``ServicesResolved``/``Connected`` going false, the GATT objects
+  removed (an unbonded device) and the ``Disconnected(reason, message)`` signal;
+* the podwire service (``GattService1``) with its data characteristic (notify, with a
+  CCCD descriptor) and command characteristic (write), each with an ``MTU`` property
+  (BlueZ >= 5.62).  Notifications are ``PropertiesChanged`` of the data
+  characteristic's ``Value`` (what bleak's default ``StartNotify`` path listens to).
+
+Not exported: ``AcquireNotify``/``AcquireWrite`` (no ``NotifyAcquired`` or
+``WriteAcquired`` property either, so bleak never picks them), pairing, advertisement
+monitors (passive scanning), BR/EDR.
+
+Each pod runs :class:`firmware_bridge.virtual_pod.VirtualPod` in real time: commands
+written to the command characteristic are decoded with
+:func:`firmware_bridge.protocol.decode` and answered by notifications; while streaming,
+its due data frames are sent one per notification.  Like the reference firmware, the
+pod keeps sampling while the link is down (those frames are lost, the sample index
+jumps) and advertises again after a disconnection.  Per pod, tests choose: a normal
+pod, a link that drops after N data notifications (or on :meth:`FakeBlueZ.drop`), a
+pod that never answers ``Connect`` (until bleak gives up and calls ``Disconnect``),
+and the negotiated MTU.
+
+bleak runs ``bluetoothctl --version`` once per process to check BlueZ >= 5.55; when
+``bluetoothctl`` is missing it logs a warning and assumes a recent BlueZ, and a real
+but old one would make it refuse to connect.  :func:`fake_bluetoothctl` writes a stub
+that reports 5.72, for a tests' PATH.
+"""
+import asyncio
+import ctypes
+import select
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from signal import SIGTERM
+
+from dbus_fast import BusType, DBusError, Message, MessageType
+from dbus_fast.aio import MessageBus
+from dbus_fast.constants import RequestNameReply
+from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
+
+from firmware_bridge.protocol import CommandFrame, decode
+from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+from gaitcore.errors import ProtocolError
+
+SERVICE_UUID = "7f0a0001-5b1e-4b5e-9a3c-2f6d5c0e1a00"
+DATA_UUID = "7f0a0002-5b1e-4b5e-9a3c-2f6d5c0e1a00"
+COMMAND_UUID = "7f0a0003-5b1e-4b5e-9a3c-2f6d5c0e1a00"
+CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
+ADAPTER_PATH = "/org/bluez/hci0"
+ADAPTER_ADDRESS = "00:1A:7D:DA:71:13"
+OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
+ADVERTISING_INTERVAL_S = 0.05
+POD_TICK_S = 0.004
+NAME_OWNER_CHANGED = ("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                      "member='NameOwnerChanged'")
+BLUEZ_VERSION = "5.72"
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+
+
+class PrivateSystemBus:
+    """``dbus-daemon --nofork --print-address`` with an allow-all system-bus config;
+    :meth:`stop` ends exactly that process."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.proc: subprocess.Popen | None = None
+        self.address = ""
+
+    def start(self, timeout_s: float = 10.0) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        conf = self.folder / "system-bus.conf"
+        conf.write_text(BUS_CONFIG.format(socket=self.folder / "system_bus_socket"))
+        self.proc = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--print-address"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=_die_with_parent)
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        if not line.startswith("unix:"):
+            self.stop()
+            raise RuntimeError(f"dbus-daemon did not start: {line!r}")
+        self.address = line
+        return line
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        for f in (proc.stdout, proc.stderr):
+            if f:
+                f.close()
+
+    def __enter__(self) -> "PrivateSystemBus":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it if the test process dies without cleaning up."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, SIGTERM)   # PR_SET_PDEATHSIG (Linux)
+    except Exception:
+        pass
+
+
+def fake_bluetoothctl(folder: Path) -> Path:
+    """A ``bluetoothctl`` that only answers ``--version`` (put ``folder`` first on PATH)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / "bluetoothctl"
+    exe.write_text(f"#!/bin/sh\necho 'bluetoothctl: {BLUEZ_VERSION}'\n")
+    exe.chmod(0o755)
+    return exe
+
+
+class _BlueZBus(MessageBus):
+    """bluetoothd's ObjectManager lives at "/", so its InterfacesAdded/Removed come from
+    "/"; dbus-fast would send them from the object's own path."""
+
+    def _emit_interface_added(self, path, interface):
+        def send(iface, props, _user_data, err):
+            if err is None and not self._disconnected:
+                self.send(Message.new_signal("/", OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}",
+                                             [path, {iface.name: props}]))
+        ServiceInterface._get_all_property_values(interface, send)
+
+    def _emit_interface_removed(self, path, removed_interfaces):
+        if not self._disconnected:
+            self.send(Message.new_signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, removed_interfaces]))
+
+
+def _failed(message: str) -> DBusError:
+    return DBusError("org.bluez.Error.Failed", message)
+
+
+class Adapter(ServiceInterface):
+    """Discovery is per D-Bus client, as in bluetoothd: one session each (a second
+    ``StartDiscovery`` from the same client is ``InProgress``), a filter each, and a
+    client that leaves the bus loses both; pods matching any running session's filter
+    are reported."""
+
+    def __init__(self, bluez: "FakeBlueZ"):
+        super().__init__("org.bluez.Adapter1")
+        self.bluez = bluez
+        self.sessions: set[str] = set()              # unique bus names of the discovering clients
+        self.filters: dict[str, list[str]] = {}     # client -> UUIDs of its discovery filter
+        self.filters_seen: list[dict] = []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Address(self) -> "s":
+        return ADAPTER_ADDRESS
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AddressType(self) -> "s":
+        return "public"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Name(self) -> "s":
+        return "fakebluez"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Alias(self) -> "s":
+        return "fakebluez"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Class(self) -> "u":
+        return 0
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Powered(self) -> "b":
+        return True
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Discoverable(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Pairable(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Discovering(self) -> "b":
+        return bool(self.sessions)
+
+    @dbus_property(access=PropertyAccess.READ)
+    def UUIDs(self) -> "as":
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Modalias(self) -> "s":
+        return "usb:v1D6Bp0246d0548"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Roles(self) -> "as":
+        return ["central", "peripheral"]
+
+    @method()
+    def SetDiscoveryFilter(self, properties: "a{sv}"):
+        self.filters_seen.append({k: v.value for k, v in properties.items()})
+        uuids = properties.get("UUIDs")
+        self.filters[self.bluez.sender] = [u.lower() for u in uuids.value] if uuids is not None else []
+
+    @method()
+    def GetDiscoveryFilters(self) -> "as":
+        return ["UUIDs", "RSSI", "Pathloss", "Transport", "DuplicateData", "Discoverable", "Pattern"]
+
+    @method()
+    def StartDiscovery(self):
+        if self.bluez.sender in self.sessions:
+            raise DBusError("org.bluez.Error.InProgress", "Operation already in progress")
+        self.sessions.add(self.bluez.sender)
+        if len(self.sessions) == 1:
+            self.emit_properties_changed({"Discovering": True})
+            self.bluez.discovery_started()
+
+    @method()
+    def StopDiscovery(self):
+        if self.bluez.sender not in self.sessions:
+            raise _failed("No discovery started")
+        self.client_gone(self.bluez.sender, keep_filter=True)
+
+    def client_gone(self, client: str, keep_filter: bool = False) -> None:
+        if not keep_filter:
+            self.filters.pop(client, None)
+        if client in self.sessions:
+            self.sessions.discard(client)
+            if not self.sessions:
+                self.bluez.discovery_stopped()
+                self.emit_properties_changed({"Discovering": False})
+
+    def reports(self, uuid: str) -> bool:
+        return any(not self.filters.get(c) or uuid in self.filters[c] for c in self.sessions)
+
+    @method()
+    def RemoveDevice(self, device: "o"):
+        pod = next((p for p in self.bluez.pods.values() if p.path == device), None)
+        if pod is None:
+            raise DBusError("org.bluez.Error.DoesNotExist", "Does Not Exist")
+        pod.link_down("org.bluez.Reason.Local", "removed")
+        pod.unexport_device()
+
+
+class Device(ServiceInterface):
+    def __init__(self, pod: "FakePod"):
+        super().__init__("org.bluez.Device1")
+        self.pod = pod
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Address(self) -> "s":
+        return self.pod.address
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AddressType(self) -> "s":
+        return "public"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Name(self) -> "s":
+        return self.pod.name
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Alias(self) -> "s":
+        return self.pod.name
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Adapter(self) -> "o":
+        return ADAPTER_PATH
+
+    @dbus_property(access=PropertyAccess.READ)
+    def UUIDs(self) -> "as":
+        return [SERVICE_UUID]
+
+    @dbus_property(access=PropertyAccess.READ)
+    def RSSI(self) -> "n":
+        return self.pod.rssi
+
+    @dbus_property(access=PropertyAccess.READ)
+    def TxPower(self) -> "n":
+        return 0
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Paired(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Bonded(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Trusted(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Blocked(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def LegacyPairing(self) -> "b":
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Connected(self) -> "b":
+        return self.pod.connected
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ServicesResolved(self) -> "b":
+        return self.pod.services_resolved
+
+    @method()
+    async def Connect(self):
+        await self.pod.connect()
+
+    @method()
+    def Disconnect(self):
+        self.pod.disconnect_request()
+
+    @method()
+    def Pair(self):
+        raise DBusError("org.bluez.Error.NotSupported", "Operation is not supported")
+
+    @signal()
+    def Disconnected(self, reason: str, message: str) -> "ss":
+        return [reason, message]
+
+
+class GattService(ServiceInterface):
+    def __init__(self, device_path: str):
+        super().__init__("org.bluez.GattService1")
+        self.device_path = device_path
+
+    @dbus_property(access=PropertyAccess.READ)
+    def UUID(self) -> "s":
+        return SERVICE_UUID
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Device(self) -> "o":
+        return self.device_path
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Primary(self) -> "b":
+        return True
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Includes(self) -> "ao":
+        return []
+
+
+class Characteristic(ServiceInterface):
+    """A characteristic (bluetoothd exports ``Notifying`` only for notify characteristics:
+    :class:`NotifyCharacteristic`)."""
+
+    def __init__(self, pod: "FakePod", uuid: str, service_path: str, flags: list[str]):
+        super().__init__("org.bluez.GattCharacteristic1")
+        self.pod, self.uuid, self.service_path, self.flags = pod, uuid, service_path, flags
+        self.value = b""
+        self.notifying = False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def UUID(self) -> "s":
+        return self.uuid
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Service(self) -> "o":
+        return self.service_path
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Value(self) -> "ay":
+        return self.value
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Flags(self) -> "as":
+        return self.flags
+
+    @dbus_property(access=PropertyAccess.READ)
+    def MTU(self) -> "q":
+        return self.pod.mtu
+
+    @method()
+    def ReadValue(self, options: "a{sv}") -> "ay":
+        self._require_link()
+        if "read" not in self.flags:
+            raise DBusError("org.bluez.Error.NotPermitted", "Read not permitted")
+        return self.value
+
+    @method()
+    def WriteValue(self, value: "ay", options: "a{sv}"):
+        self._require_link()
+        kind = options.get("type").value if "type" in options else "request"
+        if ("write" if kind == "request" else "write-without-response") not in self.flags:
+            raise DBusError("org.bluez.Error.NotPermitted", "Write not permitted")
+        self.pod.written(bytes(value))
+
+    @method()
+    def StartNotify(self):
+        self._require_link()
+        if "notify" not in self.flags:
+            raise DBusError("org.bluez.Error.NotSupported", "Operation is not supported")
+        self.set_notifying(True)
+
+    @method()
+    def StopNotify(self):
+        if not self.notifying:
+            raise _failed("No notify session started")
+        self.set_notifying(False)
+
+    def _require_link(self) -> None:
+        if not self.pod.connected:
+            raise _failed("Not connected")
+
+    def set_notifying(self, on: bool) -> None:
+        if self.notifying != on:
+            self.notifying = on
+            self.emit_properties_changed({"Notifying": on})
+
+    def notify(self, data: bytes) -> None:
+        self.value = data
+        self.emit_properties_changed({"Value": data})
+
+
+class NotifyCharacteristic(Characteristic):
+    @dbus_property(access=PropertyAccess.READ)
+    def Notifying(self) -> "b":
+        return self.notifying
+
+
+class Descriptor(ServiceInterface):
+    def __init__(self, uuid: str, char_path: str):
+        super().__init__("org.bluez.GattDescriptor1")
+        self.uuid, self.char_path = uuid, char_path
+
+    @dbus_property(access=PropertyAccess.READ)
+    def UUID(self) -> "s":
+        return self.uuid
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Characteristic(self) -> "o":
+        return self.char_path
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Value(self) -> "ay":
+        return b""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Flags(self) -> "as":
+        return ["read", "write"]
+
+
+@dataclass
+class PodSpec:
+    """What a fake pod does.  ``drop_after_frames``: the link drops once this many data
+    notifications were delivered (once).  ``answers_connect=False``: ``Connect`` never
+    returns until ``Disconnect`` cancels it."""
+
+    address: str
+    name: str
+    config: VirtualPodConfig = field(default_factory=lambda: VirtualPodConfig("left", "sprint", 3, 1000.0, 20.0))
+    mtu: int = 247
+    rssi: int = -58
+    answers_connect: bool = True
+    drop_after_frames: int | None = None
+    connect_latency_s: float = 0.02
+
+
+class FakePod:
+    """One simulated pod: its D-Bus objects and the VirtualPod behind them.  Lives in the
+    fake's thread; the counters are read by tests."""
+
+    def __init__(self, bluez: "FakeBlueZ", spec: PodSpec):
+        self.bluez, self.spec = bluez, spec
+        self.address, self.name, self.mtu, self.rssi = spec.address.upper(), spec.name, spec.mtu, spec.rssi
+        self.path = f"{ADAPTER_PATH}/dev_{self.address.replace(':', '_')}"
+        acc, gyr, acc_g, gyr_dps, _sim = pod_signals(spec.config)
+        self.vpod = VirtualPod(spec.config, acc, gyr, acc_g, gyr_dps)
+        self.device = Device(self)
+        self.exported = False
+        self.connected = False
+        self.services_resolved = False
+        self.gatt: list[tuple[str, ServiceInterface]] = []
+        self.data_char: NotifyCharacteristic | None = None
+        self._pending_connect: asyncio.Future | None = None
+        # what happened, for the tests
+        self.connects = 0
+        self.connect_attempts = 0
+        self.drops = 0
+        self.data_notifications = 0
+        self.lost_while_down = 0        # data frames nobody was subscribed to (link down, or not yet notifying)
+        self.commands: list[CommandFrame] = []
+        self.events: list[str] = []
+        self._task = asyncio.get_running_loop().create_task(self._stream())
+
+    # --- advertising -------------------------------------------------------------
+    def advertise(self) -> None:
+        if self.connected:
+            return                      # a connected pod stops advertising
+        if not self.exported:
+            self.bluez.bus.export(self.path, self.device)
+            self.exported = True
+        else:
+            self.rssi = self.spec.rssi + (1 if self.rssi == self.spec.rssi else 0)
+            self.device.emit_properties_changed({"RSSI": self.rssi})
+
+    def unexport_device(self) -> None:
+        if self.exported:
+            self.bluez.bus.unexport(self.path, self.device)
+            self.exported = False
+
+    # --- link ----------------------------------------------------------------------
+    async def connect(self) -> None:
+        self.connect_attempts += 1
+        self.events.append("connect-request")
+        if self.connected:
+            return
+        if self._pending_connect is not None:
+            raise DBusError("org.bluez.Error.InProgress", "In Progress")
+        if not self.spec.answers_connect:
+            self._pending_connect = asyncio.get_running_loop().create_future()
+            try:
+                await self._pending_connect      # until Disconnect (bleak's cancel) or the fake stops
+            finally:
+                self._pending_connect = None
+            return
+        await asyncio.sleep(self.spec.connect_latency_s)
+        self.connected = True
+        self.connects += 1
+        self.device.emit_properties_changed({"Connected": True})
+        self._export_gatt()
+        asyncio.get_running_loop().call_later(0.005, self._services_resolved)
+
+    def _services_resolved(self) -> None:
+        if self.connected and not self.services_resolved:
+            self.services_resolved = True
+            self.device.emit_properties_changed({"ServicesResolved": True})
+
+    def _export_gatt(self) -> None:
+        svc = f"{self.path}/service000a"
+        data, cccd, cmd = f"{svc}/char000b", f"{svc}/char000b/desc000d", f"{svc}/char000e"
+        self.data_char = NotifyCharacteristic(self, DATA_UUID, svc, ["notify"])
+        self.gatt = [(svc, GattService(self.path)), (data, self.data_char), (cccd, Descriptor(CCCD_UUID, data)),
+                     (cmd, Characteristic(self, COMMAND_UUID, svc, ["write"]))]
+        for path, iface in self.gatt:
+            self.bluez.bus.export(path, iface)
+
+    def disconnect_request(self) -> None:
+        self.events.append("disconnect-request")
+        if self._pending_connect is not None and not self._pending_connect.done():
+            self._pending_connect.set_exception(_failed("Operation aborted"))
+        self.link_down("org.bluez.Reason.Local", "Connection terminated by local host")
+
+    def link_down(self, reason: str, message: str) -> None:
+        """The link is gone (asked for, or lost): what bluetoothd then says, in its order."""
+        if not self.connected:
+            return
+        self.connected = False
+        for _, iface in self.gatt:
+            if isinstance(iface, Characteristic) and iface.notifying:
+                iface.set_notifying(False)
+        if self.services_resolved:
+            self.services_resolved = False
+            self.device.emit_properties_changed({"ServicesResolved": False})
+        for path, _ in reversed(self.gatt):           # an unbonded device's GATT cache goes
+            self.bluez.bus.unexport(path)
+        self.gatt, self.data_char = [], None
+        self.device.emit_properties_changed({"Connected": False})
+        self.device.Disconnected(reason, message)
+        self.events.append(f"down:{reason}")
+
+    def drop(self) -> None:
+        if self.connected:
+            self.drops += 1
+            self.link_down("org.bluez.Reason.Timeout", "Connection timed out")
+
+    # --- the pod ---------------------------------------------------------------------
+    def _notify(self, frame: bytes) -> bool:
+        if self.connected and self.data_char is not None and self.data_char.notifying:
+            self.data_char.notify(frame)
+            return True
+        return False
+
+    def written(self, value: bytes) -> None:
+        try:
+            frame = decode(value)
+        except ProtocolError:
+            return                      # the reference pod ignores what it cannot parse
+        if isinstance(frame, CommandFrame):
+            self.commands.append(frame)
+            for answer in self.vpod.command(frame, time.monotonic()):
+                self._notify(answer)
+
+    async def _stream(self) -> None:
+        while True:
+            await asyncio.sleep(POD_TICK_S)
+            for frame in self.vpod.due_frames(time.monotonic()):   # sampled even while the link is down
+                if not self._notify(frame):
+                    self.lost_while_down += 1
+                    continue
+                self.data_notifications += 1
+                if self.spec.drop_after_frames is not None and self.data_notifications >= self.spec.drop_after_frames:
+                    self.spec.drop_after_frames = None
+                    self.drop()
+
+    def stop(self) -> None:
+        self._task.cancel()
+        if self._pending_connect is not None and not self._pending_connect.done():
+            self._pending_connect.set_exception(_failed("Adapter removed"))
+
+
+class FakeBlueZ:
+    """``org.bluez`` on the bus at ``address``, run in a thread of its own."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.pods: dict[str, FakePod] = {}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="fake-bluez", daemon=True)
+        self.bus: MessageBus | None = None
+        self.adapter: Adapter | None = None
+        self.sender = ""            # unique name of the client whose method call is being handled
+        self._advertiser: asyncio.Task | None = None
+
+    # --- control, from any thread ------------------------------------------------------
+    def _call(self, fn, *args, timeout: float = 10.0):
+        async def run():
+            out = fn(*args)
+            return await out if asyncio.iscoroutine(out) else out
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
+
+    def start(self) -> "FakeBlueZ":
+        self.thread.start()
+        self._call(self._setup)
+        return self
+
+    def add_pod(self, spec: PodSpec) -> FakePod:
+        return self._call(self._add_pod, spec)
+
+    def drop(self, address: str) -> None:
+        self._call(lambda: self.pods[address.upper()].drop())
+
+    def stop(self) -> None:
+        if not self.thread.is_alive():
+            return
+        try:
+            self._call(self._teardown)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            if not self.thread.is_alive():
+                self.loop.close()
+
+    def __enter__(self) -> "FakeBlueZ":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- in the fake's loop ----------------------------------------------------------
+    async def _setup(self) -> None:
+        self.bus = await _BlueZBus(bus_address=self.address, bus_type=BusType.SYSTEM).connect()
+        reply = await self.bus.request_name("org.bluez")
+        if reply != RequestNameReply.PRIMARY_OWNER:
+            raise RuntimeError(f"could not own org.bluez on {self.address}: {reply}")
+        # who calls (bluetoothd keeps discovery per client) and who leaves the bus
+        self.bus.add_message_handler(self._watch)
+        await self.bus.call(Message(destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+                                    interface="org.freedesktop.DBus", member="AddMatch", signature="s",
+                                    body=[NAME_OWNER_CHANGED]))
+        self.adapter = Adapter(self)
+        self.bus.export(ADAPTER_PATH, self.adapter)
+
+    def _watch(self, msg: Message) -> None:
+        """Runs before dbus-fast dispatches a message (returns None: not handled here)."""
+        if msg.message_type is MessageType.METHOD_CALL:
+            self.sender = msg.sender
+        elif msg.member == "NameOwnerChanged" and msg.sender == "org.freedesktop.DBus" and not msg.body[2]:
+            if self.adapter is not None:
+                self.adapter.client_gone(msg.body[0])
+
+    def _add_pod(self, spec: PodSpec) -> FakePod:
+        pod = FakePod(self, spec)
+        self.pods[pod.address] = pod
+        return pod
+
+    def discovery_started(self) -> None:
+        if self._advertiser is None:
+            self._advertiser = self.loop.create_task(self._advertise())
+
+    def discovery_stopped(self) -> None:
+        if self._advertiser is not None:
+            self._advertiser.cancel()
+            self._advertiser = None
+
+    async def _advertise(self) -> None:
+        while True:
+            if self.adapter.reports(SERVICE_UUID):
+                for pod in list(self.pods.values()):
+                    pod.advertise()
+            await asyncio.sleep(ADVERTISING_INTERVAL_S)
+
+    async def _teardown(self) -> None:
+        self.discovery_stopped()
+        for pod in self.pods.values():
+            pod.stop()
+        if self.bus is not None:
+            self.bus.disconnect()
+            await self.bus.wait_for_disconnect()
