@@ -22,6 +22,7 @@ from .session_file import SessionWriter
 from .transports import Transport, open_transport
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
+FIRST_ATTEMPTS = 3   # a pod never reached after this many tries is given up (a lost one is retried to the end)
 
 
 @dataclass
@@ -57,9 +58,15 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     async def run(k: int) -> None:
         tr, rep = transports[k], reports[k]
         attempt = 0
+        connected_once = False
         while clock_ns() < deadline:
+            if not connected_once and attempt >= FIRST_ATTEMPTS:
+                writer.event(k, clock_ns() - t0, "given up", attempts=attempt)
+                tell(f"{rep.name}: not reached after {attempt} attempts; recording the other pods")
+                return
             try:
                 await tr.open()
+                connected_once = True
                 writer.event(k, clock_ns() - t0, "connected", url=rep.url)
                 start = _command(tr, 1, Command.START)
                 await tr.write(start)

@@ -259,8 +259,9 @@ def _record(args) -> int:
     reports = asyncio.run(record_session(pods, args.duration, args.out,
                                          {"drill": args.drill} if args.drill else None, on_event=tell))
     if all(rep.bytes_received == 0 for rep in reports):
-        raise GaitError("no pod sent anything; check the URLs and that the pods are on "
-                        f"(the empty session is kept in {args.out})")
+        args.out.unlink(missing_ok=True)   # it holds nothing but the header: nothing was lost
+        raise GaitError("no pod sent anything, so no session was written; check the URLs "
+                        "(gait devices scan) and that the pods are on")
     from firmware_bridge.assemble import session_report
     from firmware_bridge.session_file import read_session
     for rep, line in zip(reports, session_report(read_session(args.out))):

@@ -108,3 +108,10 @@ def test_devices_scan_lists_serial_ports():
     r = run(["devices", "scan", "--no-ble"])
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() and all(line.startswith("serial ") for line in r.stdout.strip().splitlines())
+
+
+def test_record_with_no_reachable_pod_is_one_error_and_no_file(tmp_path):
+    out = tmp_path / "none.podses"
+    r = run(["record", "-q", "--pod", "left=/dev/no-such-pod", "--duration", "3", "--out", str(out)])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "no pod sent anything" in r.stderr and not out.exists()
