@@ -34,30 +34,25 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
     the band below its maximum instead.
     """
     n = x.shape[0]
+    hi = np.full(3, -np.inf)
+    lo = np.full(3, np.inf)
+    for i in range(n):            # one pass for every axis's extremes (NaN compares False)
+        for c in range(3):
+            v = x[i, c]
+            if v > hi[c]:
+                hi[c] = v
+            if v < lo[c]:
+                lo[c] = v
     for c in range(3):
         for side in range(2):
             sgn = 1.0 if side == 0 else -1.0
             out[c, side] = np.inf
-            top = -np.inf
-            for i in range(n):
-                v = sgn * x[i, c]
-                if v > top:   # NaN compares False
-                    top = v
+            top = hi[c] if side == 0 else -lo[c]
             if not top >= floor:
                 continue
+            # one pass: is the top held for min_run samples, and how do excursions peak?
             run = 0
             held = False
-            for i in range(n):
-                if sgn * x[i, c] >= top:
-                    run += 1
-                    if run >= min_run:
-                        held = True
-                        break
-                else:
-                    run = 0
-            if held:
-                out[c, side] = top
-                continue
             n_exc = 0
             n_top = 0
             lowest = np.inf
@@ -65,6 +60,13 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
             inside = False
             for i in range(n + 1):
                 v = sgn * x[i, c] if i < n else -np.inf
+                if v >= top:
+                    run += 1
+                    if run >= min_run:
+                        held = True
+                        break
+                else:
+                    run = 0
                 if v >= excursion_frac * top:
                     if not inside:
                         inside = True
@@ -78,7 +80,9 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
                         n_top += 1
                         if peak < lowest:
                             lowest = peak
-            if n_top >= min_tops and n_top >= min_share * n_exc:
+            if held:
+                out[c, side] = top
+            elif n_top >= min_tops and n_top >= min_share * n_exc:
                 out[c, side] = lowest
 
 
