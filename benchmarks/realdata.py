@@ -189,19 +189,25 @@ def _stride_stats(name, ours, ref) -> StrideAccuracy:
 def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[StrideAccuracy]:
     """PyShoe VICON trials (2017-11-27: jogging/running 1.8-2.6 m/s; 2017-11-22: walking):
     our stride length against the VICON foot displacement (``gt``, m, z up) between
-    the same two stance anchors.  Per trial, then all strides pooled (last entry)."""
+    the same two stance anchors, leaving out strides that start or end on a stale
+    VICON row (a drop-out).  Per trial, then all strides pooled (last entry)."""
     from gaitcore.analysis import detect_sensor
     day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
     out, all_ours, all_ref = [], [], []
     for path in sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat")):
         import scipy.io
         gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
+        # VICON drop-outs are stored as the last position repeated (up to 180 rows), then a
+        # jump: a row equal to the one before is stale, and a stride measured from it is not
+        # a reference
+        stale = np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
         sensor = read_recording([path], placements=["right_foot"]).sensors[0]
         r = detect_sensor(sensor)
         ours, ref = [], []
         for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
             a, b = g["anchor"], nxt["anchor"]
-            if g["stride_length_m"] is None or a < 0 or b < 0 or not np.isfinite(gt[[a, b], :2]).all():
+            if g["stride_length_m"] is None or a < 0 or b < 0 or not np.isfinite(gt[[a, b], :2]).all() \
+                    or stale[a] or stale[b]:
                 continue
             ours.append(g["stride_length_m"])
             ref.append(float(np.hypot(*(gt[b, :2] - gt[a, :2]))))

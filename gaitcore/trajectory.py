@@ -46,6 +46,9 @@ BUFFER_S = 8.0
 STAND_START_S = 0.5
 STAND_MIN_S = 2.0
 MAX_OVERSHOOT = 3.0
+# Sensor metadata key: time constant (s) of the first-order low-pass that a device applies to its
+# gyroscope beyond its accelerometer (a reader that knows its device sets it; absent: 0).
+GYRO_FILTER_META = "gyro_filter_s"
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,33 @@ def reconstruct_clipped(x: np.ndarray, limits: np.ndarray) -> tuple[np.ndarray, 
                 out[a:b, c] = sign * mag
                 sigma[a:b, c] = 0.5 * (mag - limit) + 0.05 * limit
     return out, sigma
+
+
+def match_gyro_filter(acc_mps2_sf: np.ndarray, tau_s: float, fs_hz: float, breaks: np.ndarray) -> np.ndarray:
+    """The accelerometer through the first-order low-pass (time constant ``tau_s``) by which the
+    device's gyroscope is filtered more than its accelerometer, so that the strapdown rotates each
+    specific force with the attitude of the same instant.  With unmatched channels the attitude lags
+    the force where the foot turns fast under load (late swing and landing: 300-500 deg/s, several g),
+    which tilts the force into a spurious horizontal acceleration the zero-velocity updates cannot see
+    (it integrates to no velocity at the next stance but to a shorter stride).  Unity gain at 0 Hz,
+    so velocity changes are kept; restarts at each break (``breaks``: gap before the sample or a
+    non-finite value)."""
+    out = np.array(acc_mps2_sf, dtype=np.float64)
+    if not (tau_s > 0.0) or out.shape[0] == 0:
+        return out
+    from scipy.signal import lfilter   # here: importing scipy.signal costs ~0.3 s at every start
+    a = float(np.exp(-1.0 / (tau_s * fs_hz)))
+    starts = np.r_[0, np.flatnonzero(breaks)]
+    ends = np.r_[starts[1:], out.shape[0]]
+    for s0, e0 in zip(starts, ends):
+        ok = np.flatnonzero(np.isfinite(out[s0:e0]).all(axis=1))
+        if ok.size == 0:
+            continue
+        s1 = s0 + ok[0]
+        seg = out[s1:e0]
+        # y[i] = a y[i-1] + (1 - a) x[i], starting at rest on the first sample (y[-1] = x[0])
+        out[s1:e0] = lfilter([1.0 - a], [1.0, -a], seg, axis=0, zi=(a * seg[0])[None, :])[0]
+    return out
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,11 @@ what bleak's backend uses (``bleak/backends/bluezdbus/manager.py``, ``client.py`
 * the podwire service (``GattService1``) with its data characteristic (notify, with a
   CCCD descriptor) and command characteristic (write), each with an ``MTU`` property
   (BlueZ >= 5.62).  Notifications are ``PropertiesChanged`` of the data
-  characteristic's ``Value`` (what bleak's default ``StartNotify`` path listens to).
+  characteristic's ``Value`` (what bleak's default ``StartNotify`` path listens to);
+* or, for a fake Movesense (``PodSpec.movesense``), the GATT SensorData Protocol service
+  (34802252-...: write 34800001-..., notify 34800002-...), or, for a fake commercial
+  foot pod (``PodSpec.rsc``), the Running Speed and Cadence service (0x1814: RSC
+  Measurement 0x2A53 notified, RSC Feature 0x2A54 readable).
 
 Not exported: ``AcquireNotify``/``AcquireWrite`` (no ``NotifyAcquired`` or
 ``WriteAcquired`` property either, so bleak never picks them), pairing, advertisement
@@ -40,6 +44,19 @@ pod, a link that drops after N data notifications (or on :meth:`FakeBlueZ.drop`)
 pod that never answers ``Connect`` (until bleak gives up and calls ``Disconnect``),
 and the negotiated MTU.
 
+A fake Movesense (:class:`MovesenseSpec`) answers ``[1, ref, "Meas/IMU6/<rate>"]``
+written to its write characteristic with a command result and then streams IMU6
+packets built with :func:`firmware_bridge.devices.movesense.encode_imu6` from the
+simulator's signals (:func:`~firmware_bridge.virtual_pod.pod_signals`, converted back
+to m/s^2 and deg/s) at the subscribed rate, paced in real time by the IMU's own rate
+(nominal x (1 + ``odr_error``)), stamped with its millisecond clock (u32, wraps; it
+runs ``drift`` off the host's), split in two notifications (DATA + DATA_PART2) when
+longer than the MTU allows, losing the packets ``lose_packets`` names.  ``[2, ref]``
+unsubscribes; a dropped link ends the subscription, as on the sensor.  A fake RSC pod
+(:class:`RscSpec`) notifies its measurements, built with
+:func:`firmware_bridge.devices.rsc.encode_measurement`, every ``interval_s`` while
+notifications are on.
+
 bleak runs ``bluetoothctl --version`` once per process to check BlueZ >= 5.55; when
 ``bluetoothctl`` is missing it logs a warning and assumes a recent BlueZ, and a real
 but old one would make it refuse to connect.  :func:`fake_bluetoothctl` writes a stub
@@ -47,7 +64,10 @@ that reports 5.72, for a tests' PATH.
 """
 import asyncio
 import ctypes
+import math
+import re
 import select
+import struct
 import subprocess
 import threading
 import time
@@ -60,9 +80,11 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.constants import RequestNameReply
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
 
+from firmware_bridge.devices import movesense, rsc
 from firmware_bridge.protocol import CommandFrame, decode
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
 from gaitcore.errors import ProtocolError
+from gaitcore.signals import GRAVITY_MPS2
 
 SERVICE_UUID = "7f0a0001-5b1e-4b5e-9a3c-2f6d5c0e1a00"
 DATA_UUID = "7f0a0002-5b1e-4b5e-9a3c-2f6d5c0e1a00"
@@ -314,7 +336,7 @@ class Device(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def UUIDs(self) -> "as":
-        return [SERVICE_UUID]
+        return [self.pod.service_uuid]
 
     @dbus_property(access=PropertyAccess.READ)
     def RSSI(self) -> "n":
@@ -370,13 +392,13 @@ class Device(ServiceInterface):
 
 
 class GattService(ServiceInterface):
-    def __init__(self, device_path: str):
+    def __init__(self, device_path: str, uuid: str = SERVICE_UUID):
         super().__init__("org.bluez.GattService1")
-        self.device_path = device_path
+        self.device_path, self.uuid = device_path, uuid
 
     @dbus_property(access=PropertyAccess.READ)
     def UUID(self) -> "s":
-        return SERVICE_UUID
+        return self.uuid
 
     @dbus_property(access=PropertyAccess.READ)
     def Device(self) -> "o":
@@ -492,10 +514,39 @@ class Descriptor(ServiceInterface):
 
 
 @dataclass
+class MovesenseSpec:
+    """A fake Movesense: ``samples_per_packet`` per IMU6 packet; ``lose_packets``: numbers
+    (from 0, counted per subscription) of packets never sent (the radio lost them);
+    ``clock_start_ms``: its millisecond clock when the fake starts (u32, so a value near
+    2**32 wraps during the test); ``odr_error``: its IMU's real rate / nominal - 1;
+    ``drift``: its clock's rate / the host's - 1."""
+
+    samples_per_packet: int = 8
+    lose_packets: frozenset = frozenset()
+    clock_start_ms: int = 3_600_000
+    odr_error: float = 0.0
+    drift: float = 20e-6
+
+
+@dataclass
+class RscSpec:
+    """A fake Running Speed and Cadence pod: notifies ``measurements`` (speed m/s, raw
+    cadence field, stride length m or None, total distance m or None), cycled, every
+    ``interval_s`` while notifying; RSC Feature reads ``features``."""
+
+    measurements: tuple = ((3.0, 88, None, None),)
+    features: int = int(rsc.RscFeature.STRIDE_LENGTH | rsc.RscFeature.TOTAL_DISTANCE)
+    interval_s: float = 1.0
+
+
+@dataclass
 class PodSpec:
     """What a fake pod does.  ``drop_after_frames``: the link drops once this many data
     notifications were delivered (once).  ``answers_connect=False``: ``Connect`` never
-    returns until ``Disconnect`` cancels it."""
+    returns until ``Disconnect`` cancels it.  ``movesense`` / ``rsc``: the device is a
+    Movesense sensor or an RSC foot pod instead of a podwire pod (``config`` then only
+    gives the simulated signals: foot, drill, seed, duration, and for Movesense the rate
+    they are prepared at)."""
 
     address: str
     name: str
@@ -505,6 +556,23 @@ class PodSpec:
     answers_connect: bool = True
     drop_after_frames: int | None = None
     connect_latency_s: float = 0.02
+    movesense: MovesenseSpec | None = None
+    rsc: RscSpec | None = None
+
+    @property
+    def kind(self) -> str:
+        return "movesense" if self.movesense is not None else "rsc" if self.rsc is not None else "podwire"
+
+
+@dataclass
+class _Subscription:
+    ref: int
+    rate_hz: int
+    t0: float                   # host monotonic time of its first sample
+    acc: "object"               # float32 arrays, m/s^2 and deg/s
+    gyr: "object"
+    next_sample: int = 0
+    next_packet: int = 0
 
 
 class FakePod:
@@ -515,8 +583,17 @@ class FakePod:
         self.bluez, self.spec = bluez, spec
         self.address, self.name, self.mtu, self.rssi = spec.address.upper(), spec.name, spec.mtu, spec.rssi
         self.path = f"{ADAPTER_PATH}/dev_{self.address.replace(':', '_')}"
-        acc, gyr, acc_g, gyr_dps, _sim = pod_signals(spec.config)
-        self.vpod = VirtualPod(spec.config, acc, gyr, acc_g, gyr_dps)
+        self.kind = spec.kind
+        self.service_uuid = {"podwire": SERVICE_UUID, "movesense": movesense.SERVICE_UUID,
+                             "rsc": rsc.SERVICE_UUID}[self.kind]
+        self.vpod = None
+        if self.kind == "podwire":
+            acc, gyr, acc_g, gyr_dps, _sim = pod_signals(spec.config)
+            self.vpod = VirtualPod(spec.config, acc, gyr, acc_g, gyr_dps)
+        self.created = time.monotonic()
+        self._signals: dict[int, tuple] = {}
+        if self.kind == "movesense":
+            self._imu_signals(int(spec.config.rate_hz))      # prepared now: the simulation takes ~0.5 s
         self.device = Device(self)
         self.exported = False
         self.connected = False
@@ -532,7 +609,16 @@ class FakePod:
         self.lost_while_down = 0        # data frames nobody was subscribed to (link down, or not yet notifying)
         self.commands: list[CommandFrame] = []
         self.events: list[str] = []
-        self._task = asyncio.get_running_loop().create_task(self._stream())
+        # Movesense: what was written and sent
+        self.gsp_commands: list[bytes] = []
+        self.subscription: _Subscription | None = None
+        self.packets_sent: list[tuple[int, int, int]] = []      # (timestamp ms, first sample, count)
+        self.packets_lost: list[tuple[int, int, int]] = []      # the same, of packets lost on purpose
+        self.split_packets = 0
+        # RSC: the measurements notified
+        self.rsc_sent: list[bytes] = []
+        stream = {"podwire": self._stream, "movesense": self._stream_movesense, "rsc": self._stream_rsc}[self.kind]
+        self._task = asyncio.get_running_loop().create_task(stream())
 
     # --- advertising -------------------------------------------------------------
     def advertise(self) -> None:
@@ -579,10 +665,19 @@ class FakePod:
 
     def _export_gatt(self) -> None:
         svc = f"{self.path}/service000a"
-        data, cccd, cmd = f"{svc}/char000b", f"{svc}/char000b/desc000d", f"{svc}/char000e"
-        self.data_char = NotifyCharacteristic(self, DATA_UUID, svc, ["notify"])
-        self.gatt = [(svc, GattService(self.path)), (data, self.data_char), (cccd, Descriptor(CCCD_UUID, data)),
-                     (cmd, Characteristic(self, COMMAND_UUID, svc, ["write"]))]
+        data, cccd, other = f"{svc}/char000b", f"{svc}/char000b/desc000d", f"{svc}/char000e"
+        if self.kind == "podwire":
+            self.data_char = NotifyCharacteristic(self, DATA_UUID, svc, ["notify"])
+            second = Characteristic(self, COMMAND_UUID, svc, ["write"])
+        elif self.kind == "movesense":
+            self.data_char = NotifyCharacteristic(self, movesense.NOTIFY_UUID, svc, ["notify"])
+            second = Characteristic(self, movesense.WRITE_UUID, svc, ["write", "write-without-response"])
+        else:
+            self.data_char = NotifyCharacteristic(self, rsc.MEASUREMENT_UUID, svc, ["notify"])
+            second = Characteristic(self, rsc.FEATURE_UUID, svc, ["read"])
+            second.value = struct.pack("<H", self.spec.rsc.features)
+        self.gatt = [(svc, GattService(self.path, self.service_uuid)), (data, self.data_char),
+                     (cccd, Descriptor(CCCD_UUID, data)), (other, second)]
         for path, iface in self.gatt:
             self.bluez.bus.export(path, iface)
 
@@ -606,6 +701,7 @@ class FakePod:
         for path, _ in reversed(self.gatt):           # an unbonded device's GATT cache goes
             self.bluez.bus.unexport(path)
         self.gatt, self.data_char = [], None
+        self.subscription = None        # a Movesense forgets its subscriptions with the link
         self.device.emit_properties_changed({"Connected": False})
         self.device.Disconnected(reason, message)
         self.events.append(f"down:{reason}")
@@ -623,6 +719,9 @@ class FakePod:
         return False
 
     def written(self, value: bytes) -> None:
+        if self.kind == "movesense":
+            self._gsp_command(value)
+            return
         try:
             frame = decode(value)
         except ProtocolError:
@@ -643,6 +742,89 @@ class FakePod:
                 if self.spec.drop_after_frames is not None and self.data_notifications >= self.spec.drop_after_frames:
                     self.spec.drop_after_frames = None
                     self.drop()
+
+    # --- a Movesense ------------------------------------------------------------------
+    def _imu_signals(self, rate_hz: int) -> tuple:
+        """The simulated foot's IMU at ``rate_hz`` in the sensor's units (float32)."""
+        if rate_hz not in self._signals:
+            cfg = self.spec.config
+            acc, gyr, acc_g, gyr_dps, _sim = pod_signals(
+                VirtualPodConfig(cfg.foot, cfg.drill, cfg.seed, float(rate_hz), cfg.duration_s))
+            self._signals[rate_hz] = ((acc / 32768.0 * acc_g * GRAVITY_MPS2).astype("<f4"),
+                                      (gyr / 32768.0 * gyr_dps).astype("<f4"))
+        return self._signals[rate_hz]
+
+    def device_ms(self, t: float) -> int:
+        """The sensor's millisecond clock (u32) at host monotonic time ``t``."""
+        ms = self.spec.movesense.clock_start_ms + (t - self.created) * 1000.0 * (1.0 + self.spec.movesense.drift)
+        return int(math.floor(ms)) & 0xFFFFFFFF
+
+    def _gsp_command(self, value: bytes) -> None:
+        self.gsp_commands.append(value)
+        if len(value) < 2:
+            return
+        op, ref = value[0], value[1]
+        if op == movesense.CMD_SUBSCRIBE:
+            m = re.fullmatch(r"/?Meas/IMU6/(\d+)", value[2:].decode("ascii", errors="replace"))
+            if m is None or int(m.group(1)) not in movesense.RATES_HZ:
+                self._notify(movesense.encode_result(ref, 404))
+                return
+            rate = int(m.group(1))
+            acc, gyr = self._imu_signals(rate)
+            self.subscription = _Subscription(ref, rate, time.monotonic(), acc, gyr)
+            self._notify(movesense.encode_result(ref, 200))
+        elif op == movesense.CMD_UNSUBSCRIBE:
+            if self.subscription is not None and self.subscription.ref == ref:
+                self.subscription = None
+            self._notify(movesense.encode_result(ref, 200))
+
+    def _send_long(self, ref: int, msg: bytes) -> None:
+        room = self.mtu - 3
+        if len(msg) <= room:
+            self._notify(msg)
+            return
+        rest = bytes([movesense.MSG_DATA_PART2, ref]) + msg[room:]
+        assert len(rest) <= room, "the fake splits a packet in two parts at most"
+        self.split_packets += 1
+        self._notify(msg[:room])
+        self._notify(rest)
+
+    async def _stream_movesense(self) -> None:
+        ms = self.spec.movesense
+        while True:
+            await asyncio.sleep(POD_TICK_S)
+            sub = self.subscription
+            if sub is None:
+                continue
+            real_rate = sub.rate_hz * (1.0 + ms.odr_error)
+            n = sub.acc.shape[0]
+            taken = min(n, int((time.monotonic() - sub.t0) * real_rate))
+            k = ms.samples_per_packet
+            while sub.next_sample + k <= taken and self.subscription is sub:
+                k0, number = sub.next_sample, sub.next_packet
+                sub.next_sample, sub.next_packet = k0 + k, number + 1
+                stamp = self.device_ms(sub.t0 + k0 / real_rate)
+                if number in ms.lose_packets:
+                    self.packets_lost.append((stamp, k0, k))
+                    continue
+                self._send_long(sub.ref, movesense.encode_imu6(sub.ref, stamp, sub.acc[k0:k0 + k],
+                                                               sub.gyr[k0:k0 + k]))
+                self.packets_sent.append((stamp, k0, k))
+                self.data_notifications += 1
+
+    # --- an RSC pod -------------------------------------------------------------------
+    async def _stream_rsc(self) -> None:
+        spec = self.spec.rsc
+        i = 0
+        while True:
+            await asyncio.sleep(spec.interval_s)
+            if self.connected and self.data_char is not None and self.data_char.notifying:
+                speed, cadence, stride, total = spec.measurements[i % len(spec.measurements)]
+                data = rsc.encode_measurement(speed, cadence, stride, total)
+                self._notify(data)
+                self.rsc_sent.append(data)
+                self.data_notifications += 1
+                i += 1
 
     def stop(self) -> None:
         self._task.cancel()
@@ -736,8 +918,8 @@ class FakeBlueZ:
 
     async def _advertise(self) -> None:
         while True:
-            if self.adapter.reports(SERVICE_UUID):
-                for pod in list(self.pods.values()):
+            for pod in list(self.pods.values()):
+                if self.adapter.reports(pod.service_uuid):
                     pod.advertise()
             await asyncio.sleep(ADVERTISING_INTERVAL_S)
 

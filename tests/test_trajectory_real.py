@@ -46,10 +46,19 @@ def test_xio_loops_bar(shared_data):
 def test_pyshoe_jogging_guard(pyshoe):
     straight = [a for a in pyshoe if a.name in ("2017-11-27-11-11-24", "2017-11-27-11-11-53",
                                                  "2017-11-27-11-14-03")]
-    assert all(a.n_strides >= 10 and a.mae_pct <= 4.0 for a in straight), straight
+    # these three meet the 2% since the gyroscope's extra filter lag is matched
+    assert all(a.n_strides >= 10 and a.mae_pct <= 2.0 for a in straight), straight
+    assert pyshoe[-1].name == "all" and pyshoe[-1].mae_pct <= 7.0, pyshoe[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="jogging stride MAE is 7.6% overall, 2-30% per trial, bar 2% (README)")
+def test_pyshoe_walking_guard(shared_data):
+    from benchmarks.realdata import pyshoe_stride_accuracy
+    walk = pyshoe_stride_accuracy("walk", shared_data)
+    assert walk[-1].n_strides >= 450 and walk[-1].mae_pct <= 3.2, walk[-1]
+    assert sum(a.mae_pct <= 2.0 for a in walk[:-1]) >= 14, [(a.name, round(a.mae_pct, 2)) for a in walk]
+
+
+@pytest.mark.xfail(strict=True, reason="jogging stride MAE is 6.5% overall, 0.9-22% per trial, bar 2% (README)")
 def test_pyshoe_jogging_bar(pyshoe):
     assert all(a.mae_pct <= 2.0 for a in pyshoe)
 

@@ -5,8 +5,9 @@ The host writes commands to the write characteristic: subscribe
 unsubscribe ``[2, ref]``.  Data arrives as notifications ``[2, ref, u32 timestamp
 (ms, the sensor's clock, of the first sample), N x acc (3 float32, m/s^2), N x gyro
 (3 float32, deg/s)]``; a packet too long for one notification is split, the second
-part arriving as ``[3, ref, rest...]``.  :class:`GspDecoder` is pure:
-``feed(notification) -> [Imu6Packet]``.
+part arriving as ``[3, ref, rest...]``.  The sensor answers each command with
+``[1, ref, u16 status]`` (200 OK).  :class:`GspDecoder` is pure:
+``feed(notification) -> [Imu6Packet]``; command results are kept in its ``results``.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ WRITE_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"
 NOTIFY_UUID = "34800002-7185-4d5d-b431-630e7050e8f0"
 RATES_HZ = (13, 26, 52, 104, 208, 416, 833, 1666)
 CMD_SUBSCRIBE, CMD_UNSUBSCRIBE = 1, 2
-MSG_DATA, MSG_DATA_PART2 = 2, 3
+MSG_COMMAND_RESULT, MSG_DATA, MSG_DATA_PART2 = 1, 2, 3
 SAMPLE_BYTES = 24   # acc xyz + gyr xyz, float32
 
 
@@ -34,6 +35,11 @@ def subscribe_imu6(ref: int, rate_hz: int) -> bytes:
 
 def unsubscribe(ref: int) -> bytes:
     return bytes([CMD_UNSUBSCRIBE, ref & 0xFF])
+
+
+def encode_result(ref: int, status: int = 200) -> bytes:
+    """A command result message (for tests and emulation)."""
+    return bytes([MSG_COMMAND_RESULT, ref & 0xFF]) + struct.pack("<H", status & 0xFFFF)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,12 +57,14 @@ def encode_imu6(ref: int, timestamp_ms: int, acc: np.ndarray, gyr: np.ndarray) -
 
 
 class GspDecoder:
-    """Notifications in, IMU6 packets out; malformed ones are counted, not returned."""
+    """Notifications in, IMU6 packets out; malformed ones are counted in ``rejected``,
+    not returned; command results go to ``results`` as (ref, status)."""
 
     MAX_PART = 4096
 
     def __init__(self) -> None:
         self.rejected = 0
+        self.results: list[tuple[int, int]] = []
         self._part1: bytes | None = None
 
     def feed(self, notification: bytes) -> list[Imu6Packet]:
@@ -75,8 +83,11 @@ class GspDecoder:
             if len(data) >= 6 and body > 0 and body % SAMPLE_BYTES != 0 and len(data) < self.MAX_PART:
                 self._part1 = data   # a first part: the rest follows as DATA_PART2
                 return []
+        elif data[0] == MSG_COMMAND_RESULT and len(data) == 4:
+            self.results.append((data[1], struct.unpack_from("<H", data, 2)[0]))
+            return []
         else:
-            self.rejected += 1     # command responses and other messages are not data
+            self.rejected += 1     # other messages are not data
             return []
         try:
             return [self._decode(data)]
