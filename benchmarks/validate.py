@@ -55,6 +55,17 @@ def _real_tables() -> list[str]:
     return out
 
 
+def _run(fn, jobs: list, workers: int, label: str) -> dict:
+    """``{job: fn(job)}`` over worker processes, with a progress count on stderr."""
+    out = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for k, (job, r) in enumerate(zip(jobs, pool.map(fn, jobs)), 1):
+            out[job] = r
+            print(f"\r {label} {k}/{len(jobs)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return out
+
+
 def _score(args):
     drill, fs, seed, duration = args
     return score(drill, fs, seed, duration)
@@ -98,12 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print("real data ...", file=sys.stderr, flush=True)
         lines += _real_tables() + _tripod_shank_table() + [""]
     jobs = [(d, fs, seed, a.duration) for d in DRILLS for fs in rates for seed in seeds]
-    results = {}
-    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
-        for k, (job, r) in enumerate(zip(jobs, pool.map(_score, jobs)), 1):
-            results[job] = r
-            print(f"\r simulated {k}/{len(jobs)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+    results = _run(_score, jobs, a.jobs, "simulated")
     def table(cell) -> list[str]:
         head = ["| drill | " + " | ".join(f"{r:g} Hz" for r in rates) + " |", "|---|" + "---|" * len(rates)]
         return head + [f"| {d} | " + " | ".join(cell([results[(d, fs, seed, a.duration)] for seed in seeds])
@@ -135,12 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     seg_rates = [r for r in rates if r >= 500]
     seg_jobs = [(d, fs, seed, a.duration, g) for d in DRILLS for fs in seg_rates for seed in seeds
                 for g in SEGMENT_RANGES_G]
-    seg = {}
-    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
-        for k, (job, r) in enumerate(zip(seg_jobs, pool.map(_segment_score, seg_jobs)), 1):
-            seg[job] = r
-            print(f"\r segment pods {k}/{len(seg_jobs)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+    seg = _run(_segment_score, seg_jobs, a.jobs, "segment pods")
 
     def seg_cell(rs, name) -> str:
         err = np.concatenate([r.errors[name] for r in rs])

@@ -47,6 +47,19 @@ def _compare(session_path: Path, sim, losses: dict):
     return out
 
 
+def _drive(writer: SessionWriter, pods: list, starts, until_s: float, rng) -> None:
+    """Start each pod at its host time, poll them every 4 ms of a fake clock until
+    ``until_s`` and record what they send as arriving 0.5-3 ms later; close the file."""
+    for pod, start in zip(pods, starts):
+        pod.receive(serial_bytes(CommandFrame(1, Command.START)), start)
+    for now in np.arange(0.0, until_s, 0.004):
+        for k, pod in enumerate(pods):
+            data = pod.due(now)
+            if data:
+                writer.rx(k, int((now + rng.uniform(0.0005, 0.003)) * 1e9), data)
+    writer.close()
+
+
 def _visible_losses(pod: VirtualPod) -> int:
     """Samples lost before the pod's last delivered frame (a loss after it leaves no trace
     in the sample index, so no recording can show it)."""
@@ -68,15 +81,7 @@ def test_session_from_a_virtual_pod_equals_the_simulation(tmp_path):
     path = tmp_path / "virtual.podses"
     w = SessionWriter.create(path, {"pods": [{"name": "left", "placement": "left", "framing": "cobs"},
                                              {"name": "right", "placement": "right", "framing": "cobs"}]})
-    starts = (0.0021, 0.0137)    # the pods start a few ms apart
-    for k, pod in enumerate(pods):
-        pod.receive(serial_bytes(CommandFrame(1, Command.START)), starts[k])
-    for now in np.arange(0.0, DURATION + 0.1, 0.004):
-        for k, pod in enumerate(pods):
-            data = pod.due(now)
-            if data:
-                w.rx(k, int((now + rng.uniform(0.0005, 0.003)) * 1e9), data)
-    w.close()
+    _drive(w, pods, (0.0021, 0.0137), DURATION + 0.1, rng)    # the pods start a few ms apart
     for pod in pods:
         losses[pod.cfg.foot] = _visible_losses(pod)
     assert LOSS == 0 or sum(losses.values()) > 0
@@ -139,13 +144,7 @@ def test_session_clock_maps_each_pod_onto_host_time(tmp_path):
     for k, foot in enumerate(("left", "right")):
         cfg = VirtualPodConfig(foot, DRILL, SEED, RATE, DURATION)
         pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
-        pods[-1].receive(serial_bytes(CommandFrame(1, Command.START)), starts[k])
-    for now in np.arange(0.0, DURATION + 1.5, 0.004):
-        for k, pod in enumerate(pods):
-            data = pod.due(now)
-            if data:
-                w.rx(k, int((now + rng.uniform(0.0005, 0.003)) * 1e9), data)
-    w.close()
+    _drive(w, pods, starts, DURATION + 1.5, rng)
     for stream, pod, start in zip(decode_pods(read_session(path)), pods, starts):
         ps = pod_samples(stream, Placement.parse(stream.name), "x")
         true = start + np.arange(ps.sensor.n_samples) / RATE
