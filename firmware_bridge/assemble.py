@@ -43,8 +43,6 @@ from .devices import movesense, rsc
 from .protocol import DataFrame, DecoderStats, InfoFrame, NotificationDecoder, SerialDecoder
 from .session_file import KIND_EVENT, KIND_RX, Session
 
-IMU_FRAMINGS = ("cobs", "notification", "movesense")
-
 
 @dataclass(frozen=True)
 class PodStream:
@@ -367,9 +365,11 @@ def session_report(session: Session) -> list[str]:
             cad = [m.cadence_spm for m in ms if m.cadence_spm is not None]
             what = (f"cadence {np.mean(cad):.0f} spm" if cad else
                     f"power {np.mean([m.power_w for m in ms if m.power_w is not None]):.0f} W")
+            names = stream.device_info.get("rsc_feature_names")
             out.append(f"{stream.name}: {len(ms)} speed/cadence measurements (RSC), mean speed "
                        f"{np.mean([m.speed_mps for m in ms]):.2f} m/s, {what}, "
-                       f"{sum(m.suspect for m in ms)} suspect, {rejected} refused")
+                       f"{sum(m.suspect for m in ms)} suspect, {rejected} refused"
+                       + (f"; pod features: {', '.join(names) or 'none'}" if names is not None else ""))
             continue
         if stream.framing == "movesense":
             if not stream.packets:

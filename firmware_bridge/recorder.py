@@ -47,7 +47,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     transports = [opener(url) for _, url in pods]
     info = {"software": f"sprintgait {__version__}", "started_utc": datetime.now(timezone.utc).isoformat(),
             "duration_s": duration_s, **(meta or {}),
-            "pods": [{"name": name, "url": url, "placement": name, "framing": tr.framing}
+            "pods": [{"name": name, "url": url, "placement": name, "framing": tr.framing, **getattr(tr, "meta", {})}
                      for (name, url), tr in zip(pods, transports)]}
     writer = SessionWriter.create(out, info)
     t0 = clock_ns()
@@ -67,7 +67,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
             try:
                 await tr.open()
                 connected_once = True
-                writer.event(k, clock_ns() - t0, "connected", url=rep.url)
+                writer.event(k, clock_ns() - t0, "connected", url=rep.url, **getattr(tr, "device_info", {}))
                 start = _command(tr, 1, Command.START)
                 await tr.write(start)
                 writer.tx(k, clock_ns() - t0, start)

@@ -748,10 +748,11 @@ class FakePod:
         """The simulated foot's IMU at ``rate_hz`` in the sensor's units (float32)."""
         if rate_hz not in self._signals:
             cfg = self.spec.config
+            every = -(-100 // rate_hz)          # the simulator runs at >= 100 Hz: decimate below that
             acc, gyr, acc_g, gyr_dps, _sim = pod_signals(
-                VirtualPodConfig(cfg.foot, cfg.drill, cfg.seed, float(rate_hz), cfg.duration_s))
-            self._signals[rate_hz] = ((acc / 32768.0 * acc_g * GRAVITY_MPS2).astype("<f4"),
-                                      (gyr / 32768.0 * gyr_dps).astype("<f4"))
+                VirtualPodConfig(cfg.foot, cfg.drill, cfg.seed, float(rate_hz * every), cfg.duration_s))
+            self._signals[rate_hz] = ((acc[::every] / 32768.0 * acc_g * GRAVITY_MPS2).astype("<f4"),
+                                      (gyr[::every] / 32768.0 * gyr_dps).astype("<f4"))
         return self._signals[rate_hz]
 
     def device_ms(self, t: float) -> int:

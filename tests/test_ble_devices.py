@@ -101,6 +101,39 @@ def test_movesense_and_rsc_recorded_together_then_analysed(bluez, tmp_path):
     assert "8 lost" in lines[0] and "Movesense" in lines[0] and "RSC" in lines[1], lines
 
 
+def test_movesense_link_lost_and_resubscribed(bluez, tmp_path):
+    """The link drops mid-recording: the sensor forgets its subscription, the recorder
+    reconnects, the transport subscribes again (a new reference); the silence is one
+    gap, as long as the sensor's clock says."""
+    sensor = bluez.add_pod(_movesense())
+    out = tmp_path / "drop.podses"
+
+    async def run():
+        rec = asyncio.create_task(record_session([("left", f"ble://{SENSOR_NAME}?device=movesense&rate=208&timeout=5")],
+                                                 3.0, out))
+        while not sensor.packets_sent:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(bluez.drop, SENSOR)
+        return await rec
+
+    (report,) = asyncio.run(run())
+    assert sensor.drops == 1 and sensor.connects == 2 and report.reconnects == 1, report
+    assert sensor.gsp_commands == [movesense.subscribe_imu6(1, 208), movesense.subscribe_imu6(2, 208),
+                                   movesense.unsubscribe(2)]
+    rec = read_recording([out])
+    (s,) = rec.sensors
+    (stream,) = decode_pods(read_session(out))
+    stamps = np.array([p.timestamp_ms for _, p in stream.packets], dtype=np.int64) % 2 ** 32
+    refs = [p.ref for _, p in stream.packets]
+    cut = refs.index(2)
+    silence_ms = (stamps[cut] - stamps[cut - 1]) % 2 ** 32 - 8 * 1000 / (208 * 1.003)
+    assert s.n_samples == 8 * len(stamps)
+    assert abs(s.meta["missing_samples"] - silence_ms * 208 * 1.003 / 1000) <= 1.0, (s.meta, silence_ms)
+    gaps = [g for g in analyze(rec)["summary"]["gaps"] if g["sensor"] == "left"]
+    assert len(gaps) == 1 and abs(gaps[0]["n_samples"] - s.meta["missing_samples"]) <= 1, gaps
+
+
 def test_rsc_only_session_cadence_per_leg_and_a_one_line_error_from_analyze(bluez, tmp_path, capsys):
     runpod = bluez.add_pod(_runpod(STRIDES[:2]))
     out = tmp_path / "rsc.podses"
@@ -144,7 +177,7 @@ def test_device_transports_directly(bluez):
         features, info = tr.rsc_features, dict(tr.device_info)
         await tr.close()
 
-        ms = open_transport(f"ble://?device=movesense&rate=52&timeout=5")     # the first Movesense in range
+        ms = open_transport("ble://?device=movesense&rate=52&timeout=5")     # the first Movesense in range
         assert ms.framing == "movesense" and ms.meta == {"device": "movesense", "rate_hz": 52}
         await ms.open()
         await ms.write(encode(CommandFrame(1, Command.START)))        # ignored
@@ -155,7 +188,7 @@ def test_device_transports_directly(bluez):
                 notes.append(n)
         await ms.close()
 
-        wrong = open_transport(f"ble://RunPod?device=movesense&timeout=5")
+        wrong = open_transport("ble://RunPod?device=movesense&timeout=5")
         with pytest.raises(TransportError) as err:
             await wrong.open()
         return data, features, info, notes, str(err.value), await scan_pods(0.5)
@@ -223,7 +256,7 @@ def _synthetic(rate=1666, spp=8, n_packets=600, odr_error=0.004, lose=(), start_
     dict(rate=1666, url_rate=1666, lose=(50, 51, 300), duplicate=(100,)),     # 1 ms stamps = 1.7 samples
     dict(rate=208, url_rate=208, lose=(30,)),
     dict(rate=1666, url_rate=None, lose=(7,)),            # default 833 in the URL: the stamps say 1666
-    dict(rate=13, spp=1, n_packets=120, url_rate=13, lose=(10, 20, 21)),
+    dict(rate=13, spp=1, n_packets=120, url_rate=13, lose=(10, 11, 40, 41, 42)),   # (one lone sample: no gap)
     dict(rate=104, spp=4, n_packets=300, url_rate=104, lose=(), reset_at=150),
 ])
 def test_movesense_timeline_from_timestamps(case):
