@@ -11,3 +11,30 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"real validation data not found at {SHARED}; it must sit beside the checkout")
     return SHARED
+
+
+def pytest_addoption(parser):
+    parser.addoption("--pod-url", action="append", default=[], metavar="NAME=URL",
+                     help="run the real-device tests against these pods (e.g. left=ble://footpod-left or "
+                     "left=serial:///dev/ttyACM0); without it they are deselected, not passed")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Real-device tests run only with --pod-url; otherwise they are deselected (reported
+    as deselected, never counted as passing)."""
+    if config.getoption("--pod-url"):
+        return
+    keep = [i for i in items if "realdevice" not in i.keywords]
+    gone = [i for i in items if "realdevice" in i.keywords]
+    if gone:
+        config.hook.pytest_deselected(items=gone)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def pod_urls(request) -> list[tuple[str, str]]:
+    out = []
+    for spec in request.config.getoption("--pod-url"):
+        name, _, url = spec.partition("=")
+        out.append((name, url))
+    return out
