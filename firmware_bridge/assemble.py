@@ -371,23 +371,16 @@ def session_report(session: Session) -> list[str]:
                        f"{sum(m.suspect for m in ms)} suspect, {rejected} refused"
                        + (f"; pod features: {', '.join(names) or 'none'}" if names is not None else ""))
             continue
-        if stream.framing == "movesense":
-            if not stream.packets:
-                out.append(f"{stream.name}: no IMU6 packets (Movesense), {rejected} refused")
-                continue
-            ps = pod_samples(stream, Placement(Side.UNKNOWN, Segment.FOOT), "session")
-            c = ps.clock
-            out.append(f"{stream.name}: {len(stream.packets)} IMU6 packets (Movesense), {ps.sensor.n_samples} "
-                       f"samples at {ps.sensor.fs_hz:.2f} Hz, {ps.n_missing} lost, {rejected} refused; clock drift "
-                       f"{c.drift_ppm:+.1f} ppm, delay above the fit median {1000 * c.delay_median_s:.2f} ms, "
-                       f"p99 {1000 * c.delay_p99_s:.2f} ms")
-            continue
-        if not stream.frames:
-            out.append(f"{stream.name}: no data frames")
+        movesense = stream.framing == "movesense"
+        units = stream.packets if movesense else stream.frames
+        if not units:
+            out.append(f"{stream.name}: " + ("no IMU6 packets (Movesense)" if movesense else "no data frames")
+                       + f", {rejected} refused")
             continue
         ps = pod_samples(stream, Placement(Side.UNKNOWN, Segment.FOOT), "session")
         c = ps.clock
-        out.append(f"{stream.name}: {len(stream.frames)} frames, {ps.sensor.n_samples} samples, "
+        what = f"{len(units)} IMU6 packets (Movesense)" if movesense else f"{len(units)} frames"
+        out.append(f"{stream.name}: {what}, {ps.sensor.n_samples} samples at {ps.sensor.fs_hz:.2f} Hz, "
                    f"{ps.n_missing} lost, {rejected} refused (bad CRC or framing); clock drift "
                    f"{c.drift_ppm:+.1f} ppm, delay above the fit median {1000 * c.delay_median_s:.2f} ms, "
                    f"p99 {1000 * c.delay_p99_s:.2f} ms")
