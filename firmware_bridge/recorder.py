@@ -32,6 +32,7 @@ class PodReport:
     bytes_received: int = 0
     reconnects: int = 0
     errors: list[str] = field(default_factory=list)
+    link: object | None = None     # the transport's link_quality() at the end, if it reports one
 
 
 def _command(transport: Transport, seq: int, command: Command) -> bytes:
@@ -83,6 +84,10 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 stop = _command(tr, 2, Command.STOP)
                 await tr.write(stop)
                 writer.tx(k, clock_ns() - t0, stop)
+                if hasattr(tr, "link_quality"):
+                    rep.link = tr.link_quality()
+                    writer.event(k, clock_ns() - t0, "link", **{f: getattr(rep.link, f) for f in
+                                                               getattr(rep.link, "__dataclass_fields__", {})})
             except TransportError as err:
                 rep.errors.append(str(err))
                 writer.event(k, clock_ns() - t0, "disconnected", error=str(err))

@@ -265,7 +265,10 @@ def _record(args) -> int:
     from firmware_bridge.assemble import session_report
     from firmware_bridge.session_file import read_session
     for rep, line in zip(reports, session_report(read_session(args.out))):
-        print(line + (f", {rep.reconnects} reconnects" if rep.reconnects else ""))
+        link = rep.link
+        print(line + (f", {rep.reconnects} reconnects" if rep.reconnects else "")
+              + (f"; link: {link.notifications_per_s:g} notifications/s"
+                 + (f", RSSI {link.rssi_dbm} dBm" if link.rssi_dbm is not None else "") if link else ""))
     return 0
 
 

@@ -180,6 +180,9 @@ def test_dropped_link_reconnects_and_the_gap_is_reported(bluez, tmp_path):
     session = read_session(out)
     assert session.torn_bytes == 0 and {p["framing"] for p in session.meta["pods"]} == {"notification"}
     events = [(r.pod, json.loads(r.payload)) for r in session.records if r.kind == KIND_EVENT]
+    links = [e for k, e in events if e["event"] == "link"]     # link quality at the end of each pod
+    assert len(links) == 2 and all(e["notifications_per_s"] > 10 for e in links), links
+    events = [(k, e) for k, e in events if e["event"] != "link"]
     assert [e["event"] for k, e in events if k == 0] == ["connected", "disconnected", "connected"], events
     assert [e["event"] for k, e in events if k == 1] == ["connected"], events
     why = next(e["error"] for k, e in events if e["event"] == "disconnected")
