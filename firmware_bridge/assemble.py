@@ -40,7 +40,8 @@ from gaitcore.signals import GRAVITY_MPS2, Placement, Recording, Segment, Sensor
 
 from .clock import ClockFit, fit_clock
 from .devices import movesense, rsc
-from .protocol import DataFrame, DecoderStats, InfoFrame, NotificationDecoder, SerialDecoder
+from .protocol import (Command, DataFrame, DecoderStats, InfoFrame, NotificationDecoder, ResponseFrame,
+                       SerialDecoder)
 from .session_file import KIND_EVENT, KIND_RX, Session
 
 
@@ -55,6 +56,7 @@ class PodStream:
     measurements: list[tuple[float, rsc.RscMeasurement]] = field(default_factory=list)  # rsc
     rate_hz: float | None = None            # movesense: the rate subscribed, if the session says
     device_info: dict = field(default_factory=dict)   # the last "connected" event's fields
+    stop_index: int | None = None           # podwire: the next sample index the pod reported at 'stop'
 
 
 def _ble_options(pod: dict):
@@ -136,7 +138,7 @@ def decode_pods(session: Session) -> list[PodStream]:
             out.append(_decode_rsc(session, k, pod))
             continue
         dec = NotificationDecoder() if framing == "notification" else SerialDecoder()
-        frames, info = [], None
+        frames, info, stop_index = [], None, None
         for r in session.records:
             if r.kind != KIND_RX or r.pod != k:
                 continue
@@ -145,8 +147,10 @@ def decode_pods(session: Session) -> list[PodStream]:
                     frames.append((r.t_ns * 1e-9, f))
                 elif isinstance(f, InfoFrame):
                     info = f
+                elif isinstance(f, ResponseFrame) and f.command is Command.STOP and len(f.payload) == 4:
+                    stop_index = int.from_bytes(f.payload, "little")
         out.append(PodStream(pod["name"], frames, info, dec.stats,
-                             "notification" if framing == "notification" else "cobs"))
+                             "notification" if framing == "notification" else "cobs", stop_index=stop_index))
     return out
 
 
@@ -207,11 +211,26 @@ def pod_samples(stream: PodStream, placement: Placement, path: str) -> PodSample
     index = np.concatenate(idx_parts)
     keep = np.r_[True, np.diff(index) > 0]   # overlapping frames: the first copy
     index = index[keep]
-    t = clock.to_host(np.concatenate(t_parts)[keep])
-    n_missing = int(index[-1] - index[0] + 1 - index.shape[0])
+    t_dev_s = np.concatenate(t_parts)[keep]
+    acc, gyr = np.concatenate(acc_parts)[keep], np.concatenate(gyr_parts)[keep]
+    # Frames lost after the last one received leave no later index to show them; the pod's
+    # answer to 'stop' does.  They become rows without values (reported as a gap), never
+    # invented samples.
+    tail = 0
+    if stream.stop_index is not None:
+        last = int(index[-1]) + 1
+        tail = (stream.stop_index - last) % (1 << 32)
+        tail = tail if tail < (1 << 31) else 0
+    if tail:
+        k = np.arange(1, tail + 1)
+        index = np.concatenate([index, index[-1] + k])
+        t_dev_s = np.concatenate([t_dev_s, t_dev_s[-1] + k / odr])
+        acc = np.vstack([acc, np.full((tail, 3), np.nan)])
+        gyr = np.vstack([gyr, np.full((tail, 3), np.nan)])
+    t = clock.to_host(t_dev_s)
+    n_missing = int(index[-1] - index[0] + 1 - index.shape[0]) + tail
     sensor = SensorRecording(stream.name, placement, odr, np.ascontiguousarray(t),
-                             np.ascontiguousarray(np.concatenate(acc_parts)[keep]),
-                             np.ascontiguousarray(np.concatenate(gyr_parts)[keep]), acc_fs, gyr_fs,
+                             np.ascontiguousarray(acc), np.ascontiguousarray(gyr), acc_fs, gyr_fs,
                              {"device_id": stream.info.device_id.hex() if stream.info else None,
                               "firmware": stream.info.firmware if stream.info else None,
                               "clock_drift_ppm": round(clock.drift_ppm, 2),

@@ -22,6 +22,7 @@ from .session_file import SessionWriter
 from .transports import Transport, open_transport
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
+STOP_WAIT_S = 0.3    # reading on after 'stop', for the pod's answer
 FIRST_ATTEMPTS = 3   # a pod never reached after this many tries is given up (a lost one is retried to the end)
 
 
@@ -84,6 +85,13 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 stop = _command(tr, 2, Command.STOP)
                 await tr.write(stop)
                 writer.tx(k, clock_ns() - t0, stop)
+                # the answer says how many samples the pod took: frames lost at the very end show
+                until = clock_ns() + int(STOP_WAIT_S * 1e9)
+                while clock_ns() < until:
+                    data = await tr.read()
+                    if data:
+                        writer.rx(k, clock_ns() - t0, data)
+                        rep.bytes_received += len(data)
                 if hasattr(tr, "link_quality"):
                     rep.link = tr.link_quality()
                     writer.event(k, clock_ns() - t0, "link", **{f: getattr(rep.link, f) for f in

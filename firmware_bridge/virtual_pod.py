@@ -85,6 +85,7 @@ class VirtualPod:
             self.streaming, self.t_start, self.next_index = True, now, 0
         elif f.command is Command.STOP:
             self.streaming = False
+            payload = (self.next_index & 0xFFFFFFFF).to_bytes(4, "little")   # frames made so far, sent or lost
         elif f.command is Command.BATTERY:
             payload = bytes([90]) + (3950).to_bytes(2, "little")
         elif f.command is Command.VERSION:

@@ -145,7 +145,7 @@ def test_rsc_only_session_cadence_per_leg_and_a_one_line_error_from_analyze(blue
     series = rsc_series(session)["right"]
     assert len(series) >= 2 and [m.cadence_spm for _, m in series[:2]] == [176.0, 180.0]   # per leg x 2
     assert [m.speed_mps for _, m in series[:2]] == [3.0, 3.5] and not any(m.suspect for _, m in series)
-    assert all(0.0 < t < 2.5 for t, _ in series) and [t for t, _ in series] == sorted(t for t, _ in series)
+    assert all(0.0 < t < 3.0 for t, _ in series) and [t for t, _ in series] == sorted(t for t, _ in series)
     assert sum(r.kind == KIND_RX for r in session.records) == len(series)
 
     with pytest.raises(InputFormatError) as err:

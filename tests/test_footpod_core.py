@@ -96,7 +96,9 @@ def test_commands(pod):
     assert command(pod, P.Command.VERSION).payload == b"footpod test"
     command(pod, P.Command.START)
     assert command(pod, P.Command.SET_RATE, (100).to_bytes(2, "little")).status is P.Status.BUSY
-    command(pod, P.Command.STOP)
+    push(pod, 0, 7)
+    stop = command(pod, P.Command.STOP)
+    assert stop.payload == (7).to_bytes(4, "little")     # the next sample index: the host counts a lost tail
     push(pod, 0, 5)
     assert frames(pod, flush=True) == []          # stopped: nothing queued
     assert command(pod, P.Command.IDENTIFY).status is P.Status.OK

@@ -49,7 +49,8 @@ def _compare(session_path: Path, sim, losses: dict):
 
 def _drive(writer: SessionWriter, pods: list, starts, until_s: float, rng) -> None:
     """Start each pod at its host time, poll them every 4 ms of a fake clock until
-    ``until_s`` and record what they send as arriving 0.5-3 ms later; close the file."""
+    ``until_s`` and record what they send as arriving 0.5-3 ms later, stop them (their
+    answer is recorded too); close the file."""
     for pod, start in zip(pods, starts):
         pod.receive(serial_bytes(CommandFrame(1, Command.START)), start)
     for now in np.arange(0.0, until_s, 0.004):
@@ -57,16 +58,14 @@ def _drive(writer: SessionWriter, pods: list, starts, until_s: float, rng) -> No
             data = pod.due(now)
             if data:
                 writer.rx(k, int((now + rng.uniform(0.0005, 0.003)) * 1e9), data)
+    for k, pod in enumerate(pods):   # 'stop': the answer counts the samples taken
+        writer.rx(k, int((until_s + 0.002) * 1e9), pod.receive(serial_bytes(CommandFrame(2, Command.STOP)), until_s))
     writer.close()
 
 
-def _visible_losses(pod: VirtualPod) -> int:
-    """Samples lost before the pod's last delivered frame (a loss after it leaves no trace
-    in the sample index, so no recording can show it)."""
-    last = pod.acc.shape[0] - 1
-    while any(a <= last < a + n for a, n in pod.lost_frames):
-        last -= 1
-    return sum(n for a, n in pod.lost_frames if a < last)
+def _lost(pod: VirtualPod) -> int:
+    """Samples in the frames the pod lost or corrupted."""
+    return sum(n for _, n in pod.lost_frames)
 
 
 def test_session_from_a_virtual_pod_equals_the_simulation(tmp_path):
@@ -83,7 +82,7 @@ def test_session_from_a_virtual_pod_equals_the_simulation(tmp_path):
                                              {"name": "right", "placement": "right", "framing": "cobs"}]})
     _drive(w, pods, (0.0021, 0.0137), DURATION + 0.1, rng)    # the pods start a few ms apart
     for pod in pods:
-        losses[pod.cfg.foot] = _visible_losses(pod)
+        losses[pod.cfg.foot] = _lost(pod)
     assert LOSS == 0 or sum(losses.values()) > 0
     _compare(path, sim, losses)
 
@@ -117,7 +116,7 @@ def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
     pod = VirtualPod(cfg, *pod_signals(cfg)[:4])
     pod.receive(serial_bytes(CommandFrame(1, Command.START)), 0.0)
     pod.due(DURATION + 1.0)
-    _compare(out, sim, {"left": 0, "right": _visible_losses(pod)})
+    _compare(out, sim, {"left": 0, "right": _lost(pod)})
 
 
 def test_record_refuses_an_existing_file_and_bad_pod_specs(tmp_path):

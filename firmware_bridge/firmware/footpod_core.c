@@ -126,6 +126,8 @@ size_t footpod_handle(footpod_state *s, const uint8_t *frame, size_t len, uint8_
     case PODWIRE_CMD_STOP:
         s->streaming = 0;
         s->queued = 0;
+        for (int i = 0; i < 4; i++) payload[i] = (uint8_t)(s->next_index >> (8 * i));
+        n = 4;
         break;
     case PODWIRE_CMD_SET_RATE:
         if (f.payload_len != 2) {
