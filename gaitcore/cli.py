@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the streaming path N samples at a time (result is identical)")
     a.add_argument("--no-trajectory", action="store_true",
                    help="contact timing only: skip the foot trajectory (stride length, speed, foot lift, "
-                   "angles, position are left null); about 15 times faster")
+                   "angles, position are left null); about 10 times faster")
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     s = sub.add_parser("simulate", help="write a simulated recording with ground truth",
