@@ -122,16 +122,30 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     return al
 
 
+def _max_votes(marks: np.ndarray, min_len: float) -> int:
+    """An upper bound on the strides that can vote: each runs from one mark to a later
+    one, at least ``min_len`` samples on, and the next starts where it ended; taking each
+    as short as allowed (greedy) gives the most."""
+    n, start = 0, None
+    for m in marks.tolist():
+        if start is None:
+            start = m
+        elif m - start >= min_len:
+            n += 1
+            start = m
+    return n
+
+
 def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
                      min_strides: int) -> Alignment | None:
     """As :func:`estimate_alignment`, but None at once when fewer than ``min_strides``
-    strides could vote (each vote spans at least two low-motion marks), which spares
-    the strapdown of a warm-up attempt that cannot succeed."""
+    strides could vote (:func:`_max_votes`), which spares the strapdown of a warm-up
+    attempt that cannot succeed."""
     acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
     gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
     marks = _low_motion_marks(gn, fs_hz)
-    if marks.shape[0] - 1 < min_strides:
+    if min_strides and _max_votes(marks, MIN_STRIDE_S * fs_hz) < min_strides:
         return None
     n_still = int(sums[3])
     quality = 1.0
