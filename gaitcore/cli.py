@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--corrupt", type=_fraction, default=0.0, metavar="P",
                    help="corrupt one byte of each frame with probability P")
 
+    x = sub.add_parser("export", help="write a recording or session as gaitmap CSV or Parquet",
+                       description="Export any input 'gait analyze' reads (pod sessions included) as a "
+                       "gaitmap-style CSV (the field's other tools read it; sensors on one row grid, "
+                       "gaps left empty) or as Parquet (one row per sample; needs pyarrow).")
+    x.add_argument("inputs", nargs="+", metavar="INPUT")
+    x.add_argument("--to", choices=["csv", "parquet"], required=True)
+    x.add_argument("--out", type=Path, required=True, metavar="FILE")
+    x.add_argument("--fs", type=_positive_float, metavar="HZ", help="sampling rate, for inputs without time stamps")
+    x.add_argument("--placement", action="append", metavar="P", help="placement per input file, as for analyze")
+
     d = sub.add_parser("devices", help="find pods: serial ports and BLE devices in range",
                        description="List serial ports and Bluetooth LE pods in range.")
     d_sub = d.add_subparsers(dest="devices_command", required=True, parser_class=_Parser)
@@ -214,6 +224,23 @@ def _pod_emulate(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import to_gaitmap_csv, to_parquet
+    from .readers import read_recording
+    if args.out.exists():
+        raise GaitError(f"{args.out} exists; choose a new file name")
+    rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
+    if args.to == "csv":
+        info = to_gaitmap_csv(rec, args.out)
+        gaps = {k: v for k, v in info["empty_cells"].items() if v}
+        print(f"wrote {args.out}: {info['rows']} rows at {info['fs_hz']:g} Hz (read it back with --fs "
+              f"{info['fs_hz']:g})" + (f"; rows without a sample: {gaps}" if gaps else ""))
+    else:
+        info = to_parquet(rec, args.out)
+        print(f"wrote {args.out}: {info['rows']} samples")
+    return 0
+
+
 def _devices_scan(args) -> int:
     from serial.tools import list_ports   # pyserial's own port enumeration
     ports = sorted(list_ports.comports(), key=lambda p: p.device)
@@ -285,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return _record(args)
         if args.command == "devices":
             return _devices_scan(args)
+        if args.command == "export":
+            return _export(args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

@@ -1,0 +1,91 @@
+"""Export a recording (any readable input, sessions included) for other tools.
+
+* ``csv``: the gaitmap-style CSV the field's other tools read: header rows ``sensor``
+  / ``axis`` (``acc_x..acc_z`` m/s^2, ``gyr_x..gyr_z`` deg/s), an index column of sample
+  numbers, one row per sample period.  All sensors share the rows, so they must run at
+  one rate; each sample goes to the row nearest its time on the session clock (at most
+  half a period off), and a row a sensor has no sample for (a gap, or before it
+  started) stays empty, never filled in.  Values are written in full precision, so
+  reading the file back gives the same numbers.  Read it with ``--fs`` (the header says
+  nothing of the rate).
+* ``parquet`` (needs pyarrow: ``pip install 'sprintgait[parquet]'``): one row per
+  sample, columns ``sensor, sample, t_s, acc_x..gyr_z``; nothing is put on a common
+  grid, so sensors at different rates are fine.
+
+Files appear whole or not at all (written to a temporary name, then renamed).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GaitError, UsageError
+from .signals import Recording
+
+AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+
+
+def _atomic(path: Path, write) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
+    """Write ``recording`` as gaitmap CSV; returns {rows, fs_hz, empty cells per sensor}."""
+    rates = {round(s.fs_hz, 6) for s in recording.sensors}
+    if len(rates) != 1:
+        raise UsageError(f"the sensors run at different rates ({sorted(rates)} Hz) and a gaitmap CSV has one row "
+                         "per sample of all of them; export to parquet instead (--to parquet)")
+    fs = float(rates.pop())
+    t0 = min(float(s.t_s[0]) for s in recording.sensors)
+    rows = [np.rint((s.t_s - t0) * fs).astype(np.int64) for s in recording.sensors]
+    n = int(max(r.max() for r in rows)) + 1
+    table = np.full((n, 6 * len(recording.sensors)), np.nan)
+    empty = {}
+    for j, (s, r) in enumerate(zip(recording.sensors, rows)):
+        first = np.r_[True, np.diff(r) > 0]    # two samples nearest one row (clock drift): the first
+        table[r[first], 6 * j:6 * j + 3] = s.acc_mps2_sf[first]
+        table[r[first], 6 * j + 3:6 * j + 6] = s.gyr_dps_sf[first]
+        empty[s.name] = int(np.isnan(table[:, 6 * j]).sum())
+
+    def write(f):
+        names = [s.name for s in recording.sensors]
+        f.write(("sensor," + ",".join(name for name in names for _ in AXES) + "\n").encode())
+        f.write(("axis," + ",".join(a for _ in names for a in AXES) + "\n").encode())
+        for k in range(n):
+            cells = ["" if v != v else repr(float(v)) for v in table[k].tolist()]
+            f.write((f"{k}," + ",".join(cells) + "\n").encode())
+
+    _atomic(path, write)
+    return {"rows": n, "fs_hz": fs, "empty_cells": empty}
+
+
+def to_parquet(recording: Recording, path: Path) -> dict:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise GaitError("parquet export needs pyarrow; install it with: pip install 'sprintgait[parquet]'") from None
+    cols: dict[str, list] = {"sensor": [], "sample": [], "t_s": [], **{a: [] for a in AXES}}
+    for s in recording.sensors:
+        n = s.n_samples
+        cols["sensor"].append(np.array([s.name] * n, dtype=object))
+        cols["sample"].append(np.arange(n))
+        cols["t_s"].append(s.t_s)
+        for c, a in enumerate(AXES):
+            cols[a].append(s.acc_mps2_sf[:, c] if c < 3 else s.gyr_dps_sf[:, c - 3])
+    table = pa.table({k: np.concatenate(v) for k, v in cols.items()})
+    table = table.replace_schema_metadata({"units": "t_s s; acc m/s^2; gyr deg/s",
+                                           "fs_hz": ",".join(f"{s.name}={s.fs_hz:g}" for s in recording.sensors)})
+    _atomic(path, lambda f: pq.write_table(table, f))
+    return {"rows": table.num_rows}
