@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import inline_kernel, kernel
-from ._strapdown_kernel import rotvec_quat
+from ._ins_kernel import _quat_exp_mul
 
 
 @inline_kernel
@@ -56,15 +56,9 @@ def up_between_anchors(gyr_rad, acc, anchors, dt_s, usable, min_window, fwd, dv_
         if a0 == a:
             quat[0, 0], quat[0, 1], quat[0, 2], quat[0, 3] = q0, q1, q2, q3
         for k in range(a0, a1):
-            d0, d1, d2, d3 = rotvec_quat(0.5 * (gyr_rad[k, 0] + gyr_rad[k + 1, 0]) * dt_s,
-                                         0.5 * (gyr_rad[k, 1] + gyr_rad[k + 1, 1]) * dt_s,
-                                         0.5 * (gyr_rad[k, 2] + gyr_rad[k + 1, 2]) * dt_s)
-            n0 = q0 * d0 - q1 * d1 - q2 * d2 - q3 * d3
-            n1 = q0 * d1 + q1 * d0 + q2 * d3 - q3 * d2
-            n2 = q0 * d2 - q1 * d3 + q2 * d0 + q3 * d1
-            n3 = q0 * d3 + q1 * d2 - q2 * d1 + q3 * d0
-            nn = np.sqrt(n0 * n0 + n1 * n1 + n2 * n2 + n3 * n3)
-            q0, q1, q2, q3 = n0 / nn, n1 / nn, n2 / nn, n3 / nn
+            q0, q1, q2, q3 = _quat_exp_mul(0.5 * (gyr_rad[k, 0] + gyr_rad[k + 1, 0]) * dt_s,
+                                           0.5 * (gyr_rad[k, 1] + gyr_rad[k + 1, 1]) * dt_s,
+                                           0.5 * (gyr_rad[k, 2] + gyr_rad[k + 1, 2]) * dt_s, q0, q1, q2, q3, False)
             if a <= k + 1 <= b:
                 i = k + 1 - a
                 quat[i, 0], quat[i, 1], quat[i, 2], quat[i, 3] = q0, q1, q2, q3

@@ -122,6 +122,32 @@ def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     return al
 
 
+def _axes(sums: np.ndarray, cov: np.ndarray, n_moving: int, fs_hz: float) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """From :func:`_summary`'s sums: (up, the dominant rotation axis made orthogonal to
+    it or None with fewer than 10 moving samples, whether up came from still samples
+    rather than the mean specific force over everything)."""
+    n_still = int(sums[3])
+    standing = n_still >= max(3, int(0.05 * fs_hz))
+    g = sums[:3] / n_still if standing else sums[4:7] / max(sums[7], 1.0)
+    z = g / np.sqrt(g @ g)
+    if n_moving < 10:
+        return z, None, standing
+    y = np.linalg.eigh(cov)[1][:, -1]
+    y = y - (y @ z) * z
+    return z, y / np.sqrt(y @ y), standing
+
+
+def up_and_swing_axis(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
+                      fs_hz: float) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """Steps 1 and 2 of the alignment for any segment (sensor frame): up from still
+    periods (else the mean specific force), the swing's rotation axis orthogonal to it
+    (None without swing), and whether up came from standing."""
+    acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
+    gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
+    _, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
+    return _axes(sums, cov, n_moving, fs_hz)
+
+
 def _max_votes(marks: np.ndarray, min_len: float) -> int:
     """An upper bound on the strides that can vote: each runs from one mark to a later
     one, at least ``min_len`` samples on, and the next starts where it ended; taking each
@@ -148,22 +174,13 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
     if min_strides and _max_votes(marks, MIN_STRIDE_S * fs_hz) < min_strides:
         return None
     n_still = int(sums[3])
-    quality = 1.0
-    if n_still >= max(3, int(0.05 * fs_hz)):
-        g = sums[:3] / n_still
-    else:
-        g = sums[4:7] / max(sums[7], 1.0)
-        quality = 0.5
-    z = g / np.sqrt(g @ g)
-    if n_moving < 10:
+    z, y, standing = _axes(sums, cov, n_moving, fs_hz)
+    quality = 1.0 if standing else 0.5
+    if y is None:
         # No swing seen: keep gravity, choose an arbitrary horizontal pair.
         y = _cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else _cross(z, [0, 1.0, 0])
         y /= np.linalg.norm(y)
         return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
-    evals, evecs = np.linalg.eigh(cov)
-    y = evecs[:, -1]
-    y = y - (y @ z) * z
-    y /= np.sqrt(y @ y)
     # Sign from the direction of travel over strides bounded by low-motion instants.
     votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
     if not votes:

@@ -42,6 +42,17 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _input_args(p: argparse.ArgumentParser) -> None:
+    """The recording a command reads: what ``read_recording`` takes."""
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="recording file(s), a pod session, or a folder with one file per sensor")
+    p.add_argument("--fs", type=_positive_float, metavar="HZ",
+                   help="sampling rate, for formats without time stamps (gaitmap CSV)")
+    p.add_argument("--placement", action="append", metavar="P",
+                   help="placement per input file, in order: left|right[_foot|_shank|_thigh] or "
+                   "LF/RF/LS/RS (default: from the file or sensor name)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="gait", description="Foot-pod gait analysis for sprint training.")
     p.add_argument("--version", action="version", version=f"gait {__version__}")
@@ -49,13 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="find every contact in a recording and report contact times",
                        description="Detect initial contact and toe-off per foot and report contact, "
                        "flight, step and stride time and cadence per step.")
-    a.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="recording file(s), or a folder with one file per sensor")
-    a.add_argument("--fs", type=_positive_float, metavar="HZ",
-                   help="sampling rate, for formats without time stamps (gaitmap CSV)")
-    a.add_argument("--placement", action="append", metavar="P",
-                   help="placement per input file, in order: left|right[_foot|_shank|_thigh] or "
-                   "LF/RF/LS/RS (default: from the file or sensor name)")
+    _input_args(a)
     a.add_argument("--json", action="store_true", help="print the JSON result instead of the table")
     a.add_argument("--out", type=Path, metavar="DIR",
                    help="also write report.json, steps.csv and summary.txt into DIR")
@@ -101,11 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Export any input 'gait analyze' reads (pod sessions included) as a "
                        "gaitmap-style CSV (the field's other tools read it; sensors on one row grid, "
                        "gaps left empty) or as Parquet (one row per sample; needs pyarrow).")
-    x.add_argument("inputs", nargs="+", metavar="INPUT")
+    _input_args(x)
     x.add_argument("--to", choices=["csv", "parquet"], required=True)
     x.add_argument("--out", type=Path, required=True, metavar="FILE")
-    x.add_argument("--fs", type=_positive_float, metavar="HZ", help="sampling rate, for inputs without time stamps")
-    x.add_argument("--placement", action="append", metavar="P", help="placement per input file, as for analyze")
 
     d = sub.add_parser("devices", help="find pods: serial ports and BLE devices in range",
                        description="List serial ports and Bluetooth LE pods in range.")

@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _events_kernel as K
-from ._quality_kernel import GAP_DROPPED, GAP_NONE, clock_gaps
+from ._quality_kernel import GAP_DROPPED, GAP_NONE
 from .align import Alignment, warmup_alignment
-from .quality import BRIDGE_S, CLOCK_TRACK, GAP_FACTOR
+from .quality import BRIDGE_S, clock_check, new_clock
 
 WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
@@ -50,7 +50,7 @@ class Event(NamedTuple):
 class EventState:
     fs_hz: float
     n_seen: int
-    clock: np.ndarray   # gap detector's clock (gap_flags)
+    clock: np.ndarray   # gap detector's clock (quality.clock_check)
     alignment: Alignment | None
     warmup_next: int
     pending_t: np.ndarray
@@ -69,21 +69,6 @@ def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventSt
                       K.new_state())
 
 
-def new_clock() -> np.ndarray:
-    """State of :func:`gap_flags` before the first sample."""
-    return np.array([np.nan, np.nan, 0.0])
-
-
-def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gap kinds (GAP_*) and lateness (s) per sample, tolerant of time-stamp jitter
-    (:func:`gaitcore._quality_kernel.clock_gaps`); returns (kind, lag, new clock)."""
-    kind = np.empty(t_s.shape[0], dtype=np.int8)
-    lag = np.empty(t_s.shape[0])
-    c = np.array(clock, dtype=np.float64)
-    clock_gaps(np.ascontiguousarray(t_s, dtype=np.float64), c, 1.0 / fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
-    return kind, lag, c
-
-
 def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Where processing must start afresh: every gap except a drop of at most
     ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""
@@ -96,13 +81,6 @@ def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     the acceleration's jump across the missing samples is no impact), else 0."""
     bridged = (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
     return np.where(breaks_of(kind, lag), K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
-
-
-def gap_flags(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    """True where the stream breaks before a sample (see :func:`breaks_of`); returns
-    (flags, new clock state)."""
-    kind, lag, c = clock_check(t_s, clock, fs_hz)
-    return breaks_of(kind, lag), c
 
 
 def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):

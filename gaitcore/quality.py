@@ -80,13 +80,25 @@ def finite_mask(sensor: SensorRecording) -> np.ndarray:
     return m
 
 
+def new_clock() -> np.ndarray:
+    """State of :func:`clock_check` before the first sample."""
+    return np.array([np.nan, np.nan, 0.0])
+
+
+def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gap kinds (GAP_*) and lateness (s) per sample, tolerant of time-stamp jitter
+    (:func:`gaitcore._quality_kernel.clock_gaps`), continuing from ``clock``; returns
+    (kind, lag, new clock)."""
+    kind = np.empty(t_s.shape[0], dtype=np.int8)
+    lag = np.empty(t_s.shape[0])
+    c = np.array(clock, dtype=np.float64)
+    clock_gaps(np.ascontiguousarray(t_s, dtype=np.float64), c, 1.0 / fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    return kind, lag, c
+
+
 def gap_kinds(sensor: SensorRecording) -> tuple[np.ndarray, np.ndarray]:
     """Per sample: the GAP_* kind of the interval before it and how late it came (s)."""
-    n = sensor.n_samples
-    kind = np.empty(n, dtype=np.int8)
-    lag = np.empty(n)
-    clock_gaps(np.ascontiguousarray(sensor.t_s, dtype=np.float64), np.array([np.nan, np.nan, 0.0]),
-               1.0 / sensor.fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    kind, lag, _ = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
     return kind, lag
 
 

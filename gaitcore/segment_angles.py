@@ -31,12 +31,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import _segment_kernel as K
-from .align import MOVING_GYR_DPS, still_mask
+from .align import up_and_swing_axis
 from .signals import Segment, SensorRecording
 
 WINDOW_S = 2.0           # gravity is averaged over whole gait cycles spanning at least this
 MAX_INTERVAL_S = 3.0     # longer between references: no angle (the drift model no longer holds)
-MIN_STAND_S = 0.05       # still samples needed to take the long axis from standing
 # The pod's forward speed at the foot's mid-stance as a fraction of the athlete's: the
 # stance leg pivots about the ankle (inverted pendulum, hip 0.88 m above the ankle),
 # so a pod half-way up the shank moves at 0.215 / 0.88 of the hip's speed, one
@@ -47,20 +46,10 @@ PEAK_KEYS = {Segment.SHANK: "shank_angle_peak_deg", Segment.THIGH: "thigh_angle_
 
 def _axes(acc: np.ndarray, gyr: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, float]:
     """(long axis up, forward axis candidate, quality) in the sensor frame."""
-    still = still_mask(acc, gyr, fs_hz)
-    if still.sum() >= MIN_STAND_S * fs_hz:
-        up, quality = acc[still].mean(axis=0), 1.0
-    else:
-        up, quality = np.nanmean(acc, axis=0), 0.5
-    up = up / np.linalg.norm(up)
-    moving = np.linalg.norm(gyr, axis=1) > MOVING_GYR_DPS
-    g = gyr[moving & np.isfinite(gyr).all(axis=1)]
-    if g.shape[0] < 10:
+    up, y, standing = up_and_swing_axis(acc, gyr, fs_hz)
+    if y is None:
         return up, np.full(3, np.nan), 0.0
-    y = np.linalg.eigh(g.T @ g)[1][:, -1]
-    y = y - (y @ up) * up
-    y /= np.linalg.norm(y)
-    return up, np.cross(y, up), quality
+    return up, np.cross(y, up), 1.0 if standing else 0.5
 
 
 def segment_swing_peaks(sensor: SensorRecording, breaks: np.ndarray,
