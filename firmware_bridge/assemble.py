@@ -172,6 +172,15 @@ class PodSamples:
     n_duplicate_frames: int
 
 
+def _stream_meta(clock: ClockFit, n_missing: int, stream: PodStream) -> dict:
+    """What every pod's sensor metadata says of its clock fit and its losses."""
+    return {"clock_drift_ppm": round(clock.drift_ppm, 2),
+            "clock_delay_median_ms": round(1000 * clock.delay_median_s, 3),
+            "clock_delay_p99_ms": round(1000 * clock.delay_p99_s, 3),
+            "missing_samples": n_missing,
+            "rejected_frames": dict(stream.stats.rejected)}
+
+
 def pod_samples(stream: PodStream, placement: Placement, path: str) -> PodSamples:
     """One pod's samples on the host clock (seconds since the session started)."""
     if stream.framing == "movesense":
@@ -233,11 +242,7 @@ def pod_samples(stream: PodStream, placement: Placement, path: str) -> PodSample
                              np.ascontiguousarray(acc), np.ascontiguousarray(gyr), acc_fs, gyr_fs,
                              {"device_id": stream.info.device_id.hex() if stream.info else None,
                               "firmware": stream.info.firmware if stream.info else None,
-                              "clock_drift_ppm": round(clock.drift_ppm, 2),
-                              "clock_delay_median_ms": round(1000 * clock.delay_median_s, 3),
-                              "clock_delay_p99_ms": round(1000 * clock.delay_p99_s, 3),
-                              "missing_samples": n_missing,
-                              "rejected_frames": dict(stream.stats.rejected)})
+                              **_stream_meta(clock, n_missing, stream)})
     return PodSamples(sensor, clock, n_missing, len(first) - len(seen))
 
 
@@ -331,11 +336,7 @@ def _movesense_samples(stream: PodStream, placement: Placement, path: str) -> Po
                               "packets": int(idx.shape[0]), "lost_packets_estimate":
                                   int(round(n_missing / unit)), "clock_resets": resets,
                               "timestamp_residual_max_ms": round(float(np.max(np.abs(resid))), 3),
-                              "clock_drift_ppm": round(clock.drift_ppm, 2),
-                              "clock_delay_median_ms": round(1000 * clock.delay_median_s, 3),
-                              "clock_delay_p99_ms": round(1000 * clock.delay_p99_s, 3),
-                              "missing_samples": n_missing,
-                              "rejected_frames": dict(stream.stats.rejected),
+                              **_stream_meta(clock, n_missing, stream),
                               **({"mtu": info["mtu"]} if "mtu" in info else {})})
     return PodSamples(sensor, clock, n_missing, duplicates)
 

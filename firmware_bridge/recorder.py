@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -57,6 +57,18 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     reports = [PodReport(name, url) for name, url in pods]
     tell = on_event or (lambda msg: None)
 
+    async def receive(k: int, until_ns: int) -> None:
+        """Record what pod ``k`` sends until ``until_ns``."""
+        tr, rep = transports[k], reports[k]
+        while clock_ns() < until_ns:
+            data = await tr.read()
+            if data:
+                # a BLE transport stamps each notification in its callback: closer to the
+                # radio than the moment read() hands it over
+                stamped = getattr(tr, "last_receipt_ns", None) if clock_ns is time.monotonic_ns else None
+                writer.rx(k, (stamped or clock_ns()) - t0, data)
+                rep.bytes_received += len(data)
+
     async def run(k: int) -> None:
         tr, rep = transports[k], reports[k]
         attempt = 0
@@ -74,28 +86,15 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 await tr.write(start)
                 writer.tx(k, clock_ns() - t0, start)
                 attempt = 0
-                while clock_ns() < deadline:
-                    data = await tr.read()
-                    if data:
-                        # a BLE transport stamps each notification in its callback: closer to the
-                        # radio than the moment read() hands it over
-                        stamped = getattr(tr, "last_receipt_ns", None) if clock_ns is time.monotonic_ns else None
-                        writer.rx(k, (stamped or clock_ns()) - t0, data)
-                        rep.bytes_received += len(data)
+                await receive(k, deadline)
                 stop = _command(tr, 2, Command.STOP)
                 await tr.write(stop)
                 writer.tx(k, clock_ns() - t0, stop)
                 # the answer says how many samples the pod took: frames lost at the very end show
-                until = clock_ns() + int(STOP_WAIT_S * 1e9)
-                while clock_ns() < until:
-                    data = await tr.read()
-                    if data:
-                        writer.rx(k, clock_ns() - t0, data)
-                        rep.bytes_received += len(data)
+                await receive(k, clock_ns() + int(STOP_WAIT_S * 1e9))
                 if hasattr(tr, "link_quality"):
                     rep.link = tr.link_quality()
-                    writer.event(k, clock_ns() - t0, "link", **{f: getattr(rep.link, f) for f in
-                                                               getattr(rep.link, "__dataclass_fields__", {})})
+                    writer.event(k, clock_ns() - t0, "link", **asdict(rep.link))
             except TransportError as err:
                 rep.errors.append(str(err))
                 writer.event(k, clock_ns() - t0, "disconnected", error=str(err))
