@@ -14,7 +14,7 @@ from . import __version__
 from .errors import SignalError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
-from .events import Event, breaks_of, events_step, new_event_state
+from .events import Event, breaks_of, drop_swing_artefacts, events_step, new_event_state
 from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
@@ -92,6 +92,7 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
         events.extend(ev)
+    events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
     spatial = positions = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included

@@ -48,7 +48,15 @@ def test_pyshoe_jogging_guard(pyshoe):
                                                  "2017-11-27-11-14-03")]
     # these three meet the 2% since the gyroscope's extra filter lag is matched
     assert all(a.n_strides >= 10 and a.mae_pct <= 2.0 for a in straight), straight
-    assert pyshoe[-1].name == "all" and pyshoe[-1].mae_pct <= 7.0, pyshoe[-1]
+    assert pyshoe[-1].name == "all" and pyshoe[-1].mae_pct <= 3.5, pyshoe[-1]
+
+
+def test_pyshoe_false_contacts_dropped(shared_data):
+    # 11-18-11 had four late-swing "contacts" (VICON: foot moving at 1.2-1.9 m/s) that split
+    # strides; without them it is 3.6% instead of 13.4%
+    from benchmarks.realdata import pyshoe_stride_accuracy
+    trial = next(a for a in pyshoe_stride_accuracy("jog", shared_data) if a.name == "2017-11-27-11-18-11")
+    assert trial.max_pct < 20.0 and trial.mae_pct < 5.0, trial
 
 
 def test_pyshoe_walking_guard(shared_data):
@@ -58,7 +66,7 @@ def test_pyshoe_walking_guard(shared_data):
     assert sum(a.mae_pct <= 2.0 for a in walk[:-1]) >= 14, [(a.name, round(a.mae_pct, 2)) for a in walk]
 
 
-@pytest.mark.xfail(strict=True, reason="jogging stride MAE is 6.5% overall, 0.9-22% per trial, bar 2% (README)")
+@pytest.mark.xfail(strict=True, reason="jogging stride MAE is 3.2% overall, 0.9-10% per trial, bar 2% (README)")
 def test_pyshoe_jogging_bar(pyshoe):
     assert all(a.mae_pct <= 2.0 for a in pyshoe)
 
