@@ -8,6 +8,7 @@ sample index).  The monotonic clock and the transports are injectable for tests.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -18,7 +19,9 @@ from gaitcore import __version__
 from gaitcore.errors import TransportError
 
 from .protocol import Command, CommandFrame, encode, serial_bytes
-from .session_file import SessionWriter
+from .session_file import KIND_EVENT, KIND_RX, Record, SessionWriter
+
+SESSION_POD = 255    # the 'pod' of session-level records (what the live display showed)
 from .transports import Transport, open_transport
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
@@ -44,8 +47,13 @@ def _command(transport: Transport, seq: int, command: Command) -> bytes:
 async def record_session(pods: list[tuple[str, str]], duration_s: float, out: str | Path, meta: dict | None = None,
                          opener: Callable[[str], Transport] = open_transport,
                          clock_ns: Callable[[], int] = time.monotonic_ns,
-                         on_event: Callable[[str], None] | None = None) -> list[PodReport]:
-    """Stream ``pods`` ([(name, url)]) for ``duration_s`` into a new session file ``out``."""
+                         on_event: Callable[[str], None] | None = None,
+                         tap: Callable[[Record], list[dict]] | None = None) -> list[PodReport]:
+    """Stream ``pods`` ([(name, url)]) for ``duration_s`` into a new session file ``out``.
+
+    ``tap`` (live analysis) sees every record right after it is written; what it
+    returns (what the live display showed) is written to the session as ``shown``
+    events of pod ``SESSION_POD``, so a replay can be checked against it."""
     transports = [opener(url) for _, url in pods]
     info = {"software": f"sprintgait {__version__}", "started_utc": datetime.now(timezone.utc).isoformat(),
             "duration_s": duration_s, **(meta or {}),
@@ -57,6 +65,23 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     reports = [PodReport(name, url) for name, url in pods]
     tell = on_event or (lambda msg: None)
 
+    def put(kind: int, k: int, t_ns: int, payload: bytes) -> None:
+        writer.record(kind, k, t_ns, payload)
+        nonlocal tap
+        if tap is not None:
+            try:
+                shown = tap(Record(kind, k, t_ns, payload))
+            except Exception as err:   # noqa: BLE001 - the recording must outlive a failing display
+                tap = None
+                tell(f"live analysis stopped ({type(err).__name__}: {err}); recording goes on")
+                return
+            for item in shown:
+                writer.record(KIND_EVENT, SESSION_POD, clock_ns() - t0,
+                              json.dumps({"event": "shown", "item": item}, sort_keys=True).encode())
+
+    def event(k: int, what: str, **fields) -> None:
+        put(KIND_EVENT, k, clock_ns() - t0, json.dumps({"event": what, **fields}, sort_keys=True).encode())
+
     async def receive(k: int, until_ns: int) -> None:
         """Record what pod ``k`` sends until ``until_ns``."""
         tr, rep = transports[k], reports[k]
@@ -66,7 +91,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 # a BLE transport stamps each notification in its callback: closer to the
                 # radio than the moment read() hands it over
                 stamped = getattr(tr, "last_receipt_ns", None) if clock_ns is time.monotonic_ns else None
-                writer.rx(k, (stamped or clock_ns()) - t0, data)
+                put(KIND_RX, k, (stamped or clock_ns()) - t0, bytes(data))
                 rep.bytes_received += len(data)
 
     async def run(k: int) -> None:
@@ -75,13 +100,13 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
         connected_once = False
         while clock_ns() < deadline:
             if not connected_once and attempt >= FIRST_ATTEMPTS:
-                writer.event(k, clock_ns() - t0, "given up", attempts=attempt)
+                event(k, "given up", attempts=attempt)
                 tell(f"{rep.name}: not reached after {attempt} attempts; recording the other pods")
                 return
             try:
                 await tr.open()
                 connected_once = True
-                writer.event(k, clock_ns() - t0, "connected", url=rep.url, **getattr(tr, "device_info", {}))
+                event(k, "connected", url=rep.url, **getattr(tr, "device_info", {}))
                 start = _command(tr, 1, Command.START)
                 await tr.write(start)
                 writer.tx(k, clock_ns() - t0, start)
@@ -94,10 +119,10 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 await receive(k, clock_ns() + int(STOP_WAIT_S * 1e9))
                 if hasattr(tr, "link_quality"):
                     rep.link = tr.link_quality()
-                    writer.event(k, clock_ns() - t0, "link", **asdict(rep.link))
+                    event(k, "link", **asdict(rep.link))
             except TransportError as err:
                 rep.errors.append(str(err))
-                writer.event(k, clock_ns() - t0, "disconnected", error=str(err))
+                event(k, "disconnected", error=str(err))
                 tell(f"{rep.name}: {err}; retrying")
                 rep.reconnects += 1
                 await asyncio.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])

@@ -129,6 +129,32 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, metavar="FILE", help="the session file to create")
     r.add_argument("--drill", help="drill name, stored in the session's metadata")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+    lv = sub.add_parser("live", help="record pods and show every step as it happens",
+                        description="Record the pods into a session file (as 'gait record') and show, per "
+                        "step as it happens: foot, contact and flight time, cadence, the change of contact time "
+                        "from the rep's first steps, and a line when a pod drops or clips.  Everything shown is "
+                        "also written to the session, so 'gait replay' shows the same.")
+    lv.add_argument("--pod", action="append", required=True, metavar="NAME=URL",
+                    help="a pod: left=serial:///dev/ttyUSB0, right=ble://FootPod-R, ... (repeatable)")
+    lv.add_argument("--out", type=Path, required=True, metavar="FILE", help="the session file to create")
+    lv.add_argument("--duration", type=_positive_float, default=3600.0, metavar="S",
+                    help="stop after S seconds (default 1 h; Ctrl-C stops earlier and keeps the session)")
+    lv.add_argument("--drill", help="drill name: picks its cues (fast_feet, sprint; others: contact-time drift)")
+    lv.add_argument("--bell", action="store_true", help="ring the terminal bell on every cue")
+    lv.add_argument("--sound", type=Path, metavar="FILE", help="play this sound file on every cue")
+
+    rp = sub.add_parser("replay", help="replay a session through the live display, then analyse it",
+                        description="Feed a recorded session's bytes through the same decoders and live "
+                        "pipeline as 'gait live', paced as recorded (--speed), check the lines against what was "
+                        "shown live when the session holds them, then print the analysis ('gait analyze FILE' "
+                        "gives the same).")
+    rp.add_argument("input", type=Path, metavar="FILE", help="a session file (gait record / gait live)")
+    rp.add_argument("--speed", choices=["1", "2", "max"], default="max",
+                    help="1 = as recorded, 2 = twice as fast, max = no waiting (default)")
+    rp.add_argument("--drill", help="drill cues to use (default: the session's own)")
+    rp.add_argument("--json", action="store_true", help="print only the analysis JSON (no live lines)")
+    rp.add_argument("--bell", action="store_true", help="ring the terminal bell on every cue")
     return p
 
 
@@ -302,6 +328,123 @@ def _record(args) -> int:
     return 0
 
 
+def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
+    pods = []
+    for spec in specs:
+        name, sep, url = spec.partition("=")
+        if not sep or not name or not url:
+            raise GaitError(f"--pod {spec!r} is not NAME=URL; write e.g. --pod left=serial:///dev/ttyUSB0")
+        pods.append((name, url))
+    if len({n for n, _ in pods}) != len(pods):
+        raise GaitError("two --pod options share a name; give each pod its own (left, right, ...)")
+    return pods
+
+
+def _live(args) -> int:
+    import asyncio
+    import json
+    from firmware_bridge.live import as_dict, feed, finish, new_live_state
+    from firmware_bridge.live_display import Sound, make_display
+    from firmware_bridge.recorder import record_session
+    pods = _pods_arg(args.pod)
+    if args.out.exists():
+        raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
+    try:
+        sound = Sound.choose(args.bell, args.sound)
+    except FileNotFoundError as err:
+        raise GaitError(str(err)) from None
+    display = make_display(sound)
+    meta = {"pods": [{"name": n, "placement": n, "framing": "cobs"} for n, _ in pods]}
+    box = {"state": None}
+
+    def tap(record):
+        if box["state"] is None:
+            try:
+                box["state"] = new_live_state(_session_meta(args.out, meta), args.drill)
+            except ValueError as err:
+                raise GaitError(str(err)) from None
+        items, box["state"] = feed(box["state"], record)
+        for it in items:
+            display.show(it)
+        return [as_dict(it) for it in items]
+
+    def tell(msg: str) -> None:
+        display.console.print(f"! {msg}", style="bold red", markup=False, highlight=False)
+
+    display.console.print(f"live: {len(pods)} pod(s) into {args.out}; Ctrl-C stops", style="bold", markup=False)
+    try:
+        asyncio.run(record_session(pods, args.duration, args.out, {"drill": args.drill} if args.drill else None,
+                                   on_event=tell, tap=tap))
+    except KeyboardInterrupt:
+        pass    # the session file holds everything received; it is closed by the recorder
+    if box["state"] is not None:
+        for it in finish(box["state"])[0]:
+            display.show(it)
+    display.console.print(f"session saved: {args.out} (gait replay {args.out})", markup=False)
+    return 0
+
+
+def _session_meta(path: Path, fallback: dict) -> dict:
+    """The metadata as written in the session file's header (the pods' framing included)."""
+    from firmware_bridge.session_file import read_session
+    try:
+        return read_session(path).meta
+    except Exception:   # noqa: BLE001 - the header is written before the first record; fall back anyway
+        return fallback
+
+
+def _replay(args) -> int:
+    import json
+    from firmware_bridge.live import as_dict, feed, finish, new_live_state
+    from firmware_bridge.live_display import Sound, make_display
+    from firmware_bridge.recorder import SESSION_POD
+    from firmware_bridge.session_file import KIND_EVENT, read_session
+    from .analysis import analyze
+    from .readers import read_recording
+    from .report import step_table, summary_text, to_json
+    if not args.input.is_file():
+        raise GaitError(f"{args.input} not found; give a session file written by gait record or gait live")
+    session = read_session(args.input)
+    try:
+        state = new_live_state(session.meta, args.drill or session.meta.get("drill"))
+    except ValueError as err:
+        raise GaitError(f"{args.input}: {err}") from None
+    display = None if args.json else make_display(Sound(bell=args.bell))
+    recorded = [json.loads(r.payload) for r in session.records if r.kind == KIND_EVENT and r.pod == SESSION_POD]
+    recorded = [d["item"] for d in recorded if d.get("event") == "shown"]
+    speed = None if args.speed == "max" else float(args.speed)
+    shown = []
+    t_start = time.monotonic()
+    for r in session.records:
+        if r.pod == SESSION_POD:
+            continue
+        if speed is not None:
+            wait = r.t_ns * 1e-9 / speed - (time.monotonic() - t_start)
+            if wait > 0:
+                time.sleep(wait)
+        items, state = feed(state, r)
+        for it in items:
+            shown.append(as_dict(it))
+            if display:
+                display.show(it)
+    for it in finish(state)[0]:
+        shown.append(as_dict(it))
+        if display:
+            display.show(it)
+    rec = read_recording([args.input])
+    result = analyze(rec)
+    if args.json:
+        sys.stdout.write(to_json(result))
+        return 0
+    if recorded:
+        live_part = shown[:len(recorded)]
+        same = live_part == recorded
+        display.console.print(f"replay {'matches' if same else 'DIFFERS FROM'} what was shown live "
+                              f"({len(recorded)} lines)", style=None if same else "bold red", markup=False)
+    sys.stdout.write(step_table(result) + "\n" + summary_text(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -317,6 +460,10 @@ def main(argv: list[str] | None = None) -> int:
             return _devices_scan(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "live":
+            return _live(args)
+        if args.command == "replay":
+            return _replay(args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

@@ -1,0 +1,360 @@
+"""Live analysis of a session as its records arrive: steps as they happen.
+
+``feed(state, record) -> (items, state)`` takes one session record (bytes received
+from a pod, or a connection event) and returns what the live display shows because
+of it: a :class:`LiveStep` when a contact's toe-off is found, a :class:`Withdrawn`
+when a later contact shows that a step already shown was a swing artefact, and
+:class:`Notice` lines (a pod dropped, came back, lost frames, clipped).  It uses
+only the records fed so far and nothing from the wall clock, so replaying a
+session's records gives exactly the items shown live (``gait replay``).
+
+Per pod the podwire bytes go through the same decoder as ``gait analyze``; samples
+are fed, in chunks as they arrive, to the same streaming event detector
+(:func:`gaitcore.events.events_step`), timed by the pod's own clock (its sample
+index at its rate, so a lost frame is an exact gap).  Pod time maps to the session
+clock by a causal lower envelope: the least (receipt time - device time) over the
+last ``CLOCK_WINDOW_S`` of frames (receipt delay only ever adds; a crystal's drift
+of 50 ppm moves it by 0.5 ms over that window).  The batch analysis fits the whole
+session instead, so live and final times can differ by that much.
+
+A contact is shown at its toe-off.  The swing-artefact rule of the batch analysis
+(:func:`gaitcore.events.drop_swing_artefacts`) needs the next contact, so it acts
+one contact late here: either the new contact is not shown, or the one before it is
+withdrawn, exactly as the batch rule decides.
+
+Reps: contacts more than ``REP_PAUSE_S`` apart start a new rep.  The first
+``BASELINE_STEPS`` contact times of a rep are its baseline, and each later step shows
+its contact time's change from it (contacts getting longer is the first sign of
+fatigue).  Drill cues (:data:`CUES`) turn a step into a short spoken-style cue.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from gaitcore.events import (LESS_STILL_BY, MIN_SWING_S, EventKind, events_step, new_event_state)
+from gaitcore.signals import Placement, Side
+
+from .protocol import DataFrame, NotificationDecoder, SerialDecoder
+from .session_file import KIND_EVENT, KIND_RX, Record
+
+CLOCK_WINDOW_S = 10.0
+REP_PAUSE_S = 3.0
+BASELINE_STEPS = 4
+LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
+CLIP_MARGIN = 0.995
+CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
+HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up reports up to 60 s back
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    pod: str
+    foot: str
+    rep: int
+    ic_s: float                 # session clock (s since the session started)
+    ic_arrival_s: float         # when the frame holding the IC sample arrived (session clock)
+    to_arrival_s: float | None  # ... and the one holding the toe-off sample
+    contact_s: float | None
+    flight_before_s: float | None   # from the other foot's last toe-off to this contact
+    step_time_s: float | None       # from the other foot's last contact to this one
+    cadence_spm: float | None
+    saturated: bool
+    baseline_contact_s: float | None
+    contact_change_pct: float | None
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    pod: str
+    foot: str
+    ic_s: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    pod: str
+    t_s: float
+    text: str
+
+
+def as_dict(item) -> dict:
+    """The JSON form stored in the session (``shown`` events) and compared on replay."""
+    d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in item.__dict__.items()}
+    return {"type": type(item).__name__, **d}
+
+
+@dataclass
+class _Pod:
+    """Mutable per-pod scratch owned by one :class:`LiveState` (copied on every feed)."""
+
+    name: str
+    foot: str
+    decoder: object
+    events: object = None                 # EventState, made at the first data frame
+    fs_hz: float = 0.0
+    next_index: int | None = None         # the pod's next sample index (u32, as on the wire)
+    next_abs: int = 0                     # the same counted from the pod's first sample, unwrapped
+    clip_notice_s: float = -np.inf
+    acc_limit: float = np.inf
+    gyr_limit: float = np.inf
+    offsets: deque = field(default_factory=deque)   # (receipt s, receipt - device s), increasing minima
+    n_fed: int = 0
+    frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s)
+    open_ic: float | None = None          # fed position of a contact waiting for its toe-off
+    last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
+    last_ic_s: float | None = None
+    last_to_s: float | None = None
+    connected: bool = True
+
+
+@dataclass(frozen=True)
+class LiveState:
+    pods: tuple
+    rep: int = 0
+    rep_contacts: tuple = ()
+    last_contact_s: float | None = None
+    cues: tuple = ()
+
+
+def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
+    """The state before the first record of a session with metadata ``meta``."""
+    pods = []
+    for pod in meta.get("pods", []):
+        framing = pod.get("framing")
+        if framing not in ("cobs", "notification"):
+            raise ValueError(f"live analysis reads podwire pods; {pod.get('name')!r} speaks {framing!r}")
+        try:
+            side = Placement.parse(pod.get("placement") or pod["name"]).side
+        except ValueError:
+            side = Side.UNKNOWN
+        pods.append(_Pod(pod["name"], side.value, NotificationDecoder() if framing == "notification"
+                         else SerialDecoder()))
+    return LiveState(tuple(pods), cues=cues_for(drill))
+
+
+def _copy_pod(p: _Pod) -> _Pod:
+    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames))
+
+
+def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
+    """What the live display shows because of ``record``; and the next state."""
+    if record.pod >= len(state.pods):
+        return [], state
+    pods = list(state.pods)
+    pod = pods[record.pod] = _copy_pod(pods[record.pod])
+    # decoders keep partial frames between calls: the one object moves on with the state
+    t_rx = record.t_ns * 1e-9
+    items: list = []
+    if record.kind == KIND_EVENT:
+        import json
+        what = json.loads(record.payload).get("event")
+        if what == "disconnected" and pod.connected:
+            pod.connected = False
+            items.append(Notice(pod.name, t_rx, f"{pod.name} pod dropped; reconnecting"))
+        elif what == "connected" and not pod.connected:
+            pod.connected = True
+            items.append(Notice(pod.name, t_rx, f"{pod.name} pod is back"))
+        return items, replace(state, pods=tuple(pods))
+    if record.kind != KIND_RX:
+        return [], state
+    chunks = []
+    for f in pod.decoder.feed(record.payload):
+        if isinstance(f, DataFrame):
+            chunks.append(f)
+    st = replace(state, pods=tuple(pods))
+    for f in chunks:
+        new_items, st = _frame(st, record.pod, f, t_rx)
+        items += new_items
+    return items, st
+
+
+def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, LiveState]:
+    pod = state.pods[k]
+    items: list = []
+    if pod.events is None:
+        pod.fs_hz = float(f.odr_hz)
+        pod.events = new_event_state(pod.fs_hz)
+        pod.next_index = f.sample_index
+        pod.acc_limit = CLIP_MARGIN * f.acc_range_g * 9.80665
+        pod.gyr_limit = CLIP_MARGIN * float(f.gyr_range_dps)
+    lost = (f.sample_index - pod.next_index) % (1 << 32)
+    if lost >= (1 << 31):     # an old or repeated frame
+        return items, state
+    if lost:
+        items.append(Notice(pod.name, t_rx, f"{pod.name}: {lost} samples lost ({1000 * lost / pod.fs_hz:.0f} ms)"))
+    index0 = pod.next_abs + lost
+    pod.next_abs = index0 + f.count
+    pod.next_index = (f.sample_index + f.count) % (1 << 32)
+    t_dev = (index0 + np.arange(f.count)) / pod.fs_hz
+    # causal clock: least (receipt - device time of the frame's last sample) over the window
+    off = t_rx - t_dev[-1]
+    while pod.offsets and pod.offsets[-1][1] >= off:
+        pod.offsets.pop()
+    pod.offsets.append((t_rx, off))
+    while pod.offsets[0][0] < t_rx - CLOCK_WINDOW_S:
+        pod.offsets.popleft()
+    acc, gyr = f.acc_mps2(), f.gyr_dps()
+    gn = np.sqrt((gyr * gyr).sum(axis=1))
+    clip = (np.abs(acc) >= pod.acc_limit).any(axis=1) | (np.abs(gyr) >= pod.gyr_limit).any(axis=1)
+    pod.frames.append((pod.n_fed, t_dev, gn, clip, t_rx))
+    while pod.frames[0][0] + pod.frames[0][1].shape[0] < pod.n_fed - HISTORY_S * pod.fs_hz:
+        pod.frames.popleft()
+    if clip.any():
+        quiet_before = t_rx - pod.clip_notice_s >= CLIP_QUIET_S
+        pod.clip_notice_s = t_rx
+        if quiet_before:
+            items.append(Notice(pod.name, t_rx, f"{pod.name}: clipping at full scale (values held at the limit)"))
+    events, pod.events = events_step(pod.events, t_dev, acc, gyr)
+    pod.n_fed += f.count
+    for ev in events:
+        new_items, state = _event(state, k, ev)
+        items += new_items
+    return items, state
+
+
+def _window(pod: _Pod, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gyro norm and clipped flags of the fed samples from ``a`` to ``b`` (kept ones)."""
+    parts = [(g[max(0, int(a) - f0):max(0, int(b) + 1 - f0)], c[max(0, int(a) - f0):max(0, int(b) + 1 - f0)])
+             for f0, _, g, c, _ in pod.frames if f0 <= b and f0 + g.shape[0] > a]
+    if not parts:
+        return np.empty(0), np.empty(0, dtype=bool)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _frame_of(pod: _Pod, pos: float) -> tuple:
+    """The kept frame holding fed position ``pos`` (the oldest kept one if it is older)."""
+    for fr in reversed(pod.frames):
+        if fr[0] <= pos:
+            return fr
+    return pod.frames[0]
+
+
+def _time(pod: _Pod, pos: float) -> float:
+    """Session time of fed position ``pos``: device time plus the causal offset."""
+    f0, t = _frame_of(pod, pos)[:2]
+    return float(t[0] + (pos - f0) / pod.fs_hz + pod.offsets[0][1])
+
+
+def _arrival(pod: _Pod, pos: float) -> float:
+    """When the frame holding the sample at (or just after) ``pos`` arrived."""
+    return _frame_of(pod, np.ceil(pos))[4]
+
+
+def _stillness(pod: _Pod, a: float, b: float) -> float:
+    seg = _window(pod, np.floor(a), np.ceil(b))[0]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else np.inf
+
+
+def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
+    pod = state.pods[k]
+    if ev.kind is EventKind.IC:
+        items = []
+        if pod.open_ic is not None:    # the last contact found no toe-off: show it without one
+            items, state = _show(state, k, pod.open_ic, None)
+        pod.open_ic = ev.pos
+        return items, state
+    if pod.open_ic is None:
+        return [], state
+    ic, to = pod.open_ic, ev.pos
+    pod.open_ic = None
+    items: list = []
+    if pod.last_kept is not None and pod.last_kept[1] is not None \
+            and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S:
+        prev = pod.last_kept
+        a, b = _stillness(pod, prev[0], prev[1]), _stillness(pod, ic, to)
+        if not max(a, b) < LESS_STILL_BY * min(a, b):
+            if b > a:
+                return [], state      # this one is the artefact: never shown
+            items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
+    shown, state = _show(state, k, ic, to)
+    return items + shown, state
+
+
+def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, LiveState]:
+    pod = state.pods[k]
+    ic_s = _time(pod, ic)
+    to_s = _time(pod, to) if to is not None else None
+    contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
+    others = [p for p in state.pods if p.foot != pod.foot and p.last_ic_s is not None]
+    other = max(others, key=lambda p: p.last_ic_s) if others else None
+    step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s else None
+    flight = ic_s - other.last_to_s if other is not None and other.last_to_s is not None \
+        and other.last_to_s < ic_s else None
+    saturated = bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any())
+    rep, contacts = state.rep, state.rep_contacts
+    if state.last_contact_s is not None and ic_s - state.last_contact_s > REP_PAUSE_S:
+        rep, contacts = rep + 1, ()
+    base = float(np.mean(contacts[:BASELINE_STEPS])) if len(contacts) >= BASELINE_STEPS else None
+    change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
+    if contact is not None:
+        contacts = contacts + (contact,)
+    s = LiveStep(pod.name, pod.foot, rep, ic_s, _arrival(pod, ic), _arrival(pod, to) if to is not None else None,
+                 contact, flight, step,
+                 60.0 / step if step else None, saturated, base, change)
+    cue = next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
+    s = replace(s, cue=cue)
+    pod.last_ic_s, pod.last_to_s = ic_s, to_s
+    pod.last_kept = (ic, to, s)
+    return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)
+
+
+# ---- drill cues: each takes a step and returns a cue or None ---------------------------
+
+def contacts_longer(s: LiveStep) -> str | None:
+    if s.contact_change_pct is not None and s.contact_change_pct > LONGER_PCT:
+        return f"contacts {s.contact_change_pct:.0f}% longer than the rep's start"
+    return None
+
+
+def quick_off_the_ground(s: LiveStep) -> str | None:
+    if s.contact_s is not None and s.contact_s > 0.100:
+        return "quicker off the ground"
+    return None
+
+
+CUES: dict[str, tuple[Callable[[LiveStep], str | None], ...]] = {
+    "default": (contacts_longer,),
+    "fast_feet": (quick_off_the_ground, contacts_longer),
+    "sprint": (contacts_longer,),
+}
+
+
+def cues_for(drill: str | None) -> tuple:
+    return CUES.get(drill or "default", CUES["default"])
+
+
+def finish(state: LiveState) -> tuple[list, LiveState]:
+    """The end of the session: what the detectors still hold (a last contact's toe-off,
+    or a contact that never found one)."""
+    items: list = []
+    pods = [_copy_pod(p) for p in state.pods]
+    state = replace(state, pods=tuple(pods))
+    for k, pod in enumerate(pods):
+        if pod.events is None:
+            continue
+        events, pod.events = events_step(pod.events, np.empty(0), np.empty((0, 3)), np.empty((0, 3)), final=True)
+        for ev in events:
+            new_items, state = _event(state, k, ev)
+            items += new_items
+        if pod.open_ic is not None:
+            new_items, state = _show(state, k, pod.open_ic, None)
+            pod.open_ic = None
+            items += new_items
+    return items, state
+
+
+def replay(records, meta: dict, drill: str | None = None) -> list:
+    """Every item the live display showed for ``records``, in order, and at the end."""
+    state = new_live_state(meta, drill)
+    out = []
+    for r in records:
+        items, state = feed(state, r)
+        out += items
+    return out + finish(state)[0]

@@ -1,0 +1,93 @@
+"""The live display: one line per step as it happens, in a terminal (rich; works over
+SSH), plus an audible cue when a drill cue fires.
+
+It only renders :mod:`firmware_bridge.live` items; what they say is decided there, so
+``gait live`` and ``gait replay`` show the same lines.  rich is imported here only.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .live import LiveStep, Notice, Withdrawn
+
+PLAYERS = ("paplay", "aplay", "afplay")
+
+
+def _ms(v: float | None) -> str:
+    return "    -" if v is None else f"{1000 * v:5.0f}"
+
+
+def step_line(s: LiveStep) -> str:
+    """The plain text of a step line (rich markup added by :class:`Display`)."""
+    change = "" if s.contact_change_pct is None else f"  {s.contact_change_pct:+4.0f}% vs rep start"
+    cadence = "    -" if s.cadence_spm is None else f"{s.cadence_spm:5.0f}"
+    return (f"{s.ic_s:8.2f} s  rep {s.rep + 1:<2d} {s.foot[:1].upper() or '?'}  contact {_ms(s.contact_s)} ms  "
+            f"flight {_ms(s.flight_before_s)} ms  cadence {cadence}/min{change}"
+            + ("  CLIPPED" if s.saturated else ""))
+
+
+def item_line(item) -> str:
+    if isinstance(item, LiveStep):
+        return step_line(item)
+    if isinstance(item, Withdrawn):
+        return f"{item.ic_s:8.2f} s  {item.foot} contact withdrawn ({item.reason})"
+    if isinstance(item, Notice):
+        return f"{item.t_s:8.2f} s  ! {item.text}"
+    raise TypeError(type(item))
+
+
+@dataclass(frozen=True)
+class Sound:
+    """How a cue is heard: the terminal bell, a sound file through a player, or nothing."""
+
+    bell: bool = False
+    file: Path | None = None
+    player: str | None = None
+
+    @classmethod
+    def choose(cls, bell: bool, file: Path | None) -> "Sound":
+        if file is None:
+            return cls(bell=bell)
+        if not file.is_file():
+            raise FileNotFoundError(f"sound file {file} not found; give an existing .wav file or use --bell")
+        player = next((p for p in PLAYERS if shutil.which(p)), None)
+        if player is None:
+            raise FileNotFoundError(f"no sound player ({', '.join(PLAYERS)}) on this machine to play {file}; "
+                                    "install one (apt-get install alsa-utils) or use --bell")
+        return cls(bell=bell, file=file, player=player)
+
+
+class Display:
+    """Prints items to a rich console; ``play`` makes a cue audible."""
+
+    def __init__(self, console, sound: Sound):
+        self.console = console
+        self.sound = sound
+
+    def show(self, item) -> None:
+        line = item_line(item)
+        if isinstance(item, LiveStep):
+            style = "bold red" if item.saturated else ("yellow" if item.cue else "")
+            self.console.print(line, style=style or None, markup=False, highlight=False, soft_wrap=True)
+            if item.cue:
+                self.console.print(f"           >> {item.cue}", style="bold yellow", markup=False, highlight=False, soft_wrap=True)
+                self.play()
+        elif isinstance(item, Withdrawn):
+            self.console.print(line, style="dim", markup=False, highlight=False, soft_wrap=True)
+        else:
+            self.console.print(line, style="bold red", markup=False, highlight=False, soft_wrap=True)
+
+    def play(self) -> None:
+        if self.sound.bell:
+            self.console.bell()
+        if self.sound.file is not None:
+            subprocess.Popen([self.sound.player, str(self.sound.file)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+
+
+def make_display(sound: Sound, file=None) -> Display:
+    from rich.console import Console
+    return Display(Console(file=file, highlight=False), sound)

@@ -1,0 +1,129 @@
+"""Live analysis (firmware_bridge.live): steps as records arrive, replay equal to live,
+and `gait replay` equal to `gait analyze`."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, quick_off_the_ground, replay)
+from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
+from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+from gaitcore.analysis import analyze
+from gaitcore.readers import read_recording
+
+from test_virtual_pod import _drive
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 3
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """Two virtual pods sprinting for 12 s, 1% of frames lost, receipt jitter 0.5-3 ms
+    (fake clock, seed 7)."""
+    path = tmp_path_factory.mktemp("live") / "sprint.podses"
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "sprint", SEED, 1000.0, 12.0, loss=0.01)
+        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
+    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                             for f in ("left", "right")]})
+    _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
+    return path
+
+
+def test_live_steps_are_the_analysis_contacts(session):
+    s = read_session(session)
+    items = replay(s.records, s.meta)
+    steps = [i for i in items if isinstance(i, LiveStep)]
+    out = analyze(read_recording([session]))
+    assert any(isinstance(i, Notice) and "lost" in i.text for i in items)   # the lost frames are told
+    for foot in ("left", "right"):
+        live = [x for x in steps if x.foot == foot]
+        batch = [x for x in out["steps"] if x["foot"] == foot]
+        assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
+        for x, y in zip(live, batch):
+            assert (x.contact_s is None) == (y["contact_s"] is None)
+            if x.contact_s is not None:
+                assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)
+    # later steps carry the cross-foot values and the rep's baseline
+    assert any(x.flight_before_s is not None and x.cadence_spm is not None for x in steps)
+    assert any(x.contact_change_pct is not None for x in steps)
+
+
+def test_any_split_of_the_received_bytes_shows_the_same(session):
+    s = read_session(session)
+    ref = [as_dict(i) for i in replay(s.records, s.meta)]
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        split = []
+        for r in s.records:
+            if r.kind == KIND_RX and len(r.payload) > 2:
+                cuts = sorted(set(rng.integers(1, len(r.payload), size=rng.integers(1, 4)).tolist()))
+                parts = [r.payload[a:b] for a, b in zip([0, *cuts], [*cuts, len(r.payload)])]
+                split += [Record(r.kind, r.pod, r.t_ns, p) for p in parts]
+            else:
+                split.append(r)
+        assert [as_dict(i) for i in replay(split, s.meta)] == ref
+
+
+def test_cues():
+    base = dict(pod="left", foot="left", rep=0, ic_s=1.0, ic_arrival_s=1.0, to_arrival_s=1.1, flight_before_s=None,
+                step_time_s=None, cadence_spm=None, saturated=False, baseline_contact_s=0.1)
+    assert contacts_longer(LiveStep(contact_s=0.112, contact_change_pct=12.0, **base)) is not None
+    assert contacts_longer(LiveStep(contact_s=0.105, contact_change_pct=5.0, **base)) is None
+    assert quick_off_the_ground(LiveStep(contact_s=0.104, contact_change_pct=4.0, **base)) is not None
+    assert quick_off_the_ground(LiveStep(contact_s=0.090, contact_change_pct=-10.0, **base)) is None
+
+
+def test_replay_json_equals_analyze_json(session):
+    run = [sys.executable, "-m", "gaitcore.cli"]
+    a = subprocess.run(run + ["analyze", str(session), "--json"], capture_output=True, cwd=ROOT)
+    b = subprocess.run(run + ["replay", str(session), "--speed", "max", "--json"], capture_output=True, cwd=ROOT)
+    assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
+    assert a.stdout == b.stdout and len(json.loads(a.stdout)["steps"]) >= 30
+
+
+def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
+    """End to end in real time: two `gait pod emulate` on pseudo-terminals, `gait live`
+    records and shows; the session holds what was shown, and `gait replay` shows the
+    same lines and ends with the same analysis as `gait analyze`."""
+    emus = []
+    out = tmp_path / "live.podses"
+    try:
+        for foot in ("left", "right"):
+            emus.append(subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot,
+                                          "--drill", "sprint", "--seed", str(SEED), "--duration", "10",
+                                          "--loss", "0.005"],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT))
+        paths = [p.stdout.readline().strip() for p in emus]
+        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
+                            f"right={paths[1]}", "--duration", "12", "--out", str(out), "--drill", "sprint"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr
+    finally:
+        for p in emus:
+            p.terminate()
+            p.wait(timeout=10)
+    assert r.stdout.count(" contact ") >= 20, r.stdout
+    rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
+                        cwd=ROOT)
+    assert rp.returncode == 0, rp.stderr
+    assert "replay matches what was shown live" in rp.stdout, rp.stdout
+    live_lines = [x for x in r.stdout.splitlines() if " contact " in x]
+    replay_lines = [x for x in rp.stdout.splitlines() if " contact " in x and " rep " in x]
+    assert live_lines == replay_lines[:len(live_lines)]
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["replay", "/nonexistent.podses"], "not found"),
+    (["live", "--pod", "left", "--out", "/tmp/never.podses"], "NAME=URL"),
+    (["live", "--pod", "left=loop://", "--out", "x", "--sound", "/nonexistent.wav"], "sound file"),
+])
+def test_bad_live_and_replay_arguments(args, msg, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "x").exists()
