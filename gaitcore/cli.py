@@ -300,14 +300,7 @@ def _devices_scan(args) -> int:
 def _record(args) -> int:
     import asyncio
     from firmware_bridge.recorder import record_session
-    pods = []
-    for spec in args.pod:
-        name, sep, url = spec.partition("=")
-        if not sep or not name or not url:
-            raise GaitError(f"--pod {spec!r} is not NAME=URL; write e.g. --pod left=serial:///dev/ttyUSB0")
-        pods.append((name, url))
-    if len({n for n, _ in pods}) != len(pods):
-        raise GaitError("two --pod options share a name; give each pod its own (left, right, ...)")
+    pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
     tell = (lambda msg: None) if args.quiet else (lambda msg: sys.stderr.write(f"gait record: {msg}\n"))

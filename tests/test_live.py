@@ -14,7 +14,7 @@ from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signal
 from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
 
-from test_virtual_pod import _drive
+from test_virtual_pod import _drive, emulated_pods
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 3
@@ -91,23 +91,12 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     """End to end in real time: two `gait pod emulate` on pseudo-terminals, `gait live`
     records and shows; the session holds what was shown, and `gait replay` shows the
     same lines and ends with the same analysis as `gait analyze`."""
-    emus = []
     out = tmp_path / "live.podses"
-    try:
-        for foot in ("left", "right"):
-            emus.append(subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot,
-                                          "--drill", "sprint", "--seed", str(SEED), "--duration", "10",
-                                          "--loss", "0.005"],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT))
-        paths = [p.stdout.readline().strip() for p in emus]
+    with emulated_pods("sprint", SEED, 10.0, {"left": 0.0, "right": 0.005}) as paths:
         r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
                             f"right={paths[1]}", "--duration", "12", "--out", str(out), "--drill", "sprint"],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert r.returncode == 0, r.stderr
-    finally:
-        for p in emus:
-            p.terminate()
-            p.wait(timeout=10)
     assert r.stdout.count(" contact ") >= 20, r.stdout
     rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
                         cwd=ROOT)

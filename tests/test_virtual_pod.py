@@ -1,5 +1,6 @@
 """The virtual pod and the session path: bytes on a (pseudo-)serial device -> session
 file -> steps, against analysing the simulator's signals directly."""
+import contextlib
 import json
 import subprocess
 import sys
@@ -87,27 +88,34 @@ def test_session_from_a_virtual_pod_equals_the_simulation(tmp_path):
     _compare(path, sim, losses)
 
 
-def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
-    """End to end with real time: two `gait pod emulate` processes on pseudo-terminals,
-    `gait record` for the whole drill, `gait analyze` on the session file."""
+@contextlib.contextmanager
+def emulated_pods(drill: str, seed: int, duration_s: float, losses: dict):
+    """`gait pod emulate` per foot in ``losses`` ({foot: frame loss}); yields their pty paths."""
     emus = []
     try:
-        for foot, loss in (("left", 0.0), ("right", 0.01)):
-            p = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot, "--drill",
-                                  DRILL, "--seed", str(SEED), "--duration", str(DURATION), "--loss", str(loss)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-            emus.append(p)
+        for foot, loss in losses.items():
+            emus.append(subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot,
+                                          "--drill", drill, "--seed", str(seed), "--duration", str(duration_s),
+                                          "--loss", str(loss)],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT))
         paths = [p.stdout.readline().strip() for p in emus]
         assert all(x.startswith("/dev/") for x in paths), paths
-        out = tmp_path / "live.podses"
-        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-        assert r.returncode == 0, r.stderr
+        yield paths
     finally:
         for p in emus:
             p.terminate()
             p.wait(timeout=10)
+
+
+def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
+    """End to end with real time: two `gait pod emulate` processes on pseudo-terminals,
+    `gait record` for the whole drill, `gait analyze` on the session file."""
+    out = tmp_path / "live.podses"
+    with emulated_pods(DRILL, SEED, DURATION, {"left": 0.0, "right": 0.01}) as paths:
+        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
+                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr
     session = read_session(out)
     assert session.torn_bytes == 0
     cfg = VirtualPodConfig("right", DRILL, SEED, RATE, DURATION, loss=0.01)
