@@ -36,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     from firmware_bridge.live import LiveStep, feed, new_live_state
     from firmware_bridge.recorder import record_session
-    from firmware_bridge.session_file import read_session
 
     emus = [subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot, "--drill",
                               a.drill, "--seed", str(a.seed), "--rate", str(a.rate), "--duration", str(a.seconds)],
@@ -46,24 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = [p.stdout.readline().strip() for p in emus]
         out = Path(tempfile.mkdtemp()) / "latency.podses"
-        box = {"state": None, "t0": None}
+        box = {"t0": None}
 
-        def tap(record):
-            now_s = (time.monotonic_ns() - box["t0"]) * 1e-9
-            if box["state"] is None:
-                box["state"] = new_live_state(read_session(out).meta)
-            items, box["state"] = feed(box["state"], record)
-            done_s = (time.monotonic_ns() - box["t0"]) * 1e-9
-            nonlocal warmup
-            for it in items:
-                if not isinstance(it, LiveStep) or it.to_arrival_s is None:
-                    continue
-                if now_s - it.to_arrival_s > 1.0:     # a step held back by the warm-up
-                    warmup += 1
-                    continue
-                after_to.append(done_s - it.to_arrival_s)
-                after_ic.append(done_s - it.ic_arrival_s)
-            return []
+        def make_tap(meta: dict):
+            box["state"] = new_live_state(meta)
+
+            def tap(record):
+                nonlocal warmup
+                now_s = (time.monotonic_ns() - box["t0"]) * 1e-9
+                items, box["state"] = feed(box["state"], record)
+                done_s = (time.monotonic_ns() - box["t0"]) * 1e-9
+                for it in items:
+                    if not isinstance(it, LiveStep) or it.to_arrival_s is None:
+                        continue
+                    if now_s - it.to_arrival_s > 1.0:     # a step held back by the warm-up
+                        warmup += 1
+                        continue
+                    after_to.append(done_s - it.to_arrival_s)
+                    after_ic.append(done_s - it.ic_arrival_s)
+                return []
+            return tap
 
         def clock_ns() -> int:
             t = time.monotonic_ns()
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             return t
 
         asyncio.run(record_session([("left", paths[0]), ("right", paths[1])], a.seconds + 2.0, out,
-                                   clock_ns=clock_ns, tap=tap))
+                                   clock_ns=clock_ns, make_tap=make_tap))
     finally:
         for p in emus:
             p.terminate()

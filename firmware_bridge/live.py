@@ -29,14 +29,17 @@ fatigue).  Drill cues (:data:`CUES`) turn a step into a short spoken-style cue.
 """
 from __future__ import annotations
 
+import json
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 
-from gaitcore.events import (LESS_STILL_BY, MIN_SWING_S, EventKind, events_step, new_event_state)
-from gaitcore.signals import Placement, Side
+from gaitcore.events import (MIN_SWING_S, EventKind, events_step, new_event_state, stance_stillness_dps,
+                             swing_artefact)
+from gaitcore.quality import CLIP_MARGIN
+from gaitcore.signals import GRAVITY_MPS2, Placement, Side
 
 from .protocol import DataFrame, NotificationDecoder, SerialDecoder
 from .session_file import KIND_EVENT, KIND_RX, Record
@@ -45,7 +48,6 @@ CLOCK_WINDOW_S = 10.0
 REP_PAUSE_S = 3.0
 BASELINE_STEPS = 4
 LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
-CLIP_MARGIN = 0.995
 CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
 HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up reports up to 60 s back
 
@@ -152,7 +154,6 @@ def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
     t_rx = record.t_ns * 1e-9
     items: list = []
     if record.kind == KIND_EVENT:
-        import json
         what = json.loads(record.payload).get("event")
         if what == "disconnected" and pod.connected:
             pod.connected = False
@@ -163,15 +164,12 @@ def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
         return items, replace(state, pods=tuple(pods))
     if record.kind != KIND_RX:
         return [], state
-    chunks = []
+    state = replace(state, pods=tuple(pods))
     for f in pod.decoder.feed(record.payload):
         if isinstance(f, DataFrame):
-            chunks.append(f)
-    st = replace(state, pods=tuple(pods))
-    for f in chunks:
-        new_items, st = _frame(st, record.pod, f, t_rx)
-        items += new_items
-    return items, st
+            new_items, state = _frame(state, record.pod, f, t_rx)
+            items += new_items
+    return items, state
 
 
 def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, LiveState]:
@@ -181,7 +179,7 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
         pod.fs_hz = float(f.odr_hz)
         pod.events = new_event_state(pod.fs_hz)
         pod.next_index = f.sample_index
-        pod.acc_limit = CLIP_MARGIN * f.acc_range_g * 9.80665
+        pod.acc_limit = CLIP_MARGIN * f.acc_range_g * GRAVITY_MPS2
         pod.gyr_limit = CLIP_MARGIN * float(f.gyr_range_dps)
     lost = (f.sample_index - pod.next_index) % (1 << 32)
     if lost >= (1 << 31):     # an old or repeated frame
@@ -247,9 +245,7 @@ def _arrival(pod: _Pod, pos: float) -> float:
 
 
 def _stillness(pod: _Pod, a: float, b: float) -> float:
-    seg = _window(pod, np.floor(a), np.ceil(b))[0]
-    seg = seg[np.isfinite(seg)]
-    return float(np.median(seg)) if seg.size else np.inf
+    return stance_stillness_dps(_window(pod, np.floor(a), np.ceil(b))[0])
 
 
 def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
@@ -268,10 +264,10 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
     if pod.last_kept is not None and pod.last_kept[1] is not None \
             and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S:
         prev = pod.last_kept
-        a, b = _stillness(pod, prev[0], prev[1]), _stillness(pod, ic, to)
-        if not max(a, b) < LESS_STILL_BY * min(a, b):
-            if b > a:
-                return [], state      # this one is the artefact: never shown
+        which = swing_artefact(_stillness(pod, prev[0], prev[1]), _stillness(pod, ic, to))
+        if which == 1:
+            return [], state      # this one is the artefact: never shown
+        if which == 0:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
     shown, state = _show(state, k, ic, to)
     return items + shown, state

@@ -67,18 +67,21 @@ class Display:
         self.console = console
         self.sound = sound
 
+    def print(self, line: str, style: str | None = None) -> None:
+        """One line as it is (no rich markup), never wrapped."""
+        self.console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
     def show(self, item) -> None:
         line = item_line(item)
         if isinstance(item, LiveStep):
-            style = "bold red" if item.saturated else ("yellow" if item.cue else "")
-            self.console.print(line, style=style or None, markup=False, highlight=False, soft_wrap=True)
+            self.print(line, "bold red" if item.saturated else ("yellow" if item.cue else None))
             if item.cue:
-                self.console.print(f"           >> {item.cue}", style="bold yellow", markup=False, highlight=False, soft_wrap=True)
+                self.print(f"           >> {item.cue}", "bold yellow")
                 self.play()
         elif isinstance(item, Withdrawn):
-            self.console.print(line, style="dim", markup=False, highlight=False, soft_wrap=True)
+            self.print(line, "dim")
         else:
-            self.console.print(line, style="bold red", markup=False, highlight=False, soft_wrap=True)
+            self.print(line, "bold red")
 
     def play(self) -> None:
         if self.sound.bell:

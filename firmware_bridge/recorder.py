@@ -20,9 +20,9 @@ from gaitcore.errors import TransportError
 
 from .protocol import Command, CommandFrame, encode, serial_bytes
 from .session_file import KIND_EVENT, KIND_RX, Record, SessionWriter
+from .transports import Transport, open_transport
 
 SESSION_POD = 255    # the 'pod' of session-level records (what the live display showed)
-from .transports import Transport, open_transport
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
 STOP_WAIT_S = 0.3    # reading on after 'stop', for the pod's answer
@@ -48,17 +48,21 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                          opener: Callable[[str], Transport] = open_transport,
                          clock_ns: Callable[[], int] = time.monotonic_ns,
                          on_event: Callable[[str], None] | None = None,
-                         tap: Callable[[Record], list[dict]] | None = None) -> list[PodReport]:
+                         make_tap: Callable[[dict], Callable[[Record], list[dict]]] | None = None
+                         ) -> list[PodReport]:
     """Stream ``pods`` ([(name, url)]) for ``duration_s`` into a new session file ``out``.
 
-    ``tap`` (live analysis) sees every record right after it is written; what it
-    returns (what the live display showed) is written to the session as ``shown``
-    events of pod ``SESSION_POD``, so a replay can be checked against it."""
+    ``make_tap`` (live analysis) is called with the session's metadata before the file
+    is created (so a refusal leaves no file) and returns the tap: it sees every record
+    right after it is written, and what it returns (what the live display showed) is
+    written to the session as ``shown`` events of pod ``SESSION_POD``, so a replay can
+    be checked against it."""
     transports = [opener(url) for _, url in pods]
     info = {"software": f"sprintgait {__version__}", "started_utc": datetime.now(timezone.utc).isoformat(),
             "duration_s": duration_s, **(meta or {}),
             "pods": [{"name": name, "url": url, "placement": name, "framing": tr.framing, **getattr(tr, "meta", {})}
                      for (name, url), tr in zip(pods, transports)]}
+    tap = make_tap(info) if make_tap is not None else None
     writer = SessionWriter.create(out, info)
     t0 = clock_ns()
     deadline = t0 + int(duration_s * 1e9)

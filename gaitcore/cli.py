@@ -335,7 +335,6 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
 
 def _live(args) -> int:
     import asyncio
-    import json
     from firmware_bridge.live import as_dict, feed, finish, new_live_state
     from firmware_bridge.live_display import Sound, make_display
     from firmware_bridge.recorder import record_session
@@ -347,43 +346,35 @@ def _live(args) -> int:
     except FileNotFoundError as err:
         raise GaitError(str(err)) from None
     display = make_display(sound)
-    meta = {"pods": [{"name": n, "placement": n, "framing": "cobs"} for n, _ in pods]}
-    box = {"state": None}
+    last = {}   # the live state after the latest record, for the end of the session
 
-    def tap(record):
-        if box["state"] is None:
-            try:
-                box["state"] = new_live_state(_session_meta(args.out, meta), args.drill)
-            except ValueError as err:
-                raise GaitError(str(err)) from None
-        items, box["state"] = feed(box["state"], record)
-        for it in items:
-            display.show(it)
-        return [as_dict(it) for it in items]
+    def make_tap(meta: dict):
+        try:
+            last["state"] = new_live_state(meta, args.drill)
+        except ValueError as err:
+            raise GaitError(str(err)) from None
+
+        def tap(record):
+            items, last["state"] = feed(last["state"], record)
+            for it in items:
+                display.show(it)
+            return [as_dict(it) for it in items]
+        return tap
 
     def tell(msg: str) -> None:
-        display.console.print(f"! {msg}", style="bold red", markup=False, highlight=False)
+        display.print(f"! {msg}", "bold red")
 
-    display.console.print(f"live: {len(pods)} pod(s) into {args.out}; Ctrl-C stops", style="bold", markup=False)
+    display.print(f"live: {len(pods)} pod(s) into {args.out}; Ctrl-C stops", "bold")
     try:
         asyncio.run(record_session(pods, args.duration, args.out, {"drill": args.drill} if args.drill else None,
-                                   on_event=tell, tap=tap))
+                                   on_event=tell, make_tap=make_tap))
     except KeyboardInterrupt:
         pass    # the session file holds everything received; it is closed by the recorder
-    if box["state"] is not None:
-        for it in finish(box["state"])[0]:
+    if "state" in last:
+        for it in finish(last["state"])[0]:
             display.show(it)
-    display.console.print(f"session saved: {args.out} (gait replay {args.out})", markup=False)
+    display.print(f"session saved: {args.out} (gait replay {args.out})")
     return 0
-
-
-def _session_meta(path: Path, fallback: dict) -> dict:
-    """The metadata as written in the session file's header (the pods' framing included)."""
-    from firmware_bridge.session_file import read_session
-    try:
-        return read_session(path).meta
-    except Exception:   # noqa: BLE001 - the header is written before the first record; fall back anyway
-        return fallback
 
 
 def _replay(args) -> int:
@@ -432,31 +423,21 @@ def _replay(args) -> int:
     if recorded:
         live_part = shown[:len(recorded)]
         same = live_part == recorded
-        display.console.print(f"replay {'matches' if same else 'DIFFERS FROM'} what was shown live "
-                              f"({len(recorded)} lines)", style=None if same else "bold red", markup=False)
+        display.print(f"replay {'matches' if same else 'DIFFERS FROM'} what was shown live ({len(recorded)} lines)",
+                      None if same else "bold red")
     sys.stdout.write(step_table(result) + "\n" + summary_text(result))
     return 0
+
+
+COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "record": _record,
+            "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "analyze":
-            return _analyze(args)
-        if args.command == "simulate":
-            return _simulate(args)
-        if args.command == "pod":
-            return _pod_emulate(args)
-        if args.command == "record":
-            return _record(args)
-        if args.command == "devices":
-            return _devices_scan(args)
-        if args.command == "export":
-            return _export(args)
-        if args.command == "live":
-            return _live(args)
-        if args.command == "replay":
-            return _replay(args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

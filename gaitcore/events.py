@@ -193,9 +193,7 @@ def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: flo
         a = int(np.floor(events[k].pos))
         b = int(np.ceil(events[k + 1].pos)) if k + 1 < len(events) and events[k + 1].kind is EventKind.TO else a
         w = gyr[max(0, a):min(n, b + 1)]
-        seg = np.sqrt((w * w).sum(axis=1))
-        seg = seg[np.isfinite(seg)]
-        return float(np.median(seg)) if seg.size else np.inf
+        return stance_stillness_dps(np.sqrt((w * w).sum(axis=1)))
 
     keep = [True] * len(events)
     prev_ic = None   # index of the last kept IC
@@ -204,11 +202,11 @@ def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: flo
             continue
         if prev_ic is not None and prev_ic + 1 < k and events[prev_ic + 1].kind is EventKind.TO \
                 and (ev.pos - events[prev_ic + 1].pos) / fs_hz < MIN_SWING_S:
-            a, b = stillness(prev_ic), stillness(k)
-            if max(a, b) < LESS_STILL_BY * min(a, b):
+            which = swing_artefact(stillness(prev_ic), stillness(k))
+            if which is None:
                 prev_ic = k
                 continue
-            drop = prev_ic if a > b else k
+            drop = (prev_ic, k)[which]
             keep[drop] = False
             if drop + 1 < len(events) and events[drop + 1].kind is EventKind.TO:
                 keep[drop + 1] = False
@@ -216,3 +214,19 @@ def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: flo
                 continue
         prev_ic = k
     return [ev for ev, kp in zip(events, keep) if kp]
+
+
+def stance_stillness_dps(gyr_norm_dps: np.ndarray) -> float:
+    """How still a stance is: the median gyroscope norm over it (deg/s; inf without a
+    finite sample)."""
+    seg = gyr_norm_dps[np.isfinite(gyr_norm_dps)]
+    return float(np.median(seg)) if seg.size else np.inf
+
+
+def swing_artefact(first_dps: float, second_dps: float) -> int | None:
+    """Of two contacts around a too-short swing, with these stillnesses
+    (:func:`stance_stillness_dps`), the artefact: 0 the first, 1 the second, None when
+    they are alike (both kept).  Shared by the batch rule and the live display."""
+    if max(first_dps, second_dps) < LESS_STILL_BY * min(first_dps, second_dps):
+        return None
+    return 0 if first_dps > second_dps else 1

@@ -73,3 +73,12 @@ def test_every_short_list_keeps_alternation_and_only_drops_ic_to_pairs():
                     assert not (a.kind is EventKind.TO and b.kind is EventKind.IC
                                 and (b.pos - a.pos) / FS_HZ < MIN_SWING_S
                                 and out[out.index(a) - 1].kind is EventKind.IC and out.index(a) > 0)
+
+
+def test_which_contact_is_the_artefact():
+    # the one decision the batch rule and the live display share
+    from gaitcore.events import LESS_STILL_BY, swing_artefact
+    assert swing_artefact(400.0, 20.0) == 0
+    assert swing_artefact(20.0, 400.0) == 1
+    assert swing_artefact(100.0, 100.0 * LESS_STILL_BY * 0.99) is None
+    assert swing_artefact(100.0 * LESS_STILL_BY * 1.01, 100.0) == 0
