@@ -17,10 +17,25 @@ last ``CLOCK_WINDOW_S`` of frames (receipt delay only ever adds; a crystal's dri
 of 50 ppm moves it by 0.5 ms over that window).  The batch analysis fits the whole
 session instead, so live and final times can differ by that much.
 
-A contact is shown at its toe-off.  The swing-artefact rule of the batch analysis
+A contact is shown at its toe-off.  The detector reports a toe-off only once the
+swing is proven (the foot turning toe-up), which at sprint speed is mid-swing, so
+the display shows a step early, from the push-off the detector holds as the toe-off
+(:func:`gaitcore.events.toe_off_candidate`), when that push-off is unlikely to be
+replaced: its toe-down lobe lasted ``EARLY_LOBE_S`` after ``EARLY_QUIET_S`` of the
+contact without toe-down rotation (a heel strike's foot slap follows the IC at once,
+a push-off comes after foot flat or the heel drop of a forefoot landing), or the
+contact is already ``EARLY_FRACTION`` as long as this foot's recent contacts.  When
+the reported toe-off differs, a revised line (``revised=True``) corrects the step;
+the last line of a contact always equals the analysis.  The thresholds were chosen
+on the real walks and jogs in ../shared/data (gaitmap, PyShoe), where a foot slap
+is a push-off-like lobe; benchmarks/live_latency.py reports how often a step is
+revised.
+
+The swing-artefact rule of the batch analysis
 (:func:`gaitcore.events.drop_swing_artefacts`) needs the next contact, so it acts
 one contact late here: either the new contact is not shown, or the one before it is
-withdrawn, exactly as the batch rule decides.
+withdrawn, exactly as the batch rule decides.  A contact after a swing that short
+is not shown early.
 
 Reps: contacts more than ``REP_PAUSE_S`` apart start a new rep.  The first
 ``BASELINE_STEPS`` contact times of a rep are its baseline, and each later step shows
@@ -37,7 +52,7 @@ from typing import Callable
 import numpy as np
 
 from gaitcore.events import (MIN_SWING_S, EventKind, events_step, new_event_state, stance_stillness_dps,
-                             swing_artefact)
+                             swing_artefact, toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN
 from gaitcore.signals import GRAVITY_MPS2, Placement, Side
 
@@ -50,6 +65,10 @@ BASELINE_STEPS = 4
 LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
 CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
 HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up reports up to 60 s back
+EARLY_LOBE_S = 0.03     # show a step before its toe-off is confirmed when the push-off lobe lasted this
+EARLY_QUIET_S = 0.015   # ... after this long of the contact without toe-down rotation,
+EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's recent contacts
+RECENT_CONTACTS = 4
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class LiveStep:
     baseline_contact_s: float | None
     contact_change_pct: float | None
     cue: str | None = None
+    revised: bool = False       # corrects the line shown earlier for this contact (same pod and ic_s)
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,8 @@ class _Pod:
     frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s)
     open_ic: float | None = None          # fed position of a contact waiting for its toe-off
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
+    early: tuple | None = None            # (to pos, rep, index in the rep's contacts) of the open contact shown early
+    recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # contact lengths, samples
     last_ic_s: float | None = None
     last_to_s: float | None = None
     connected: bool = True
@@ -141,7 +163,7 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 
 def _copy_pod(p: _Pod) -> _Pod:
-    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames))
+    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), recent=deque(p.recent, RECENT_CONTACTS))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -213,7 +235,25 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
     for ev in events:
         new_items, state = _event(state, k, ev)
         items += new_items
+    if pod.open_ic is not None and pod.early is None and not _after_short_swing(pod, pod.open_ic):
+        cand = toe_off_candidate(pod.events)
+        if cand is not None and cand.pos > pod.open_ic and _early_enough(pod, cand):
+            shown, state = _show(state, k, pod.open_ic, cand.pos)
+            pod.early = (cand.pos, state.rep, len(state.rep_contacts) - 1)
+            items += shown
     return items, state
+
+
+def _early_enough(pod: _Pod, cand) -> bool:
+    """Whether the push-off held as the open contact's toe-off is unlikely to be replaced."""
+    if cand.lobe_s >= EARLY_LOBE_S and cand.quiet_before_s >= EARLY_QUIET_S:
+        return True
+    return len(pod.recent) >= 2 and cand.pos - pod.open_ic >= EARLY_FRACTION * float(np.median(pod.recent))
+
+
+def _after_short_swing(pod: _Pod, ic: float) -> bool:
+    return pod.last_kept is not None and pod.last_kept[1] is not None \
+        and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S
 
 
 def _window(pod: _Pod, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
@@ -253,16 +293,18 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
     if ev.kind is EventKind.IC:
         items = []
         if pod.open_ic is not None:    # the last contact found no toe-off: show it without one
-            items, state = _show(state, k, pod.open_ic, None)
+            items, state = _settle(state, k, pod.open_ic, None)
         pod.open_ic = ev.pos
         return items, state
     if pod.open_ic is None:
         return [], state
     ic, to = pod.open_ic, ev.pos
     pod.open_ic = None
+    pod.recent.append(to - ic)
+    if pod.early is not None:
+        return _settle(state, k, ic, to)
     items: list = []
-    if pod.last_kept is not None and pod.last_kept[1] is not None \
-            and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S:
+    if _after_short_swing(pod, ic):
         prev = pod.last_kept
         which = swing_artefact(_stillness(pod, prev[0], prev[1]), _stillness(pod, ic, to))
         if which == 1:
@@ -271,6 +313,33 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
     shown, state = _show(state, k, ic, to)
     return items + shown, state
+
+
+def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, LiveState]:
+    """The open contact's toe-off is known (``to``, or None: it has none): show the
+    step, or revise the one shown early if its toe-off differs."""
+    pod = state.pods[k]
+    if pod.early is None:
+        return _show(state, k, ic, to)
+    early_to, rep, idx = pod.early
+    pod.early = None
+    if to == early_to:
+        return [], state
+    prev = pod.last_kept[2]
+    to_s = _time(pod, to) if to is not None else None
+    contact = to_s - prev.ic_s if to_s is not None else None
+    contacts = state.rep_contacts
+    if rep == state.rep and idx < len(contacts):
+        contacts = contacts[:idx] + ((contact,) if contact is not None else ()) + contacts[idx + 1:]
+    base = prev.baseline_contact_s     # from the contacts before this one
+    s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None else None, contact_s=contact,
+                saturated=bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any()),
+                baseline_contact_s=base, contact_change_pct=100.0 * (contact / base - 1.0) if base and contact is not None
+                else None, revised=True, cue=None)
+    s = replace(s, cue=next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None))
+    pod.last_to_s = to_s
+    pod.last_kept = (ic, to, s)
+    return [s], replace(state, rep_contacts=contacts)
 
 
 def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, LiveState]:
@@ -340,10 +409,22 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
             new_items, state = _event(state, k, ev)
             items += new_items
         if pod.open_ic is not None:
-            new_items, state = _show(state, k, pod.open_ic, None)
+            new_items, state = _settle(state, k, pod.open_ic, None)
             pod.open_ic = None
             items += new_items
     return items, state
+
+
+def final_steps(items) -> list[LiveStep]:
+    """Each contact's last line (a revision replaces the early line), withdrawn contacts
+    left out, in the order the contacts were first shown."""
+    last: dict = {}
+    for it in items:
+        if isinstance(it, LiveStep):
+            last[(it.pod, it.ic_s)] = it
+        elif isinstance(it, Withdrawn):
+            last.pop((it.pod, it.ic_s), None)
+    return list(last.values())
 
 
 def replay(records, meta: dict, drill: str | None = None) -> list:

@@ -26,7 +26,7 @@ def step_line(s: LiveStep) -> str:
     cadence = "    -" if s.cadence_spm is None else f"{s.cadence_spm:5.0f}"
     return (f"{s.ic_s:8.2f} s  rep {s.rep + 1:<2d} {s.foot[:1].upper() or '?'}  contact {_ms(s.contact_s)} ms  "
             f"flight {_ms(s.flight_before_s)} ms  cadence {cadence}/min{change}"
-            + ("  CLIPPED" if s.saturated else ""))
+            + ("  CLIPPED" if s.saturated else "") + ("  (revised: toe-off found later)" if s.revised else ""))
 
 
 def item_line(item) -> str:

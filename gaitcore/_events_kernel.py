@@ -53,7 +53,9 @@ S_MODE, S_N, S_PREV_P, S_PREV_AX, S_PREV_AY, S_PREV_AZ = 0, 1, 2, 3, 4, 5
 S_PEAK, S_PEAK_POS, S_LOBE_MIN, S_LOBE_POS, S_LOBE_XPOS = 6, 7, 8, 9, 10
 S_CAND_VAL, S_CAND_POS, S_HAVE_PREV, S_LAST_EV, S_LAST_KIND = 11, 12, 13, 14, 15
 S_UP_DEG, S_PEND_POS = 16, 17
-STATE_SIZE = 18
+# Bookkeeping for an early look at the TO candidate (events.toe_off_candidate); no decision reads it.
+S_QUIET, S_LOBE_START, S_LOBE_QUIET, S_CAND_START, S_CAND_QUIET = 18, 19, 20, 21, 22
+STATE_SIZE = 23
 
 SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging (after the angle below)
 SWING_ANGLE_DEG = 5.0   # toe-up rotation since the push-off that proves a swing, not impact ringing
@@ -132,6 +134,9 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
         if mode == M_STANCE:
             if p < -LOBE_BAND_DPS:
                 state[S_UP_DEG] = 0.0
+                if not np.isfinite(state[S_LOBE_MIN]):
+                    state[S_LOBE_START] = i
+                    state[S_LOBE_QUIET] = state[S_QUIET]
                 if p < state[S_LOBE_MIN]:
                     state[S_LOBE_MIN] = p
                     state[S_LOBE_POS] = i
@@ -151,7 +156,11 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                         or state[S_LAST_KIND] != EV_IC):
                     state[S_CAND_VAL] = state[S_LOBE_MIN]
                     state[S_CAND_POS] = xpos
+                    state[S_CAND_START] = state[S_LOBE_START]
+                    state[S_CAND_QUIET] = state[S_LOBE_QUIET]
                 state[S_LOBE_MIN] = np.inf
+            if p >= -LOBE_BAND_DPS:
+                state[S_QUIET] += 1.0
             if p > 0.0:
                 state[S_UP_DEG] += p / fs_hz
             if p > SWING_DPS and state[S_UP_DEG] >= SWING_ANGLE_DEG and np.isfinite(state[S_CAND_VAL]):
@@ -215,8 +224,11 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             state[S_LOBE_MIN] = np.inf
             state[S_CAND_VAL] = np.inf
             state[S_UP_DEG] = 0.0
+            state[S_QUIET] = 0.0
             # The sample that ended the swing may already be a toe-down one.
             if p < -LOBE_BAND_DPS:
+                state[S_LOBE_START] = i
+                state[S_LOBE_QUIET] = 0.0
                 state[S_LOBE_MIN] = p
                 state[S_LOBE_POS] = i
                 state[S_LOBE_XPOS] = -1.0

@@ -71,6 +71,39 @@ def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventSt
                       K.new_state())
 
 
+class ToeOffCandidate(NamedTuple):
+    """The toe-off the detector would report for the open contact if the swing were
+    proven now (see :func:`toe_off_candidate`)."""
+
+    pos: float              # fractional sample index, as Event.pos
+    lobe_s: float           # from the start of its toe-down lobe to pos
+    quiet_before_s: float   # time since the IC, before that lobe began, not rotating toe-down
+
+
+def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
+    """The push-off the detector holds as this contact's toe-off, before the swing
+    confirms it; None while a deeper toe-down lobe is still forming, or with no contact
+    open.  The reported TO is this candidate unless a later toe-down lobe replaces it
+    (a foot slap after a heel strike is such a lobe, and is replaced by the push-off):
+    the live display shows a step early from it and revises it when they differ.  It
+    reads the state only; detection does not depend on it.
+    """
+    s = state.kernel
+    if state.alignment is None or s[K.S_MODE] != K.M_STANCE or s[K.S_LAST_KIND] != K.EV_IC:
+        return None
+    fs = state.fs_hz
+    lobe_min, xpos = s[K.S_LOBE_MIN], s[K.S_LOBE_XPOS]
+    if np.isfinite(lobe_min) and lobe_min < -K.PUSH_DPS:
+        if xpos < 0.0:
+            return None     # the lobe is still deepening: it will replace any older candidate
+        if xpos - s[K.S_LAST_EV] >= K.MIN_CONTACT_S * fs:
+            return ToeOffCandidate(float(xpos), (xpos - s[K.S_LOBE_START]) / fs, s[K.S_LOBE_QUIET] / fs)
+    if np.isfinite(s[K.S_CAND_VAL]):
+        pos = s[K.S_CAND_POS] if s[K.S_CAND_POS] > s[K.S_LAST_EV] else s[K.S_LAST_EV] + 1e-3   # as reported
+        return ToeOffCandidate(float(pos), (s[K.S_CAND_POS] - s[K.S_CAND_START]) / fs, s[K.S_CAND_QUIET] / fs)
+    return None
+
+
 def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Where processing must start afresh: every gap except a drop of at most
     ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""

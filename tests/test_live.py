@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, quick_off_the_ground, replay)
+from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, final_steps, quick_off_the_ground,
+                                  replay)
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
 from gaitcore.analysis import analyze
@@ -38,7 +39,7 @@ def session(tmp_path_factory):
 def test_live_steps_are_the_analysis_contacts(session):
     s = read_session(session)
     items = replay(s.records, s.meta)
-    steps = [i for i in items if isinstance(i, LiveStep)]
+    steps = final_steps(items)
     out = analyze(read_recording([session]))
     assert any(isinstance(i, Notice) and "lost" in i.text for i in items)   # the lost frames are told
     for foot in ("left", "right"):
@@ -52,6 +53,62 @@ def test_live_steps_are_the_analysis_contacts(session):
     # later steps carry the cross-foot values and the rep's baseline
     assert any(x.flight_before_s is not None and x.cadence_spm is not None for x in steps)
     assert any(x.contact_change_pct is not None for x in steps)
+
+
+def _when_shown(records, meta) -> tuple[list, dict]:
+    """(receipt time of the record that produced it, item) for every item shown, and
+    when each pod's detector ended its warm-up (it then reports the steps so far at once)."""
+    from firmware_bridge.live import feed, new_live_state
+    state, out, aligned = new_live_state(meta), [], {}
+    for r in records:
+        items, state = feed(state, r)
+        out += [(r.t_ns * 1e-9, i) for i in items]
+        for p in state.pods:
+            if p.name not in aligned and p.events is not None and p.events.alignment is not None:
+                aligned[p.name] = r.t_ns * 1e-9
+    return out, aligned
+
+
+def test_steps_are_shown_at_the_toe_off_not_mid_swing(session):
+    """A sprint step appears within 20 ms of the arrival of the frame holding its
+    toe-off (the detector confirms a toe-off only mid-swing, 150-200 ms later), and
+    on this simulated sprint no early step needed revising."""
+    s = read_session(session)
+    shown, aligned = _when_shown(s.records, s.meta)
+    steps = [(t, i) for t, i in shown if isinstance(i, LiveStep)]
+    timed = [(t, i) for t, i in steps if i.to_arrival_s is not None and i.ic_arrival_s > aligned[i.pod]]
+    assert len(timed) >= 10 and not any(i.revised for _, i in steps)
+    late = [(round(t - i.to_arrival_s, 3), i.ic_s) for t, i in timed if t - i.to_arrival_s > 0.020]
+    assert not late, late
+
+
+def _pod_session(path, sensor, rate_hz: int):
+    """A one-pod session of a real recording sent through the virtual pod's wire format."""
+    acc = np.clip(np.round(sensor.acc_mps2_sf / (16 * 9.80665) * 32768.0), -32768, 32767).astype(np.int16)
+    gyr = np.clip(np.round(sensor.gyr_dps_sf / 2000.0 * 32768.0), -32768, 32767).astype(np.int16)
+    cfg = VirtualPodConfig("right", "jog", SEED, float(rate_hz), sensor.n_samples / rate_hz)
+    w = SessionWriter.create(path, {"pods": [{"name": "right", "placement": "right", "framing": "cobs"}]})
+    _drive(w, [VirtualPod(cfg, acc, gyr, 16, 2000)], (0.0,), sensor.n_samples / rate_hz + 0.2,
+           np.random.default_rng(7))
+
+
+def test_live_on_real_jogging_revises_early_steps_to_the_analysis(shared_data, tmp_path):
+    """Real heel-strike jogging (PyShoe, 200 Hz): a foot slap can look like a push-off,
+    so some steps shown early are revised; each contact's last line equals the analysis."""
+    sensor = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-12-18.mat"]).sensors[0]
+    path = tmp_path / "jog.podses"
+    _pod_session(path, sensor, 200)
+    s = read_session(path)
+    items = replay(s.records, s.meta)
+    live = final_steps(items)
+    batch = analyze(read_recording([path]))["steps"]
+    assert len(live) == len(batch) >= 15
+    for x, y in zip(live, batch):
+        assert (x.contact_s is None) == (y["contact_s"] is None)
+        if x.contact_s is not None:
+            assert abs(x.contact_s - y["contact_s"]) < 0.006, (x, y)   # one sample at 200 Hz
+    revised = [i for i in items if isinstance(i, LiveStep) and i.revised]
+    assert revised and len(revised) < len(live) / 3, len(revised)
 
 
 def test_any_split_of_the_received_bytes_shows_the_same(session):
