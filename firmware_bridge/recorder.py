@@ -4,22 +4,33 @@ Every byte received is written with its host receipt time as soon as it arrives
 (:mod:`firmware_bridge.session_file`), the commands sent too, and connection events
 (a lost pod is retried with backoff until the session ends; the gap shows in its
 sample index).  The monotonic clock and the transports are injectable for tests.
+
+When the disk is full (or the medium fails) the recording goes on: records wait in
+memory, in order, and are written as soon as a retry (every ``WRITE_RETRY_S``)
+succeeds; the user is told when writing stops and when it resumes, and the session
+gets a ``write resumed`` event saying how long records were held.  Records that can
+still not be written when the session ends are saved to a rescue session file in the
+temporary directory and reported (:class:`gaitcore.errors.SessionWriteError`); a
+backlog over ``BACKLOG_MAX_BYTES`` ends the recording, since nothing more could be kept.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import tempfile
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from gaitcore import __version__
-from gaitcore.errors import TransportError
+from gaitcore.errors import SessionWriteError, TransportError
 
 from .protocol import Command, CommandFrame, encode, serial_bytes
-from .session_file import KIND_EVENT, KIND_RX, Record, SessionWriter
+from .session_file import KIND_EVENT, KIND_RX, KIND_TX, Record, SessionWriter
 from .transports import Transport, open_transport
 
 SESSION_POD = 255    # the 'pod' of session-level records (what the live display showed)
@@ -27,6 +38,8 @@ SESSION_POD = 255    # the 'pod' of session-level records (what the live display
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0)
 STOP_WAIT_S = 0.3    # reading on after 'stop', for the pod's answer
 FIRST_ATTEMPTS = 3   # a pod never reached after this many tries is given up (a lost one is retried to the end)
+WRITE_RETRY_S = 1.0  # a failed session write is retried this often
+BACKLOG_MAX_BYTES = 512 << 20   # records held in memory while the disk is full (2 pods at 1 kHz: ~2 hours)
 
 
 @dataclass
@@ -68,9 +81,41 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     deadline = t0 + int(duration_s * 1e9)
     reports = [PodReport(name, url) for name, url in pods]
     tell = on_event or (lambda msg: None)
+    held: deque = deque()        # records not yet in the file, oldest first
+    disk = {"failed_ns": None, "retry_ns": 0, "held_bytes": 0, "error": None}
+
+    def flush(now_ns: int, force: bool = False) -> None:
+        nonlocal deadline
+        if disk["failed_ns"] is not None and not force and now_ns < disk["retry_ns"]:
+            return
+        while held:
+            try:
+                writer.record(*held[0])
+            except SessionWriteError as err:
+                if disk["failed_ns"] is None:
+                    disk["failed_ns"] = now_ns
+                    tell(f"{writer.path}: cannot write ({err.strerror}); the recording goes on in memory and "
+                         f"is written when there is room again: free some space")
+                disk["retry_ns"], disk["error"] = now_ns + int(WRITE_RETRY_S * 1e9), err
+                if disk["held_bytes"] > BACKLOG_MAX_BYTES and deadline > now_ns:
+                    deadline = now_ns
+                    tell(f"{writer.path}: {disk['held_bytes'] >> 20} MB held in memory; recording stopped")
+                return
+            disk["held_bytes"] -= len(held.popleft()[3])
+        if disk["failed_ns"] is not None:
+            held_s = (now_ns - disk["failed_ns"]) * 1e-9
+            disk["failed_ns"] = None
+            tell(f"{writer.path}: writing again; the {held_s:.1f} s held in memory are saved")
+            store(KIND_EVENT, SESSION_POD, now_ns - t0,
+                  json.dumps({"event": "write resumed", "held_s": round(held_s, 3)}).encode())
+
+    def store(kind: int, k: int, t_ns: int, payload: bytes) -> None:
+        held.append((kind, k, t_ns, payload))
+        disk["held_bytes"] += len(payload)
+        flush(t_ns + t0)
 
     def put(kind: int, k: int, t_ns: int, payload: bytes) -> None:
-        writer.record(kind, k, t_ns, payload)
+        store(kind, k, t_ns, payload)
         nonlocal tap
         if tap is not None:
             try:
@@ -80,16 +125,17 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 tell(f"live analysis stopped ({type(err).__name__}: {err}); recording goes on")
                 return
             for item in shown:
-                writer.record(KIND_EVENT, SESSION_POD, clock_ns() - t0,
-                              json.dumps({"event": "shown", "item": item}, sort_keys=True).encode())
+                store(KIND_EVENT, SESSION_POD, clock_ns() - t0,
+                      json.dumps({"event": "shown", "item": item}, sort_keys=True).encode())
 
     def event(k: int, what: str, **fields) -> None:
         put(KIND_EVENT, k, clock_ns() - t0, json.dumps({"event": what, **fields}, sort_keys=True).encode())
 
-    async def receive(k: int, until_ns: int) -> None:
-        """Record what pod ``k`` sends until ``until_ns``."""
+    async def receive(k: int, until_ns: int | None) -> None:
+        """Record what pod ``k`` sends until ``until_ns`` (None: the session's end, which a
+        full memory backlog brings forward)."""
         tr, rep = transports[k], reports[k]
-        while clock_ns() < until_ns:
+        while clock_ns() < (deadline if until_ns is None else until_ns):
             data = await tr.read()
             if data:
                 # a BLE transport stamps each notification in its callback: closer to the
@@ -113,12 +159,12 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 event(k, "connected", url=rep.url, **getattr(tr, "device_info", {}))
                 start = _command(tr, 1, Command.START)
                 await tr.write(start)
-                writer.tx(k, clock_ns() - t0, start)
+                store(KIND_TX, k, clock_ns() - t0, start)
                 attempt = 0
-                await receive(k, deadline)
+                await receive(k, None)
                 stop = _command(tr, 2, Command.STOP)
                 await tr.write(stop)
-                writer.tx(k, clock_ns() - t0, stop)
+                store(KIND_TX, k, clock_ns() - t0, stop)
                 # the answer says how many samples the pod took: frames lost at the very end show
                 await receive(k, clock_ns() + int(STOP_WAIT_S * 1e9))
                 if hasattr(tr, "link_quality"):
@@ -137,5 +183,35 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     try:
         await asyncio.gather(*(run(k) for k in range(len(pods))))
     finally:
-        writer.close()
+        flush(clock_ns(), force=True)
+        _close(writer, held)
+    if held:
+        raise SessionWriteError(writer.path, disk["error"].__cause__ or OSError(disk["error"].strerror),
+                                len(held), _rescue(writer.path, info, held))
     return reports
+
+
+def _close(writer: SessionWriter, held: deque) -> None:
+    try:
+        writer.close()
+    except OSError as err:     # the last flush to the disk failed: what the OS could not keep is unknown
+        raise SessionWriteError(writer.path, err, len(held)) from err
+
+
+def _rescue(path: Path, info: dict, held: deque) -> Path | None:
+    """The records the session file could not take, as a session of their own in the
+    temporary directory (often another file system); None if that fails too."""
+    rescue = Path(tempfile.gettempdir()) / f"{Path(path).stem}.unsaved-{os.getpid()}.podses"
+    try:
+        w = SessionWriter.create(rescue, {**info, "rescued_from": str(path)})
+    except OSError:
+        return None
+    try:
+        for rec in held:
+            w.record(*rec)
+        w.close()
+    except (OSError, SessionWriteError):
+        w.close_quietly()
+        rescue.unlink(missing_ok=True)
+        return None
+    return rescue

@@ -13,7 +13,9 @@ read, or one BLE notification); 2 = an event (JSON: connected, disconnected, a
 note); 3 = bytes sent to a pod (commands).  Every record is written with one
 unbuffered ``write`` as soon as it exists, so a process killed at any moment loses
 only what it had not yet received; a torn last record is detected by its length or
-CRC and dropped by the reader, which says how many bytes it dropped.
+CRC and dropped by the reader, which says how many bytes it dropped.  A write that
+fails (disk full) is undone: the file is cut back to its last whole record, so the
+records written after the disk has room again follow on cleanly.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from gaitcore.errors import InputFormatError
+from gaitcore.errors import InputFormatError, SessionWriteError
 
 MAGIC = b"PODSESSION 1\n"
 RECORD = struct.Struct("<BBIQ")
@@ -76,8 +78,19 @@ class SessionWriter:
         self.bytes_written += len(data)
 
     def record(self, kind: int, pod: int, t_ns: int, payload: bytes) -> None:
+        """Append one record; on a failed write (SessionWriteError) nothing of it stays."""
         head = RECORD.pack(kind, pod, len(payload), t_ns)
-        self._write(head + payload + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))))
+        end = self.bytes_written
+        try:
+            self._write(head + payload + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))))
+        except OSError as err:
+            # back to the end of the last whole record: the next record must not follow a torn one
+            os.lseek(self._fd, end, os.SEEK_SET)
+            try:
+                os.ftruncate(self._fd, end)
+            except OSError:
+                pass    # the torn bytes stay until they are overwritten; the reader drops them
+            raise SessionWriteError(self.path, err, 1) from err
 
     def rx(self, pod: int, t_ns: int, data: bytes) -> None:
         self.record(KIND_RX, pod, t_ns, bytes(data))
@@ -94,7 +107,15 @@ class SessionWriter:
 
     def close(self) -> None:
         if self._fd >= 0:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            finally:
+                os.close(self._fd)
+                self._fd = -1
+
+    def close_quietly(self) -> None:
+        """Close without pushing to the disk (after a failure: the file is being given up)."""
+        if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
 

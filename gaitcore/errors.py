@@ -60,3 +60,22 @@ class TransportError(GaitError):
     def __init__(self, url: str, problem: str, fix: str):
         self.url = url
         super().__init__(f"{url}: {problem}; {fix}")
+
+
+class SessionWriteError(GaitError):
+    """Records could not be written to a session file (disk full, medium removed).
+
+    Attributes: ``path``, ``errno`` and ``strerror`` of the failed write, ``unwritten``
+    (how many records are not in the file), ``rescue`` (where they were saved instead,
+    or None).
+    """
+
+    def __init__(self, path, err: OSError, unwritten: int, rescue=None):
+        self.path = str(path)
+        self.errno = err.errno
+        self.strerror = err.strerror or str(err)
+        self.unwritten = unwritten
+        self.rescue = None if rescue is None else str(rescue)
+        where = (f"they are saved in {self.rescue}" if self.rescue else "they could not be saved anywhere")
+        super().__init__(f"{self.path}: {unwritten} record(s) could not be written ({self.strerror}); "
+                         f"{where}; the session file holds everything before them")

@@ -1,0 +1,107 @@
+"""A full disk during a recording: nothing recorded is lost, the user is told, the
+session file stays whole (firmware_bridge.recorder, session_file)."""
+import asyncio
+import errno
+import json
+import os
+import tempfile
+import types
+
+import pytest
+
+from firmware_bridge import session_file
+from firmware_bridge.recorder import record_session
+from firmware_bridge.session_file import KIND_EVENT, KIND_RX, read_session
+from firmware_bridge.transports import Transport
+from gaitcore.errors import SessionWriteError
+
+STEP_NS = 10_000_000     # each read of the fake pod takes 10 ms of the fake clock
+
+
+class _Clock:
+    def __init__(self):
+        self.ns = 0
+
+    def __call__(self) -> int:
+        return self.ns
+
+
+class _Pod(Transport):
+    """Sends b"frame N" on every read, N = 0, 1, ...; time passes only by reading."""
+    framing = "notification"
+
+    def __init__(self, clock: _Clock):
+        self.clock, self.n = clock, 0
+
+    async def open(self):
+        pass
+
+    async def read(self) -> bytes:
+        await asyncio.sleep(0)
+        self.clock.ns += STEP_NS
+        self.n += 1
+        return b"frame %d" % (self.n - 1)
+
+    async def write(self, data):
+        pass
+
+    async def close(self):
+        pass
+
+
+def _failing_disk(monkeypatch, clock: _Clock, path, fail_from_s: float, fail_until_s: float):
+    """session_file's writes to ``path`` fail with ENOSPC from ``fail_from_s`` to
+    ``fail_until_s`` of the fake clock; the first failing write gets half its bytes out
+    first, as a real write into a filling disk can."""
+    real = os.write
+    state = {"partial": False, "ino": None}
+
+    def write(fd, data):
+        if state["ino"] is None:
+            state["ino"] = os.fstat(fd).st_ino        # the session file is the first one written
+        if os.fstat(fd).st_ino == state["ino"] and fail_from_s * 1e9 <= clock.ns < fail_until_s * 1e9:
+            if not state["partial"] and len(data) > 8:
+                state["partial"] = True
+                return real(fd, bytes(data[:len(data) // 2]))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, data)
+
+    fake_os = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if not k.startswith("__")})
+    fake_os.write = write
+    monkeypatch.setattr(session_file, "os", fake_os)
+
+
+def _frames(*paths) -> list[bytes]:
+    return [r.payload for p in paths for r in read_session(p).records if r.kind == KIND_RX]
+
+
+def test_disk_full_for_a_while_loses_nothing(tmp_path, monkeypatch):
+    clock, out, told = _Clock(), tmp_path / "s.podses", []
+    _failing_disk(monkeypatch, clock, out, 0.5, 1.2)
+    pod = _Pod(clock)
+    asyncio.run(record_session([("left", "fake://")], 2.0, out, opener=lambda url: pod, clock_ns=clock,
+                               on_event=told.append))
+    s = read_session(out)
+    assert s.torn_bytes == 0
+    assert _frames(out) == [b"frame %d" % i for i in range(pod.n)]          # all, in order
+    times = [r.t_ns for r in s.records]
+    assert pod.n >= 190 and times == sorted(times)
+    resumed = [json.loads(r.payload) for r in s.records if r.kind == KIND_EVENT and b"write resumed" in r.payload]
+    assert len(resumed) == 1 and 0.6 <= resumed[0]["held_s"] <= 1.3, resumed
+    assert sum("cannot write (No space left on device)" in m for m in told) == 1, told
+    assert sum("writing again" in m for m in told) == 1, told
+
+
+def test_disk_that_stays_full_saves_the_rest_elsewhere_and_says_so(tmp_path, monkeypatch):
+    clock, out = _Clock(), tmp_path / "s.podses"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _failing_disk(monkeypatch, clock, out, 1.0, 99.0)
+    pod = _Pod(clock)
+    with pytest.raises(SessionWriteError) as err:
+        asyncio.run(record_session([("left", "fake://")], 2.0, out, opener=lambda url: pod, clock_ns=clock))
+    e = err.value
+    assert e.errno == errno.ENOSPC and e.rescue is not None and e.unwritten > 50
+    assert read_session(out).torn_bytes == 0
+    assert _frames(out, e.rescue) == [b"frame %d" % i for i in range(pod.n)]
+    assert read_session(e.rescue).meta["rescued_from"] == str(out)
+    assert "\n" not in str(e) and "saved in" in str(e)
