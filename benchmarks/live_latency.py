@@ -18,6 +18,11 @@ foot slap looks like a push-off), so the same live code also runs over the real
 recordings of ../shared/data (gaitmap walk, PyShoe walking and jogging) sent as one
 sample per podwire frame, timed by sample: how long after its toe-off sample the
 line that stands was shown, and how many steps were revised.
+
+Last, the stride lengths shown live (the INS run over each foot's last 8 strides)
+against the analysis's (the INS over the whole session), per stride: simulated
+sessions of two virtual pods with 1% of frames lost (fake clock), and real PyShoe
+jogging sent as a one-pod session.
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder of the real recordings (../shared/data); 'none' to skip")
     a = ap.parse_args(argv)
     if str(a.real) != "none":
-        for line in real_recordings(a.real):
+        for line in real_recordings(a.real) + stride_agreement(a.real):
             print(line)
     from firmware_bridge.live import LiveStep, Withdrawn, feed, new_live_state
     from firmware_bridge.recorder import record_session
@@ -154,6 +159,63 @@ def real_recordings(shared: Path) -> list[str]:
         lines.append(f"  {name:26s} {n:4d} steps  shown {np.percentile(d, 50):5.1f} / {np.percentile(d, 95):5.1f} / "
                      f"{np.percentile(d, 99):5.1f} ms (p50/p95/p99) after the toe-off sample;  "
                      f"revised {revised} ({100 * revised / n:.1f}%)")
+    return lines
+
+
+def _compare_strides(path: Path) -> list[tuple[float, float]]:
+    """Per stride, (live length / analysis length - 1, live - analysis m); the last
+    stride (the stop) left out."""
+    from firmware_bridge.live import final_steps, replay
+    from firmware_bridge.session_file import read_session
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+
+    s = read_session(path)
+    live = final_steps(replay(s.records, s.meta))
+    batch = analyze(read_recording([path]))["steps"]
+    out = []
+    for foot in {x.foot for x in live}:
+        lv = [x for x in live if x.foot == foot]
+        bt = [y for y in batch if y["foot"] == foot]
+        out += [(x.last_stride_m / y["stride_length_m"] - 1, x.last_stride_m - y["stride_length_m"])
+                for x, y in zip(lv[1:-1], bt[:-2]) if x.last_stride_m is not None and y["stride_length_m"]]
+    return out
+
+
+def stride_agreement(shared: Path) -> list[str]:
+    from firmware_bridge.session_file import SessionWriter
+    from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+    from gaitcore.readers import read_recording
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_virtual_pod import _drive   # the fake-clock driver of the tests
+
+    tmp = Path(tempfile.mkdtemp())
+    from firmware_bridge.live import STRIDE_WINDOW
+    lines = [f"stride length shown live / the analysis's - 1 (INS over the last {STRIDE_WINDOW} strides vs the session):"]
+    cases = []
+    for drill in ("sprint", "acceleration", "fast_feet", "jog"):
+        path = tmp / f"{drill}.podses"
+        pods = [VirtualPod(cfg, *pod_signals(cfg)[:4])
+                for cfg in (VirtualPodConfig(foot, drill, 3, 1000.0, 20.0, loss=0.01) for foot in ("left", "right"))]
+        w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                                 for f in ("left", "right")]})
+        _drive(w, pods, (0.0021, 0.0137), 20.1, np.random.default_rng(7))
+        cases.append((f"sim {drill} (1% frames lost)", _compare_strides(path)))
+    jog = []
+    for f in sorted((shared / "pyshoe_vicon").glob("2017-11-27-*.mat")):
+        sensor = read_recording([f]).sensors[0]
+        path = tmp / f"{f.stem}.podses"
+        w = SessionWriter.create(path, {"pods": [{"name": "right", "placement": "right", "framing": "cobs"}]})
+        for r in _sensor_records(sensor, int(round(sensor.fs_hz))):
+            w.record(r.kind, r.pod, r.t_ns, r.payload)
+        w.close()
+        jog += _compare_strides(path)
+    cases.append(("real PyShoe jogging", jog))
+    for name, v in cases:
+        e, m = 100 * np.abs(np.array(v)[:, 0]), np.abs(np.array(v)[:, 1])
+        lines.append(f"  {name:34s} {e.size:4d} strides  |diff| median {np.median(e):5.2f}%  p95 {np.percentile(e, 95):5.2f}%"
+                     f"  max {e.max():6.1f}% ({m.max():.2f} m)")
     return lines
 
 

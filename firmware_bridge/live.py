@@ -37,6 +37,13 @@ one contact late here: either the new contact is not shown, or the one before it
 withdrawn, exactly as the batch rule decides.  A contact after a swing that short
 is not shown early.
 
+Each step also shows the stride that ended at it (this foot's previous contact to this
+one): its length and speed from the same zero-velocity-aided INS as the analysis
+(:func:`gaitcore.analysis.stretch_geometry`), run over the foot's last ``STRIDE_WINDOW``
+strides (the filter settles over the first ones, and the last is shown; over everything
+kept until there are that many), with the toe-off the step was shown with.  The analysis runs the filter over the whole session, so the two
+differ a little; ``benchmarks/live_latency.py`` and tests/test_live.py measure by how much.
+
 Reps: contacts more than ``REP_PAUSE_S`` apart start a new rep.  The first
 ``BASELINE_STEPS`` contact times of a rep are its baseline, and each later step shows
 its contact time's change from it (contacts getting longer is the first sign of
@@ -51,10 +58,13 @@ from typing import Callable
 
 import numpy as np
 
-from gaitcore.events import (MIN_SWING_S, EventKind, events_step, new_event_state, stance_stillness_dps,
-                             swing_artefact, toe_off_candidate)
+from gaitcore.align import still_mask
+from gaitcore.analysis import stretch_geometry
+from gaitcore.events import (MIN_SWING_S, Event, EventKind, ICMethod, events_step, new_event_state,
+                             stance_stillness_dps, swing_artefact, toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN
-from gaitcore.signals import GRAVITY_MPS2, Placement, Side
+from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
+from gaitcore.trajectory import MAX_STRIDE_S, STAND_MIN_S, STAND_START_S, standing_gyro_bias
 
 from .protocol import DataFrame, NotificationDecoder, SerialDecoder
 from .session_file import KIND_EVENT, KIND_RX, Record
@@ -68,7 +78,9 @@ HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up repo
 EARLY_LOBE_S = 0.03     # show a step before its toe-off is confirmed when the push-off lobe lasted this
 EARLY_QUIET_S = 0.015   # ... after this long of the contact without toe-down rotation,
 EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's recent contacts
-RECENT_CONTACTS = 4
+EARLY_HISTORY = 4       # ... recent: this many
+STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
+RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,8 @@ class LiveStep:
     contact_change_pct: float | None
     cue: str | None = None
     revised: bool = False       # corrects the line shown earlier for this contact (same pod and ic_s)
+    last_stride_m: float | None = None    # the stride that ended at this contact (this foot's previous one to it)
+    last_speed_mps: float | None = None   # ... its length over its time
 
 
 @dataclass(frozen=True)
@@ -123,15 +137,17 @@ class _Pod:
     next_index: int | None = None         # the pod's next sample index (u32, as on the wire)
     next_abs: int = 0                     # the same counted from the pod's first sample, unwrapped
     clip_notice_s: float = -np.inf
-    acc_limit: float = np.inf
-    gyr_limit: float = np.inf
+    acc_range_mps2: float = np.inf
+    gyr_range_dps: float = np.inf
+    gyr_bias0: tuple | None = None        # rad/s, from quiet standing at the start (the INS's first guess)
     offsets: deque = field(default_factory=deque)   # (receipt s, receipt - device s), increasing minima
     n_fed: int = 0
-    frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s)
+    frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s,
+    #                                                 acc m/s^2, gyr deg/s)
     open_ic: float | None = None          # fed position of a contact waiting for its toe-off
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
     early: tuple | None = None            # (to pos, rep, index in the rep's contacts) of the open contact shown early
-    recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # contact lengths, samples
+    contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
     last_ic_s: float | None = None
     last_to_s: float | None = None
     connected: bool = True
@@ -163,7 +179,7 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 
 def _copy_pod(p: _Pod) -> _Pod:
-    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), recent=deque(p.recent, RECENT_CONTACTS))
+    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -201,8 +217,8 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
         pod.fs_hz = float(f.odr_hz)
         pod.events = new_event_state(pod.fs_hz)
         pod.next_index = f.sample_index
-        pod.acc_limit = CLIP_MARGIN * f.acc_range_g * GRAVITY_MPS2
-        pod.gyr_limit = CLIP_MARGIN * float(f.gyr_range_dps)
+        pod.acc_range_mps2 = f.acc_range_g * GRAVITY_MPS2
+        pod.gyr_range_dps = float(f.gyr_range_dps)
     lost = (f.sample_index - pod.next_index) % (1 << 32)
     if lost >= (1 << 31):     # an old or repeated frame
         return items, state
@@ -221,8 +237,9 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
         pod.offsets.popleft()
     acc, gyr = f.acc_mps2(), f.gyr_dps()
     gn = np.sqrt((gyr * gyr).sum(axis=1))
-    clip = (np.abs(acc) >= pod.acc_limit).any(axis=1) | (np.abs(gyr) >= pod.gyr_limit).any(axis=1)
-    pod.frames.append((pod.n_fed, t_dev, gn, clip, t_rx))
+    clip = (np.abs(acc) >= CLIP_MARGIN * pod.acc_range_mps2).any(axis=1) \
+        | (np.abs(gyr) >= CLIP_MARGIN * pod.gyr_range_dps).any(axis=1)
+    pod.frames.append((pod.n_fed, t_dev, gn, clip, t_rx, acc, gyr))
     while pod.frames[0][0] + pod.frames[0][1].shape[0] < pod.n_fed - HISTORY_S * pod.fs_hz:
         pod.frames.popleft()
     if clip.any():
@@ -248,7 +265,8 @@ def _early_enough(pod: _Pod, cand) -> bool:
     """Whether the push-off held as the open contact's toe-off is unlikely to be replaced."""
     if cand.lobe_s >= EARLY_LOBE_S and cand.quiet_before_s >= EARLY_QUIET_S:
         return True
-    return len(pod.recent) >= 2 and cand.pos - pod.open_ic >= EARLY_FRACTION * float(np.median(pod.recent))
+    lengths = [to - ic for ic, to in list(pod.contacts)[-EARLY_HISTORY:]]
+    return len(lengths) >= 2 and cand.pos - pod.open_ic >= EARLY_FRACTION * float(np.median(lengths))
 
 
 def _after_short_swing(pod: _Pod, ic: float) -> bool:
@@ -259,7 +277,7 @@ def _after_short_swing(pod: _Pod, ic: float) -> bool:
 def _window(pod: _Pod, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     """Gyro norm and clipped flags of the fed samples from ``a`` to ``b`` (kept ones)."""
     parts = [(g[max(0, int(a) - f0):max(0, int(b) + 1 - f0)], c[max(0, int(a) - f0):max(0, int(b) + 1 - f0)])
-             for f0, _, g, c, _ in pod.frames if f0 <= b and f0 + g.shape[0] > a]
+             for f0, _, g, c, *_ in pod.frames if f0 <= b and f0 + g.shape[0] > a]
     if not parts:
         return np.empty(0), np.empty(0, dtype=bool)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -300,7 +318,6 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
         return [], state
     ic, to = pod.open_ic, ev.pos
     pod.open_ic = None
-    pod.recent.append(to - ic)
     if pod.early is not None:
         return _settle(state, k, ic, to)
     items: list = []
@@ -311,7 +328,10 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
             return [], state      # this one is the artefact: never shown
         if which == 0:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
+            if pod.contacts and pod.contacts[-1][0] == prev[0]:
+                pod.contacts.pop()
     shown, state = _show(state, k, ic, to)
+    pod.contacts.append((ic, to))
     return items + shown, state
 
 
@@ -324,6 +344,7 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
     early_to, rep, idx = pod.early
     pod.early = None
     if to == early_to:
+        pod.contacts.append((ic, to))
         return [], state
     prev = pod.last_kept[2]
     to_s = _time(pod, to) if to is not None else None
@@ -336,6 +357,10 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
                 saturated=bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any()),
                 baseline_contact_s=base, contact_change_pct=100.0 * (contact / base - 1.0) if base and contact is not None
                 else None, revised=True, cue=None)
+    if to is not None:
+        stride = _last_stride(pod, ic, to, prev.ic_s)
+        s = replace(s, last_stride_m=stride[0], last_speed_mps=stride[1])
+        pod.contacts.append((ic, to))
     s = replace(s, cue=next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None))
     pod.last_to_s = to_s
     pod.last_kept = (ic, to, s)
@@ -360,14 +385,59 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
     if contact is not None:
         contacts = contacts + (contact,)
+    stride = _last_stride(pod, ic, to, ic_s) if to is not None else (None, None)
     s = LiveStep(pod.name, pod.foot, rep, ic_s, _arrival(pod, ic), _arrival(pod, to) if to is not None else None,
                  contact, flight, step,
-                 60.0 / step if step else None, saturated, base, change)
+                 60.0 / step if step else None, saturated, base, change,
+                 last_stride_m=stride[0], last_speed_mps=stride[1])
     cue = next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
     s = replace(s, cue=cue)
     pod.last_ic_s, pod.last_to_s = ic_s, to_s
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)
+
+
+def _samples(pod: _Pod, a: int, b: int) -> tuple:
+    """Device times, acc and gyr of the kept fed samples ``a`` .. ``b - 1``."""
+    parts = [(fr[1][max(0, a - fr[0]):b - fr[0]], fr[5][max(0, a - fr[0]):b - fr[0]], fr[6][max(0, a - fr[0]):b - fr[0]])
+             for fr in pod.frames if fr[0] < b and fr[0] + fr[1].shape[0] > a]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
+def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | None, float | None]:
+    """(length m, speed m/s) of the stride from this pod's previous shown contact to
+    the contact ``ic``-``to``; Nones when there is none or it cannot be measured."""
+    if not pod.contacts or pod.events.alignment is None or (ic - pod.contacts[-1][0]) / pod.fs_hz > MAX_STRIDE_S:
+        return None, None
+    if pod.gyr_bias0 is None:
+        pod.gyr_bias0 = _standing_bias(pod)
+    first = pod.frames[0][0]
+    window = [c for c in list(pod.contacts)[-STRIDE_WINDOW:] if c[0] >= first]
+    if not window:
+        return None, None
+    # with fewer strides to settle over, the filter starts at the oldest kept sample (standing, at the start)
+    a = int(np.floor(window[0][0])) if len(window) == STRIDE_WINDOW else first
+    b = int(np.ceil(to)) + 2
+    t, acc, gyr = _samples(pod, a, b)
+    sensor = SensorRecording(pod.name, Placement(Side(pod.foot), Segment.FOOT), pod.fs_hz,
+                             t - t[0], acc, gyr, pod.acc_range_mps2, pod.gyr_range_dps)
+    events = []
+    for ci, ct in [*window, (ic, to)]:
+        events += [Event(EventKind.IC, ci - a, 0.0, ICMethod.ROTATION), Event(EventKind.TO, ct - a, 0.0, None)]
+    length = stretch_geometry(sensor, events, pod.events.alignment, pod.gyr_bias0)[len(window) - 1]["stride_length_m"]
+    if length is None:
+        return None, None
+    return length, length / (ic_s - _time(pod, window[-1][0]))
+
+
+def _standing_bias(pod: _Pod) -> tuple:
+    """The gyro bias over quiet standing at the start of the pod's stream (zeros if it
+    did not start standing, or that is no longer kept)."""
+    n = int((STAND_START_S + STAND_MIN_S + 1.0) * pod.fs_hz)
+    if pod.frames[0][0] != 0 or pod.n_fed < n:
+        return (0.0, 0.0, 0.0)
+    _, acc, gyr = _samples(pod, 0, n)
+    return standing_gyro_bias(still_mask(acc, gyr, pod.fs_hz), gyr, pod.fs_hz)
 
 
 # ---- drill cues: each takes a step and returns a cue or None ---------------------------

@@ -24,8 +24,9 @@ def step_line(s: LiveStep) -> str:
     """The plain text of a step line (rich markup added by :class:`Display`)."""
     change = "" if s.contact_change_pct is None else f"  {s.contact_change_pct:+4.0f}% vs rep start"
     cadence = "    -" if s.cadence_spm is None else f"{s.cadence_spm:5.0f}"
+    stride = "" if s.last_stride_m is None else f"  stride {s.last_stride_m:5.2f} m {s.last_speed_mps:5.2f} m/s"
     return (f"{s.ic_s:8.2f} s  rep {s.rep + 1:<2d} {s.foot[:1].upper() or '?'}  contact {_ms(s.contact_s)} ms  "
-            f"flight {_ms(s.flight_before_s)} ms  cadence {cadence}/min{change}"
+            f"flight {_ms(s.flight_before_s)} ms  cadence {cadence}/min{stride}{change}"
             + ("  CLIPPED" if s.saturated else "") + ("  (revised: toe-off found later)" if s.revised else ""))
 
 

@@ -122,13 +122,30 @@ def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[C
     return peaks, p
 
 
+def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
+                     gyr_bias0_rad_s: tuple | None = None) -> list[dict]:
+    """Stride geometry (:func:`gaitcore.trajectory.stride_geometry`) per IC in ``events``
+    of a stretch of a foot pod's recording, the way :func:`analyze` computes it for a
+    whole one: the live display runs it over the last few strides.  ``events`` are
+    sample positions in ``sensor``; ``alignment`` is the pod's sensor-to-foot rotation;
+    ``gyr_bias0_rad_s`` the gyro bias from quiet standing at the session's start (the
+    stretch has none of its own).  The filter starts afresh at the stretch's first
+    sample, so the first strides carry its settling and the last ones are meant."""
+    p = _prepare(sensor)
+    dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / sensor.fs_hz
+    return _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, alignment,
+                       max(1, p.fixed.n_samples), gyr_bias0_rad_s)[0]
+
+
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
-                step: int) -> tuple[list[dict], np.ndarray]:
+                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray]:
     """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
     samples at a time (the result does not depend on ``step``)."""
     n = sensor.n_samples
     still = still_mask(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
+    if gyr_bias0_rad_s is None:
+        gyr_bias0_rad_s = standing_gyro_bias(still, sensor.gyr_dps_sf, sensor.fs_hz)
     zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
     acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
     gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
@@ -137,8 +154,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     extra = np.hstack([extra_acc, extra_gyr])
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
-    state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=standing_gyro_bias(still, sensor.gyr_dps_sf,
-                                                                                      sensor.fs_hz)))
+    state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=tuple(gyr_bias0_rad_s)))
     pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)
