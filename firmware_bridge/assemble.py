@@ -32,6 +32,7 @@ RSC pods (Running Speed and Cadence) send speed and cadence, no IMU samples:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,7 +71,8 @@ def _ble_options(pod: dict):
         return None
 
 
-def _movesense_rate(pod: dict) -> float | None:
+def movesense_rate(pod: dict) -> float | None:
+    """The IMU6 rate a Movesense pod's session metadata says it subscribed, if any."""
     if pod.get("rate_hz"):
         return float(pod["rate_hz"])
     opts = _ble_options(pod)
@@ -107,7 +109,7 @@ def _decode_movesense(session: Session, k: int, pod: dict) -> PodStream:
         if r.kind == KIND_RX and r.pod == k:
             packets += [(r.t_ns * 1e-9, p) for p in dec.feed(r.payload)]
     stats = DecoderStats(frames=len(packets), rejected={"gsp": dec.rejected} if dec.rejected else {})
-    return PodStream(pod["name"], [], None, stats, "movesense", packets=packets, rate_hz=_movesense_rate(pod),
+    return PodStream(pod["name"], [], None, stats, "movesense", packets=packets, rate_hz=movesense_rate(pod),
                      device_info=_connected_info(session, k))
 
 
@@ -249,6 +251,47 @@ def pod_samples(stream: PodStream, placement: Placement, path: str) -> PodSample
 SMOOTH_S = 1.0      # Movesense: packet starts are averaged over about this long
 
 
+class PlacedPacket(NamedTuple):
+    """A Movesense packet placed in its pod's stream (:func:`place_packet`)."""
+
+    raw_ms: int         # its u32 time stamp
+    ms: float           # the same unwrapped, continued across clock restarts
+    first: int          # index of its first sample, counted from the pod's first
+    count: int
+    acc: np.ndarray     # its accelerometer samples (to recognise a repeated notification)
+    host_s: float       # when it arrived
+    restart: bool       # the sensor's clock restarted before it
+
+
+def place_packet(last: PlacedPacket | None, packet, host_s: float, rate_hz: float,
+                 unit: int) -> PlacedPacket | None:
+    """Place ``packet`` after ``last`` (None: it is the first): beyond ``last``'s length by
+    more than a millisecond's worth of samples at ``rate_hz``, the stamp's jump is lost
+    samples, snapped to whole packets of ``unit`` samples when within a millisecond.
+    None for a repeat of ``last`` (the same notification twice)."""
+    count = packet.acc_mps2.shape[0]
+    if last is None:
+        return PlacedPacket(packet.timestamp_ms, float(packet.timestamp_ms), 0, count, packet.acc_mps2, host_s,
+                            False)
+    step = (packet.timestamp_ms - last.raw_ms) % (1 << 32)
+    ms = last.ms + (step - (1 << 32) if step > (1 << 31) else step)
+    d = ms - last.ms
+    if d == 0 and count == last.count and np.array_equal(packet.acc_mps2, last.acc):
+        return None
+    restart = d <= 0
+    if restart:                 # the sensor's clock restarted: continue from the host's
+        ms = last.ms + 1000.0 * max(host_s - last.host_s, 0.0)
+        d = ms - last.ms
+    est = d * rate_hz / 1000.0 - last.count
+    tol = rate_hz / 1000.0 + 0.5    # one millisecond of samples (the stamps' resolution) and a half
+    missing = 0
+    if est > tol:
+        snapped = round(est / unit) * unit
+        missing = int(snapped if abs(est - snapped) <= tol else round(est))
+    return PlacedPacket(packet.timestamp_ms, ms, last.first + last.count + missing, count, packet.acc_mps2, host_s,
+                        restart)
+
+
 def _moving_mean(x: np.ndarray, half: int) -> np.ndarray:
     if half <= 0 or x.shape[0] < 3:
         return x.copy()
@@ -281,32 +324,19 @@ def _movesense_samples(stream: PodStream, placement: Placement, path: str) -> Po
     normal = (dt > 0) & (np.abs(dt * nominal / 1000.0 - counts[:-1]) <= np.maximum(1.5, 0.25 * counts[:-1]))
     rate = 1000.0 * counts[:-1][normal].sum() / dt[normal].sum() if normal.any() else nominal
     unit = max(1, int(np.median(counts)))
-    tol = rate / 1000.0 + 0.5       # one millisecond of samples (the stamps' resolution) and a half
-    # place each packet: its first sample's index
+    placed, idx, last = [], [], None
+    for j in range(n):
+        q = place_packet(last, pk[j], float(host[j]), rate, unit)
+        if q is not None:
+            placed.append(q)
+            idx.append(j)
+            last = q
+    duplicates, resets = n - len(placed), sum(q.restart for q in placed)
+    idx = np.array(idx)
     first = np.zeros(n, dtype=np.int64)
-    keep = np.zeros(n, dtype=bool)
-    keep[0] = True
-    prev, resets, duplicates = 0, 0, 0
-    for j in range(1, n):
-        d = ts[j] - ts[prev]
-        if d == 0 and counts[j] == counts[prev] and np.array_equal(pk[j].acc_mps2, pk[prev].acc_mps2):
-            duplicates += 1         # the same notification twice
-            continue
-        if d <= 0:                  # the sensor's clock restarted: continue from the host's
-            resets += 1
-            shift = ts[prev] + 1000.0 * max(host[j] - host[prev], 0.0) - ts[j]
-            ts[j:] += shift
-            d = ts[j] - ts[prev]
-        est = d * rate / 1000.0 - counts[prev]
-        missing = 0
-        if est > tol:
-            snapped = round(est / unit) * unit
-            missing = int(snapped if abs(est - snapped) <= tol else round(est))
-        first[j] = first[prev] + counts[prev] + missing
-        keep[j] = True
-        prev = j
-    idx = np.flatnonzero(keep)
-    first_k, ts_k, counts_k, host_k = first[idx], ts[idx], counts[idx], host[idx]
+    first[idx] = [q.first for q in placed]
+    first_k, counts_k, host_k = first[idx], counts[idx], host[idx]
+    ts_k = np.array([q.ms for q in placed])
     if first_k[-1] > first_k[0]:
         slope, offset = np.polyfit(first_k.astype(np.float64), ts_k, 1)    # ms per sample, ms
     else:

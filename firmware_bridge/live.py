@@ -8,10 +8,15 @@ when a later contact shows that a step already shown was a swing artefact, and
 only the records fed so far and nothing from the wall clock, so replaying a
 session's records gives exactly the items shown live (``gait replay``).
 
-Per pod the podwire bytes go through the same decoder as ``gait analyze``; samples
-are fed, in chunks as they arrive, to the same streaming event detector
-(:func:`gaitcore.events.events_step`), timed by the pod's own clock (its sample
-index at its rate, so a lost frame is an exact gap).  Pod time maps to the session
+Per pod the bytes go through the same decoder as ``gait analyze`` (podwire pods, or
+Movesense sensors); samples are fed, in chunks as they arrive, to the same streaming
+event detector (:func:`gaitcore.events.events_step`), timed by the pod's own clock (its
+sample index at its rate, so a lost frame is an exact gap).  A Movesense packet has no
+sample index, only a millisecond time stamp: it is placed as the analysis places it
+(:mod:`firmware_bridge.assemble`), from the stamp's jump since the last packet at the
+subscribed rate (the analysis fits the rate the stamps show, a few tenths of a percent
+off, so live contact times differ from the analysis's by that fraction), and its full
+scale is not in the stream, so clipping is not told live.  Pod time maps to the session
 clock by a causal lower envelope: the least (receipt time - device time) over the
 last ``CLOCK_WINDOW_S`` of frames (receipt delay only ever adds; a crystal's drift
 of 50 ppm moves it by 0.5 ms over that window).  The batch analysis fits the whole
@@ -66,6 +71,8 @@ from gaitcore.quality import CLIP_MARGIN
 from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
 from gaitcore.trajectory import MAX_STRIDE_S, STAND_MIN_S, STAND_START_S, standing_gyro_bias
 
+from .assemble import movesense_rate, place_packet
+from .devices import movesense
 from .protocol import DataFrame, NotificationDecoder, SerialDecoder
 from .session_file import KIND_EVENT, KIND_RX, Record
 
@@ -151,6 +158,9 @@ class _Pod:
     last_ic_s: float | None = None
     last_to_s: float | None = None
     connected: bool = True
+    framing: str = "cobs"
+    rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
+    packets: tuple = ()                   # movesense: (the last PlacedPacket, packets waiting for the rate)
 
 
 @dataclass(frozen=True)
@@ -167,14 +177,20 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     pods = []
     for pod in meta.get("pods", []):
         framing = pod.get("framing")
-        if framing not in ("cobs", "notification"):
-            raise ValueError(f"live analysis reads podwire pods; {pod.get('name')!r} speaks {framing!r}")
+        if framing not in ("cobs", "notification", "movesense", "rsc"):
+            raise ValueError(f"live analysis reads IMU pods (podwire, Movesense); {pod.get('name')!r} speaks "
+                             f"{framing!r}")
         try:
             side = Placement.parse(pod.get("placement") or pod["name"]).side
         except ValueError:
             side = Side.UNKNOWN
-        pods.append(_Pod(pod["name"], side.value, NotificationDecoder() if framing == "notification"
-                         else SerialDecoder()))
+        # an RSC pod (speed and cadence, no IMU) is recorded but shows nothing live
+        decoder = None if framing == "rsc" else {"notification": NotificationDecoder,
+                                                 "movesense": movesense.GspDecoder}.get(framing, SerialDecoder)()
+        pods.append(_Pod(pod["name"], side.value, decoder, framing=framing,
+                         rate_hz=movesense_rate(pod) if framing == "movesense" else None))
+    if pods and all(p.decoder is None for p in pods):
+        raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
     return LiveState(tuple(pods), cues=cues_for(drill))
 
 
@@ -200,19 +216,22 @@ def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
             pod.connected = True
             items.append(Notice(pod.name, t_rx, f"{pod.name} pod is back"))
         return items, replace(state, pods=tuple(pods))
-    if record.kind != KIND_RX:
+    if record.kind != KIND_RX or pod.decoder is None:
         return [], state
     state = replace(state, pods=tuple(pods))
     for f in pod.decoder.feed(record.payload):
         if isinstance(f, DataFrame):
             new_items, state = _frame(state, record.pod, f, t_rx)
             items += new_items
+        elif isinstance(f, movesense.Imu6Packet):
+            new_items, state = _packet(state, record.pod, f, t_rx)
+            items += new_items
     return items, state
 
 
 def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, LiveState]:
+    """A podwire data frame: placed by its sample index."""
     pod = state.pods[k]
-    items: list = []
     if pod.events is None:
         pod.fs_hz = float(f.odr_hz)
         pod.events = new_event_state(pod.fs_hz)
@@ -221,13 +240,52 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
         pod.gyr_range_dps = float(f.gyr_range_dps)
     lost = (f.sample_index - pod.next_index) % (1 << 32)
     if lost >= (1 << 31):     # an old or repeated frame
-        return items, state
+        return [], state
+    pod.next_index = (f.sample_index + f.count) % (1 << 32)
+    return _samples_in(state, k, pod.next_abs + lost, f.acc_mps2(), f.gyr_dps(), t_rx)
+
+
+def _packet(state: LiveState, k: int, p, t_rx: float) -> tuple[list, LiveState]:
+    """A Movesense IMU6 packet: placed by its time stamp; the first ones wait until the
+    stamps show the rate, when the session does not say it."""
+    pod = state.pods[k]
+    last, waiting = (pod.packets[0], pod.packets[1]) if pod.packets else (None, ())
+    waiting = waiting + ((p, t_rx),)
+    if pod.rate_hz is None:
+        if len(waiting) < 2:
+            pod.packets = (None, waiting)
+            return [], state
+        (p0, _), (p1, _) = waiting[0], waiting[1]
+        dt_ms = (p1.timestamp_ms - p0.timestamp_ms) % (1 << 32)
+        pod.rate_hz = float(movesense.RATES_HZ[0] if dt_ms == 0 else min(
+            movesense.RATES_HZ, key=lambda r: abs(np.log(r * dt_ms / 1000.0 / p0.acc_mps2.shape[0]))))
+    items: list = []
+    for q, t_q in waiting:
+        if pod.events is None:
+            pod.fs_hz = pod.rate_hz
+            pod.events = new_event_state(pod.fs_hz)
+        placed = place_packet(last, q, t_q, pod.fs_hz, q.acc_mps2.shape[0] if last is None else last.count)
+        if placed is None:        # the same notification twice
+            continue
+        last = placed
+        new_items, state = _samples_in(state, k, placed.first, q.acc_mps2.astype(np.float64),
+                                       q.gyr_dps.astype(np.float64), t_q)
+        items += new_items
+    pod.packets = (last, ())
+    return items, state
+
+
+def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.ndarray,
+                t_rx: float) -> tuple[list, LiveState]:
+    """Samples ``index0`` ... (counted from the pod's first) received at ``t_rx``."""
+    pod = state.pods[k]
+    items: list = []
+    count = acc.shape[0]
+    lost = index0 - pod.next_abs
     if lost:
         items.append(Notice(pod.name, t_rx, f"{pod.name}: {lost} samples lost ({1000 * lost / pod.fs_hz:.0f} ms)"))
-    index0 = pod.next_abs + lost
-    pod.next_abs = index0 + f.count
-    pod.next_index = (f.sample_index + f.count) % (1 << 32)
-    t_dev = (index0 + np.arange(f.count)) / pod.fs_hz
+    pod.next_abs = index0 + count
+    t_dev = (index0 + np.arange(count)) / pod.fs_hz
     # causal clock: least (receipt - device time of the frame's last sample) over the window
     off = t_rx - t_dev[-1]
     while pod.offsets and pod.offsets[-1][1] >= off:
@@ -235,7 +293,6 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
     pod.offsets.append((t_rx, off))
     while pod.offsets[0][0] < t_rx - CLOCK_WINDOW_S:
         pod.offsets.popleft()
-    acc, gyr = f.acc_mps2(), f.gyr_dps()
     gn = np.sqrt((gyr * gyr).sum(axis=1))
     clip = (np.abs(acc) >= CLIP_MARGIN * pod.acc_range_mps2).any(axis=1) \
         | (np.abs(gyr) >= CLIP_MARGIN * pod.gyr_range_dps).any(axis=1)
@@ -248,7 +305,7 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
         if quiet_before:
             items.append(Notice(pod.name, t_rx, f"{pod.name}: clipping at full scale (values held at the limit)"))
     events, pod.events = events_step(pod.events, t_dev, acc, gyr)
-    pod.n_fed += f.count
+    pod.n_fed += count
     for ev in events:
         new_items, state = _event(state, k, ev)
         items += new_items
