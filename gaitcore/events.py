@@ -25,6 +25,7 @@ from .quality import BRIDGE_S, clock_check, new_clock
 WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
+WARMUP_KEEP_S = 10.0   # no swing at all by the warm-up's end (standing): only this much is kept, and it waits on
 MIN_SWING_S = 0.1   # no foot swings faster (fast-feet drills: about 0.2 s)
 LESS_STILL_BY = 1.15   # ... unless it hops (skips): then both stances are alike
 
@@ -60,6 +61,7 @@ class EventState:
     pending_gyr: np.ndarray
     pending_reset: np.ndarray
     kernel: np.ndarray
+    warmup_dropped: int = 0   # standing samples let go during the warm-up (no swing: no event among them)
 
 
 def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventState:
@@ -135,7 +137,15 @@ def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_
 
 
 def _try_fix_alignment(state: EventState, final: bool) -> EventState:
-    """Fix the alignment at warm-up boundaries reached by the pending samples."""
+    """Fix the alignment at warm-up boundaries reached by the pending samples.
+
+    At the warm-up's end (``WARMUP_MAX_S``) the alignment is fixed on what there is,
+    unless no swing was seen at all: an athlete standing through the first minute
+    would otherwise get an arbitrary sagittal axis for the whole session.  Then the
+    oldest pending samples are let go (standing: no event can be among them), the
+    last ``WARMUP_KEEP_S`` kept, and the warm-up goes on.  Decided by sample counts
+    only, so chunking does not change it.
+    """
     while state.alignment is None:
         n = state.pending_t.shape[0]
         b = state.warmup_next
@@ -146,6 +156,13 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
         last = b >= cap or (final and n < b)
         al = warmup_alignment(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz,
                               0 if last else WARMUP_MIN_STRIDES)
+        if last and not (final and n < b) and al is not None and al.n_strides_used == 0 and al.quality == 0.0:
+            drop = use - int(round(WARMUP_KEEP_S * state.fs_hz))     # no swing seen: standing
+            state = replace(state, pending_t=state.pending_t[drop:], pending_acc=state.pending_acc[drop:],
+                            pending_gyr=state.pending_gyr[drop:], pending_reset=state.pending_reset[drop:],
+                            warmup_dropped=state.warmup_dropped + drop,
+                            warmup_next=b - drop + int(round(WARMUP_STEP_S * state.fs_hz)))
+            continue
         if al is not None and (al.n_strides_used >= WARMUP_MIN_STRIDES or last):
             return replace(state, alignment=al)
         state = replace(state, warmup_next=b + int(round(WARMUP_STEP_S * state.fs_hz)))
@@ -180,9 +197,11 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
                         pending_reset=reset if fresh else np.concatenate([state.pending_reset, reset]))
         state = _try_fix_alignment(state, final)
         if state.alignment is None:
-            if fresh:
-                state = replace(state, pending_t=t.copy(), pending_acc=acc.copy(), pending_gyr=gyr.copy())
+            if fresh:   # (the pending arrays may be views of the caller's chunk, or of a part of it)
+                state = replace(state, pending_t=state.pending_t.copy(), pending_acc=state.pending_acc.copy(),
+                                pending_gyr=state.pending_gyr.copy())
             return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock)
+        kstate[K.S_N] = state.warmup_dropped     # positions count every sample fed
         _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
                     state.pending_reset, state.fs_hz, events)
         empty = np.empty(0)
