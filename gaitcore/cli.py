@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", type=_positive_float, required=True, metavar="S")
     r.add_argument("--out", type=Path, required=True, metavar="FILE", help="the session file to create")
     r.add_argument("--drill", help="drill name, stored in the session's metadata")
+    _session_options(r)
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
     lv = sub.add_parser("live", help="record pods and show every step as it happens",
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--drill", help="drill name: picks its cues (fast_feet, sprint; others: contact-time drift)")
     lv.add_argument("--bell", action="store_true", help="ring the terminal bell on every cue")
     lv.add_argument("--sound", type=Path, metavar="FILE", help="play this sound file on every cue")
+    _session_options(lv)
 
     rp = sub.add_parser("replay", help="replay a session through the live display, then analyse it",
                         description="Feed a recorded session's bytes through the same decoders and live "
@@ -297,16 +299,35 @@ def _devices_scan(args) -> int:
     return 0
 
 
+def _session_options(parser) -> None:
+    parser.add_argument("--athlete", metavar="NAME", help="who wears the pods, stored in the session's metadata")
+    parser.add_argument("--plan", metavar="TEXT|@FILE",
+                        help="the session's drill plan (e.g. '6x30 m fly, 3 min rest'; @FILE reads it from a file), "
+                        "stored in the session's metadata")
+
+
+def _session_meta(args) -> dict:
+    """The session-level metadata given on the command line (drill, athlete, plan)."""
+    plan = args.plan
+    if plan is not None and plan.startswith("@"):
+        try:
+            plan = Path(plan[1:]).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise GaitError(f"--plan {args.plan}: cannot read it ({err.strerror}); give an existing text file "
+                            "or the plan itself") from None
+    return {k: v for k, v in (("drill", args.drill), ("athlete", args.athlete), ("plan", plan)) if v is not None}
+
+
 def _record(args) -> int:
     import asyncio
     from firmware_bridge.recorder import record_session
     pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
+    meta = _session_meta(args)
     tell = (lambda msg: None) if args.quiet else (lambda msg: sys.stderr.write(f"gait record: {msg}\n"))
     tell(f"recording {len(pods)} pod(s) for {args.duration:g} s into {args.out}")
-    reports = asyncio.run(record_session(pods, args.duration, args.out,
-                                         {"drill": args.drill} if args.drill else None, on_event=tell))
+    reports = asyncio.run(record_session(pods, args.duration, args.out, meta, on_event=tell))
     if all(rep.bytes_received == 0 for rep in reports):
         args.out.unlink(missing_ok=True)   # it holds nothing but the header: nothing was lost
         raise GaitError("no pod sent anything, so no session was written; check the URLs "
@@ -341,6 +362,7 @@ def _live(args) -> int:
     pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
+    meta = _session_meta(args)
     try:
         sound = Sound.choose(args.bell, args.sound)
     except FileNotFoundError as err:
@@ -366,8 +388,7 @@ def _live(args) -> int:
 
     display.print(f"live: {len(pods)} pod(s) into {args.out}; Ctrl-C stops", "bold")
     try:
-        asyncio.run(record_session(pods, args.duration, args.out, {"drill": args.drill} if args.drill else None,
-                                   on_event=tell, make_tap=make_tap))
+        asyncio.run(record_session(pods, args.duration, args.out, meta, on_event=tell, make_tap=make_tap))
     except KeyboardInterrupt:
         pass    # the session file holds everything received; it is closed by the recorder
     if "state" in last:

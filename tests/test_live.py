@@ -216,6 +216,7 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     (["replay", "/nonexistent.podses"], "not found"),
     (["live", "--pod", "left", "--out", "/tmp/never.podses"], "NAME=URL"),
     (["live", "--pod", "left=loop://", "--out", "x", "--sound", "/nonexistent.wav"], "sound file"),
+    (["live", "--pod", "left=loop://", "--out", "x", "--plan", "@/nonexistent.txt"], "cannot read"),
 ])
 def test_bad_live_and_replay_arguments(args, msg, tmp_path):
     r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)

@@ -113,11 +113,15 @@ def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
     out = tmp_path / "live.podses"
     with emulated_pods(DRILL, SEED, DURATION, {"left": 0.0, "right": 0.01}) as paths:
         r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out)],
+                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out),
+                            "--athlete", "A. Runner", "--plan", "3x30 m fly", "--drill", DRILL],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert r.returncode == 0, r.stderr
     session = read_session(out)
     assert session.torn_bytes == 0
+    assert {k: session.meta[k] for k in ("athlete", "plan", "drill")} == {"athlete": "A. Runner",
+                                                                          "plan": "3x30 m fly", "drill": DRILL}
+    assert session.meta["software"].startswith("sprintgait ")
     cfg = VirtualPodConfig("right", DRILL, SEED, RATE, DURATION, loss=0.01)
     sim = pod_signals(cfg)[4]
     # the right pod's losses: what its seeded generator drops (the same sequence as in the pod)
