@@ -222,3 +222,27 @@ def test_bad_live_and_replay_arguments(args, msg, tmp_path):
     r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
+    """SIGKILL `gait live` mid-session (after steps were shown): the session opens, and
+    `gait replay` shows the same lines that had been shown up to the kill."""
+    import signal
+    import time
+    out = tmp_path / "killed.podses"
+    with emulated_pods("sprint", SEED, 30.0, {"left": 0.0, "right": 0.005}) as paths:
+        live = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
+                                 f"right={paths[1]}", "--duration", "30", "--out", str(out)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b'"LiveStep"') < 20):
+            time.sleep(0.1)   # polls until steps were shown; the assertions do not depend on the timing
+        live.send_signal(signal.SIGKILL)
+        live.wait(timeout=10)
+    s = read_session(out)
+    shown = sum(b'"shown"' in r.payload for r in s.records)
+    assert shown >= 20
+    rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
+                        cwd=ROOT)
+    assert rp.returncode == 0, rp.stderr
+    assert f"replay matches what was shown live ({shown} lines)" in rp.stdout, rp.stdout
