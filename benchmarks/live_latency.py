@@ -192,7 +192,8 @@ def stride_agreement(shared: Path) -> list[str]:
 
     tmp = Path(tempfile.mkdtemp())
     from firmware_bridge.live import STRIDE_WINDOW
-    lines = [f"stride length shown live / the analysis's - 1 (INS over the last {STRIDE_WINDOW} strides vs the session):"]
+    lines = [f"stride length shown live / the analysis's - 1 "
+             f"(INS over the last {STRIDE_WINDOW} strides vs the session):"]
     cases = []
     for drill in ("sprint", "acceleration", "fast_feet", "jog"):
         path = tmp / f"{drill}.podses"
@@ -214,8 +215,8 @@ def stride_agreement(shared: Path) -> list[str]:
     cases.append(("real PyShoe jogging", jog))
     for name, v in cases:
         e, m = 100 * np.abs(np.array(v)[:, 0]), np.abs(np.array(v)[:, 1])
-        lines.append(f"  {name:34s} {e.size:4d} strides  |diff| median {np.median(e):5.2f}%  p95 {np.percentile(e, 95):5.2f}%"
-                     f"  max {e.max():6.1f}% ({m.max():.2f} m)")
+        lines.append(f"  {name:34s} {e.size:4d} strides  |diff| median {np.median(e):5.2f}%  "
+                     f"p95 {np.percentile(e, 95):5.2f}%  max {e.max():6.1f}% ({m.max():.2f} m)")
     return lines
 
 

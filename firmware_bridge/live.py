@@ -46,8 +46,9 @@ Each step also shows the stride that ended at it (this foot's previous contact t
 one): its length and speed from the same zero-velocity-aided INS as the analysis
 (:func:`gaitcore.analysis.stretch_geometry`), run over the foot's last ``STRIDE_WINDOW``
 strides (the filter settles over the first ones, and the last is shown; over everything
-kept until there are that many), with the toe-off the step was shown with.  The analysis runs the filter over the whole session, so the two
-differ a little; ``benchmarks/live_latency.py`` and tests/test_live.py measure by how much.
+kept until there are that many), with the toe-off the step was shown with.  The
+analysis runs the filter over the whole session, so the two differ a little;
+``benchmarks/live_latency.py`` and tests/test_live.py measure by how much.
 
 Reps: contacts more than ``REP_PAUSE_S`` apart start a new rep.  The first
 ``BASELINE_STEPS`` contact times of a rep are its baseline, and each later step shows
@@ -410,15 +411,15 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
     if rep == state.rep and idx < len(contacts):
         contacts = contacts[:idx] + ((contact,) if contact is not None else ()) + contacts[idx + 1:]
     base = prev.baseline_contact_s     # from the contacts before this one
+    change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
     s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None else None, contact_s=contact,
                 saturated=bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any()),
-                baseline_contact_s=base, contact_change_pct=100.0 * (contact / base - 1.0) if base and contact is not None
-                else None, revised=True, cue=None)
+                contact_change_pct=change, revised=True, cue=None)
     if to is not None:
         stride = _last_stride(pod, ic, to, prev.ic_s)
         s = replace(s, last_stride_m=stride[0], last_speed_mps=stride[1])
         pod.contacts.append((ic, to))
-    s = replace(s, cue=next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None))
+    s = replace(s, cue=_cue(state, s))
     pod.last_to_s = to_s
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep_contacts=contacts)
@@ -447,16 +448,20 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
                  contact, flight, step,
                  60.0 / step if step else None, saturated, base, change,
                  last_stride_m=stride[0], last_speed_mps=stride[1])
-    cue = next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
-    s = replace(s, cue=cue)
+    s = replace(s, cue=_cue(state, s))
     pod.last_ic_s, pod.last_to_s = ic_s, to_s
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)
 
 
+def _cue(state: LiveState, s: LiveStep) -> str | None:
+    """The first cue of the drill's that has something to say about step ``s``."""
+    return next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
+
+
 def _samples(pod: _Pod, a: int, b: int) -> tuple:
     """Device times, acc and gyr of the kept fed samples ``a`` .. ``b - 1``."""
-    parts = [(fr[1][max(0, a - fr[0]):b - fr[0]], fr[5][max(0, a - fr[0]):b - fr[0]], fr[6][max(0, a - fr[0]):b - fr[0]])
+    parts = [tuple(fr[i][max(0, a - fr[0]):b - fr[0]] for i in (1, 5, 6))
              for fr in pod.frames if fr[0] < b and fr[0] + fr[1].shape[0] > a]
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
