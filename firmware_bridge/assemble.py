@@ -31,7 +31,7 @@ RSC pods (Running Speed and Cadence) send speed and cadence, no IMU samples:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -389,7 +389,9 @@ def recording_from_session(session: Session, path: str) -> Recording:
             placement = Placement.parse(pod.get("placement") or pod["name"])
         except ValueError:
             placement = Placement(Side.UNKNOWN, Segment.FOOT)
-        sensors.append(pod_samples(stream, placement, path).sensor)
+        sensor = pod_samples(stream, placement, path).sensor
+        mounting = (session.meta.get("mounting") or {}).get(stream.name)
+        sensors.append(sensor if mounting is None else replace(sensor, meta={**sensor.meta, "mounting": mounting}))
     if not sensors and speed_only:
         raise InputFormatError(path, f"pod(s) {', '.join(map(repr, speed_only))} sent speed/cadence only (Running "
                                "Speed and Cadence profile), no IMU samples to analyse",

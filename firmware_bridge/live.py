@@ -64,11 +64,13 @@ from typing import Callable
 
 import numpy as np
 
-from gaitcore.align import still_mask
+from calibration.mounting import mountings_of
+from gaitcore.align import still_mask, warmup_alignment
 from gaitcore.analysis import stretch_geometry
-from gaitcore.events import (MIN_SWING_S, Event, EventKind, ICMethod, events_step, new_event_state,
-                             stance_stillness_dps, swing_artefact, toe_off_candidate)
+from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
+                             events_step, new_event_state, stance_stillness_dps, swing_artefact, toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN
+from gaitcore.quaternion import rotation_angle_deg
 from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
 from gaitcore.trajectory import MAX_STRIDE_S, STAND_MIN_S, STAND_START_S, standing_gyro_bias
 
@@ -89,6 +91,7 @@ EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's rec
 EARLY_HISTORY = 4       # ... recent: this many
 STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
 RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
+REMOUNT_DEG = 20.0      # a pod that sits further than this from the mounting given is told
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ class _Pod:
     last_to_s: float | None = None
     connected: bool = True
     framing: str = "cobs"
+    mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
+    mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
     rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
     packets: tuple = ()                   # movesense: (the last PlacedPacket, packets waiting for the rate)
 
@@ -176,6 +181,7 @@ class LiveState:
 def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     """The state before the first record of a session with metadata ``meta``."""
     pods = []
+    mountings = mountings_of(meta)
     for pod in meta.get("pods", []):
         framing = pod.get("framing")
         if framing not in ("cobs", "notification", "movesense", "rsc"):
@@ -188,8 +194,10 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
         # an RSC pod (speed and cadence, no IMU) is recorded but shows nothing live
         decoder = None if framing == "rsc" else {"notification": NotificationDecoder,
                                                  "movesense": movesense.GspDecoder}.get(framing, SerialDecoder)()
+        known = mountings.get(pod["name"])
         pods.append(_Pod(pod["name"], side.value, decoder, framing=framing,
-                         rate_hz=movesense_rate(pod) if framing == "movesense" else None))
+                         rate_hz=movesense_rate(pod) if framing == "movesense" else None,
+                         mounting=None if known is None else known.alignment()))
     if pods and all(p.decoder is None for p in pods):
         raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
     return LiveState(tuple(pods), cues=cues_for(drill))
@@ -235,7 +243,7 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
     pod = state.pods[k]
     if pod.events is None:
         pod.fs_hz = float(f.odr_hz)
-        pod.events = new_event_state(pod.fs_hz)
+        pod.events = new_event_state(pod.fs_hz, pod.mounting)
         pod.next_index = f.sample_index
         pod.acc_range_mps2 = f.acc_range_g * GRAVITY_MPS2
         pod.gyr_range_dps = float(f.gyr_range_dps)
@@ -264,7 +272,7 @@ def _packet(state: LiveState, k: int, p, t_rx: float) -> tuple[list, LiveState]:
     for q, t_q in waiting:
         if pod.events is None:
             pod.fs_hz = pod.rate_hz
-            pod.events = new_event_state(pod.fs_hz)
+            pod.events = new_event_state(pod.fs_hz, pod.mounting)
         placed = place_packet(last, q, t_q, pod.fs_hz, q.acc_mps2.shape[0] if last is None else last.count)
         if placed is None:        # the same notification twice
             continue
@@ -307,6 +315,8 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
             items.append(Notice(pod.name, t_rx, f"{pod.name}: clipping at full scale (values held at the limit)"))
     events, pod.events = events_step(pod.events, t_dev, acc, gyr)
     pod.n_fed += count
+    if pod.mounting is not None and 0 <= pod.mount_check_at <= pod.n_fed:
+        items += _check_mounting(pod, t_rx)
     for ev in events:
         new_items, state = _event(state, k, ev)
         items += new_items
@@ -317,6 +327,26 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
             pod.early = (cand.pos, state.rep, len(state.rep_contacts) - 1)
             items += shown
     return items, state
+
+
+def _check_mounting(pod: _Pod, t_rx: float) -> list:
+    """Compare the mounting the session started from with the one this session's own
+    warm-up finds (once it has the strides): a pod strapped differently is told."""
+    step = int(WARMUP_STEP_S * pod.fs_hz)
+    if pod.n_fed < step:
+        pod.mount_check_at = step
+        return []
+    _, acc, gyr = _samples(pod, pod.frames[0][0], pod.n_fed)
+    found = warmup_alignment(acc, gyr, pod.fs_hz, WARMUP_MIN_STRIDES)
+    if found is None:
+        pod.mount_check_at = pod.n_fed + step
+        return []
+    pod.mount_check_at = -1
+    turn = rotation_angle_deg(found.rot_ff_sf @ pod.mounting.rot_ff_sf.T)
+    if turn <= REMOUNT_DEG:
+        return []
+    return [Notice(pod.name, t_rx, f"{pod.name}: sits {turn:.0f} deg differently from the mounting this session "
+                   "started from; its steps may be wrong: restart without --mounting-from")]
 
 
 def _early_enough(pod: _Pod, cand) -> bool:

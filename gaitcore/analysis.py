@@ -83,7 +83,7 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
     p = _prepare(sensor)
     fixed = p.fixed
-    state = new_event_state(fixed.fs_hz)
+    state = new_event_state(fixed.fs_hz, _known_mounting(sensor))
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
     events: list[Event] = []
@@ -101,6 +101,14 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                          state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks))
+
+
+def _known_mounting(sensor: SensorRecording):
+    """The alignment a session header gave this pod (``--mounting-from``), else None (warm-up)."""
+    if "mounting" not in sensor.meta:
+        return None
+    from calibration.mounting import MountingCalibration
+    return MountingCalibration.from_dict(sensor.meta["mounting"]).alignment()
 
 
 def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> tuple[list, _Prepared]:

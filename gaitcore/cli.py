@@ -304,10 +304,14 @@ def _session_options(parser) -> None:
     parser.add_argument("--plan", metavar="TEXT|@FILE",
                         help="the session's drill plan (e.g. '6x30 m fly, 3 min rest'; @FILE reads it from a file), "
                         "stored in the session's metadata")
+    parser.add_argument("--mounting-from", type=Path, metavar="SESSION",
+                        help="start from how each pod sat on its foot in this earlier session of the same pods "
+                        "(steps show from the first stride, no warm-up); only while they stay strapped as then")
 
 
-def _session_meta(args) -> dict:
-    """The session-level metadata given on the command line (drill, athlete, plan)."""
+def _session_meta(args, pods: list[tuple[str, str]]) -> dict:
+    """The session-level metadata given on the command line (drill, athlete, plan, the
+    pods' mounting calibrations)."""
     plan = args.plan
     if plan is not None and plan.startswith("@"):
         try:
@@ -315,7 +319,12 @@ def _session_meta(args) -> dict:
         except OSError as err:
             raise GaitError(f"--plan {args.plan}: cannot read it ({err.strerror}); give an existing text file "
                             "or the plan itself") from None
-    return {k: v for k, v in (("drill", args.drill), ("athlete", args.athlete), ("plan", plan)) if v is not None}
+    meta = {k: v for k, v in (("drill", args.drill), ("athlete", args.athlete), ("plan", plan)) if v is not None}
+    if args.mounting_from is not None:
+        from calibration.mounting import mountings_from_session
+        cals = mountings_from_session(args.mounting_from, [name for name, _ in pods])
+        meta["mounting"] = {name: cal.to_dict() for name, cal in cals.items()}
+    return meta
 
 
 def _record(args) -> int:
@@ -324,7 +333,7 @@ def _record(args) -> int:
     pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
-    meta = _session_meta(args)
+    meta = _session_meta(args, pods)
     tell = (lambda msg: None) if args.quiet else (lambda msg: sys.stderr.write(f"gait record: {msg}\n"))
     tell(f"recording {len(pods)} pod(s) for {args.duration:g} s into {args.out}")
     reports = asyncio.run(record_session(pods, args.duration, args.out, meta, on_event=tell))
@@ -362,7 +371,7 @@ def _live(args) -> int:
     pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
-    meta = _session_meta(args)
+    meta = _session_meta(args, pods)
     try:
         sound = Sound.choose(args.bell, args.sound)
     except FileNotFoundError as err:

@@ -56,3 +56,8 @@ def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return 2 * np.outer(perp, perp) - np.eye(3)
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     return np.eye(3) + vx + vx @ vx / (1 + c)
+
+
+def rotation_angle_deg(rot: np.ndarray) -> float:
+    """The angle (deg) of the rotation a 3 x 3 rotation matrix makes: 0 for the identity."""
+    return float(np.degrees(np.arccos(np.clip((np.trace(rot) - 1.0) / 2.0, -1.0, 1.0))))

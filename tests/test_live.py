@@ -159,6 +159,62 @@ def test_live_reads_a_movesense_sensor_like_the_analysis(tmp_path):
             assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
 
 
+def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(session, tmp_path):
+    """The same pods with the mounting found in an earlier session (here: the fixture's
+    own): no warm-up, so every step, the first ones too, appears within 20 ms of its
+    toe-off's arrival, and the analysis of the new session starts from the same mounting
+    (its contacts are the live ones)."""
+    from calibration.mounting import mountings_from_session, mountings_of
+    cals = mountings_from_session(session, ["left", "right"])
+    s = read_session(session)
+    path = tmp_path / "mounted.podses"
+    w = SessionWriter.create(path, {**s.meta, "mounting": {k: c.to_dict() for k, c in cals.items()}})
+    for r in s.records:
+        w.record(r.kind, r.pod, r.t_ns, r.payload)
+    w.close()
+    assert set(mountings_of(read_session(path).meta)) == {"left", "right"}
+    s2 = read_session(path)
+    shown, _ = _when_shown(s2.records, s2.meta)
+    assert not any(isinstance(i, Notice) and "differently" in i.text for _, i in shown)
+    steps = [(t, i) for t, i in shown if isinstance(i, LiveStep) and i.to_arrival_s is not None]
+    first_ic = min(i.ic_s for _, i in steps)
+    assert first_ic < 2.6     # the first stride after the 2 s standing start (with warm-up: from about 4 s on)
+    late = [(round(t - i.to_arrival_s, 3), i.ic_s) for t, i in steps if t - i.to_arrival_s > 0.020]
+    assert not late, late
+    live = final_steps(replay(s2.records, s2.meta))
+    batch = analyze(read_recording([path]))["steps"]
+    assert len(live) == len(batch) >= 35
+    for x, y in zip(live, batch):
+        assert (x.contact_s is None) == (y["contact_s"] is None)
+        if x.contact_s is not None:
+            assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+
+
+def test_a_pod_strapped_differently_from_its_mounting_is_told(session, tmp_path):
+    """The mounting given is 60 deg off how the pod sits: once the session's own strides
+    show it, the display says so."""
+    from calibration.mounting import mountings_from_session
+    cals = {k: c.to_dict() for k, c in mountings_from_session(session, ["left", "right"]).items()}
+    c, sn = np.cos(np.radians(60.0)), np.sin(np.radians(60.0))
+    turn = np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]])
+    cals["left"]["rot_ff_sf"] = (turn @ np.array(cals["left"]["rot_ff_sf"])).tolist()
+    s = read_session(session)
+    items = replay(s.records, {**s.meta, "mounting": cals})
+    told = [i for i in items if isinstance(i, Notice) and "differently" in i.text]
+    assert [i.pod for i in told] == ["left"] and "sits 60 deg differently" in told[0].text, told
+
+
+def test_a_damaged_mounting_is_refused_in_one_line(session, tmp_path):
+    s = read_session(session)
+    path = tmp_path / "bad.podses"
+    w = SessionWriter.create(path, {**s.meta, "mounting": {"left": {"kind": "mounting", "version": 1, "pod": "left",
+                                                                      "rot_ff_sf": [[1, 0, 0], [0, 2, 0], [0, 0, 1]]}}})
+    w.close()
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(path)], capture_output=True, text=True,
+                       cwd=ROOT)
+    assert r.returncode == 2 and "not a rotation matrix" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_any_split_of_the_received_bytes_shows_the_same(session):
     s = read_session(session)
     ref = [as_dict(i) for i in replay(s.records, s.meta)]
@@ -194,15 +250,27 @@ def test_replay_json_equals_analyze_json(session):
 
 def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     """End to end in real time: two `gait pod emulate` on pseudo-terminals, `gait live`
-    records and shows; the session holds what was shown, and `gait replay` shows the
-    same lines and ends with the same analysis as `gait analyze`."""
+    (with the pods' mounting from an earlier session) records and shows; the session
+    holds what was shown, and `gait replay` shows the same lines and ends with the same
+    analysis as `gait analyze`."""
     out = tmp_path / "live.podses"
+    earlier = tmp_path / "earlier.podses"     # the same pods, recorded before (fake clock): their mounting
+    w = SessionWriter.create(earlier, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                                for f in ("left", "right")]})
+    _drive(w, [VirtualPod(c, *pod_signals(c)[:4]) for c in (VirtualPodConfig(f, "sprint", SEED, 1000.0, 10.0)
+                                                            for f in ("left", "right"))],
+           (0.0, 0.005), 10.1, np.random.default_rng(7))
     with emulated_pods("sprint", SEED, 10.0, {"left": 0.0, "right": 0.005}) as paths:
         r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", "12", "--out", str(out), "--drill", "sprint"],
+                            f"right={paths[1]}", "--duration", "12", "--out", str(out), "--drill", "sprint",
+                            "--mounting-from", str(earlier)],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert r.returncode == 0, r.stderr
     assert r.stdout.count(" contact ") >= 20, r.stdout
+    assert set(read_session(out).meta["mounting"]) == {"left", "right"}
+    assert "differently" not in r.stdout
+    first = min(float(x.split()[0]) for x in r.stdout.splitlines() if " contact " in x)
+    assert first < 3.0, r.stdout      # from the first stride: no warm-up
     rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
                         cwd=ROOT)
     assert rp.returncode == 0, rp.stderr
@@ -217,6 +285,7 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     (["live", "--pod", "left", "--out", "/tmp/never.podses"], "NAME=URL"),
     (["live", "--pod", "left=loop://", "--out", "x", "--sound", "/nonexistent.wav"], "sound file"),
     (["live", "--pod", "left=loop://", "--out", "x", "--plan", "@/nonexistent.txt"], "cannot read"),
+    (["live", "--pod", "left=loop://", "--out", "x", "--mounting-from", "/nonexistent.podses"], "not found"),
 ])
 def test_bad_live_and_replay_arguments(args, msg, tmp_path):
     r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)
