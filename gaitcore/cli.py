@@ -463,11 +463,19 @@ COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "re
             "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay}
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a torn session tail, ...) as one line a user reads, not a source location."""
+    (file or sys.stderr).write(f"gait: warning: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
     args = build_parser().parse_args(argv)
     try:
         if args.command in COMMANDS:
-            return COMMANDS[args.command](args)
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning
+                return COMMANDS[args.command](args)
     except GaitError as err:
         sys.stderr.write(f"gait: error: {err}\n")
         return 2

@@ -203,3 +203,7 @@ def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
     assert 0 < torn.torn_bytes and len(torn.records) == len(session.records) - 1
     with pytest.warns(UserWarning, match="torn record"):
         read_recording([cut])
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "analyze", str(cut)], capture_output=True, text=True,
+                       cwd=ROOT)
+    assert r.returncode == 0 and r.stderr.startswith("gait: warning: ") and "torn record" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
