@@ -65,7 +65,7 @@ from typing import Callable
 import numpy as np
 
 from calibration.mounting import mountings_of
-from gaitcore.align import still_mask, warmup_alignment
+from gaitcore.align import REMOUNT_DEG, still_mask, warmup_alignment
 from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              events_step, new_event_state, stance_stillness_dps, swing_artefact, toe_off_candidate)
@@ -91,7 +91,6 @@ EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's rec
 EARLY_HISTORY = 4       # ... recent: this many
 STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
 RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
-REMOUNT_DEG = 20.0      # a pod that sits further than this from the mounting given is told
 
 
 @dataclass(frozen=True)

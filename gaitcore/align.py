@@ -38,6 +38,7 @@ MOVING_GYR_DPS = 60.0
 LOW_MOTION_FRACTION = 0.1
 LOW_MOTION_MIN_DPS = 30.0
 MIN_STRIDE_S = 0.12
+REMOUNT_DEG = 20.0   # a mounting given (calibration.mounting) this far from what a recording shows is told
 MAX_STRIDE_S = 3.0
 MIN_STRIDE_M = 0.1
 MAX_CLOSURE = 0.3

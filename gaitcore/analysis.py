@@ -14,10 +14,12 @@ from . import __version__
 from .errors import SignalError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
-from .events import Event, breaks_of, drop_swing_artefacts, events_step, new_event_state
+from .events import (WARMUP_MAX_S, WARMUP_MIN_STRIDES, Event, breaks_of, drop_swing_artefacts, events_step,
+                     new_event_state)
+from .quaternion import rotation_angle_deg
 from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
-from .align import still_mask
+from .align import still_mask, warmup_alignment
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (GYRO_FILTER_META, InsParams, match_gyro_filter, new_trajectory_state, reconstruct_clipped,
@@ -38,6 +40,7 @@ class SensorResult:
     spatial: list | None   # stride geometry per IC event (trajectory.stride_geometry), if computed
     positions_m: np.ndarray | None    # (n, 3) smoothed sensor position, NaN where unknown
     net_displacement_m: float | None  # start to end of the trajectory, horizontal
+    mounting_offset_deg: float | None = None   # a mounting given: how far this recording's own warm-up finds it
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -83,7 +86,8 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
     p = _prepare(sensor)
     fixed = p.fixed
-    state = new_event_state(fixed.fs_hz, _known_mounting(sensor))
+    known = _known_mounting(sensor)
+    state = new_event_state(fixed.fs_hz, known)
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
     events: list[Event] = []
@@ -100,7 +104,8 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
         spatial, positions = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs,
                                          state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
-                        positions, None if positions is None else _net_displacement(positions, p.breaks))
+                        positions, None if positions is None else _net_displacement(positions, p.breaks),
+                        None if known is None else _mounting_offset_deg(fixed, known))
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -109,6 +114,14 @@ def _known_mounting(sensor: SensorRecording):
         return None
     from calibration.mounting import MountingCalibration
     return MountingCalibration.from_dict(sensor.meta["mounting"]).alignment()
+
+
+def _mounting_offset_deg(sensor: SensorRecording, known) -> float | None:
+    """The rotation (deg) between the mounting given and the one the recording's own
+    first minute shows; None when it shows no strides to tell by."""
+    n = min(sensor.n_samples, int(WARMUP_MAX_S * sensor.fs_hz))
+    found = warmup_alignment(sensor.acc_mps2_sf[:n], sensor.gyr_dps_sf[:n], sensor.fs_hz, WARMUP_MIN_STRIDES)
+    return None if found is None else round(rotation_angle_deg(found.rot_ff_sf @ known.rot_ff_sf.T), 1)
 
 
 def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> tuple[list, _Prepared]:
@@ -252,5 +265,6 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list)
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
+        "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},
         "net_displacement_m": {r.sensor.name: r.net_displacement_m for r in results},
     }

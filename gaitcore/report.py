@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+from .align import REMOUNT_DEG
+
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
                "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
                "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_x_m", "position_y_m",
@@ -80,6 +82,10 @@ def summary_text(result: dict) -> str:
     clip = {k: v for k, v in sm["clipped_samples"].items() if v}
     if clip:
         out.append(f"  samples at full scale: {clip}")
+    off = {k: v for k, v in sm["mounting_offset_deg"].items() if v is not None and v > REMOUNT_DEG}
+    if off:
+        out.append(f"  warning: pods strapped differently from the mounting the session started from {off} deg; "
+                   "analyse a recording made without --mounting-from")
     low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
     if low:
         out.append(f"  warning: uncertain sensor alignment {low} (no still stance or few strides)")

@@ -14,6 +14,7 @@ from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_se
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
 from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
+from gaitcore.report import summary_text
 
 from test_virtual_pod import _drive, emulated_pods
 
@@ -182,7 +183,9 @@ def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(se
     late = [(round(t - i.to_arrival_s, 3), i.ic_s) for t, i in steps if t - i.to_arrival_s > 0.020]
     assert not late, late
     live = final_steps(replay(s2.records, s2.meta))
-    batch = analyze(read_recording([path]))["steps"]
+    out = analyze(read_recording([path]))
+    batch = out["steps"]
+    assert all(v is not None and v < 5.0 for v in out["summary"]["mounting_offset_deg"].values()), out["summary"]
     assert len(live) == len(batch) >= 35
     for x, y in zip(live, batch):
         assert (x.contact_s is None) == (y["contact_s"] is None)
@@ -202,6 +205,16 @@ def test_a_pod_strapped_differently_from_its_mounting_is_told(session, tmp_path)
     items = replay(s.records, {**s.meta, "mounting": cals})
     told = [i for i in items if isinstance(i, Notice) and "differently" in i.text]
     assert [i.pod for i in told] == ["left"] and "sits 60 deg differently" in told[0].text, told
+    # and the analysis of such a session says so too
+    path = tmp_path / "off.podses"
+    w = SessionWriter.create(path, {**s.meta, "mounting": cals})
+    for r in s.records:
+        w.record(r.kind, r.pod, r.t_ns, r.payload)
+    w.close()
+    out = analyze(read_recording([path]))
+    off = out["summary"]["mounting_offset_deg"]
+    assert 55.0 < off["left"] < 65.0 and off["right"] < 5.0, off
+    assert "strapped differently" in summary_text(out)
 
 
 def test_a_damaged_mounting_is_refused_in_one_line(session, tmp_path):
