@@ -114,9 +114,9 @@ def _sensor_records(sensor, rate_hz: int) -> list:
     sample time (16 g and 2000 deg/s full scale)."""
     from firmware_bridge.protocol import DataFrame, Flag, serial_bytes
     from firmware_bridge.session_file import KIND_RX, Record
+    from firmware_bridge.virtual_pod import to_counts
 
-    acc = np.clip(np.round(sensor.acc_mps2_sf / (16 * 9.80665) * 32768.0), -32768, 32767).astype(np.int16)
-    gyr = np.clip(np.round(sensor.gyr_dps_sf / 2000.0 * 32768.0), -32768, 32767).astype(np.int16)
+    acc, gyr = to_counts(sensor, 16, 2000)
     return [Record(KIND_RX, 0, int(round(i / rate_hz * 1e9)),
                    serial_bytes(DataFrame(i & 0xFFFF, Flag.NONE, i, int(i * 1e6 / rate_hz), rate_hz, 16, 2000,
                                           acc[i:i + 1], gyr[i:i + 1])))

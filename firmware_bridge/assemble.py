@@ -318,7 +318,7 @@ def _movesense_samples(stream: PodStream, placement: Placement, path: str) -> Po
     if ok.any():    # no rate in the session, or one the stamps contradict: the allowed one nearest them
         guess = 1000.0 * float(np.median(counts[:-1][ok] / dt[ok]))
         if not nominal or abs(np.log(guess / nominal)) > 0.2:
-            nominal = float(min(movesense.RATES_HZ, key=lambda r: abs(np.log(r / guess))))
+            nominal = float(movesense.nearest_rate(guess))
     nominal = float(nominal or movesense.RATES_HZ[0])
     # the rate the stamps show, from consecutive packets with nothing lost between them
     normal = (dt > 0) & (np.abs(dt * nominal / 1000.0 - counts[:-1]) <= np.maximum(1.5, 0.25 * counts[:-1]))

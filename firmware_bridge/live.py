@@ -65,12 +65,12 @@ from typing import Callable
 import numpy as np
 
 from calibration.mounting import mountings_of
-from gaitcore.align import REMOUNT_DEG, still_mask, warmup_alignment
+from gaitcore.align import REMOUNT_DEG, still_mask
 from gaitcore.analysis import stretch_geometry
-from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
-                             events_step, new_event_state, stance_stillness_dps, swing_artefact, toe_off_candidate)
+from gaitcore.events import (MIN_SWING_S, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
+                             mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
+                             toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN
-from gaitcore.quaternion import rotation_angle_deg
 from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
 from gaitcore.trajectory import MAX_STRIDE_S, STAND_MIN_S, STAND_START_S, standing_gyro_bias
 
@@ -165,7 +165,8 @@ class _Pod:
     mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
     mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
     rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
-    packets: tuple = ()                   # movesense: (the last PlacedPacket, packets waiting for the rate)
+    last_packet: object = None            # movesense: the last PlacedPacket
+    waiting: tuple = ()                   # movesense: (packet, receipt s) held until the stamps show the rate
 
 
 @dataclass(frozen=True)
@@ -257,29 +258,28 @@ def _packet(state: LiveState, k: int, p, t_rx: float) -> tuple[list, LiveState]:
     """A Movesense IMU6 packet: placed by its time stamp; the first ones wait until the
     stamps show the rate, when the session does not say it."""
     pod = state.pods[k]
-    last, waiting = (pod.packets[0], pod.packets[1]) if pod.packets else (None, ())
-    waiting = waiting + ((p, t_rx),)
+    pod.waiting = pod.waiting + ((p, t_rx),)
     if pod.rate_hz is None:
-        if len(waiting) < 2:
-            pod.packets = (None, waiting)
+        if len(pod.waiting) < 2:
             return [], state
-        (p0, _), (p1, _) = waiting[0], waiting[1]
+        (p0, _), (p1, _) = pod.waiting[0], pod.waiting[1]
         dt_ms = (p1.timestamp_ms - p0.timestamp_ms) % (1 << 32)
-        pod.rate_hz = float(movesense.RATES_HZ[0] if dt_ms == 0 else min(
-            movesense.RATES_HZ, key=lambda r: abs(np.log(r * dt_ms / 1000.0 / p0.acc_mps2.shape[0]))))
+        pod.rate_hz = float(movesense.RATES_HZ[0] if dt_ms == 0 else
+                            movesense.nearest_rate(1000.0 * p0.acc_mps2.shape[0] / dt_ms))
     items: list = []
+    waiting, pod.waiting = pod.waiting, ()
     for q, t_q in waiting:
         if pod.events is None:
             pod.fs_hz = pod.rate_hz
             pod.events = new_event_state(pod.fs_hz, pod.mounting)
+        last = pod.last_packet
         placed = place_packet(last, q, t_q, pod.fs_hz, q.acc_mps2.shape[0] if last is None else last.count)
         if placed is None:        # the same notification twice
             continue
-        last = placed
+        pod.last_packet = placed
         new_items, state = _samples_in(state, k, placed.first, q.acc_mps2.astype(np.float64),
                                        q.gyr_dps.astype(np.float64), t_q)
         items += new_items
-    pod.packets = (last, ())
     return items, state
 
 
@@ -336,12 +336,11 @@ def _check_mounting(pod: _Pod, t_rx: float) -> list:
         pod.mount_check_at = step
         return []
     _, acc, gyr = _samples(pod, pod.frames[0][0], pod.n_fed)
-    found = warmup_alignment(acc, gyr, pod.fs_hz, WARMUP_MIN_STRIDES)
-    if found is None:
+    turn = mounting_offset_deg(acc, gyr, pod.fs_hz, pod.mounting)
+    if turn is None:
         pod.mount_check_at = pod.n_fed + step
         return []
     pod.mount_check_at = -1
-    turn = rotation_angle_deg(found.rot_ff_sf @ pod.mounting.rot_ff_sf.T)
     if turn <= REMOUNT_DEG:
         return []
     return [Notice(pod.name, t_rx, f"{pod.name}: sits {turn:.0f} deg differently from the mounting this session "
@@ -368,6 +367,11 @@ def _window(pod: _Pod, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     if not parts:
         return np.empty(0), np.empty(0, dtype=bool)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _saturated(pod: _Pod, ic: float, to: float | None) -> bool:
+    """Whether a sample of the contact (and a few around it) is at full scale."""
+    return bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any())
 
 
 def _frame_of(pod: _Pod, pos: float) -> tuple:
@@ -442,7 +446,7 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
     base = prev.baseline_contact_s     # from the contacts before this one
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
     s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None else None, contact_s=contact,
-                saturated=bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any()),
+                saturated=_saturated(pod, ic, to),
                 contact_change_pct=change, revised=True, cue=None)
     if to is not None:
         stride = _last_stride(pod, ic, to, prev.ic_s)
@@ -464,7 +468,7 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s else None
     flight = ic_s - other.last_to_s if other is not None and other.last_to_s is not None \
         and other.last_to_s < ic_s else None
-    saturated = bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any())
+    saturated = _saturated(pod, ic, to)
     rep, contacts = state.rep, state.rep_contacts
     if state.last_contact_s is not None and ic_s - state.last_contact_s > REP_PAUSE_S:
         rep, contacts = rep + 1, ()

@@ -52,6 +52,16 @@ class PodReport:
     link: object | None = None     # the transport's link_quality() at the end, if it reports one
 
 
+@dataclass
+class _DiskState:
+    """The session file's writes while the disk refuses them."""
+
+    failed_ns: int | None = None      # when the writes began to fail (None: they succeed)
+    retry_ns: int = 0                 # the next attempt
+    held_bytes: int = 0               # payload bytes held in memory
+    error: SessionWriteError | None = None   # the last failure
+
+
 def _command(transport: Transport, seq: int, command: Command) -> bytes:
     frame = CommandFrame(seq, command)
     return serial_bytes(frame) if transport.framing == "cobs" else encode(frame)
@@ -82,36 +92,36 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     reports = [PodReport(name, url) for name, url in pods]
     tell = on_event or (lambda msg: None)
     held: deque = deque()        # records not yet in the file, oldest first
-    disk = {"failed_ns": None, "retry_ns": 0, "held_bytes": 0, "error": None}
+    disk = _DiskState()
 
     def flush(now_ns: int, force: bool = False) -> None:
         nonlocal deadline
-        if disk["failed_ns"] is not None and not force and now_ns < disk["retry_ns"]:
+        if disk.failed_ns is not None and not force and now_ns < disk.retry_ns:
             return
         while held:
             try:
                 writer.record(*held[0])
             except SessionWriteError as err:
-                if disk["failed_ns"] is None:
-                    disk["failed_ns"] = now_ns
+                if disk.failed_ns is None:
+                    disk.failed_ns = now_ns
                     tell(f"{writer.path}: cannot write ({err.strerror}); the recording goes on in memory and "
                          f"is written when there is room again: free some space")
-                disk["retry_ns"], disk["error"] = now_ns + int(WRITE_RETRY_S * 1e9), err
-                if disk["held_bytes"] > BACKLOG_MAX_BYTES and deadline > now_ns:
+                disk.retry_ns, disk.error = now_ns + int(WRITE_RETRY_S * 1e9), err
+                if disk.held_bytes > BACKLOG_MAX_BYTES and deadline > now_ns:
                     deadline = now_ns
-                    tell(f"{writer.path}: {disk['held_bytes'] >> 20} MB held in memory; recording stopped")
+                    tell(f"{writer.path}: {disk.held_bytes >> 20} MB held in memory; recording stopped")
                 return
-            disk["held_bytes"] -= len(held.popleft()[3])
-        if disk["failed_ns"] is not None:
-            held_s = (now_ns - disk["failed_ns"]) * 1e-9
-            disk["failed_ns"] = None
+            disk.held_bytes -= len(held.popleft()[3])
+        if disk.failed_ns is not None:
+            held_s = (now_ns - disk.failed_ns) * 1e-9
+            disk.failed_ns = None
             tell(f"{writer.path}: writing again; the {held_s:.1f} s held in memory are saved")
             store(KIND_EVENT, SESSION_POD, now_ns - t0,
                   json.dumps({"event": "write resumed", "held_s": round(held_s, 3)}).encode())
 
     def store(kind: int, k: int, t_ns: int, payload: bytes) -> None:
         held.append((kind, k, t_ns, payload))
-        disk["held_bytes"] += len(payload)
+        disk.held_bytes += len(payload)
         flush(t_ns + t0)
 
     def put(kind: int, k: int, t_ns: int, payload: bytes) -> None:
@@ -186,7 +196,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
         flush(clock_ns(), force=True)
         _close(writer, held)
     if held:
-        raise SessionWriteError(writer.path, disk["error"].__cause__ or OSError(disk["error"].strerror),
+        raise SessionWriteError(writer.path, disk.error.__cause__ or OSError(disk.error.strerror),
                                 len(held), _rescue(writer.path, info, held))
     return reports
 

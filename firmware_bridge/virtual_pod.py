@@ -40,14 +40,20 @@ class VirtualPodConfig:
     corrupt: float = 0.0
 
 
+def to_counts(sensor, acc_g: int, gyr_dps: int) -> tuple[np.ndarray, np.ndarray]:
+    """A recording's samples as a pod's int16 counts at full scales ``acc_g`` and
+    ``gyr_dps`` (values beyond them held at the limit)."""
+    acc = np.clip(np.round(sensor.acc_mps2_sf / (acc_g * GRAVITY_MPS2) * 32768.0), -32768, 32767).astype(np.int16)
+    gyr = np.clip(np.round(sensor.gyr_dps_sf / gyr_dps * 32768.0), -32768, 32767).astype(np.int16)
+    return acc, gyr
+
+
 def pod_signals(cfg: VirtualPodConfig):
     """(acc int16 counts, gyr int16 counts, acc range g, gyr range deg/s, the simulation)."""
     sim = simulate_session(drill_by_name(cfg.drill), fs_hz=cfg.rate_hz, duration_s=cfg.duration_s, seed=cfg.seed)
     s = next(x for x in sim.recording.sensors if x.placement.side.value == cfg.foot)
     acc_g, gyr_dps = int(round(s.acc_range_mps2 / GRAVITY_MPS2)), int(round(s.gyr_range_dps))
-    acc = np.clip(np.round(s.acc_mps2_sf / (acc_g * GRAVITY_MPS2) * 32768.0), -32768, 32767).astype(np.int16)
-    gyr = np.clip(np.round(s.gyr_dps_sf / gyr_dps * 32768.0), -32768, 32767).astype(np.int16)
-    return acc, gyr, acc_g, gyr_dps, sim
+    return (*to_counts(s, acc_g, gyr_dps), acc_g, gyr_dps, sim)
 
 
 class VirtualPod:

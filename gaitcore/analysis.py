@@ -14,12 +14,11 @@ from . import __version__
 from .errors import SignalError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
-from .events import (WARMUP_MAX_S, WARMUP_MIN_STRIDES, Event, breaks_of, drop_swing_artefacts, events_step,
+from .events import (WARMUP_MAX_S, Event, breaks_of, drop_swing_artefacts, events_step, mounting_offset_deg,
                      new_event_state)
-from .quaternion import rotation_angle_deg
 from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
 from .signals import Recording, Segment, SensorRecording
-from .align import still_mask, warmup_alignment
+from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (GYRO_FILTER_META, InsParams, match_gyro_filter, new_trajectory_state, reconstruct_clipped,
@@ -120,8 +119,8 @@ def _mounting_offset_deg(sensor: SensorRecording, known) -> float | None:
     """The rotation (deg) between the mounting given and the one the recording's own
     first minute shows; None when it shows no strides to tell by."""
     n = min(sensor.n_samples, int(WARMUP_MAX_S * sensor.fs_hz))
-    found = warmup_alignment(sensor.acc_mps2_sf[:n], sensor.gyr_dps_sf[:n], sensor.fs_hz, WARMUP_MIN_STRIDES)
-    return None if found is None else round(rotation_angle_deg(found.rot_ff_sf @ known.rot_ff_sf.T), 1)
+    off = mounting_offset_deg(sensor.acc_mps2_sf[:n], sensor.gyr_dps_sf[:n], sensor.fs_hz, known)
+    return None if off is None else round(off, 1)
 
 
 def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> tuple[list, _Prepared]:

@@ -327,13 +327,18 @@ def _session_meta(args, pods: list[tuple[str, str]]) -> dict:
     return meta
 
 
-def _record(args) -> int:
-    import asyncio
-    from firmware_bridge.recorder import record_session
+def _new_session(args) -> tuple[list[tuple[str, str]], dict]:
+    """The pods and the header metadata of a session about to be recorded into a new ``--out``."""
     pods = _pods_arg(args.pod)
     if args.out.exists():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
-    meta = _session_meta(args, pods)
+    return pods, _session_meta(args, pods)
+
+
+def _record(args) -> int:
+    import asyncio
+    from firmware_bridge.recorder import record_session
+    pods, meta = _new_session(args)
     tell = (lambda msg: None) if args.quiet else (lambda msg: sys.stderr.write(f"gait record: {msg}\n"))
     tell(f"recording {len(pods)} pod(s) for {args.duration:g} s into {args.out}")
     reports = asyncio.run(record_session(pods, args.duration, args.out, meta, on_event=tell))
@@ -368,10 +373,7 @@ def _live(args) -> int:
     from firmware_bridge.live import as_dict, feed, finish, new_live_state
     from firmware_bridge.live_display import Sound, make_display
     from firmware_bridge.recorder import record_session
-    pods = _pods_arg(args.pod)
-    if args.out.exists():
-        raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
-    meta = _session_meta(args, pods)
+    pods, meta = _new_session(args)
     try:
         sound = Sound.choose(args.bell, args.sound)
     except FileNotFoundError as err:

@@ -21,6 +21,7 @@ from . import _events_kernel as K
 from ._quality_kernel import GAP_DROPPED, GAP_NONE
 from .align import Alignment, warmup_alignment
 from .quality import BRIDGE_S, clock_check, new_clock
+from .quaternion import rotation_angle_deg
 
 WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
@@ -62,6 +63,14 @@ class EventState:
     pending_reset: np.ndarray
     kernel: np.ndarray
     warmup_dropped: int = 0   # standing samples let go during the warm-up (no swing: no event among them)
+
+
+def mounting_offset_deg(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
+                        known: Alignment) -> float | None:
+    """The rotation (deg) between a mounting given (``known``) and the one these samples
+    show by the warm-up's own rule; None while they hold too few strides to tell."""
+    found = warmup_alignment(acc_mps2_sf, gyr_dps_sf, fs_hz, WARMUP_MIN_STRIDES)
+    return None if found is None else rotation_angle_deg(found.rot_ff_sf @ known.rot_ff_sf.T)
 
 
 def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventState:

@@ -11,7 +11,7 @@ import pytest
 from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, final_steps, quick_off_the_ground,
                                   replay)
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
-from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals, to_counts
 from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
 from gaitcore.report import summary_text
@@ -95,8 +95,7 @@ def test_steps_are_shown_at_the_toe_off_not_mid_swing(session):
 
 def _pod_session(path, sensor, rate_hz: int):
     """A one-pod session of a real recording sent through the virtual pod's wire format."""
-    acc = np.clip(np.round(sensor.acc_mps2_sf / (16 * 9.80665) * 32768.0), -32768, 32767).astype(np.int16)
-    gyr = np.clip(np.round(sensor.gyr_dps_sf / 2000.0 * 32768.0), -32768, 32767).astype(np.int16)
+    acc, gyr = to_counts(sensor, 16, 2000)
     cfg = VirtualPodConfig("right", "jog", SEED, float(rate_hz), sensor.n_samples / rate_hz)
     w = SessionWriter.create(path, {"pods": [{"name": "right", "placement": "right", "framing": "cobs"}]})
     _drive(w, [VirtualPod(cfg, acc, gyr, 16, 2000)], (0.0,), sensor.n_samples / rate_hz + 0.2,

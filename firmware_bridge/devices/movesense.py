@@ -22,9 +22,15 @@ SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
 WRITE_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"
 NOTIFY_UUID = "34800002-7185-4d5d-b431-630e7050e8f0"
 RATES_HZ = (13, 26, 52, 104, 208, 416, 833, 1666)
+
 CMD_SUBSCRIBE, CMD_UNSUBSCRIBE = 1, 2
 MSG_COMMAND_RESULT, MSG_DATA, MSG_DATA_PART2 = 1, 2, 3
 SAMPLE_BYTES = 24   # acc xyz + gyr xyz, float32
+
+
+def nearest_rate(hz: float) -> int:
+    """The IMU6 rate (of RATES_HZ) nearest ``hz`` in ratio."""
+    return min(RATES_HZ, key=lambda r: abs(np.log(r / hz)))
 
 
 def subscribe_imu6(ref: int, rate_hz: int) -> bytes:
