@@ -43,7 +43,7 @@ def _world_from_sensor_tilt(f, r_out):
 
 @kernel
 def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closure, min_stride_s,
-                    max_stride_s, min_stride_m, gravity_mps2, votes_out):
+                    max_stride_s, min_stride_m, gravity_mps2, need, votes_out):
     """Cosines between ``forward`` and the displacement of each stride between
     low-motion ``marks``: from each mark, strapdown-integrate (tilt from the
     specific force at the mark, yaw arbitrary) up to three marks ahead; at each
@@ -51,7 +51,9 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
     the displacement is the horizontal integral of the velocity with its drift
     removed linearly.  The best-closing stride below ``max_closure`` votes (the
     first below ``good_closure`` at once).  Returns the number of votes written
-    (at most ``len(votes_out)``)."""
+    (at most ``len(votes_out)``), or -1 as soon as there is at least one vote and
+    ``need`` votes can no longer be reached (the strides left, each at least
+    ``min_stride_s`` from mark to mark, cannot add enough: :func:`max_strides`)."""
     dt = 1.0 / fs_hz
     rate_dt = dt * np.pi / 180.0
     n_votes = 0
@@ -59,11 +61,14 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
     r0 = np.empty((3, 3))
     best_d = np.empty(3)
     n_marks = marks.shape[0]
+    af, gf = acc.ravel(), gyr_dps.ravel()
     while i < n_marks - 1 and n_votes < votes_out.shape[0]:
+        if n_votes > 0 and n_votes + max_strides(marks[i:], min_stride_s * fs_hz) < need:
+            return -1
         a = marks[i]
         last = min(i + 3, n_marks - 1)
         _world_from_sensor_tilt(acc[a], r0)
-        st = start(acc[a], r0, gravity_mps2)
+        st = start(af, a, r0, gravity_mps2)
         sx = sy = 0.0  # running sums of the velocity (trapezoid-free: rectangle on samples)
         vmax2 = 0.0
         best_c = np.inf
@@ -77,7 +82,7 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
             while k < b:
                 sx += st[7]
                 sy += st[8]
-                st = advance(st, gyr_dps[k], gyr_dps[k + 1], acc[k + 1], dt, rate_dt, r0, gravity_mps2)
+                st = advance(st, gf, af, k, dt, rate_dt, gravity_mps2)
                 k += 1
                 sp2 = st[7] * st[7] + st[8] * st[8] + st[9] * st[9]
                 if sp2 > vmax2:
@@ -111,6 +116,23 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
 
 
 @kernel
+def max_strides(marks, min_len):
+    """An upper bound on the strides that can vote: each runs from one mark to a later
+    one, at least ``min_len`` samples on, and the next starts where it ended; taking each
+    as short as allowed (greedy) gives the most."""
+    n = 0
+    start = -1
+    for k in range(marks.shape[0]):
+        m = marks[k]
+        if start < 0:
+            start = m
+        elif m - start >= min_len:
+            n += 1
+            start = m
+    return n
+
+
+@kernel
 def motion_summary(acc, gyr, still_gyr_dps, still_acc_tol, gravity_mps2, win, moving_gyr_dps,
                    gn_out, still_out, acc_sums, cov_out):
     """One pass over the buffer: gyro norm (NaN where a row is not finite) into
@@ -126,25 +148,32 @@ def motion_summary(acc, gyr, still_gyr_dps, still_acc_tol, gravity_mps2, win, mo
         for j in range(3):
             cov_out[i, j] = 0.0
     n_moving = 0
+    af, gf = acc.ravel(), gyr.ravel()    # flat: 2-d indexing costs half the pass
     for i in range(n):
-        finite = True
-        for j in range(3):
-            finite = finite and np.isfinite(acc[i, j]) and np.isfinite(gyr[i, j])
-        if not finite:
-            gn_out[i] = np.nan
+        j = 3 * i
+        a0, a1, a2, g0, g1, g2 = af[j], af[j + 1], af[j + 2], gf[j], gf[j + 1], gf[j + 2]
+        if not ((a0 - a0) + (a1 - a1) + (a2 - a2) + (g0 - g0) + (g1 - g1) + (g2 - g2) == 0.0):
+            gn_out[i] = np.nan      # (x - x is 0.0 only for a finite x)
             continue
-        g = np.sqrt(gyr[i, 0] ** 2 + gyr[i, 1] ** 2 + gyr[i, 2] ** 2)
-        a = np.sqrt(acc[i, 0] ** 2 + acc[i, 1] ** 2 + acc[i, 2] ** 2)
+        g = np.sqrt(g0 ** 2 + g1 ** 2 + g2 ** 2)
+        a = np.sqrt(a0 ** 2 + a1 ** 2 + a2 ** 2)
         gn_out[i] = g
         ok[i] = g < still_gyr_dps and abs(a - gravity_mps2) < still_acc_tol
-        for j in range(3):
-            acc_sums[4 + j] += acc[i, j]
+        acc_sums[4] += a0
+        acc_sums[5] += a1
+        acc_sums[6] += a2
         acc_sums[7] += 1.0
         if g > moving_gyr_dps:
             n_moving += 1
-            for r in range(3):
-                for c in range(3):
-                    cov_out[r, c] += gyr[i, r] * gyr[i, c]
+            cov_out[0, 0] += g0 * g0
+            cov_out[0, 1] += g0 * g1
+            cov_out[0, 2] += g0 * g2
+            cov_out[1, 0] += g1 * g0
+            cov_out[1, 1] += g1 * g1
+            cov_out[1, 2] += g1 * g2
+            cov_out[2, 0] += g2 * g0
+            cov_out[2, 1] += g2 * g1
+            cov_out[2, 2] += g2 * g2
     # A sample is still when some all-ok window of ``win`` samples covers it.
     for i in range(n):
         still_out[i] = False

@@ -87,12 +87,17 @@ def new_state() -> np.ndarray:
 @kernel
 def to_foot_frame(acc_sf, gyr_sf, rot_ff_sf, acc_ff_out, p_out):
     """acc_ff = R acc_sf; p = toe-up pitch rate = -(R gyr_sf)_y."""
+    a, g, o = acc_sf.ravel(), gyr_sf.ravel(), acc_ff_out.ravel()   # flat: 2-d indexing does not vectorise
+    r00, r01, r02 = rot_ff_sf[0, 0], rot_ff_sf[0, 1], rot_ff_sf[0, 2]
+    r10, r11, r12 = rot_ff_sf[1, 0], rot_ff_sf[1, 1], rot_ff_sf[1, 2]
+    r20, r21, r22 = rot_ff_sf[2, 0], rot_ff_sf[2, 1], rot_ff_sf[2, 2]
     for i in range(acc_sf.shape[0]):
-        for r in range(3):
-            acc_ff_out[i, r] = (rot_ff_sf[r, 0] * acc_sf[i, 0] + rot_ff_sf[r, 1] * acc_sf[i, 1]
-                                + rot_ff_sf[r, 2] * acc_sf[i, 2])
-        p_out[i] = -(rot_ff_sf[1, 0] * gyr_sf[i, 0] + rot_ff_sf[1, 1] * gyr_sf[i, 1]
-                     + rot_ff_sf[1, 2] * gyr_sf[i, 2])
+        j = 3 * i
+        x, y, z = a[j], a[j + 1], a[j + 2]
+        o[j] = r00 * x + r01 * y + r02 * z
+        o[j + 1] = r10 * x + r11 * y + r12 * z
+        o[j + 2] = r20 * x + r21 * y + r22 * z
+        p_out[i] = -(r10 * g[j] + r11 * g[j + 1] + r12 * g[j + 2])
 
 
 @kernel

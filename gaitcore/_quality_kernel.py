@@ -6,14 +6,20 @@ import numpy as np
 from ._jit import kernel
 
 
+BLOCK = 64   # samples per block of the clip scans' block extremes
+
+
 @kernel
 def finite_rows(t_s, acc, gyr, out):
     """out[i] = every value of row i (time, acc, gyr) is finite; returns how many are."""
     n_ok = 0
-    for i in range(acc.shape[0]):
-        ok = np.isfinite(t_s[i])
-        for j in range(3):
-            ok = ok and np.isfinite(acc[i, j]) and np.isfinite(gyr[i, j])
+    a, g = acc.ravel(), gyr.ravel()    # flat (C-order) indexing: 2-d indexing does not vectorise
+    for i in range(t_s.shape[0]):
+        j = 3 * i
+        # x - x is 0.0 for a finite x and NaN otherwise: one comparison, no branches
+        s = (t_s[i] - t_s[i]) + (a[j] - a[j]) + (a[j + 1] - a[j + 1]) + (a[j + 2] - a[j + 2]) \
+            + (g[j] - g[j]) + (g[j + 1] - g[j + 1]) + (g[j + 2] - g[j + 2])
+        ok = s == 0.0
         out[i] = ok
         n_ok += ok
     return n_ok
@@ -32,24 +38,41 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
     ``min_tops`` of them, and ``min_share`` of all, peak within ``near_frac`` of L, the
     axis clips at the lowest of those peaks.  A real signal's peaks spread over
     the band below its maximum instead.
+
+    The scans visit only blocks of ``BLOCK`` samples whose extreme reaches the
+    excursion band: a block below it ends any excursion and any run at its first
+    sample, exactly as visiting its samples would.
     """
     n = x.shape[0]
-    hi = np.full(3, -np.inf)
-    lo = np.full(3, np.inf)
-    for i in range(n):            # one pass for every axis's extremes (NaN compares False)
-        for c in range(3):
-            v = x[i, c]
-            if v > hi[c]:
-                hi[c] = v
-            if v < lo[c]:
-                lo[c] = v
+    nb = (n + BLOCK - 1) // BLOCK
+    bhi = np.empty((nb, 3))
+    blo = np.empty((nb, 3))
+    xf = x.ravel()                # flat (C-order) indexing: 2-d indexing does not vectorise
+    for b in range(nb):           # one pass for every block's extremes (NaN compares False)
+        h0 = h1 = h2 = -np.inf
+        l0 = l1 = l2 = np.inf
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            v0, v1, v2 = xf[3 * i], xf[3 * i + 1], xf[3 * i + 2]
+            h0 = v0 if v0 > h0 else h0
+            h1 = v1 if v1 > h1 else h1
+            h2 = v2 if v2 > h2 else h2
+            l0 = v0 if v0 < l0 else l0
+            l1 = v1 if v1 < l1 else l1
+            l2 = v2 if v2 < l2 else l2
+        bhi[b, 0], bhi[b, 1], bhi[b, 2] = h0, h1, h2
+        blo[b, 0], blo[b, 1], blo[b, 2] = l0, l1, l2
     for c in range(3):
         for side in range(2):
             sgn = 1.0 if side == 0 else -1.0
             out[c, side] = np.inf
-            top = hi[c] if side == 0 else -lo[c]
+            top = -np.inf
+            for b in range(nb):
+                e = bhi[b, c] if side == 0 else -blo[b, c]
+                if e > top:
+                    top = e
             if not top >= floor:
                 continue
+            band = min(top, excursion_frac * top)
             # one pass: is the top held for min_run samples, and how do excursions peak?
             run = 0
             held = False
@@ -58,28 +81,43 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
             lowest = np.inf
             peak = -np.inf
             inside = False
-            for i in range(n + 1):
-                v = sgn * x[i, c] if i < n else -np.inf
-                if v >= top:
-                    run += 1
-                    if run >= min_run:
-                        held = True
-                        break
+            for b in range(nb + 1):
+                if b < nb and (bhi[b, c] if side == 0 else -blo[b, c]) >= band:
+                    lo_i, hi_i = b * BLOCK, min(n, (b + 1) * BLOCK)
                 else:
+                    lo_i, hi_i = 0, 0     # the block's first sample ends what is open
                     run = 0
-                if v >= excursion_frac * top:
-                    if not inside:
-                        inside = True
-                        peak = v
-                    elif v > peak:
-                        peak = v
-                elif inside:
-                    inside = False
-                    n_exc += 1
-                    if peak >= (1.0 - near_frac) * top:
-                        n_top += 1
-                        if peak < lowest:
-                            lowest = peak
+                    if inside:
+                        inside = False
+                        n_exc += 1
+                        if peak >= (1.0 - near_frac) * top:
+                            n_top += 1
+                            if peak < lowest:
+                                lowest = peak
+                for i in range(lo_i, hi_i):
+                    v = sgn * x[i, c]
+                    if v >= top:
+                        run += 1
+                        if run >= min_run:
+                            held = True
+                            break
+                    else:
+                        run = 0
+                    if v >= excursion_frac * top:
+                        if not inside:
+                            inside = True
+                            peak = v
+                        elif v > peak:
+                            peak = v
+                    elif inside:
+                        inside = False
+                        n_exc += 1
+                        if peak >= (1.0 - near_frac) * top:
+                            n_top += 1
+                            if peak < lowest:
+                                lowest = peak
+                if held:
+                    break
             if held:
                 out[c, side] = top
             elif n_top >= min_tops and n_top >= min_share * n_exc:
@@ -90,14 +128,19 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
 def clipped_rows(acc, gyr, acc_limit, gyr_limit, margin, out):
     """out[i] = any axis at or beyond ``margin`` times its limit on that side
     (limits: 3 x 2, [positive, negative] magnitudes, inf for none)."""
+    a_hi = np.empty(3)
+    a_lo = np.empty(3)
+    g_hi = np.empty(3)
+    g_lo = np.empty(3)
+    for j in range(3):
+        a_hi[j], a_lo[j] = margin * acc_limit[j, 0], -(margin * acc_limit[j, 1])
+        g_hi[j], g_lo[j] = margin * gyr_limit[j, 0], -(margin * gyr_limit[j, 1])
+    a, g = acc.ravel(), gyr.ravel()    # flat (C-order) indexing: 2-d indexing does not vectorise
     for i in range(acc.shape[0]):
         c = False
         for j in range(3):
-            a, g = acc[i, j], gyr[i, j]
-            if a >= margin * acc_limit[j, 0] or -a >= margin * acc_limit[j, 1]:
-                c = True
-            if g >= margin * gyr_limit[j, 0] or -g >= margin * gyr_limit[j, 1]:
-                c = True
+            k = 3 * i + j
+            c = c | (a[k] >= a_hi[j]) | (a[k] <= a_lo[j]) | (g[k] >= g_hi[j]) | (g[k] <= g_lo[j])
         out[i] = c
 
 

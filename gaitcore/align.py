@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._align_kernel import direction_votes, low_motion_marks_of_rate, motion_summary
+from ._align_kernel import direction_votes, low_motion_marks_of_rate, max_strides, motion_summary
 from .signals import GRAVITY_MPS2
 
 STILL_GYR_DPS = 20.0
@@ -107,13 +107,14 @@ def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]
     return out
 
 
-def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure) -> list[float]:
-    """Cosines between ``forward`` and each closing stride's displacement."""
+def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, need: int = 0) -> list[float] | None:
+    """Cosines between ``forward`` and each closing stride's displacement; None once
+    there are some but ``need`` of them can no longer be reached."""
     out = np.empty(MAX_VOTES)
     n = direction_votes(acc, gyr_dps, float(fs_hz),
                         np.asarray(marks, dtype=np.int64), np.ascontiguousarray(forward, dtype=np.float64),
-                        max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, out)
-    return out[:n].tolist()
+                        max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, need, out)
+    return None if n < 0 else out[:n].tolist()
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
@@ -149,30 +150,16 @@ def up_and_swing_axis(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
     return _axes(sums, cov, n_moving, fs_hz)
 
 
-def _max_votes(marks: np.ndarray, min_len: float) -> int:
-    """An upper bound on the strides that can vote: each runs from one mark to a later
-    one, at least ``min_len`` samples on, and the next starts where it ended; taking each
-    as short as allowed (greedy) gives the most."""
-    n, start = 0, None
-    for m in marks.tolist():
-        if start is None:
-            start = m
-        elif m - start >= min_len:
-            n += 1
-            start = m
-    return n
-
-
 def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
                      min_strides: int) -> Alignment | None:
     """As :func:`estimate_alignment`, but None at once when fewer than ``min_strides``
-    strides could vote (:func:`_max_votes`), which spares the strapdown of a warm-up
+    strides could vote (:func:`_align_kernel.max_strides`), which spares the strapdown of a warm-up
     attempt that cannot succeed."""
     acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
     gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
     marks = _low_motion_marks(gn, fs_hz)
-    if min_strides and _max_votes(marks, MIN_STRIDE_S * fs_hz) < min_strides:
+    if min_strides and max_strides(marks, MIN_STRIDE_S * fs_hz) < min_strides:
         return None
     n_still = int(sums[3])
     z, y, standing = _axes(sums, cov, n_moving, fs_hz)
@@ -183,7 +170,11 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
         y /= np.linalg.norm(y)
         return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE)
+    # (a warm-up attempt stops as soon as it is bound to fall short of min_strides; a
+    # stride that votes here means the fallbacks below are not tried, so it falls short)
+    votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE, min_strides)
+    if votes is None:
+        return None
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating
         # instant carries the tangential acceleration of the roll-over.  Only stances that

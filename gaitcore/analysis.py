@@ -7,6 +7,7 @@ streaming path; the result is identical for every chunk size.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 import numpy as np
 
@@ -14,9 +15,9 @@ from . import __version__
 from .errors import SignalError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
-from .events import (WARMUP_MAX_S, Event, breaks_of, drop_swing_artefacts, events_step, mounting_offset_deg,
-                     new_event_state)
-from .quality import finite_mask, gap_kinds, clipped_mask, full_scale, repair
+from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
+                     mounting_offset_deg, new_event_state)
+from .quality import finite_mask, clock_check, clipped_mask, full_scale, new_clock, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -48,8 +49,9 @@ def _check(sensor: SensorRecording) -> np.ndarray:
         raise SignalError(sensor.name, f"only {sensor.n_samples} samples",
                           "record at least a few strides (several seconds)")
     finite = finite_mask(sensor)
-    if finite.mean() < 0.5:
-        raise SignalError(sensor.name, f"{100 * (1 - finite.mean()):.0f}% of samples are NaN or empty",
+    share = np.count_nonzero(finite) / finite.shape[0]
+    if share < 0.5:
+        raise SignalError(sensor.name, f"{100 * (1 - share):.0f}% of samples are NaN or empty",
                           "check the export; at least half the samples must be numbers")
     if not (np.isfinite(sensor.fs_hz) and sensor.fs_hz > 0):
         raise SignalError(sensor.name, "sampling rate could not be determined",
@@ -62,6 +64,7 @@ class _Prepared:
     fixed: SensorRecording   # lone bad samples repaired
     kind: np.ndarray         # GAP_* before each sample
     lag: np.ndarray
+    clock: np.ndarray        # the gap detector's clock after the last sample
     gaps: list
     repaired: int
     acc_fs: np.ndarray       # clip levels (quality.full_scale)
@@ -74,12 +77,12 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
     """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
     repair lone bad samples, find gaps and clipping."""
     finite = _check(sensor)
-    kind, lag = gap_kinds(sensor)
+    kind, lag, clock = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
     fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
     breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
-    return _Prepared(fixed, kind, lag, gaps, repaired, acc_fs, gyr_fs, clipped, breaks)
+    return _Prepared(fixed, kind, lag, clock, gaps, repaired, acc_fs, gyr_fs, clipped, breaks)
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
@@ -90,7 +93,12 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
     events: list[Event] = []
-    for a in range(0, n, step):
+    if step >= n:    # fed once: the clock was checked above already
+        events, state = _feed(state, np.ascontiguousarray(fixed.t_s, dtype=np.float64),
+                              np.ascontiguousarray(fixed.acc_mps2_sf, dtype=np.float64),
+                              np.ascontiguousarray(fixed.gyr_dps_sf, dtype=np.float64), gap_codes(p.kind, p.lag),
+                              p.clock, final=True)
+    for a in range(0, n if step < n else 0, step):
         b = min(n, a + step)
         ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                 final=(b == n))
@@ -249,7 +257,8 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list)
     group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
     cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
             "thigh_angle_peak_deg", "shank_angle_peak_deg")
-    v = np.array([[np.nan if s[k] is None else s[k] for k in cols] for s in steps], dtype=float).reshape(-1, len(cols))
+    row = itemgetter(*cols)
+    v = np.array([row(s) for s in steps], dtype=float).reshape(-1, len(cols))   # (None becomes NaN)
     st = np.empty((len(feet) + 1, len(cols), 4))
     SK.column_stats(v, group, len(feet), st)
     per_foot = {f: {"n_steps": int((group == g).sum()), **{k: _stats(st[g, c]) for c, k in enumerate(cols)},

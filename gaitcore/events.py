@@ -125,6 +125,8 @@ def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Per sample for the event kernel: GAP_CODE_RESET where processing starts afresh
     (:func:`breaks_of`), GAP_CODE_BRIDGED after a bridged drop (the cycle goes on, but
     the acceleration's jump across the missing samples is no impact), else 0."""
+    if not kind.any():      # GAP_NONE is 0: a clean stretch, the common case
+        return np.zeros(kind.shape[0], dtype=np.int8)
     bridged = (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
     return np.where(breaks_of(kind, lag), K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
 
@@ -138,11 +140,10 @@ def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_
     kind = np.empty(n + 2, dtype=np.int64)
     pos, val, aux = np.empty(n + 2), np.empty(n + 2), np.empty(n + 2)
     m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, kind, pos, val, aux)
-    for k, x, v, a in zip(kind[:m].tolist(), pos[:m].tolist(), val[:m].tolist(), aux[:m].tolist()):
-        if k == K.EV_IC:
-            events.append(Event(EventKind.IC, x, v, ICMethod.IMPACT if a == K.IC_BY_IMPACT else ICMethod.ROTATION))
-        else:
-            events.append(Event(EventKind.TO, x, v, None))
+    ic, to, impact, rotation = EventKind.IC, EventKind.TO, ICMethod.IMPACT, ICMethod.ROTATION
+    by_impact, ev_ic = K.IC_BY_IMPACT, K.EV_IC
+    events.extend([Event(ic, x, v, impact if a == by_impact else rotation) if k == ev_ic else Event(to, x, v, None)
+                   for k, x, v, a in zip(kind[:m].tolist(), pos[:m].tolist(), val[:m].tolist(), aux[:m].tolist())])
 
 
 def _try_fix_alignment(state: EventState, final: bool) -> EventState:
@@ -193,7 +194,14 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
         raise ValueError(f"chunk arrays disagree in length: t {t.shape[0]}, acc {acc.shape[0]}, "
                          f"gyr {gyr.shape[0]}")
     kind, lag, clock = clock_check(t, state.clock, state.fs_hz)
-    reset = gap_codes(kind, lag)
+    return _feed(state, t, acc, gyr, gap_codes(kind, lag), clock, final)
+
+
+def _feed(state: EventState, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, reset: np.ndarray,
+          clock: np.ndarray, final: bool) -> tuple[list[Event], EventState]:
+    """:func:`events_step` once the chunk's gap check is done (``reset``: :func:`gap_codes`
+    of it; ``clock``: the gap detector's clock after it).  A caller that has already
+    checked the whole recording's clock (the analysis) feeds it here once."""
     kstate = state.kernel.copy()
     events: list[Event] = []
     if state.alignment is None:
@@ -213,10 +221,10 @@ def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,
         kstate[K.S_N] = state.warmup_dropped     # positions count every sample fed
         _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
                     state.pending_reset, state.fs_hz, events)
-        empty = np.empty(0)
-        state = replace(state, pending_t=empty, pending_acc=np.empty((0, 3)),
-                        pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.int8))
-    elif t.shape[0]:
+        return events, replace(state, pending_t=np.empty(0), pending_acc=np.empty((0, 3)),
+                               pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.int8),
+                               n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)
+    if t.shape[0]:
         _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, events)
     return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)
 

@@ -150,14 +150,20 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
 
 
 def _step_lengths(steps: list[dict]) -> None:
-    """Fill ``step_length_m`` (see the module docstring) in place; ``steps`` sorted by IC."""
-    latest: dict[str, dict] = {}
+    """Fill ``step_length_m`` (see the module docstring; None until then) in place; ``steps`` sorted by IC."""
+    latest: dict[str, dict] = {}    # (in the order the feet first appear)
     for s in steps:
-        s["step_length_m"] = None
-        others = [o for f, o in latest.items() if f != s["foot"]]
-        if s["step_time_s"] is not None and others and s["foot"] != "unknown":
-            mine = latest.get(s["foot"])
-            speed = others[-1]["speed_mps"]
+        foot = s["foot"]
+        if s["step_time_s"] is None or foot == "unknown":
+            latest[foot] = s
+            continue
+        other = None
+        for f, o in latest.items():
+            if f != foot:
+                other = o
+        if other is not None:
+            mine = latest.get(foot)
+            speed = other["speed_mps"]
             if speed is None and mine is not None:
                 speed = mine["speed_mps"]
             if speed is not None:

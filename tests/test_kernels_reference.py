@@ -113,14 +113,14 @@ def test_direction_vote_matches_reference(seed):
     marks = np.array([0, n - 1], dtype=np.int64)
     votes = np.empty(4)
     gyr_dps = np.degrees(gyr_rad)
-    k = AK.direction_votes(acc, gyr_dps, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, votes)
+    k = AK.direction_votes(acc, gyr_dps, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, 0, votes)
     assert k == 1
     assert votes[0] == pytest.approx(float(forward @ d_ref / np.linalg.norm(d_ref)), abs=1e-9)
     # the closure decides: just above the reference closure the stride votes, just below it does not
     assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure + 1e-9, -1.0, 0.1, 3.0, 0.0,
-                              GRAVITY_MPS2, votes) == 1
+                              GRAVITY_MPS2, 0, votes) == 1
     assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure - 1e-9, -1.0, 0.1, 3.0, 0.0,
-                              GRAVITY_MPS2, votes) == 0
+                              GRAVITY_MPS2, 0, votes) == 0
 
 
 def _gap_flags_reference(t_s, fs_hz, tol=1.5, track=0.01):
@@ -326,3 +326,34 @@ def test_column_stats_match_numpy(m):
             want = [x.size, x.mean() if x.size else np.nan, x.std(ddof=1) if x.size > 1 else np.nan,
                     np.median(x) if x.size else np.nan]
             np.testing.assert_allclose(out[g, c], want, rtol=1e-12, atol=1e-12, err_msg=f"m {m} group {g} col {c}")
+
+
+def test_warmup_early_stop_changes_no_outcome(shared_data):
+    """A warm-up attempt that stops once it cannot reach its stride count (direction_votes
+    returning -1) decides as the full attempt does: where the full one has enough strides
+    the alignment is the same, elsewhere there is none.  Real walks and jogs, windows of
+    every warm-up length."""
+    from gaitcore.align import warmup_alignment
+    from gaitcore.readers import read_recording
+    recs = [read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)]
+    recs += [read_recording([p], placements=["right_foot"])
+             for p in sorted((shared_data / "pyshoe_vicon").glob("2017-11-27-*.mat"))[:4]]
+    stopped = decided = 0
+    for rec in recs:
+        for s in rec.sensors:
+            for seconds in range(3, 31, 1):
+                n = int(round(seconds * s.fs_hz))
+                if n > s.n_samples:
+                    break
+                a, g = s.acc_mps2_sf[:n], s.gyr_dps_sf[:n]
+                full = warmup_alignment(a, g, s.fs_hz, 0)
+                part = warmup_alignment(a, g, s.fs_hz, 6)
+                if full.n_strides_used >= 6:
+                    decided += 1
+                    assert part is not None, (s.name, seconds)
+                    np.testing.assert_array_equal(part.rot_ff_sf, full.rot_ff_sf)
+                    assert (part.n_strides_used, part.quality) == (full.n_strides_used, full.quality)
+                else:
+                    stopped += part is None
+                    assert part is None or part.n_strides_used < 6, (s.name, seconds)
+    assert decided > 20 and stopped > 20, (decided, stopped)

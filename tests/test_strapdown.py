@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from gaitcore._strapdown_kernel import integrate_velocity
+from numba import njit
+
+from gaitcore._strapdown_kernel import integrate_velocity, start
 
 G = 9.80665
 
@@ -53,3 +55,22 @@ def test_second_order_convergence():
         vel = _run(acc, w, fs)
         errs.append(np.abs(vel[-1] - [1.0, 0.5, 0.0]).max())
     assert errs[0] / errs[1] > 3.0 and errs[1] / errs[2] > 3.0, f"errors {errs}"
+
+
+@njit
+def _first_state(acc, r0):
+    return start(acc.ravel(), 0, r0, G)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_start_attitude_is_the_rotation_given(seed):
+    """The integrator starts from r0 (as a quaternion, every branch of Shepperd's method:
+    random rotations and near half-turns about each axis): the first specific force it
+    reports is r0 f - g."""
+    rots = [Rotation.random(random_state=seed).as_matrix()] + \
+        [Rotation.from_rotvec(np.pi * 0.999 * e + 0.01 * seed).as_matrix() for e in np.eye(3)]
+    f = np.array([[1.0, -2.0, 9.0]])
+    for r in rots:
+        st = _first_state(f, np.ascontiguousarray(r))
+        np.testing.assert_allclose(np.linalg.norm(st[:4]), 1.0, atol=1e-14)
+        np.testing.assert_allclose(st[4:7], r @ f[0] - [0, 0, G], atol=1e-12)
