@@ -80,20 +80,28 @@ class InsParams:
         return a
 
 
+@dataclass
 class _Buffers:
-    """The smoother's interval buffer, shared by a state and the state after it."""
+    """The smoother's interval buffer, shared by a state and the state after it
+    (mutable on purpose: ``generation`` counts the advances; see the module docstring)."""
 
-    def __init__(self, cap: int):
-        self.x = np.empty((cap, K.N_X))
-        self.P = np.empty((cap, K.N_OUT, K.N_E))
-        self.F = np.empty((cap, K.F_SIZE))
-        self.K = np.empty((cap, K.N_E, 3))
-        self.z = np.empty((cap, 3))
-        self.upd = np.zeros(cap, dtype=np.bool_)
-        self.Kh = np.empty((cap, K.N_E))
-        self.zh = np.empty(cap)
-        self.updh = np.zeros(cap, dtype=np.bool_)
-        self.generation = 0
+    x: np.ndarray
+    P: np.ndarray
+    F: np.ndarray
+    K: np.ndarray
+    z: np.ndarray
+    upd: np.ndarray
+    Kh: np.ndarray
+    zh: np.ndarray
+    updh: np.ndarray
+    generation: int = 0
+
+
+def _new_buffers(cap: int) -> _Buffers:
+    """Room for ``cap`` samples between two smoother runs."""
+    return _Buffers(np.empty((cap, K.N_X)), np.empty((cap, K.N_OUT, K.N_E)), np.empty((cap, K.F_SIZE)),
+                    np.empty((cap, K.N_E, 3)), np.empty((cap, 3)), np.zeros(cap, dtype=np.bool_),
+                    np.empty((cap, K.N_E)), np.empty(cap), np.zeros(cap, dtype=np.bool_))
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ class TrajectoryChunk:
 def new_trajectory_state(fs_hz: float, params: InsParams = InsParams()) -> TrajectoryState:
     cap = max(64, int(round(BUFFER_S * fs_hz)))
     return TrajectoryState(float(fs_hz), params.as_array(), np.zeros(K.N_X), np.zeros((K.N_E, K.N_E)),
-                           K.new_meta(), np.zeros(12), 0, _Buffers(cap))
+                           K.new_meta(), np.zeros(12), 0, _new_buffers(cap))
 
 
 def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
