@@ -416,7 +416,7 @@ def _replay(args) -> int:
     from firmware_bridge.recorder import SESSION_POD
     from firmware_bridge.session_file import KIND_EVENT, read_session
     from .analysis import analyze
-    from .readers import read_recording
+    from .readers import session_recording
     from .report import step_table, summary_text, to_json
     if not args.input.is_file():
         raise GaitError(f"{args.input} not found; give a session file written by gait record or gait live")
@@ -447,8 +447,7 @@ def _replay(args) -> int:
         shown.append(as_dict(it))
         if display:
             display.show(it)
-    rec = read_recording([args.input])
-    result = analyze(rec)
+    result = analyze(session_recording(session, args.input))   # (the session as read above, not again)
     if args.json:
         sys.stdout.write(to_json(result))
         return 0

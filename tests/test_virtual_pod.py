@@ -207,3 +207,8 @@ def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
                        cwd=ROOT)
     assert r.returncode == 0 and r.stderr.startswith("gait: warning: ") and "torn record" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # gait replay reads the session once and tells the same
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(cut), "--speed", "max", "--json"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stderr.startswith("gait: warning: ") and "torn record" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -57,6 +57,17 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     return Recording(tuple(sensors), ", ".join(str(f) for f in files)).rebased()
 
 
+def session_recording(session, path: str | Path) -> Recording:
+    """The IMU recording of a session already read from ``path``
+    (:func:`firmware_bridge.session_file.read_session`), warning about a torn tail."""
+    from firmware_bridge.assemble import recording_from_session
+    if session.torn_bytes:
+        import warnings
+        warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
+                      "process stopped mid-write) and were dropped", stacklevel=3)
+    return recording_from_session(session, str(path))
+
+
 def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
     try:
         with open(path, "rb") as f:
@@ -71,14 +82,8 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
         sensors = native.read(path)
         return [_force(s, forced) for s in sensors]
     if head.startswith(b"PODSESSION"):
-        from firmware_bridge.assemble import recording_from_session
         from firmware_bridge.session_file import read_session
-        session = read_session(path)
-        if session.torn_bytes:
-            import warnings
-            warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
-                          "process stopped mid-write) and were dropped", stacklevel=2)
-        return [_force(s, forced) for s in recording_from_session(session, str(path)).sensors]
+        return [_force(s, forced) for s in session_recording(read_session(path), path).sensors]
     if pyshoe_mat.sniff_bytes(head):
         return [pyshoe_mat.read(path, name, placement)]
     if b"\x00" in head:
