@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inline_kernel, kernel
 
 
 BLOCK = 64   # samples per block of the clip scans' block extremes
@@ -23,6 +23,15 @@ def finite_rows(t_s, acc, gyr, out):
         out[i] = ok
         n_ok += ok
     return n_ok
+
+
+@inline_kernel
+def _end_excursion(peak, top, near_frac, n_exc, n_top, lowest):
+    """Count an excursion that peaked at ``peak``; those within ``near_frac`` of ``top``
+    count as tops, and the lowest of them is kept."""
+    if peak >= (1.0 - near_frac) * top:
+        return n_exc + 1, n_top + 1, min(lowest, peak)
+    return n_exc + 1, n_top, lowest
 
 
 @kernel
@@ -89,11 +98,7 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
                     run = 0
                     if inside:
                         inside = False
-                        n_exc += 1
-                        if peak >= (1.0 - near_frac) * top:
-                            n_top += 1
-                            if peak < lowest:
-                                lowest = peak
+                        n_exc, n_top, lowest = _end_excursion(peak, top, near_frac, n_exc, n_top, lowest)
                 for i in range(lo_i, hi_i):
                     v = sgn * x[i, c]
                     if v >= top:
@@ -111,11 +116,7 @@ def clip_levels(x, floor, min_run, excursion_frac, near_frac, min_tops, min_shar
                             peak = v
                     elif inside:
                         inside = False
-                        n_exc += 1
-                        if peak >= (1.0 - near_frac) * top:
-                            n_top += 1
-                            if peak < lowest:
-                                lowest = peak
+                        n_exc, n_top, lowest = _end_excursion(peak, top, near_frac, n_exc, n_top, lowest)
                 if held:
                     break
             if held:
