@@ -92,17 +92,18 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
     state = new_event_state(fixed.fs_hz, known)
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
-    events: list[Event] = []
     if step >= n:    # fed once: the clock was checked above already
         events, state = _feed(state, np.ascontiguousarray(fixed.t_s, dtype=np.float64),
                               np.ascontiguousarray(fixed.acc_mps2_sf, dtype=np.float64),
                               np.ascontiguousarray(fixed.gyr_dps_sf, dtype=np.float64), gap_codes(p.kind, p.lag),
                               p.clock, final=True)
-    for a in range(0, n if step < n else 0, step):
-        b = min(n, a + step)
-        ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
-                                final=(b == n))
-        events.extend(ev)
+    else:
+        events: list[Event] = []
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
+                                    final=(b == n))
+            events.extend(ev)
     events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
     spatial = positions = None
     if trajectory:
