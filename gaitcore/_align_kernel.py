@@ -51,9 +51,9 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
     the displacement is the horizontal integral of the velocity with its drift
     removed linearly.  The best-closing stride below ``max_closure`` votes (the
     first below ``good_closure`` at once).  Returns the number of votes written
-    (at most ``len(votes_out)``), or -1 as soon as there is at least one vote and
-    ``need`` votes can no longer be reached (the strides left, each at least
-    ``min_stride_s`` from mark to mark, cannot add enough: :func:`max_strides`)."""
+    (at most ``len(votes_out)``).  It stops early, with the votes it has, once there
+    is at least one and ``need`` can no longer be reached (the strides left, each at
+    least ``min_stride_s`` from mark to mark, cannot add enough: :func:`max_strides`)."""
     dt = 1.0 / fs_hz
     rate_dt = dt * np.pi / 180.0
     n_votes = 0
@@ -64,7 +64,7 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
     af, gf = acc.ravel(), gyr_dps.ravel()
     while i < n_marks - 1 and n_votes < votes_out.shape[0]:
         if n_votes > 0 and n_votes + max_strides(marks[i:], min_stride_s * fs_hz) < need:
-            return -1
+            break
         a = marks[i]
         last = min(i + 3, n_marks - 1)
         _world_from_sensor_tilt(acc[a], r0)

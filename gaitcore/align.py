@@ -107,14 +107,14 @@ def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]
     return out
 
 
-def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, need: int = 0) -> list[float] | None:
-    """Cosines between ``forward`` and each closing stride's displacement; None once
-    there are some but ``need`` of them can no longer be reached."""
+def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, need: int) -> list[float]:
+    """Cosines between ``forward`` and each closing stride's displacement (fewer than
+    all once there are some but ``need`` of them can no longer be reached)."""
     out = np.empty(MAX_VOTES)
     n = direction_votes(acc, gyr_dps, float(fs_hz),
                         np.asarray(marks, dtype=np.int64), np.ascontiguousarray(forward, dtype=np.float64),
                         max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, need, out)
-    return None if n < 0 else out[:n].tolist()
+    return out[:n].tolist()
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
@@ -152,9 +152,10 @@ def up_and_swing_axis(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
 
 def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
                      min_strides: int) -> Alignment | None:
-    """As :func:`estimate_alignment`, but None at once when fewer than ``min_strides``
-    strides could vote (:func:`_align_kernel.max_strides`), which spares the strapdown of a warm-up
-    attempt that cannot succeed."""
+    """As :func:`estimate_alignment`, but None when fewer than ``min_strides`` strides
+    vote; found at once when fewer could (:func:`_align_kernel.max_strides`), which
+    spares the strapdown of a warm-up attempt that cannot succeed, and as soon as the
+    votes can no longer reach it."""
     acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
     gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
@@ -170,19 +171,17 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
         y /= np.linalg.norm(y)
         return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    # (a warm-up attempt stops as soon as it is bound to fall short of min_strides; a
-    # stride that votes here means the fallbacks below are not tried, so it falls short)
     votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE, min_strides)
-    if votes is None:
-        return None
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating
         # instant carries the tangential acceleration of the roll-over.  Only stances that
         # follow an impact bound the strides then, so a mid-swing pause cannot.
         landings = _landing_marks(acc, marks, fs_hz)
-        votes = _direction_votes(acc, gyr, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE, min_strides)
     if not votes:
-        votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE)
+        votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE, min_strides)
+    if len(votes) < min_strides:
+        return None
     if votes:
         if sum(votes) < 0:
             y = -y

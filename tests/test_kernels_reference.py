@@ -329,10 +329,9 @@ def test_column_stats_match_numpy(m):
 
 
 def test_warmup_early_stop_changes_no_outcome(shared_data):
-    """A warm-up attempt that stops once it cannot reach its stride count (direction_votes
-    returning -1) decides as the full attempt does: where the full one has enough strides
-    the alignment is the same, elsewhere there is none.  Real walks and jogs, windows of
-    every warm-up length."""
+    """A warm-up attempt that stops once it cannot reach its stride count decides as the
+    full attempt does: where the full one has enough strides the alignment is the same,
+    elsewhere there is none.  Real walks and jogs, windows of every warm-up length."""
     from gaitcore.align import warmup_alignment
     from gaitcore.readers import read_recording
     recs = [read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)]
@@ -354,6 +353,6 @@ def test_warmup_early_stop_changes_no_outcome(shared_data):
                     np.testing.assert_array_equal(part.rot_ff_sf, full.rot_ff_sf)
                     assert (part.n_strides_used, part.quality) == (full.n_strides_used, full.quality)
                 else:
-                    stopped += part is None
-                    assert part is None or part.n_strides_used < 6, (s.name, seconds)
+                    stopped += 1
+                    assert part is None, (s.name, seconds, part)
     assert decided > 20 and stopped > 20, (decided, stopped)
