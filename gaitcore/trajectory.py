@@ -80,7 +80,7 @@ class InsParams:
         return a
 
 
-@dataclass
+@dataclass(eq=False)   # one shared object: compared by identity, not by its arrays
 class _Buffers:
     """The smoother's interval buffer, shared by a state and the state after it
     (mutable on purpose: ``generation`` counts the advances; see the module docstring)."""
