@@ -218,6 +218,95 @@ def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[Str
     return out
 
 
+# VICON contact reference (thresholds from the VICON foot speed alone: stance moves at
+# 0.01-0.05 m/s, a walking or jogging swing peaks at 1.5-5 m/s)
+VICON_SMOOTH = 9          # samples (45 ms at 200 Hz): moving average of the positions before differencing
+VICON_SWING_MPS = 1.0     # a swing: faster than this for at least VICON_SWING_MIN samples
+VICON_SWING_MIN = 10
+VICON_STILL_MPS = 0.3     # on the ground: slower than this for at least VICON_STILL_MIN samples
+VICON_STILL_MIN = 4
+VICON_DROPOUT_MIN = 3     # repeated rows in a row that make a drop-out (single repeats are the
+                          # VICON's own rate showing through and are kept)
+VICON_DROPOUT_PAD = 10    # samples either side of a drop-out that count as unknown
+
+
+@dataclass(frozen=True)
+class ContactCount:
+    kind: str
+    n_trials: int
+    n_ref: int          # VICON contacts with a swing on both sides and no drop-out in them
+    n_found: int        # of those, overlapped by at least one of our contacts
+    n_in_swing: int     # our contacts that overlap no reference contact (VICON: foot in a swing)
+    n_split: int        # our contacts beyond the first inside one reference contact
+    missed: tuple       # (trial, first sample, end sample) of each reference contact not found
+    extra: tuple        # (trial, IC sample, TO sample) of each contact counted in n_in_swing
+
+
+def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    e = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return [(int(a), int(b)) for a, b in zip(e[::2], e[1::2]) if b - a >= min_len]
+
+
+def vicon_contacts(gt: np.ndarray, fs_hz: float) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Contacts of a foot from its VICON position (``gt``, n x 3, m): (reference contacts,
+    stretches where the reference says nothing).  A contact is the span of the still runs
+    between two swings; the first and last (the recording starts and ends in one) and any
+    with a drop-out in them are unknown, as is each drop-out itself."""
+    from scipy.ndimage import uniform_filter1d
+    repeated = np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
+    dropout = np.zeros(gt.shape[0], dtype=bool)
+    for a, b in _runs(repeated, VICON_DROPOUT_MIN):
+        dropout[max(0, a - VICON_DROPOUT_PAD):b + VICON_DROPOUT_PAD] = True
+    smooth = uniform_filter1d(gt, VICON_SMOOTH, axis=0)
+    speed = np.r_[0.0, np.linalg.norm(np.diff(smooth, axis=0), axis=1) * fs_hz]
+    swings = _runs(speed > VICON_SWING_MPS, VICON_SWING_MIN)
+    groups: list[tuple[int, int]] = []
+    for a, b in _runs(speed < VICON_STILL_MPS, VICON_STILL_MIN):
+        if groups and not any(groups[-1][1] <= s0 and s1 <= a for s0, s1 in swings):
+            groups[-1] = (groups[-1][0], b)
+        else:
+            groups.append((a, b))
+    ref, unknown = [], _runs(dropout, 1)
+    for a, b in groups:
+        inner = any(s1 <= a for _, s1 in swings) and any(s0 >= b for s0, _ in swings)
+        (ref if inner and not dropout[a:b].any() else unknown).append((a, b))
+    return ref, unknown
+
+
+def pyshoe_contact_accuracy(kind: str = "walk", shared: Path = SHARED) -> ContactCount:
+    """Our contacts (IC to TO) against the contacts the VICON foot speed shows
+    (:func:`vicon_contacts`), all trials of a day pooled.  The stride check above cannot
+    see a lost contact (it compares our stride with VICON between our own anchors), this
+    one does."""
+    from gaitcore.analysis import detect_sensor
+    import scipy.io
+    day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
+    paths = sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat"))
+    n_ref = n_found = n_split = 0
+    missed, extra = [], []
+    for path in paths:
+        gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
+        sensor = read_recording([path], placements=["right_foot"]).sensors[0]
+        ref, unknown = vicon_contacts(gt, sensor.fs_hz)
+        ev = detect_sensor(sensor).events
+        ours = [(e.pos, ev[i + 1].pos) for i, e in enumerate(ev)
+                if e.kind is EventKind.IC and i + 1 < len(ev) and ev[i + 1].kind is EventKind.TO]
+
+        def overlaps(c, d):
+            return c[0] < d[1] and d[0] < c[1]
+
+        for r in ref:
+            k = sum(overlaps(o, r) for o in ours)
+            n_ref += 1
+            n_found += k > 0
+            n_split += max(0, k - 1)
+            if k == 0:
+                missed.append((path.stem, *r))
+        extra += [(path.stem, round(o[0]), round(o[1])) for o in ours
+                  if not any(overlaps(o, r) for r in ref) and not any(overlaps(o, u) for u in unknown)]
+    return ContactCount(kind, len(paths), n_ref, n_found, len(extra), n_split, tuple(missed), tuple(extra))
+
+
 def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
     """gaitmap walk: our sensor displacement between each reference stride's borders
     (min-velocity samples, stride_events_sample.csv) against the motion-capture heel

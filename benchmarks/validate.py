@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_step_length_accuracy, gaitmap_stride_accuracy,
-                                 pyshoe_stride_accuracy, tripod_contact_accuracy, xio_loop_closure)
+                                 pyshoe_contact_accuracy, pyshoe_stride_accuracy, tripod_contact_accuracy,
+                                 xio_loop_closure)
 from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
@@ -33,6 +34,10 @@ def _real_tables() -> list[str]:
         for c in tripod_contact_accuracy(run):
             out.append(f"| TRIPOD {run} ({c.subset} steps) | OptoGait contact time | {c.n_matched}/{c.n_ref} | "
                        f"- | {c.bias_ms:+.1f} ms | {c.sd_ms:.1f} ms |")
+    for kind, label in (("walk", "walking"), ("jog", "jogging")):
+        c = pyshoe_contact_accuracy(kind)
+        out.append(f"| PyShoe {label}, {c.n_trials} trials | VICON foot speed: contacts between swings | "
+                   f"{c.n_found}/{c.n_ref} | {c.n_in_swing} in a swing, {c.n_split} splitting one | - | - |")
     st, mae_m, bias_m = gaitmap_stride_accuracy()
     out += ["", "| stride length | reference | strides | MAE | bias | max | target |", "|---|---|---|---|---|---|---|",
             f"| gaitmap walk 204.8 Hz | motion-capture heel | {st.n_strides} | {100 * mae_m:.1f} cm ({st.mae_pct:.1f}%) | "
