@@ -178,8 +178,13 @@ def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) 
     stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``),
     the classic static calibration of a foot INS; zeros without one."""
     edges = np.flatnonzero(np.diff(np.r_[0, still.astype(np.int8), 0]))
-    if edges.size and edges[0] <= STAND_START_S * fs_hz and edges[1] - edges[0] >= STAND_MIN_S * fs_hz:
-        return tuple(float(v) for v in np.radians(gyr_dps_sf[edges[0]:edges[1]].mean(axis=0)))
+    # every still run that begins in time, not only the first: a single jolted sample can
+    # split the standing into a fraction-of-a-second run and the long one after it
+    for a, b in zip(edges[::2], edges[1::2]):
+        if a > STAND_START_S * fs_hz:
+            break
+        if b - a >= STAND_MIN_S * fs_hz:
+            return tuple(float(v) for v in np.radians(gyr_dps_sf[a:b].mean(axis=0)))
     return (0.0, 0.0, 0.0)
 
 

@@ -148,3 +148,19 @@ def test_smoother_matches_textbook_rts():
     pos_ref = x[:, 0:3] + dxs[:, 0:3]
     assert np.abs(pos_kernel - pos_ref).max() < 1e-6, np.abs(pos_kernel - pos_ref).max()
     assert np.abs(dxs[:, 0:3]).max() > 1e-3  # the smoother really moved the swing
+
+
+def test_standing_bias_from_a_standing_split_by_one_jolt():
+    """The x-io long loop stands 0.28 s, jolts one sample, then stands 11 s: the
+    calibration is the long stretch's mean, not nothing because the first run is short."""
+    from gaitcore.trajectory import standing_gyro_bias
+    fs = 400.0
+    n = int(20 * fs)
+    gyr = np.random.default_rng(3).normal(0.0, 0.2, (n, 3)) + [0.5, -0.3, 0.1]
+    still = np.zeros(n, dtype=bool)
+    still[:112] = True                     # 0.28 s
+    still[113:int(12 * fs)] = True         # one jolted sample, then 11.7 s
+    bias = np.degrees(standing_gyro_bias(still, gyr, fs))
+    assert np.allclose(bias, gyr[113:int(12 * fs)].mean(axis=0)), bias
+    still[:int(0.6 * fs)] = False          # standing that begins too late is not a start calibration
+    assert standing_gyro_bias(still, gyr, fs) == (0.0, 0.0, 0.0)

@@ -37,7 +37,7 @@ def test_xio_loops_guard(shared_data):
         assert c.net_displacement_m is not None and c.net_displacement_m <= limit, c
 
 
-@pytest.mark.xfail(strict=True, reason="loops end 42 / 356 mm from the start, the bars are 40 / 150 mm")
+@pytest.mark.xfail(strict=True, reason="loops end 42 / 316 mm from the start, the bars are 40 / 150 mm")
 def test_xio_loops_bar(shared_data):
     assert xio_loop_closure("short_walk", shared_data).net_displacement_m < 0.040
     assert xio_loop_closure("long_walk", shared_data).net_displacement_m < 0.150
