@@ -23,7 +23,8 @@ from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (GYRO_FILTER_META, InsParams, match_gyro_filter, new_trajectory_state, reconstruct_clipped,
-                         standing_gyro_bias, stride_geometry, trajectory_step, zero_velocity)
+                         standing_gyro_bias, stride_geometry, trajectory_step, unresolved_sigma,
+                         zero_velocity)
 
 MIN_SAMPLES = 8
 
@@ -180,6 +181,8 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
     # both channels through the same filter (a device whose gyroscope is filtered more says so)
     acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
+    # what the sampling does not resolve (an impact shorter than a sample) is not measured either
+    extra_acc = np.sqrt(extra_acc ** 2 + unresolved_sigma(acc, breaks) ** 2)
     extra = np.hstack([extra_acc, extra_gyr])
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True

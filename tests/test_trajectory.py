@@ -164,3 +164,23 @@ def test_standing_bias_from_a_standing_split_by_one_jolt():
     assert np.allclose(bias, gyr[113:int(12 * fs)].mean(axis=0)), bias
     still[:int(0.6 * fs)] = False          # standing that begins too late is not a start calibration
     assert standing_gyro_bias(still, gyr, fs) == (0.0, 0.0, 0.0)
+
+
+def test_unresolved_sigma_is_the_part_the_sampling_misses():
+    """A single-sample impact is unknown to its own excess over its neighbours; a smooth
+    signal sampled well above its bandwidth gains next to nothing; nothing across a break."""
+    from gaitcore.trajectory import unresolved_sigma
+    fs = 200.0
+    t = np.arange(400) / fs
+    acc = np.zeros((400, 3))
+    acc[:, 2] = 9.81 + 20.0 * np.sin(2 * np.pi * 2.0 * t)      # 2 Hz swing, 20 m/s^2
+    breaks = np.zeros(400, dtype=bool)
+    smooth = unresolved_sigma(acc, breaks)
+    assert smooth.max() < 20.0 * (2 * np.pi * 2.0 / fs) ** 2, smooth.max()   # f'' dt^2 bound
+    acc[100, 2] += 130.0                                          # heel strike in one sample
+    s = unresolved_sigma(acc, breaks)
+    assert s[100, 2] == pytest.approx(130.0, abs=0.1)
+    assert s[99, 2] == pytest.approx(65.0, abs=0.1) and s[101, 2] == pytest.approx(65.0, abs=0.1)
+    breaks[100] = True
+    s = unresolved_sigma(acc, breaks)
+    assert s[100, 2] == 0.0 and s[99, 2] == 0.0

@@ -22,24 +22,27 @@ def pyshoe(shared_data):
 def test_gaitmap_stride_length_guard(gaitmap):
     st, mae_m, bias_m = gaitmap
     assert st.n_strides >= 50
-    assert mae_m <= 0.045 and abs(bias_m) <= 0.025, gaitmap
+    assert mae_m <= 0.035 and abs(bias_m) <= 0.02, gaitmap
 
 
-@pytest.mark.xfail(strict=True, reason="gaitmap stride MAE is 4.1 cm, the bar is 3 cm (README)")
+@pytest.mark.xfail(strict=True, reason="gaitmap stride MAE is 3.1 cm, the bar is 3 cm (README)")
 def test_gaitmap_stride_length_bar(gaitmap):
     assert gaitmap[1] <= 0.03
 
 
 def test_xio_loops_guard(shared_data):
-    for name, limit in (("short_walk", 0.15), ("long_walk", 0.45)):
+    for name, limit in (("short_walk", 0.15), ("long_walk", 0.35)):
         c = xio_loop_closure(name, shared_data)
         assert c.n_contacts >= (15 if name == "short_walk" else 35)
         assert c.net_displacement_m is not None and c.net_displacement_m <= limit, c
 
 
-@pytest.mark.xfail(strict=True, reason="loops end 42 / 316 mm from the start, the bars are 40 / 150 mm")
-def test_xio_loops_bar(shared_data):
+def test_xio_short_loop_bar(shared_data):
     assert xio_loop_closure("short_walk", shared_data).net_displacement_m < 0.040
+
+
+@pytest.mark.xfail(strict=True, reason="the long loop ends 312 mm from the start, the bar is 150 mm")
+def test_xio_long_loop_bar(shared_data):
     assert xio_loop_closure("long_walk", shared_data).net_displacement_m < 0.150
 
 
