@@ -76,7 +76,12 @@ def test_movesense_and_rsc_recorded_together_then_analysed(bluez, tmp_path):
     (s,) = rec.sensors
     assert s.name == "left" and s.n_samples == 8 * len(got)
     assert s.meta["missing_samples"] == 8 and s.meta["device"] == "movesense"
-    assert s.fs_hz == pytest.approx(208 * 1.003, rel=5e-4)          # the rate the sensor's stamps show
+    # the rate the sensor's stamps show: they are whole milliseconds, so the span the rate is
+    # measured over (every interval but the one across the lost packet) is known to 2 ms,
+    # and how many packets arrive depends on the host's load
+    true_hz = 208 * 1.003
+    span_ms = (len(got) - 2) * 8 * 1000.0 / true_hz
+    assert s.fs_hz == pytest.approx(true_hz, rel=2.0 / span_ms + 1e-4), (s.fs_hz, len(got))
     # the samples are the sensor's own, in place
     acc, gyr = sensor._imu_signals(208)
     first = np.concatenate([np.arange(k0, k0 + k) for _, k0, k in sent])
