@@ -14,7 +14,7 @@ import numpy as np
 from gaitcore.analysis import analyze, detect_sensor
 from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
-from gaitcore.steps import _time_at
+from gaitcore.signals import true_runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GAITMAP_FS_HZ = 204.8
@@ -186,23 +186,30 @@ def _stride_stats(name, ours, ref) -> StrideAccuracy:
                           float(np.abs(e).max()), float(ref.mean()))
 
 
-def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[StrideAccuracy]:
-    """PyShoe VICON trials (2017-11-27: jogging/running 1.8-2.6 m/s; 2017-11-22: walking):
-    our stride length against the VICON foot displacement (``gt``, m, z up) between
-    the same two stance anchors, leaving out strides that start or end on a stale
-    VICON row (a drop-out).  Per trial, then all strides pooled (last entry)."""
-    from gaitcore.analysis import detect_sensor
+def _pyshoe_trials(kind: str, shared: Path):
+    """PyShoe VICON trials of a day (``kind`` "jog": 2017-11-27, jogging/running
+    1.8-2.6 m/s; "walk": 2017-11-22): (name, VICON foot position ``gt`` (n x 3, m, z up),
+    our analysis of the shoe IMU) per trial, in name order."""
+    import scipy.io
     day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
-    out, all_ours, all_ref = [], [], []
     for path in sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat")):
-        import scipy.io
         gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
-        # VICON drop-outs are stored as the last position repeated (up to 180 rows), then a
-        # jump: a row equal to the one before is stale, and a stride measured from it is not
-        # a reference
-        stale = np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
-        sensor = read_recording([path], placements=["right_foot"]).sensors[0]
-        r = detect_sensor(sensor)
+        yield path.stem, gt, detect_sensor(read_recording([path], placements=["right_foot"]).sensors[0])
+
+
+def _repeated_rows(gt: np.ndarray) -> np.ndarray:
+    """Rows equal to the one before: VICON stores a drop-out as the last position
+    repeated (up to 180 rows), then jumps."""
+    return np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
+
+
+def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[StrideAccuracy]:
+    """PyShoe VICON trials (:func:`_pyshoe_trials`): our stride length against the VICON
+    foot displacement between the same two stance anchors, leaving out strides that start
+    or end on a stale (repeated) VICON row.  Per trial, then all strides pooled (last entry)."""
+    out, all_ours, all_ref = [], [], []
+    for name, gt, r in _pyshoe_trials(kind, shared):
+        stale = _repeated_rows(gt)
         ours, ref = [], []
         for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
             a, b = g["anchor"], nxt["anchor"]
@@ -211,7 +218,7 @@ def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[Str
                 continue
             ours.append(g["stride_length_m"])
             ref.append(float(np.hypot(*(gt[b, :2] - gt[a, :2]))))
-        out.append(_stride_stats(path.stem, ours, ref))
+        out.append(_stride_stats(name, ours, ref))
         all_ours += ours
         all_ref += ref
     out.append(_stride_stats("all", all_ours, all_ref))
@@ -243,8 +250,11 @@ class ContactCount:
 
 
 def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
-    e = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
-    return [(int(a), int(b)) for a, b in zip(e[::2], e[1::2]) if b - a >= min_len]
+    return [(a, b) for a, b in true_runs(mask) if b - a >= min_len]
+
+
+def _overlaps(c: tuple, d: tuple) -> bool:
+    return c[0] < d[1] and d[0] < c[1]
 
 
 def vicon_contacts(gt: np.ndarray, fs_hz: float) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -253,9 +263,8 @@ def vicon_contacts(gt: np.ndarray, fs_hz: float) -> tuple[list[tuple[int, int]],
     between two swings; the first and last (the recording starts and ends in one) and any
     with a drop-out in them are unknown, as is each drop-out itself."""
     from scipy.ndimage import uniform_filter1d
-    repeated = np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
     dropout = np.zeros(gt.shape[0], dtype=bool)
-    for a, b in _runs(repeated, VICON_DROPOUT_MIN):
+    for a, b in _runs(_repeated_rows(gt), VICON_DROPOUT_MIN):
         dropout[max(0, a - VICON_DROPOUT_PAD):b + VICON_DROPOUT_PAD] = True
     smooth = uniform_filter1d(gt, VICON_SMOOTH, axis=0)
     speed = np.r_[0.0, np.linalg.norm(np.diff(smooth, axis=0), axis=1) * fs_hz]
@@ -278,40 +287,30 @@ def pyshoe_contact_accuracy(kind: str = "walk", shared: Path = SHARED) -> Contac
     (:func:`vicon_contacts`), all trials of a day pooled.  The stride check above cannot
     see a lost contact (it compares our stride with VICON between our own anchors), this
     one does."""
-    from gaitcore.analysis import detect_sensor
-    import scipy.io
-    day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
-    paths = sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat"))
-    n_ref = n_found = n_split = 0
+    n_trials = n_ref = n_found = n_split = 0
     missed, extra = [], []
-    for path in paths:
-        gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
-        sensor = read_recording([path], placements=["right_foot"]).sensors[0]
-        ref, unknown = vicon_contacts(gt, sensor.fs_hz)
-        ev = detect_sensor(sensor).events
+    for name, gt, result in _pyshoe_trials(kind, shared):
+        n_trials += 1
+        ref, unknown = vicon_contacts(gt, result.sensor.fs_hz)
+        ev = result.events
         ours = [(e.pos, ev[i + 1].pos) for i, e in enumerate(ev)
                 if e.kind is EventKind.IC and i + 1 < len(ev) and ev[i + 1].kind is EventKind.TO]
-
-        def overlaps(c, d):
-            return c[0] < d[1] and d[0] < c[1]
-
         for r in ref:
-            k = sum(overlaps(o, r) for o in ours)
+            k = sum(_overlaps(o, r) for o in ours)
             n_ref += 1
             n_found += k > 0
             n_split += max(0, k - 1)
             if k == 0:
-                missed.append((path.stem, *r))
-        extra += [(path.stem, round(o[0]), round(o[1])) for o in ours
-                  if not any(overlaps(o, r) for r in ref) and not any(overlaps(o, u) for u in unknown)]
-    return ContactCount(kind, len(paths), n_ref, n_found, len(extra), n_split, tuple(missed), tuple(extra))
+                missed.append((name, *r))
+        extra += [(name, round(o[0]), round(o[1])) for o in ours
+                  if not any(_overlaps(o, r) for r in ref) and not any(_overlaps(o, u) for u in unknown)]
+    return ContactCount(kind, n_trials, n_ref, n_found, len(extra), n_split, tuple(missed), tuple(extra))
 
 
 def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
     """gaitmap walk: our sensor displacement between each reference stride's borders
     (min-velocity samples, stride_events_sample.csv) against the motion-capture heel
     displacement over the same stride (position_sample.csv, last row per stride)."""
-    from gaitcore.analysis import detect_sensor
     base = shared / "gaitmap_example"
     end_xy = {}
     for row in csv.DictReader(open(base / "position_sample.csv")):

@@ -101,8 +101,7 @@ def ins_throughput(repeats: int) -> list[str]:
     from gaitcore.align import still_mask
     from gaitcore.simulate import SPRINT, simulate_session
     from gaitcore.quality import full_scale
-    from gaitcore.trajectory import (new_trajectory_state, reconstruct_clipped, trajectory_step, unresolved_sigma,
-                                     zero_velocity)
+    from gaitcore.trajectory import ins_inputs, new_trajectory_state, trajectory_step, zero_velocity
     fs = 1000.0
     s = simulate_session(SPRINT, fs_hz=fs, duration_s=12.0, seed=1).recording.sensors[0]
     r = detect_sensor(s)
@@ -111,12 +110,10 @@ def ins_throughput(repeats: int) -> list[str]:
     level = np.zeros(s.n_samples, dtype=bool)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
     acc_fs, gyr_fs = full_scale(s)
-    acc, ea = reconstruct_clipped(s.acc_mps2_sf, acc_fs)
-    gyr, eg = reconstruct_clipped(s.gyr_dps_sf, gyr_fs)
-    ea = np.sqrt(ea ** 2 + unresolved_sigma(acc, r.breaks) ** 2)   # as gait analyze does
+    acc, gyr, extra = ins_inputs(s, acc_fs, gyr_fs, r.breaks)   # as gait analyze does
     reps = 50
     cols = [np.tile(a, (reps, 1)) if a.ndim == 2 else np.tile(a, reps)
-            for a in (acc, gyr, np.full(s.n_samples, 1 / fs), zupt, sigma, level, np.hstack([ea, eg]), r.breaks)]
+            for a in (acc, gyr, np.full(s.n_samples, 1 / fs), zupt, sigma, level, extra, r.breaks)]
     n = cols[0].shape[0]
     t = best_of(lambda: trajectory_step(new_trajectory_state(fs), *cols, final=True), max(1, repeats // 10))
     return [f"INS filter + smoother (zero-velocity-aided EKF, RTS): {n / t / 1e6:6.2f} M samples/s  "

@@ -22,9 +22,8 @@ from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
-from .trajectory import (GYRO_FILTER_META, InsParams, match_gyro_filter, new_trajectory_state, reconstruct_clipped,
-                         standing_gyro_bias, stride_geometry, trajectory_step, unresolved_sigma,
-                         zero_velocity)
+from .trajectory import (InsParams, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
+                         stride_geometry, trajectory_step, zero_velocity)
 
 MIN_SAMPLES = 8
 
@@ -177,13 +176,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     if gyr_bias0_rad_s is None:
         gyr_bias0_rad_s = standing_gyro_bias(still, sensor.gyr_dps_sf, sensor.fs_hz)
     zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
-    acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
-    gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
-    # both channels through the same filter (a device whose gyroscope is filtered more says so)
-    acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
-    # what the sampling does not resolve (an impact shorter than a sample) is not measured either
-    extra_acc = np.sqrt(extra_acc ** 2 + unresolved_sigma(acc, breaks) ** 2)
-    extra = np.hstack([extra_acc, extra_gyr])
+    acc, gyr, extra = ins_inputs(sensor, acc_fs, gyr_fs, breaks)
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
     state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=tuple(gyr_bias0_rad_s)))

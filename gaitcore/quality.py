@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clip_levels, clipped_rows, clock_gaps, finite_rows
-from .signals import GRAVITY_MPS2, SensorRecording
+from .signals import GRAVITY_MPS2, SensorRecording, true_runs
 
 CLIP_MARGIN = 0.995
 FLAT_TOP_MIN = 2
@@ -120,8 +120,7 @@ def repair(sensor: SensorRecording, finite: np.ndarray | None = None,
     acc, gyr = sensor.acc_mps2_sf, sensor.gyr_dps_sf
     if bad.any():
         acc, gyr = acc.copy(), gyr.copy()
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
-        for a, b in zip(edges[::2], edges[1::2]):
+        for a, b in true_runs(bad):
             if b - a == 1 and 0 < a < n - 1 and np.isfinite(t[a]):
                 acc[a] = 0.5 * (acc[a - 1] + acc[a + 1])
                 gyr[a] = 0.5 * (gyr[a - 1] + gyr[a + 1])

@@ -50,6 +50,13 @@ class Placement:
                 f"unknown placement {text!r}; use left|right[_foot|_shank|_thigh] or LF/RF/LS/RS") from None
 
 
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True in a 1-d boolean ``mask``, in order, as (first, end) sample
+    indices (end exclusive)."""
+    edges = np.flatnonzero(np.diff(np.r_[0, np.asarray(mask).astype(np.int8), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
 def placement_from_name(name: str) -> Placement | None:
     """Infer the placement from a sensor or file name (``left_sensor``, ``LF.csv``)."""
     import re

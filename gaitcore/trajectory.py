@@ -35,7 +35,7 @@ from . import _ins_kernel as K
 from .errors import UsageError
 from .events import Event, EventKind
 from .quality import CLIP_MARGIN
-from .signals import GRAVITY_MPS2
+from .signals import GRAVITY_MPS2, SensorRecording, true_runs
 
 EDGE_FRACTION = 0.2
 ZV_GYR_DPS = 20.0
@@ -179,10 +179,9 @@ def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) 
     """The mean rate (rad/s) over quiet standing at the start of a recording (a still
     stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``),
     the classic static calibration of a foot INS; zeros without one."""
-    edges = np.flatnonzero(np.diff(np.r_[0, still.astype(np.int8), 0]))
     # every still run that begins in time, not only the first: a single jolted sample can
     # split the standing into a fraction-of-a-second run and the long one after it
-    for a, b in zip(edges[::2], edges[1::2]):
+    for a, b in true_runs(still):
         if a > STAND_START_S * fs_hz:
             break
         if b - a >= STAND_MIN_S * fs_hz:
@@ -206,8 +205,7 @@ def reconstruct_clipped(x: np.ndarray, limits: np.ndarray) -> tuple[np.ndarray, 
             if not np.isfinite(limit):
                 continue
             at = sign * out[:, c] >= CLIP_MARGIN * limit
-            edges = np.flatnonzero(np.diff(np.r_[0, at.astype(np.int8), 0]))
-            for a, b in zip(edges[::2], edges[1::2]):
+            for a, b in true_runs(at):
                 lo, hi = a - 1, b
                 if lo >= 1 and hi + 1 < n:
                     y0, y1 = sign * out[lo, c], sign * out[hi, c]
@@ -306,6 +304,21 @@ def unresolved_sigma(acc_mps2_sf: np.ndarray, breaks: np.ndarray) -> np.ndarray:
         out[cut] = 0.0
         out[np.r_[cut[1:], False]] = 0.0
     return np.nan_to_num(out, nan=0.0)
+
+
+def ins_inputs(sensor: SensorRecording, acc_fs: np.ndarray | None, gyr_fs: np.ndarray | None,
+               breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the filter integrates, from a sensor's samples: (acc m/s^2, gyr deg/s, extra
+    uncertainty n x 6 for :func:`trajectory_step`).  Clipped stretches are rebuilt
+    (:func:`reconstruct_clipped`, ``acc_fs``/``gyr_fs`` from :func:`gaitcore.quality.full_scale`),
+    the accelerometer goes through the filter the device declares for its gyroscope
+    (:func:`match_gyro_filter`), and each accelerometer sample's unresolved part
+    (:func:`unresolved_sigma`) adds to its uncertainty."""
+    acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
+    gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
+    acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
+    extra_acc = np.sqrt(extra_acc ** 2 + unresolved_sigma(acc, breaks) ** 2)
+    return acc, gyr, np.hstack([extra_acc, extra_gyr])
 
 
 MAX_STRIDE_S = 3.0
