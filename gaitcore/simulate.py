@@ -538,7 +538,6 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
         # Truth per contact: peak sensor height in the following swing, stride length.
         sz_stance = pos[:, 2]
         for k, tr in enumerate(truth):
-            i_ic = int(round(tr["ic_s"] * FINE_HZ))
             nxt = truth[k + 1]["ic_s"] if k + 1 < len(truth) else None
             stride = peak = None
             if nxt is not None:

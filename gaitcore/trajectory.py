@@ -313,11 +313,13 @@ def ins_inputs(sensor: SensorRecording, acc_fs: np.ndarray | None, gyr_fs: np.nd
     (:func:`reconstruct_clipped`, ``acc_fs``/``gyr_fs`` from :func:`gaitcore.quality.full_scale`),
     the accelerometer goes through the filter the device declares for its gyroscope
     (:func:`match_gyro_filter`), and each accelerometer sample's unresolved part
-    (:func:`unresolved_sigma`) adds to its uncertainty."""
+    (:func:`unresolved_sigma`, taken from the samples before that filter, which keeps a pulse's
+    area and so leaves the velocity a landing removes as unknown as recorded) adds to its
+    uncertainty."""
     acc, extra_acc = reconstruct_clipped(sensor.acc_mps2_sf, acc_fs)
     gyr, extra_gyr = reconstruct_clipped(sensor.gyr_dps_sf, gyr_fs)
-    acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
     extra_acc = np.sqrt(extra_acc ** 2 + unresolved_sigma(acc, breaks) ** 2)
+    acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
     return acc, gyr, np.hstack([extra_acc, extra_gyr])
 
 

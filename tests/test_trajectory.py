@@ -184,3 +184,23 @@ def test_unresolved_sigma_is_the_part_the_sampling_misses():
     breaks[100] = True
     s = unresolved_sigma(acc, breaks)
     assert s[100, 2] == 0.0 and s[99, 2] == 0.0
+
+
+def test_impact_uncertainty_from_the_samples_as_recorded():
+    """A device that declares a slower gyroscope has its accelerometer low-passed to match
+    before the strapdown; the impact's uncertainty is still that of the recorded sample
+    (the filter keeps the pulse's area, so the velocity it removes is as unknown as before),
+    not the smaller departure left in the smoothed signal."""
+    from gaitcore.signals import Placement, SensorRecording, Segment, Side
+    from gaitcore.trajectory import GYRO_FILTER_META, ins_inputs
+    fs, n = 200.0, 400
+    acc = np.zeros((n, 3))
+    acc[:, 2] = 9.81
+    acc[100, 2] += 130.0
+    sensor = SensorRecording("right_foot", Placement(Side.RIGHT, Segment.FOOT), fs, np.arange(n) / fs,
+                             acc, np.zeros((n, 3)), meta={GYRO_FILTER_META: 0.01})
+    no_limits = np.full((3, 2), np.inf)
+    filtered, _, extra = ins_inputs(sensor, no_limits, no_limits, np.zeros(n, dtype=bool))
+    assert filtered[100, 2] < 9.81 + 0.5 * 130.0        # the low-pass did act on the pulse
+    assert extra[100, 2] == pytest.approx(130.0, abs=0.1)
+    assert extra[99, 2] == pytest.approx(65.0, abs=0.1)
