@@ -72,7 +72,7 @@ from gaitcore.events import (MIN_SWING_S, WARMUP_STEP_S, Event, EventKind, ICMet
                              toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN
 from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
-from gaitcore.trajectory import MAX_STRIDE_S, STAND_MIN_S, STAND_START_S, standing_gyro_bias
+from gaitcore.trajectory import MAX_STRIDE_S, standing_gyro_bias
 
 from .assemble import movesense_rate, place_packet
 from .devices import movesense
@@ -526,12 +526,13 @@ def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | 
 
 
 def _standing_bias(pod: _Pod) -> tuple:
-    """The gyro bias over quiet standing at the start of the pod's stream (zeros if it
-    did not start standing, or that is no longer kept)."""
-    n = int((STAND_START_S + STAND_MIN_S + 1.0) * pod.fs_hz)
-    if pod.frames[0][0] != 0 or pod.n_fed < n:
+    """The gyro bias over quiet standing at the start of the pod's stream, taken as the
+    offline analysis takes it: over the whole standing, which has ended by the first stride
+    this is asked for (zeros if the stream did not start standing, or its start is no
+    longer kept)."""
+    if pod.frames[0][0] != 0:
         return (0.0, 0.0, 0.0)
-    _, acc, gyr = _samples(pod, 0, n)
+    _, acc, gyr = _samples(pod, 0, pod.n_fed)
     return standing_gyro_bias(still_mask(acc, gyr, pod.fs_hz), gyr, pod.fs_hz)
 
 

@@ -327,3 +327,27 @@ def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
                         cwd=ROOT)
     assert rp.returncode == 0, rp.stderr
     assert f"replay matches what was shown live ({shown} lines)" in rp.stdout, rp.stdout
+
+
+def test_live_gyro_bias_is_the_analysis_standing_calibration(shared_data, tmp_path):
+    """The x-io short walk stands 14.6 s while its gyro warms up (vertical rate -0.21 deg/s in
+    the first second, -0.02 in the last): live takes the bias over the whole standing, as
+    the analysis does, not over its first seconds."""
+    from firmware_bridge.live import feed, new_live_state
+    from gaitcore.align import still_mask
+    from gaitcore.trajectory import standing_gyro_bias
+    sensor = read_recording([shared_data / "xio_gait_tracking" / "short_walk.csv"],
+                            placements=["right_foot"]).sensors[0]
+    path = tmp_path / "walk.podses"
+    _pod_session(path, sensor, 400)
+    s = read_session(path)
+    state = new_live_state(s.meta)
+    for r in s.records:
+        _, state = feed(state, r)
+    live = np.degrees(state.pods[0].gyr_bias0)
+    recorded = read_recording([path]).sensors[0]
+    batch = np.degrees(standing_gyro_bias(still_mask(recorded.acc_mps2_sf, recorded.gyr_dps_sf, recorded.fs_hz),
+                                          recorded.gyr_dps_sf, recorded.fs_hz))
+    first = recorded.gyr_dps_sf[:int(3.5 * recorded.fs_hz)].mean(axis=0)
+    assert np.abs(first - batch).max() > 0.05          # the first seconds are not the standing's bias
+    assert np.allclose(live, batch, atol=1e-9), (live, batch)
