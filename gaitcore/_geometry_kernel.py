@@ -20,7 +20,8 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_d
 
     The zero-velocity part leaves ``edge_fraction`` of the contact at both ends
     (touchdown and push-off artefacts); a contact without a TO (the foot stays
-    down, or the signal breaks off) runs from 50 ms after IC to 2 s or the break.
+    down, the signal breaks off, or the TO was not found) runs from 50 ms after IC to
+    2 s, the break or the next contact's IC, whichever comes first.
     Inside it, samples rotating at most max(zv_gyr_dps, zv_min_factor x the
     anchor's rate) are flagged.  ``next_break[i]``: the first break after sample i (n if none).
     """
@@ -41,6 +42,8 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_d
             to_out[j] = np.nan
             t = np.nan
             a, b = int(np.ceil(pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(pos + 2.0 * fs_hz)))
+            if j + 1 < ic.shape[0]:
+                b = min(b, int(np.ceil(ic[j + 1])) - 1)
         if b < a:
             mid = 0.5 * (pos + (t if np.isfinite(t) else pos))
             a = b = min(n - 1, int(np.rint(mid)))
@@ -105,7 +108,7 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
         a, b = anchor[j], anchor[j + 1]
         if a < 0 or b < 0 or not _finite_row(pos, a) or not _finite_row(pos, b):
             continue
-        if b - a > max_stride_samples or n_breaks[b + 1] != n_breaks[a + 1]:
+        if b <= a or b - a > max_stride_samples or n_breaks[b + 1] != n_breaks[a + 1]:
             continue
         dx, dy = pos[b, 0] - pos[a, 0], pos[b, 1] - pos[a, 1]
         length = np.hypot(dx, dy)

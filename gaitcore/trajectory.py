@@ -354,18 +354,19 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
         g["position_m"] = None
         g["reconstructed"] = r
         out.append(g)
-    # Session frame: origin at the first anchor of an unbroken stride, x along it, z up;
-    # positions only while the filter has not restarted after a break.
-    first = next((k for k, g in enumerate(out) if g["stride_length_m"] is not None
-                  and n_breaks[anchor[k] + 1] == 0 and metrics[k, 0] > 0), None)
+    # Session frame: origin at the first anchor of a measured stride, x along it, z up;
+    # positions only within the filter run of that stride (a break restarts the filter in a
+    # frame of its own; breaks before it, such as a bad first row, do not matter).
+    first = next((k for k, g in enumerate(out) if g["stride_length_m"] is not None and metrics[k, 0] > 0), None)
     if first is not None:
         a, b = anchor[first], anchor[first + 1]
+        run = n_breaks[a + 1]
         origin = pos[a]
         heading = float(np.arctan2(pos[b, 1] - pos[a, 1], pos[b, 0] - pos[a, 0]))
         c, s = np.cos(-heading), np.sin(-heading)
         for k, g in enumerate(out):
             ak = anchor[k]
-            if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == 0:
+            if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == run:
                 p = pos[ak] - origin
                 # + 0.0: no "-0.0" in the output for a coordinate that is 0 by construction
                 g["position_m"] = [round(c * p[0] - s * p[1], 3) + 0.0, round(s * p[0] + c * p[1], 3) + 0.0,

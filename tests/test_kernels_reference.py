@@ -210,6 +210,9 @@ def _zero_velocity_reference(events, gyr_dps, fs_hz, still, breaks):
         else:
             to = None
             a, b = int(np.ceil(ev.pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(ev.pos + 2.0 * fs_hz)))
+            nxt = next((e.pos for e in events[j + 1:] if e.kind is EventKind.IC), None)
+            if nxt is not None:
+                b = min(b, int(np.ceil(nxt)) - 1)     # not into the next contact
         if b < a:
             a = b = min(n - 1, int(round(0.5 * (ev.pos + (to if to is not None else ev.pos)))))
         seg = gn[a:b + 1]
@@ -245,7 +248,7 @@ def _stride_metrics_reference(spans, pos, quat, fwd_sf, max_stride, breaks, rec)
         b = spans[j + 1][2]
         if a < 0 or b < 0 or not (np.isfinite(pos[a]).all() and np.isfinite(pos[b]).all()):
             continue
-        if b - a > max_stride or breaks[a + 1:b + 1].any():
+        if b <= a or b - a > max_stride or breaks[a + 1:b + 1].any():
             continue
         d = pos[b, :2] - pos[a, :2]
         out[j, 0] = np.hypot(*d)
@@ -285,8 +288,11 @@ def test_zero_velocity_and_stride_metrics_match_reference(seed):
     gyr = s.gyr_dps_sf.copy()
     gyr[rng.integers(0, n, size=20), 1] = np.nan
     still = rng.random(n) < 0.02
-    zupt, _, spans = zero_velocity(r.events, gyr, s.fs_hz, still, breaks)
-    zupt_ref, spans_ref = _zero_velocity_reference(r.events, gyr, s.fs_hz, still, breaks)
+    from gaitcore.events import EventKind
+    tos = [k for k, ev in enumerate(r.events) if ev.kind is EventKind.TO]
+    events = [ev for k, ev in enumerate(r.events) if k != tos[len(tos) // 2]]   # one TO not found
+    zupt, _, spans = zero_velocity(events, gyr, s.fs_hz, still, breaks)
+    zupt_ref, spans_ref = _zero_velocity_reference(events, gyr, s.fs_hz, still, breaks)
     assert len(spans) > 5, f"seed {seed}"
     np.testing.assert_array_equal(zupt, zupt_ref, err_msg=f"seed {seed}")
     assert [(sp.ic, sp.to, sp.anchor) for sp in spans] == spans_ref, f"seed {seed}"
