@@ -44,7 +44,7 @@ ZV_SIGMA_MPS = 0.02
 LEVER_M = 0.1
 BUFFER_S = 8.0
 STAND_START_S = 0.5
-STAND_MIN_S = 2.0
+STAND_MIN_S = 1.0
 MAX_OVERSHOOT = 3.0
 # the uncertainty of a sample's unresolved part, in units of that part (see unresolved_sigma)
 UNRESOLVED_GAIN = 1.0
@@ -177,8 +177,10 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
 
 def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> tuple:
     """The mean rate (rad/s) over quiet standing at the start of a recording (a still
-    stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``),
-    the classic static calibration of a foot INS; zeros without one."""
+    stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``), the
+    classic static calibration of a foot INS; zeros without one.  One second averages the
+    rate noise well below the filter's bias uncertainty, and an athlete's leading foot
+    often lifts before two."""
     # every still run that begins in time, not only the first: a single jolted sample can
     # split the standing into a fraction-of-a-second run and the long one after it
     for a, b in true_runs(still):
