@@ -137,7 +137,9 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
                           "cadence_spm": row[6], "stride_length_m": length,
                           "speed_mps": round(length / st, 3) if length is not None and st > 0 else None,
                           "peak_height_m": sp["peak_height_m"], "strike_angle_deg": sp["strike_angle_deg"],
-                          "toe_off_angle_deg": sp["toe_off_angle_deg"],
+                          # no angle for a toe-off the step does not report (after a contact
+                          # longer than MAX_CONTACT_S: standing, not a step's stance)
+                          "toe_off_angle_deg": sp["toe_off_angle_deg"] if row[1] is not None else None,
                           "lateral_excursion_m": sp["lateral_excursion_m"],
                           "turning_angle_deg": sp["turning_angle_deg"], "position_m": sp["position_m"],
                           "shank_angle_peak_deg": sp.get("shank_angle_peak_deg"),

@@ -81,3 +81,14 @@ def test_gaitmap_step_length(shared_data):
     a = gaitmap_step_length_accuracy()
     assert a.n_steps >= 55 and a.n_steps == a.n_ref, a
     assert a.mae_m <= 0.04 and abs(a.bias_m) <= 0.02, a
+
+
+def test_no_toe_off_angle_without_a_toe_off(shared_data):
+    """TRIPOD's walk ends standing: contacts over 2 s report no toe-off, so no angle at one."""
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+    steps = analyze(read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]))["steps"]
+    open_ended = [s for s in steps if s["to_s"] is None]
+    assert len(open_ended) >= 2
+    assert all(s["toe_off_angle_deg"] is None for s in open_ended), open_ended
+    assert sum(s["toe_off_angle_deg"] is not None for s in steps) > 0.9 * len(steps)
