@@ -12,18 +12,22 @@ from ._jit import inline_kernel, kernel
 
 
 @kernel
-def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_dps, zv_min_factor, zupt,
+def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_dps, zv_min_factor, still, zupt,
                           to_out, anchor_out):
     """Per contact (IC ``ic[j]``, TO ``to[j]`` or NaN): flag the samples of its
     zero-velocity part in ``zupt`` (in place) and write its anchor, the least
     rotating sample (-1 if none), and its TO (NaN when the TO lies past a break).
 
     The zero-velocity part leaves ``edge_fraction`` of the contact at both ends
-    (touchdown and push-off artefacts); a contact without a TO (the foot stays
-    down, the signal breaks off, or the TO was not found) runs from 50 ms after IC to
-    2 s, the break or the next contact's IC, whichever comes first.
-    Inside it, samples rotating at most max(zv_gyr_dps, zv_min_factor x the
-    anchor's rate) are flagged.  ``next_break[i]``: the first break after sample i (n if none).
+    (touchdown and push-off artefacts).  Inside it, samples rotating at most
+    max(zv_gyr_dps, zv_min_factor x the anchor's rate) are flagged.  A contact without a
+    TO (the foot stays down, the signal breaks off, or the TO was lost) has no known end:
+    it looks from 50 ms after IC to 2 s, the break or the next contact's IC, whichever
+    comes first, for its anchor only at quiet standing (``still``), since the least
+    rotating sample of a stretch that may hold a swing can be a sprint swing's mid-air
+    turn, and flags no further than the end of the anchor's run of slow samples; without
+    standing in it the contact gets no anchor.  ``next_break[i]``: the first break after
+    sample i (n if none).
     """
     n = gn.shape[0]
     for j in range(ic.shape[0]):
@@ -35,7 +39,8 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_d
         if ic_i >= n:
             continue
         end = next_break[ic_i]
-        if np.isfinite(t) and t < end:
+        open_ended = not (np.isfinite(t) and t < end)
+        if not open_ended:
             edge = edge_fraction * (t - pos)
             a, b = int(np.ceil(pos + edge)), int(np.floor(t - edge))
         else:
@@ -45,19 +50,25 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_d
             if j + 1 < ic.shape[0]:
                 b = min(b, int(np.ceil(ic[j + 1])) - 1)
         if b < a:
-            mid = 0.5 * (pos + (t if np.isfinite(t) else pos))
-            a = b = min(n - 1, int(np.rint(mid)))
+            if open_ended:
+                continue
+            a = b = min(n - 1, int(np.rint(0.5 * (pos + t))))
         b = min(b, n - 1)
         k = -1
         best = np.inf
         for i in range(a, b + 1):
-            if gn[i] < best:   # NaN never compares below: skipped, as nanargmin does
+            if gn[i] < best and (still[i] or not open_ended):   # NaN never compares below: skipped
                 best = gn[i]
                 k = i
         if k < 0:
             continue
         limit = max(zv_gyr_dps, zv_min_factor * gn[k])
-        for i in range(a, b + 1):
+        last = b
+        if open_ended:   # up to the end of the anchor's run of slow samples, not into later swings
+            last = k
+            while last < b and gn[last + 1] <= limit:
+                last += 1
+        for i in range(a, last + 1):
             if gn[i] <= limit:
                 zupt[i] = True
         anchor_out[j] = k

@@ -278,7 +278,7 @@ def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, sti
     next_break = np.r_[bi, n][np.searchsorted(bi, np.arange(n + 1), side="right")].astype(np.int64)
     to_out, anchor = np.empty(len(ics)), np.empty(len(ics), dtype=np.int64)
     G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, EDGE_FRACTION, ZV_GYR_DPS, ZV_MIN_FACTOR,
-                            zupt, to_out, anchor)
+                            np.ascontiguousarray(still, dtype=np.bool_), zupt, to_out, anchor)
     spans = [ContactSpan(p, None if t != t else t, k)
              for p, t, k in zip(ic.tolist(), to_out.tolist(), anchor.tolist())]
     sigma = ZV_SIGMA_MPS + np.radians(np.nan_to_num(gn, nan=0.0)) * LEVER_M

@@ -204,7 +204,8 @@ def _zero_velocity_reference(events, gyr_dps, fs_hz, still, breaks):
             spans.append((ev.pos, to, -1))
             continue
         end = next((b for b in bi if b > ic_i), n)
-        if to is not None and to < end:
+        open_ended = not (to is not None and to < end)
+        if not open_ended:
             edge = EDGE_FRACTION * (to - ev.pos)
             a, b = int(np.ceil(ev.pos + edge)), int(np.floor(to - edge))
         else:
@@ -214,13 +215,24 @@ def _zero_velocity_reference(events, gyr_dps, fs_hz, still, breaks):
             if nxt is not None:
                 b = min(b, int(np.ceil(nxt)) - 1)     # not into the next contact
         if b < a:
-            a = b = min(n - 1, int(round(0.5 * (ev.pos + (to if to is not None else ev.pos)))))
-        seg = gn[a:b + 1]
+            if open_ended:
+                spans.append((ev.pos, to, -1))
+                continue
+            a = b = min(n - 1, int(round(0.5 * (ev.pos + to))))
+        seg = gn[a:b + 1].copy()
+        if open_ended:
+            seg[~still[a:b + 1]] = np.nan          # without a TO, only quiet standing
         if seg.size == 0 or not np.isfinite(seg).any():
             spans.append((ev.pos, to, -1))
             continue
         k = a + int(np.nanargmin(seg))
-        zupt[a:b + 1] |= seg <= max(ZV_GYR_DPS, ZV_MIN_FACTOR * gn[k])
+        slow = gn[a:b + 1] <= max(ZV_GYR_DPS, ZV_MIN_FACTOR * gn[k])
+        if open_ended:                             # not past the anchor's slow run
+            hi = k - a
+            while hi < len(slow) - 1 and slow[hi + 1]:
+                hi += 1
+            slow[hi + 1:] = False
+        zupt[a:b + 1] |= slow
         spans.append((ev.pos, to, k))
     return zupt, spans
 
