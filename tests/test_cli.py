@@ -115,3 +115,30 @@ def test_record_with_no_reachable_pod_is_one_error_and_no_file(tmp_path):
     r = run(["record", "-q", "--pod", "left=/dev/no-such-pod", "--duration", "3", "--out", str(out)])
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "no pod sent anything" in r.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("value", ["", "12:00:01"])
+@pytest.mark.parametrize("how", ["plain", "json", "out", "export"])
+def test_time_cell_empty_or_text_one_line_exit_2_nothing_written(shared_data, tmp_path, value, how):
+    """A recording with one time cell emptied or not a number (once a crash with --json or
+    export, and 'nan nan-nan s' in the table) is a one-line error, exit 2, nothing written."""
+    lines = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
+    cells = lines[811].split(",")
+    cells[0] = value
+    lines[811] = ",".join(cells)
+    p = tmp_path / "x.csv"
+    p.write_text("\n".join(lines) + "\n")
+    out = tmp_path / ("x_gaitmap.csv" if how == "export" else "report")
+    args = {"plain": ["analyze", str(p)], "json": ["analyze", str(p), "--json"],
+            "out": ["analyze", str(p), "--out", str(out)],
+            "export": ["export", str(p), "--to", "csv", "--out", str(out)]}[how]
+    r = run(args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0] == (f"gait: error: {p}: time column 'Time (s)' has 1 empty or non-numeric cell "
+                        "(first at line 812); expected a time stamp in seconds on every row; "
+                        "fill in or delete the rows without one")
+    assert not out.exists()
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["x.csv"]

@@ -106,3 +106,97 @@ def test_gaitmap_csv_index_neither_samples_nor_seconds(tmp_path):
                    "\n".join(f"{7 * i},1,2,9.8,0,0,0" for i in range(50)) + "\n")
     with pytest.raises(InputFormatError, match="index column steps by 7"):
         read_recording([bad], fs_hz=100.0)
+
+
+# --- time stamps that are empty or not numbers: refused with the line (or sample) of the first ---
+
+def _blank_time(lines: list[str], i: int, col: int, value: str) -> None:
+    cells = lines[i].split(",")
+    cells[col] = value
+    lines[i] = ",".join(cells)
+
+
+@pytest.mark.parametrize("value", ["", "abc", "  ", "nan", "inf"])
+def test_xio_time_cell_empty_or_text_is_refused_with_its_line(shared_data, tmp_path, value):
+    lines = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
+    _blank_time(lines, 811, 0, value)                    # line 812 of the file
+    p = tmp_path / "x.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputFormatError) as info:
+        read_recording([p])
+    msg = str(info.value)
+    assert msg.startswith(f"{p}: time column 'Time (s)' has 1 empty or non-numeric cell (first at line 812)")
+    assert "time stamp" in msg and "\n" not in msg
+
+
+def test_xio_time_cells_counted_and_line_numbers_count_blank_lines(tmp_path):
+    head = ("Time (s),Gyroscope X (deg/s),Gyroscope Y (deg/s),Gyroscope Z (deg/s),"
+            "Accelerometer X (g),Accelerometer Y (g),Accelerometer Z (g)")
+    rows = [f"{i / 100:.2f},0,0,0,0,0,1" for i in range(100)]
+    rows[40] = ",0,0,0,0,0,1"
+    rows[60] = "x,0,0,0,0,0,1"
+    p = tmp_path / "left.csv"
+    p.write_text(head + "\n\n" + "\r\n".join(rows) + "\n")   # a blank line 2, CRLF rows from line 3
+    with pytest.raises(InputFormatError, match=r"has 2 empty or non-numeric cells \(first at line 43\)"):
+        read_recording([p])
+
+
+def test_xio_empty_sensor_cell_is_still_a_break_not_an_error(tmp_path):
+    head = ("Time (s),Gyroscope X (deg/s),Gyroscope Y (deg/s),Gyroscope Z (deg/s),"
+            "Accelerometer X (g),Accelerometer Y (g),Accelerometer Z (g)")
+    rows = [f"{i / 100:.2f},0,0,0,0,0,1" for i in range(100)]
+    rows[40] = "0.40,,abc,0,0,0,1"
+    p = tmp_path / "left.csv"
+    p.write_text(head + "\n" + "\n".join(rows) + "\n")
+    s = read_recording([p]).sensors[0]
+    assert np.isnan(s.gyr_dps_sf[40, :2]).all() and np.isfinite(s.t_s).all()
+
+
+def test_physilog_time_cell_empty_is_refused_with_its_line(shared_data, tmp_path):
+    src = shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU" / "LF.csv"
+    lines = src.read_text().splitlines()
+    hdr = next(i for i, ln in enumerate(lines) if ln.lower().startswith("time,gyro"))
+    _blank_time(lines, hdr + 50, 0, "")
+    _blank_time(lines, hdr + 60, 0, "n/a")
+    p = tmp_path / "LF.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputFormatError,
+                       match=rf"time column has 2 empty or non-numeric cells \(first at line {hdr + 51}\)"):
+        read_recording([p])
+
+
+def test_gaitmap_index_cell_empty_is_refused_with_its_line(tmp_path):
+    rows = [f"{i},1,2,9.8,0,0,0" for i in range(50)]
+    rows[9] = ",1,2,9.8,0,0,0"
+    p = tmp_path / "left.csv"
+    p.write_text("sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+                 + "\n".join(rows) + "\n")
+    with pytest.raises(InputFormatError,
+                       match=r"the index column has 1 empty or non-numeric cell \(first at line 12\)"):
+        read_recording([p], fs_hz=100.0)
+
+
+def test_pyshoe_mat_non_finite_ts_is_refused(shared_data, tmp_path):
+    from scipy.io import loadmat, savemat
+    m = loadmat(str(shared_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"))
+    ts = np.asarray(m["ts"], dtype=np.float64).copy()
+    ts.ravel()[[10, 20]] = [np.nan, np.inf]
+    p = tmp_path / "walk.mat"
+    savemat(str(p), {"imu": m["imu"], "ts": ts})
+    with pytest.raises(InputFormatError, match=r"'ts' has 2 non-finite values .*first at sample 11 of"):
+        read_recording([p])
+
+
+def test_gaitrec_non_finite_time_is_refused(tmp_path):
+    from dataclasses import replace
+    from pathlib import Path
+    from gaitcore.readers import native
+    rec = read_recording([Path(__file__).resolve().parents[1] / "recordings" / "sprint_drills.gaitrec"])
+    s = rec.sensors[1]
+    t = s.t_s.copy()
+    t[4] = np.nan
+    p = tmp_path / "bad.gaitrec"
+    native.write(p, replace(rec, sensors=(rec.sensors[0], replace(s, t_s=t)) + rec.sensors[2:]))
+    with pytest.raises(InputFormatError, match=rf"t_s column of sensor {s.name!r} has 1 non-finite value "
+                                               r"\(NaN or infinity; first at sample 5 of"):
+        read_recording([p])

@@ -25,13 +25,23 @@ def read_text(path: Path, expected: str) -> str:
 
 
 def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
-                  first_line_no: int) -> np.ndarray:
+                  first_line_no: int, time_col: int | None = None,
+                  time_name: str = "time column", stamp: str = "a time stamp") -> np.ndarray:
     """Parse comma-separated numeric rows; empty cells become NaN.
 
     Rows may carry trailing empty cells (Physilog ends each line with a comma).
     A row with fewer than ``n_cols`` cells is a truncated file and is refused.
+    ``lines[0]`` is line ``first_line_no`` of the file (1-based); blank lines are
+    skipped.  With ``time_col``, that column must hold a number on every row
+    (:func:`check_time_stamps`): an empty or non-numeric sensor cell is a break the
+    analysis handles, a row without a time stamp is not.
     """
-    body = [ln for ln in lines if ln.strip()]
+    body: list[str] = []
+    line_nos: list[int] = []
+    for i, ln in enumerate(lines):
+        if ln.strip():
+            body.append(ln)
+            line_nos.append(first_line_no + i)
     if not body:
         raise InputFormatError(path, "no data rows after the header", expected)
     try:
@@ -43,11 +53,39 @@ def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
     data = np.atleast_2d(data)
     if data.shape[1] != n_cols:
         raise InputFormatError(path, f"rows have {data.shape[1]} columns, not {n_cols}", expected)
-    for i, ln in enumerate(body):
+    for ln, no in zip(body, line_nos):
         if ln.count(",") < n_cols - 1:
-            raise InputFormatError(path, f"row {first_line_no + i} is truncated "
+            raise InputFormatError(path, f"row {no} is truncated "
                                    f"({ln.count(',') + 1} of {n_cols} cells)", expected)
+    if time_col is not None:
+        check_time_stamps(path, data[:, time_col], line_nos=line_nos, what=time_name, stamp=stamp)
     return data
+
+
+def check_time_stamps(path: Path, t_s: np.ndarray, *, line_nos: list[int] | None = None,
+                      what: str = "time column", stamp: str = "a time stamp",
+                      fix: str = "fill in or delete the rows without one") -> None:
+    """Refuse a recording with any non-finite time stamp (empty, text, NaN, infinity).
+
+    NaN sensor values are breaks the analysis reports as gaps, but a sample without a
+    time cannot be placed: it is an :class:`InputFormatError` naming how many there are
+    and where the first is -- its line in the file (``line_nos``, 1-based, for text
+    formats) or else its sample number (1-based).
+    """
+    bad = ~np.isfinite(np.asarray(t_s, dtype=np.float64))
+    n = int(np.count_nonzero(bad))
+    if not n:
+        return
+    first = int(np.argmax(bad))
+    s = "" if n == 1 else "s"
+    if line_nos is not None:
+        problem = f"{what} has {n} empty or non-numeric cell{s} (first at line {line_nos[first]})"
+        where = "row"
+    else:
+        problem = (f"{what} has {n} non-finite value{s} (NaN or infinity; first at sample {first + 1} "
+                   f"of {bad.size})")
+        where = "sample"
+    raise InputFormatError(path, problem, f"{stamp} on every {where}; {fix}")
 
 
 def fs_from_time(t_s: np.ndarray) -> float:

@@ -71,10 +71,9 @@ def read(path: Path, fs_hz: float | None) -> list[SensorRecording]:
             unknown = sorted({a for (s2, a) in cols if s2 == s} - set(AXES))
             hint = f" (unknown axis names {unknown})" if unknown else ""
             raise InputFormatError(path, f"sensor {s!r} lacks columns {missing}{hint}", EXPECTED)
-    data = numeric_table(path, lines[2:], len(sensors) + 1, EXPECTED, 3)
+    data = numeric_table(path, lines[2:], len(sensors) + 1, EXPECTED, 3, time_col=0,
+                         time_name="the index column", stamp="a sample number (or time in s)")
     idx = data[:, 0]
-    if not np.all(np.isfinite(idx)):
-        raise InputFormatError(path, "the index column has empty or non-numeric cells", EXPECTED)
     step = float(np.median(np.diff(idx))) if idx.size > 1 else 1.0
     if abs(step - 1.0) < 0.1:
         t_s = (idx - idx[0]) / fs_hz          # sample numbers

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InputFormatError, UnitError
 from ..signals import Placement, Recording, SensorRecording
+from ._common import check_time_stamps
 
 MAGIC = b"GAITREC 1\n"
 COLUMNS = ["t_s", "acc_x_mps2", "acc_y_mps2", "acc_z_mps2", "gyr_x_dps", "gyr_y_dps", "gyr_z_dps"]
@@ -72,6 +73,8 @@ def read(path: Path) -> list[SensorRecording]:
                                    f"({len(raw) - offset} of {nbytes} bytes)", EXPECTED)
         block = np.frombuffer(raw, dtype="<f8", count=n * 7, offset=offset).reshape(n, 7)
         offset += nbytes
+        check_time_stamps(path, block[:, 0], what=f"the t_s column of sensor {h['name']!r}",
+                          fix="write the file again from a recording whose samples all have times")
         try:
             placement = Placement.parse(h["placement"])
         except ValueError as err:

@@ -50,7 +50,8 @@ def read(path: Path, name: str, placement) -> SensorRecording:
     if len(set(u[4:7])) != 1 or u[4] not in ACC_SCALE:
         raise UnitError(path, f"accelerometer units are {u[4:7]}", "[g] or [m/s^2]")
     n_cols = max(idx) + 1
-    data = numeric_table(path, lines[hdr + 2:], n_cols, EXPECTED, hdr + 3)
+    data = numeric_table(path, lines[hdr + 2:], n_cols, EXPECTED, hdr + 3, time_col=idx[0],
+                         stamp="a time stamp in seconds")
     t_s = np.ascontiguousarray(data[:, idx[0]])
     gyr = np.ascontiguousarray(data[:, idx[1:4]] * GYR_SCALE[u[1]])
     acc = np.ascontiguousarray(data[:, idx[4:7]] * ACC_SCALE[u[4]])

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InputFormatError
 from ..signals import SensorRecording
-from ._common import fs_from_time
+from ._common import check_time_stamps, fs_from_time
 
 GYRO_FILTER_S = 0.010   # s: the gyroscope's extra lag, two samples at 200 Hz (see the module docstring)
 EXPECTED = "a PyShoe .mat file with variables 'imu' (N x 6, acc m/s^2 + gyr rad/s) and 'ts' (N, s)"
@@ -48,6 +48,8 @@ def read(path: Path, name: str, placement) -> SensorRecording:
     ts = np.asarray(m["ts"], dtype=np.float64).ravel()
     if imu.ndim != 2 or imu.shape[1] != 6 or imu.shape[0] != ts.shape[0]:
         raise InputFormatError(path, f"'imu' has shape {imu.shape} and 'ts' {ts.shape}", EXPECTED)
+    check_time_stamps(path, ts, what="'ts'", stamp="a time stamp in seconds",
+                      fix="repair 'ts' or use the data set's original file")
     t_s = np.ascontiguousarray(ts)
     acc = np.ascontiguousarray(imu[:, :3])
     gyr = np.ascontiguousarray(np.degrees(imu[:, 3:]))

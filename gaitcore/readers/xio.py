@@ -46,7 +46,9 @@ def read(path: Path, name: str, placement) -> SensorRecording:
         raise UnitError(path, f"gyroscope units are {sorted(gu)}", "(deg/s) or (rad/s)")
     if len(au) != 1 or next(iter(au)) not in ACC_SCALE:
         raise UnitError(path, f"accelerometer units are {sorted(au)}", "(g) or (m/s^2)")
-    data = numeric_table(path, lines[1:], len(header), EXPECTED, 2)
+    data = numeric_table(path, lines[1:], len(header), EXPECTED, 2, time_col=found["time"][0],
+                         time_name=f"time column {header[found['time'][0]].strip()!r}",
+                         stamp="a time stamp in seconds")
     t_s = np.ascontiguousarray(data[:, found["time"][0]])
     gyr = np.ascontiguousarray(data[:, [found[w][0] for w in want[1:4]]] * GYR_SCALE[gu.pop()])
     acc = np.ascontiguousarray(data[:, [found[w][0] for w in want[4:]]] * ACC_SCALE[au.pop()])
