@@ -25,11 +25,22 @@ def _median_of_neighbours(x, k, half, buf):
 
 
 @kernel
-def foot_metrics(ic_s, to_s, other_ic_s, swing_dps, push_dps, impact, saturated, max_stride_s,
-                 strong_swing_dps, strong_push_dps, out):
+def _unbroken(a_ic, a_run_end, b_ic, b_run_start):
+    """Whether the time from contact A's IC to contact B's (later) IC lies within the
+    stretches of both their sensors in which no contact can be missing."""
+    return a_run_end >= b_ic and b_run_start <= a_ic
+
+
+@kernel
+def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_run_start_s, other_run_end_s,
+                 swing_dps, push_dps, impact, saturated, max_stride_s, strong_swing_dps, strong_push_dps, out):
     """Contact, flight, step and stride time, cadence and confidence per contact
     (rows of ``out``; NaN = unknown).  ``to_s``/``push_dps`` are NaN without a TO;
-    ``other_ic_s`` (sorted) are the other foot's contacts."""
+    ``other_ic_s`` (sorted) are the other foot's contacts.  ``run_start_s``/``run_end_s``
+    (``other_...`` for the other foot) bound the stretch around each IC in which its
+    sensor missed no contact (-inf/inf without a break in the signal): an interval
+    between two contacts that reaches outside either one's stretch spans lost samples,
+    where a contact may be missing, and is NaN."""
     n = ic_s.shape[0]
     n_other = other_ic_s.shape[0]
     buf = np.empty(6)
@@ -38,7 +49,8 @@ def foot_metrics(ic_s, to_s, other_ic_s, swing_dps, push_dps, impact, saturated,
     for k in range(n):
         ic, to = ic_s[k], to_s[k]
         stride = np.nan
-        if k + 1 < n and ic_s[k + 1] - ic <= max_stride_s:
+        if (k + 1 < n and ic_s[k + 1] - ic <= max_stride_s
+                and _unbroken(ic, run_end_s[k], ic_s[k + 1], run_start_s[k + 1])):
             stride = ic_s[k + 1] - ic
         out[k, C_STRIDE] = stride
         out[k, C_CADENCE] = 120.0 / stride
@@ -46,12 +58,13 @@ def foot_metrics(ic_s, to_s, other_ic_s, swing_dps, push_dps, impact, saturated,
         step = np.nan
         if n_other > 0:
             j = np.searchsorted(other_ic_s, ic, side="right")
-            if np.isfinite(to) and j < n_other:
+            if np.isfinite(to) and j < n_other and _unbroken(ic, run_end_s[k], other_ic_s[j], other_run_start_s[j]):
                 fl = other_ic_s[j] - to
                 if 0.0 <= fl <= max_stride_s:
                     flight = fl
             j = np.searchsorted(other_ic_s, ic, side="left") - 1
-            if j >= 0 and ic - other_ic_s[j] <= max_stride_s:
+            if (j >= 0 and ic - other_ic_s[j] <= max_stride_s
+                    and _unbroken(other_ic_s[j], other_run_end_s[j], ic, run_start_s[k])):
                 step = ic - other_ic_s[j]
         out[k, C_FLIGHT] = flight
         out[k, C_STEP] = step

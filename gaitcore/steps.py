@@ -18,6 +18,13 @@ Definitions (times in s since the recording's first sample):
 - cadence_spm: steps per minute over this stride, 2 * 60 / stride_time_s
   (one stride holds two steps in every gait and drill pattern, so the value does
   not jump when both feet land together, as in bunny hops).
+- A step, flight or stride time whose interval spans lost samples (a gap not
+  bridged, where the analysis restarts: ``breaks``) of either foot's sensor is
+  null, and so are the cadence, speed and step length derived from it: a contact
+  may be missing there, and the next one recorded is not the next one made.  The
+  stretch counted as lost runs from a landing still unconfirmed before the gap to
+  the first event after it (the detector starts afresh in stance and finds a
+  landing only after a toe-off), see ``_runs_around``.
 - confidence: a quality index in [0, 1] (not a probability) from the strength
   of the swing and push-off signatures, the IC method, saturation, and
   agreement of the contact time with this foot's neighbouring contacts.
@@ -29,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _steps_kernel as K
+from ._events_kernel import CONFIRM_S
 from .events import Event, EventKind, ICMethod
 
 STRONG_SWING_DPS = 150.0
@@ -54,6 +62,11 @@ class Contact(NamedTuple):
     ic_method: ICMethod
     saturated: bool
     spatial: dict | None = None   # stride geometry (trajectory.stride_geometry)
+    # the stretch around the IC in which the detector missed no IC of this sensor (s;
+    # -inf/inf: no break before/after it, see _runs_around); timing across its ends
+    # spans lost samples
+    run_start_s: float = -np.inf
+    run_end_s: float = np.inf
 
 
 def _time_at(pos: float, t_s: np.ndarray) -> float:
@@ -64,12 +77,57 @@ def _time_at(pos: float, t_s: np.ndarray) -> float:
     return float(t_s[i] + f * (t_s[i + 1] - t_s[i]))
 
 
+def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.ndarray,
+                 breaks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per IC (``ics``: indices into the events at sample positions ``pos``, times ``times``):
+    the start and end (s) of the stretch around it in which the detector can have missed
+    no IC; -inf/inf without a break (``breaks``) before/after it.  Around a run of break
+    samples a..b ICs may be missing from CONFIRM_S before its last sample ahead, a - 1
+    (a landing still unconfirmed there is forgotten), though not before this sensor's
+    last IC, up to the first event after it (the detector starts afresh in stance and
+    finds an IC only after a TO), and at least across the run's time stamps."""
+    lo, hi = np.full(ics.shape, -np.inf), np.full(ics.shape, np.inf)
+    if breaks is None or not breaks.any():
+        return lo, hi
+    k = np.flatnonzero(breaks)
+    new = np.r_[True, np.diff(k) > 1]
+    ic_pos, ic_t = pos[ics], times[ics]
+    starts, ends = [], []
+    for a, b in zip(k[new].tolist(), k[np.r_[new[1:], True]].tolist()):
+        t = t_s[max(0, a - 1):b + 1]
+        t = t[np.isfinite(t)]
+        start = -np.inf
+        if a > 0 and t.size:
+            start = float(t.min()) - CONFIRM_S
+            j = np.searchsorted(ic_pos, a - 1, side="right") - 1      # the last IC ahead of the break
+            if j >= 0:
+                start = max(start, float(ic_t[j]))
+        j = np.searchsorted(pos, a - 1, side="right")                 # the first event after it
+        end = float(times[j]) if j < pos.size else np.inf
+        if t.size:
+            end = max(end, float(t.max()))
+        starts.append(start)
+        ends.append(end)
+    starts, ends = np.array(starts), np.array(ends)
+    by_start = np.argsort(starts, kind="stable")
+    reach = np.maximum.accumulate(ends[by_start])        # latest end of the stretches starting before
+    i = np.searchsorted(starts[by_start], ic_t, side="left") - 1
+    lo = np.where(i >= 0, reach[np.maximum(i, 0)], -np.inf)
+    by_end = np.argsort(ends, kind="stable")
+    first = np.minimum.accumulate(starts[by_end][::-1])[::-1]   # earliest start of those ending after
+    i = np.searchsorted(ends[by_end], ic_t, side="right")
+    hi = np.where(i < ends.size, first[np.minimum(i, ends.size - 1)], np.inf)
+    return lo, hi
+
+
 def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
                          clipped: np.ndarray, breaks: np.ndarray | None = None,
                          spatial: list | None = None) -> list[Contact]:
     """Pair each IC with the first TO that follows it before the next IC and before any
     break in the signal (``breaks``: samples after a gap or not finite); a contact whose
-    stance a break cuts keeps its IC and has no TO."""
+    stance a break cuts keeps its IC and has no TO.  Each contact also gets the stretch
+    around its IC in which no IC of this sensor can be missing (``run_start_s``/``run_end_s``,
+    :func:`_runs_around`)."""
     if not events:
         return []
     n = t_s.shape[0]
@@ -89,6 +147,8 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
     n_clipped = np.concatenate([[0], np.cumsum(clipped)])
     sat = (n_clipped[hi] > n_clipped[lo]).tolist()
+    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks)
+    run_lo, run_hi = run_lo.tolist(), run_hi.tolist()
     ic_s = times[ics].tolist()
     to_s = np.where(has_to & (times[nxt] - times[ics] <= MAX_CONTACT_S), times[nxt], np.nan).tolist()
     out = []
@@ -97,7 +157,8 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
         to = events[j + 1] if has_to[k] else None
         out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
                            ev.strength_dps, to.strength_dps if to else None,
-                           ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None))
+                           ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None,
+                           run_lo[k], run_hi[k]))
     return out
 
 
@@ -112,12 +173,17 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     steps = []
     nan = float("nan")
     for foot, cs in feet.items():
-        other = np.array(sorted(c.ic_s for f, lst in feet.items()
-                                if f != foot and f != "unknown" and foot != "unknown" for c in lst))
+        other = sorted((c for f, lst in feet.items() if f != foot and f != "unknown" and foot != "unknown"
+                        for c in lst), key=lambda c: c.ic_s)
         ic = np.array([c.ic_s for c in cs])
         to = np.array([nan if c.to_s is None else c.to_s for c in cs])
         m = np.empty((ic.size, K.N_COLS))
-        K.foot_metrics(ic, to, other, np.array([c.swing_peak_dps for c in cs]),
+        K.foot_metrics(ic, to, np.array([c.run_start_s for c in cs], dtype=float),
+                       np.array([c.run_end_s for c in cs], dtype=float),
+                       np.array([c.ic_s for c in other], dtype=float),
+                       np.array([c.run_start_s for c in other], dtype=float),
+                       np.array([c.run_end_s for c in other], dtype=float),
+                       np.array([c.swing_peak_dps for c in cs]),
                        np.array([nan if c.push_peak_dps is None else c.push_peak_dps for c in cs]),
                        np.array([c.ic_method is ICMethod.IMPACT for c in cs]),
                        np.array([c.saturated for c in cs]), MAX_STRIDE_S, STRONG_SWING_DPS,

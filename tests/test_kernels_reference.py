@@ -346,6 +346,90 @@ def test_column_stats_match_numpy(m):
             np.testing.assert_allclose(out[g, c], want, rtol=1e-12, atol=1e-12, err_msg=f"m {m} group {g} col {c}")
 
 
+def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, max_stride,
+                            strong_swing, strong_push):
+    """Per contact: contact, flight, step and stride time, cadence, confidence; an interval
+    from contact A to a later contact B counts only when both lie in each other's stretch
+    of unbroken signal (A's stretch reaches B's IC and B's reaches back to A's)."""
+    def unbroken(a_ic, a_hi, b_ic, b_lo):
+        return a_hi >= b_ic and b_lo <= a_ic
+
+    n = len(ic)
+    out = np.full((n, 6), np.nan)
+    contact = [to[k] - ic[k] for k in range(n)]
+    for k in range(n):
+        out[k, 0] = contact[k]
+        if k + 1 < n and ic[k + 1] - ic[k] <= max_stride and unbroken(ic[k], run_hi[k], ic[k + 1], run_lo[k + 1]):
+            out[k, 3] = ic[k + 1] - ic[k]
+        out[k, 4] = 120.0 / out[k, 3]
+        later = [j for j in range(len(oic)) if oic[j] > ic[k]]
+        if later and np.isfinite(to[k]):
+            j = later[0]
+            fl = oic[j] - to[k]
+            if 0.0 <= fl <= max_stride and unbroken(ic[k], run_hi[k], oic[j], orun_lo[j]):
+                out[k, 1] = fl
+        earlier = [j for j in range(len(oic)) if oic[j] < ic[k]]
+        if earlier:
+            j = earlier[-1]
+            if ic[k] - oic[j] <= max_stride and unbroken(oic[j], orun_hi[j], ic[k], run_lo[k]):
+                out[k, 2] = ic[k] - oic[j]
+        conf = min(1.0, swing[k] / strong_swing)
+        if not np.isfinite(contact[k]):
+            conf *= 0.5
+        else:
+            conf *= min(1.0, push[k] / strong_push)
+            near = [contact[j] for j in range(max(0, k - 3), min(n, k + 4)) if j != k and np.isfinite(contact[j])]
+            if len(near) >= 2:
+                med = float(np.median(near))
+                dev = abs(contact[k] - med) / med if med > 0 else 1.0
+                conf *= min(1.0, max(0.3, 1.0 - (dev - 0.2)))
+        conf *= 0.9 if impact[k] else 1.0
+        conf *= 0.8 if sat[k] else 1.0
+        out[k, 5] = min(1.0, max(0.0, conf))
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_foot_metrics_match_reference(seed):
+    """Two feet in turn, some contacts lost, some TOs missing, and lost stretches of either
+    sensor's signal: the kernel's timing and confidence are the reference's."""
+    from gaitcore import _steps_kernel as SK
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.1, 0.4, 80))
+    t[rng.random(t.size) < 0.05] += 4.0                 # a few pauses past the longest stride
+    t = np.sort(t)
+    foot = np.arange(t.size) % 2
+    keep = rng.random(t.size) > 0.1                      # contacts the detector missed
+    lost = [(a, a + rng.uniform(0.01, 0.8)) for a in rng.uniform(0.0, t[-1], 4)]
+
+    def runs(x, which):
+        gaps = [g for g, w in zip(lost, [0, 1, 0, 1]) if w == which or seed % 3 == 0]
+        lo = np.array([max([b for a, b in gaps if a < v], default=-np.inf) for v in x])
+        hi = np.array([min([a for a, b in gaps if b > v], default=np.inf) for v in x])
+        return lo, hi
+
+    ic, oic = t[(foot == 0) & keep], t[(foot == 1) & keep]
+    to = ic + rng.uniform(0.05, 0.3, ic.size)
+    to[rng.random(ic.size) < 0.15] = np.nan
+    run_lo, run_hi = runs(ic, 0)
+    orun_lo, orun_hi = runs(oic, 1)
+    swing = rng.uniform(50, 400, ic.size)
+    push = np.where(np.isfinite(to), rng.uniform(50, 400, ic.size), np.nan)
+    impact = rng.random(ic.size) < 0.3
+    sat = rng.random(ic.size) < 0.2
+    out = np.empty((ic.size, SK.N_COLS))
+    SK.foot_metrics(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 150.0, 150.0, out)
+    ref = _foot_metrics_reference(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, 3.0,
+                                  150.0, 150.0)
+    cols = [SK.C_CONTACT, SK.C_FLIGHT, SK.C_STEP, SK.C_STRIDE, SK.C_CADENCE, SK.C_CONF]
+    np.testing.assert_allclose(out[:, cols], ref, rtol=0, atol=1e-12, err_msg=f"seed {seed}")
+    inf = np.full(ic.size, np.inf), np.full(oic.size, np.inf)
+    whole = _foot_metrics_reference(ic, to, -inf[0], inf[0], oic, -inf[1], inf[1], swing, push, impact, sat, 3.0,
+                                    150.0, 150.0)
+    for c in (1, 2, 3):     # each interval is cut by a lost stretch somewhere
+        assert (np.isfinite(whole[:, c]) & np.isnan(ref[:, c])).any(), f"seed {seed} column {c}"
+
+
 def test_warmup_early_stop_changes_no_outcome(shared_data):
     """A warm-up attempt that stops once it cannot reach its stride count decides as the
     full attempt does: where the full one has enough strides the alignment is the same,
