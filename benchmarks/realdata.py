@@ -309,14 +309,15 @@ def pyshoe_contact_accuracy(kind: str = "walk", shared: Path = SHARED) -> Contac
 
 def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
     """gaitmap walk: our sensor displacement between each reference stride's borders
-    (min-velocity samples, stride_events_sample.csv) against the motion-capture heel
+    (min-velocity samples, stride_events_sample.csv), on the path our strides are measured on
+    (``SensorResult.stride_path_m``), against the motion-capture heel
     displacement over the same stride (position_sample.csv, last row per stride)."""
     base = shared / "gaitmap_example"
     end_xy = {}
     for row in csv.DictReader(open(base / "position_sample.csv")):
         end_xy[(row[""], int(row["s_id"]))] = (float(row["pos_x"]), float(row["pos_y"]))
     rec = read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
-    pos = {s.name: detect_sensor(s).positions_m for s in rec.sensors}
+    pos = {s.name: detect_sensor(s).stride_path_m for s in rec.sensors}   # what our strides are measured on
     ours, ref = [], []
     for ev in csv.DictReader(open(base / "stride_events_sample.csv")):
         name = f"{ev['foot']}_sensor"

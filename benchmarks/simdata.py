@@ -59,11 +59,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
         s = steps[best]
         n_found += 1
         d_ic.append(s["ic_s"] - c["ic_s"])
-        nxt_is_stop = any(t["foot"] == c["foot"] and t["to_s"] is None and 0 < t["ic_s"] - c["ic_s"] <= 3.0
-                          and not any(u["foot"] == c["foot"] and c["ic_s"] < u["ic_s"] < t["ic_s"] for u in truth)
-                          for t in truth)
-        # Strides into the final standing landing are a transition the drills do not contain.
-        if not nxt_is_stop and c["stride_length_m"] and s["stride_length_m"] is not None:
+        if c["stride_length_m"] and s["stride_length_m"] is not None:
             d_stride.append((s["stride_length_m"] - c["stride_length_m"]) / c["stride_length_m"])
             if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
                 d_peak.append(s["peak_height_m"] - c["peak_height_m"])

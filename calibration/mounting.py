@@ -44,7 +44,9 @@ class MountingCalibration:
     def alignment(self):
         """As the event detector's :class:`gaitcore.align.Alignment` (no warm-up needed)."""
         from gaitcore.align import Alignment
-        return Alignment(np.array(self.rot_ff_sf, dtype=np.float64), 0, self.n_strides, self.quality)
+        # a quality above 0.5 is only reached with up from standing (gaitcore.align.warmup_alignment)
+        return Alignment(np.array(self.rot_ff_sf, dtype=np.float64), 0, self.n_strides, self.quality,
+                         self.quality > 0.5)
 
     def to_dict(self) -> dict:
         return {"version": VERSION, "kind": "mounting", "frames": FRAMES, "calibration_id": self.calibration_id,

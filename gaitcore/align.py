@@ -56,6 +56,7 @@ class Alignment:
     n_still: int
     n_strides_used: int
     quality: float
+    up_from_standing: bool = True   # False: up is the mean specific force, tilted by the foot's mean pitch
 
 
 def _cross(a, b) -> np.ndarray:
@@ -169,7 +170,7 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
         # No swing seen: keep gravity, choose an arbitrary horizontal pair.
         y = _cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else _cross(z, [0, 1.0, 0])
         y /= np.linalg.norm(y)
-        return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0)
+        return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0, bool(standing))
     # Sign from the direction of travel over strides bounded by low-motion instants.
     votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE, min_strides)
     if not votes:
@@ -189,4 +190,4 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
     else:
         quality *= 0.5
     x = _cross(y, z)
-    return Alignment(np.vstack([x, y, z]), n_still, len(votes), float(quality))
+    return Alignment(np.vstack([x, y, z]), n_still, len(votes), float(quality), bool(standing))

@@ -23,7 +23,7 @@ from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (InsParams, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
-                         stride_geometry, trajectory_step, zero_velocity)
+                         smoother_steps_removed, stride_geometry, trajectory_step, zero_velocity)
 
 MIN_SAMPLES = 8
 
@@ -41,6 +41,8 @@ class SensorResult:
     positions_m: np.ndarray | None    # (n, 3) smoothed sensor position, NaN where unknown
     net_displacement_m: float | None  # start to end of the trajectory, horizontal
     mounting_offset_deg: float | None = None   # a mounting given: how far this recording's own warm-up finds it
+    stride_path_m: np.ndarray | None = None    # positions_m without the smoother's interval steps: what
+    #                                            strides are measured on (trajectory.smoother_steps_removed)
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -105,15 +107,15 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                     final=(b == n))
             events.extend(ev)
     events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
-    spatial = positions = None
+    spatial = positions = path = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included
         dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
-        spatial, positions = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs,
-                                         state.alignment, step)
+        spatial, positions, path = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs,
+                                               state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks),
-                        None if known is None else _mounting_offset_deg(fixed, known))
+                        None if known is None else _mounting_offset_deg(fixed, known), path)
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -168,9 +170,10 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
-                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray]:
-    """Stride geometry per IC event, from the zero-velocity-aided INS fed ``step``
-    samples at a time (the result does not depend on ``step``)."""
+                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """Stride geometry per IC event, the smoothed positions and the path strides are measured
+    on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
+    depend on ``step``)."""
     n = sensor.n_samples
     still = still_mask(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
     if gyr_bias0_rad_s is None:
@@ -180,7 +183,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
     state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=tuple(gyr_bias0_rad_s)))
-    pos, quat = np.full((n, 3), np.nan), np.full((n, 4), np.nan)
+    pos, quat, vel = np.full((n, 3), np.nan), np.full((n, 4), np.nan), np.full((n, 3), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)
         out, state = trajectory_step(state, acc[a:b], gyr[a:b], dt_s[a:b], zupt[a:b], sigma_v[a:b], level[a:b],
@@ -188,10 +191,16 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         m = out.pos_m.shape[0]
         pos[out.start:out.start + m] = out.pos_m
         quat[out.start:out.start + m] = out.quat
-    geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped)
+        vel[out.start:out.start + m] = out.vel_mps
+    path = smoother_steps_removed(pos, vel, zupt, breaks, dt_s)
+    geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped, path)
     for g, sp in zip(geometry, spans):
         g["anchor"] = sp.anchor
-    return geometry, pos
+        if not alignment.up_from_standing:
+            # the foot's pitch is measured from the foot frame, whose up then leans by the
+            # foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
+            g["strike_angle_deg"] = g["toe_off_angle_deg"] = None
+    return geometry, pos, path
 
 
 def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:

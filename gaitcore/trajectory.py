@@ -333,12 +333,40 @@ _METRICS = ("stride_length_m", "peak_height_m", "strike_angle_deg", "toe_off_ang
 _DECIMALS = (3, 3, 1, 1, 3, 1)
 
 
+def smoother_steps_removed(pos_m: np.ndarray, vel_mps: np.ndarray, zupt: np.ndarray, breaks: np.ndarray,
+                           dt_s: np.ndarray) -> np.ndarray:
+    """The smoothed path with the steps between the smoother's intervals taken out, for
+    measuring strides on.
+
+    The smoother works on intervals that end where a zero-velocity run ends (module
+    docstring) and never revisits one it has output.  The next interval's first position
+    so carries, as one step between two samples, what that interval's updates revised about
+    the past: after 150 m of sprinting, the standing at the end moves the heading by 1 deg
+    about the filter's origin, a 2.7 m step inside the last stride.  Here each such step is
+    replaced, horizontally, by the distance the smoothed velocity covers over its sample
+    interval (trapezoid, as the filter integrates).  Heights keep their steps: the level
+    update gives every stance its own height reference, and on the simulator the foot lift
+    measured with the vertical steps removed was worse (largest jogging error at 1 kHz 2.6 cm
+    against 0.7).  The positions themselves, the best estimate of where the foot was, stay as
+    they are for the session frame."""
+    pos = np.asarray(pos_m, dtype=np.float64)
+    z = np.asarray(zupt, dtype=bool)
+    k = np.flatnonzero(z[:-1] & ~z[1:]) + 1
+    k = k[~np.asarray(breaks, dtype=bool)[k]]
+    step = pos[k, :2] - pos[k - 1, :2] - 0.5 * (vel_mps[k, :2] + vel_mps[k - 1, :2]) * np.asarray(dt_s)[k][:, None]
+    at = np.zeros_like(pos)
+    at[k, :2] = np.nan_to_num(step, nan=0.0)
+    return pos - np.cumsum(at, axis=0)
+
+
 def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarray, rot_ff_sf: np.ndarray,
-                    fs_hz: float, breaks: np.ndarray, reconstructed: np.ndarray) -> list[dict]:
+                    fs_hz: float, breaks: np.ndarray, reconstructed: np.ndarray,
+                    path_m: np.ndarray | None = None) -> list[dict]:
     """Per contact: stride length, foot lift, strike / toe-off angles, lateral excursion,
     turn and position (see the output contract in README).  ``pos_m``/``quat`` are the
-    smoothed trajectory of every sample; ``reconstructed`` marks clipped samples
-    (kernel: :func:`gaitcore._geometry_kernel.stride_metrics`)."""
+    smoothed trajectory of every sample, ``path_m`` the same path to measure strides on
+    (:func:`smoother_steps_removed`; ``pos_m`` if None); ``reconstructed`` marks clipped
+    samples (kernel: :func:`gaitcore._geometry_kernel.stride_metrics`)."""
     m = len(spans)
     ic = np.array([sp.ic for sp in spans], dtype=np.float64)
     to = np.array([np.nan if sp.to is None else sp.to for sp in spans], dtype=np.float64)
@@ -346,8 +374,9 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
     n_breaks = np.concatenate([[0], np.cumsum(breaks)]).astype(np.int64)
     n_rec = np.concatenate([[0], np.cumsum(reconstructed)]).astype(np.int64)
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
+    path = pos if path_m is None else np.ascontiguousarray(path_m, dtype=np.float64)
     metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
-    G.stride_metrics(ic, to, anchor, pos, np.ascontiguousarray(quat, dtype=np.float64),
+    G.stride_metrics(ic, to, anchor, path, np.ascontiguousarray(quat, dtype=np.float64),
                      np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), MAX_STRIDE_S * fs_hz,
                      n_breaks, n_rec, metrics, rec)
     out = []
