@@ -194,13 +194,40 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         vel[out.start:out.start + m] = out.vel_mps
     path = smoother_steps_removed(pos, vel, zupt, breaks, dt_s)
     geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped, path)
-    for g, sp in zip(geometry, spans):
+    unsettled = _first_strides_after_moving_start(spans, zupt, still, breaks)
+    for k, (g, sp) in enumerate(zip(geometry, spans)):
         g["anchor"] = sp.anchor
+        if k in unsettled:
+            for key in _STRIDE_KEYS:
+                g[key] = None
         if not alignment.up_from_standing:
             # the foot's pitch is measured from the foot frame, whose up then leans by the
             # foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
             g["strike_angle_deg"] = g["toe_off_angle_deg"] = None
     return geometry, pos, path
+
+
+_STRIDE_KEYS = ("stride_length_m", "peak_height_m", "lateral_excursion_m", "turning_angle_deg")
+
+
+def _first_strides_after_moving_start(spans: list, zupt: np.ndarray, still: np.ndarray, breaks: np.ndarray) -> set:
+    """Contacts whose stride is the first of a filter run that started in a stance rather
+    than at quiet standing (after a break, or a recording that starts moving).  The filter
+    takes its first attitude from one accelerometer sample of a stance that is not still,
+    and its first stride came out 6-7% long on the simulated sprint; the next ones are
+    settled.  (A walking stance is nearly still: there the stride left out was within 1%.)"""
+    run = np.cumsum(breaks)
+    out, seen = set(), set()
+    for k, sp in enumerate(spans):
+        if sp.anchor < 0 or run[sp.anchor] in seen:
+            continue
+        r = run[sp.anchor]
+        seen.add(r)
+        first = int(np.searchsorted(run, r))            # the run's first sample
+        starts = np.flatnonzero(zupt[first:sp.anchor + 1])
+        if starts.size and not still[first + starts[0]]:
+            out.add(k)
+    return out
 
 
 def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:

@@ -288,3 +288,28 @@ def test_no_foot_angles_without_a_standing_reference():
     running = analyze(Recording(sensors, sim.recording.source))["steps"]
     assert running and all(s["strike_angle_deg"] is None and s["toe_off_angle_deg"] is None for s in running)
     assert sum(s["stride_length_m"] is not None for s in running) >= len(running) - 4
+
+
+def test_the_first_stride_after_a_restart_in_motion_is_not_given():
+    """50 ms lost mid-sprint restart the filter in a stance, from one accelerometer sample of
+    a foot that is not still: that first stride came out 6% long.  It is left out; the
+    strides after it are as accurate as anywhere."""
+    from dataclasses import replace
+    from gaitcore.analysis import analyze
+    from gaitcore.signals import Recording
+    from gaitcore.simulate import drill_by_name
+    fs = 500.0
+    sim = simulate_session(drill_by_name("sprint"), fs_hz=fs, duration_s=10.0, seed=1)
+    sensors = []
+    for s in sim.recording.sensors:
+        keep = np.ones(s.n_samples, dtype=bool)
+        if s.name.startswith("left"):
+            keep[int(5.0 * fs):int(5.05 * fs)] = False
+        sensors.append(replace(s, t_s=s.t_s[keep], acc_mps2_sf=s.acc_mps2_sf[keep], gyr_dps_sf=s.gyr_dps_sf[keep]))
+    steps = [s for s in analyze(Recording(tuple(sensors), sim.recording.source))["steps"] if s["foot"] == "left"]
+    truth = [c for c in sim.truth["contacts"] if c["foot"] == "left"]
+    after = [s for s in steps if s["ic_s"] > 5.05]
+    assert after[0]["stride_length_m"] is None, after[0]
+    for s in after[1:-2]:
+        ref = next(c["stride_length_m"] for c in truth if abs(c["ic_s"] - s["ic_s"]) < 0.03)
+        assert abs(s["stride_length_m"] / ref - 1) < 0.03, (s, ref)
