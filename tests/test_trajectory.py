@@ -287,7 +287,8 @@ def test_no_foot_angles_without_a_standing_reference():
                             gyr_dps_sf=s.gyr_dps_sf[a:b]) for s in sim.recording.sensors)
     running = analyze(Recording(sensors, sim.recording.source))["steps"]
     assert running and all(s["strike_angle_deg"] is None and s["toe_off_angle_deg"] is None for s in running)
-    assert sum(s["stride_length_m"] is not None for s in running) >= len(running) - 4
+    # all strides but each foot's first (its filter starts in motion) and the last ones
+    assert sum(s["stride_length_m"] is not None for s in running) >= len(running) - 6
 
 
 def test_the_first_stride_after_a_restart_in_motion_is_not_given():
