@@ -107,9 +107,10 @@ def steps_csv(result: dict) -> str:
 def write_report(result: dict, out_dir: Path) -> list[Path]:
     """Write report.json, steps.csv and summary.txt; each file appears whole or not at all."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # every text first: a value that cannot be written leaves no folder behind
     files = {"report.json": to_json(result), "steps.csv": steps_csv(result),
              "summary.txt": summary_text(result) + "\n" + step_table(result)}
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
         final = out_dir / name

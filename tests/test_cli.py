@@ -142,3 +142,12 @@ def test_time_cell_empty_or_text_one_line_exit_2_nothing_written(shared_data, tm
                         "fill in or delete the rows without one")
     assert not out.exists()
     assert sorted(q.name for q in tmp_path.iterdir()) == ["x.csv"]
+
+
+def test_report_that_cannot_be_built_leaves_no_folder(tmp_path):
+    """write_report builds every text before it makes the --out folder."""
+    from gaitcore.report import write_report
+    out = tmp_path / "report"
+    with pytest.raises(Exception):
+        write_report({"steps": [], "summary": object()}, out)
+    assert not out.exists()
