@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .align import REMOUNT_DEG
+from .quality import BRIDGE_S
 
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
                "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
@@ -73,9 +74,19 @@ def summary_text(result: dict) -> str:
         if pf["n_saturated"]:
             line += f", {pf['n_saturated']} clipped"
         out.append(line)
+    fs = {sen["name"]: sen["fs_hz"] for sen in result["sensors"]}
+    bridged: dict[str, list] = {}
     for g in sm["gaps"]:
+        late = g["end_s"] - g["start_s"] - 1.0 / fs.get(g["sensor"], float("inf"))
+        if g["kind"] == "dropped" and late <= BRIDGE_S:
+            bridged.setdefault(g["sensor"], []).append(g)   # a few lost packets: one line for them all
+            continue
         out.append(f"  gap in {g['sensor']}: {g['kind']} {g['start_s']:.3f}-{g['end_s']:.3f} s "
                    f"({g['n_samples']} samples)")
+    for name, gs in bridged.items():
+        n = [g["n_samples"] for g in gs]
+        out.append(f"  short drops in {name}, bridged: {len(gs)} ({min(n)}-{max(n)} samples each, {sum(n)} in all; "
+                   f"first {gs[0]['start_s']:.3f} s, last {gs[-1]['start_s']:.3f} s; each listed in the JSON)")
     rep = {k: v for k, v in sm["repaired_samples"].items() if v}
     if rep:
         out.append(f"  single bad samples interpolated: {rep}")

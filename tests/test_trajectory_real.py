@@ -93,3 +93,15 @@ def test_no_toe_off_angle_without_a_toe_off(shared_data):
     assert len(open_ended) >= 2
     assert all(s["toe_off_angle_deg"] is None for s in open_ended), open_ended
     assert sum(s["toe_off_angle_deg"] is not None for s in steps) > 0.9 * len(steps)
+
+
+def test_short_bridged_drops_are_one_summary_line(shared_data):
+    """The x-io walks lose 2-4 samples 48 times: one line says so, longer gaps keep theirs."""
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+    from gaitcore.report import summary_text
+    result = analyze(read_recording([shared_data / "xio_gait_tracking" / "short_walk.csv"]))
+    text = summary_text(result)
+    assert len(result["summary"]["gaps"]) == 48
+    assert "gap in" not in text
+    assert "short drops in short_walk, bridged: 48 (2-4 samples each, 106 in all" in text, text
