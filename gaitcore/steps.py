@@ -196,7 +196,9 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
         stride = m[:, K.C_STRIDE].tolist()
         for c, row, cf, st in zip(cs, rows, conf, stride):
             sp = c.spatial or _NO_SPATIAL
-            length = sp["stride_length_m"]
+            # a displacement with no stride time (the next contact came after a pause, or a
+            # contact may be missing in a gap) is no stride
+            length = sp["stride_length_m"] if st == st else None
             steps.append({"foot": foot, "ic_s": row[0], "to_s": row[1], "contact_s": row[2],
                           "flight_s": row[3], "step_time_s": row[4], "step_length_m": None,
                           "stride_time_s": row[5],

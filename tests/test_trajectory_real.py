@@ -105,3 +105,14 @@ def test_short_bridged_drops_are_one_summary_line(shared_data):
     assert len(result["summary"]["gaps"]) == 48
     assert "gap in" not in text
     assert "short drops in short_walk, bridged: 48 (2-4 samples each, 106 in all" in text, text
+
+
+def test_no_stride_length_without_a_stride_time(shared_data):
+    """PyShoe 11-49-29 pauses standing between its laps: the displacement from a pause to
+    the next contact has no stride time (over 3 s), so it is no stride length either."""
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+    steps = analyze(read_recording([shared_data / "pyshoe_vicon" / "2017-11-22-11-49-29.mat"]))["steps"]
+    assert sum(s["stride_time_s"] is None for s in steps) >= 4
+    assert all(s["stride_length_m"] is None for s in steps if s["stride_time_s"] is None)
+    assert sum(s["stride_length_m"] is not None for s in steps) >= len(steps) - 8
