@@ -1,7 +1,6 @@
 """The virtual pod and the session path: bytes on a (pseudo-)serial device -> session
 file -> steps, against analysing the simulator's signals directly."""
 import contextlib
-import json
 import subprocess
 import sys
 import time
