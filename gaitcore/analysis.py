@@ -17,7 +17,7 @@ from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
-from .quality import finite_mask, clock_check, clipped_mask, full_scale, new_clock, repair
+from .quality import finite_mask, clock_check, clipped_mask, full_scale, implausible_as_missing, new_clock, repair
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -78,6 +78,7 @@ class _Prepared:
 def _prepare(sensor: SensorRecording) -> _Prepared:
     """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
     repair lone bad samples, find gaps and clipping."""
+    sensor = implausible_as_missing(sensor)[0]
     finite = _check(sensor)
     kind, lag, clock = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
     fixed, gaps, repaired = repair(sensor, finite, (kind, lag))

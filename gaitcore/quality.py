@@ -28,6 +28,10 @@ CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absor
 BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
 MIN_CLIP_GYR_DPS = 500.0
+# No body-worn IMU measures beyond these (1000 g, 280 turns/s): a value past them is a
+# corrupted reading, not motion.
+PLAUSIBLE_ACC_MPS2 = 1.0e4
+PLAUSIBLE_GYR_DPS = 1.0e5
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,23 @@ def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limit
                  np.ascontiguousarray(acc_limits_mps2, dtype=np.float64),
                  np.ascontiguousarray(gyr_limits_dps, dtype=np.float64), CLIP_MARGIN, m)
     return m
+
+
+def implausible_as_missing(sensor: SensorRecording) -> tuple[SensorRecording, int]:
+    """The sensor with every row holding a value beyond ``PLAUSIBLE_*`` made unreadable (all
+    six axes NaN), so that it is repaired or reported as the gap it is instead of entering
+    the filters as motion (one gyro value of 1e300 nulled 10 of 15 strides without a word);
+    and how many rows that was."""
+    with np.errstate(invalid="ignore"):
+        bad = ((np.abs(sensor.acc_mps2_sf) > PLAUSIBLE_ACC_MPS2).any(axis=1)
+               | (np.abs(sensor.gyr_dps_sf) > PLAUSIBLE_GYR_DPS).any(axis=1))
+    n = int(np.count_nonzero(bad))
+    if not n:
+        return sensor, 0
+    acc, gyr = sensor.acc_mps2_sf.copy(), sensor.gyr_dps_sf.copy()
+    acc[bad] = np.nan
+    gyr[bad] = np.nan
+    return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), n
 
 
 def finite_mask(sensor: SensorRecording) -> np.ndarray:

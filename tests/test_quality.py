@@ -91,3 +91,23 @@ def test_clipping_found_in_real_recordings(shared_data):
     for rec in quiet:
         for s in rec.sensors:
             assert all(np.isinf(a).all() for a in full_scale(s)), (s.name, full_scale(s))
+
+
+def test_an_impossible_value_is_a_bad_sample_not_motion():
+    """One gyro value of 1e300 used to enter the filters as motion and null most strides
+    without a word; it is now a bad sample, interpolated and counted like a NaN."""
+    from dataclasses import replace
+    from gaitcore.analysis import analyze
+    from gaitcore.signals import Recording
+    from gaitcore.simulate import drill_by_name, simulate_session
+    sim = simulate_session(drill_by_name("sprint"), fs_hz=500.0, duration_s=10.0, seed=1)
+    clean = analyze(sim.recording)
+    sensors = []
+    for s in sim.recording.sensors:
+        gyr = s.gyr_dps_sf.copy()
+        if s.name.startswith("left"):
+            gyr[2600, 1] = 1e300
+        sensors.append(replace(s, gyr_dps_sf=gyr))
+    bad = analyze(Recording(tuple(sensors), sim.recording.source))
+    assert bad["summary"]["repaired_samples"]["left_pod"] == 1
+    assert [s["stride_length_m"] for s in bad["steps"]] == [s["stride_length_m"] for s in clean["steps"]]
