@@ -78,7 +78,7 @@ class _Prepared:
 def _prepare(sensor: SensorRecording) -> _Prepared:
     """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
     repair lone bad samples, find gaps and clipping."""
-    sensor = implausible_as_missing(sensor)[0]
+    sensor = implausible_as_missing(sensor)
     finite = _check(sensor)
     kind, lag, clock = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
     fixed, gaps, repaired = repair(sensor, finite, (kind, lag))

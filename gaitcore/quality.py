@@ -76,21 +76,20 @@ def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limit
     return m
 
 
-def implausible_as_missing(sensor: SensorRecording) -> tuple[SensorRecording, int]:
+def implausible_as_missing(sensor: SensorRecording) -> SensorRecording:
     """The sensor with every row holding a value beyond ``PLAUSIBLE_*`` made unreadable (all
-    six axes NaN), so that it is repaired or reported as the gap it is instead of entering
-    the filters as motion (one gyro value of 1e300 nulled 10 of 15 strides without a word);
-    and how many rows that was."""
+    six axes NaN), so that it is repaired (and counted) or reported as the gap it is instead
+    of entering the filters as motion (one gyro value of 1e300 nulled 10 of 15 strides
+    without a word)."""
     with np.errstate(invalid="ignore"):
         bad = ((np.abs(sensor.acc_mps2_sf) > PLAUSIBLE_ACC_MPS2).any(axis=1)
                | (np.abs(sensor.gyr_dps_sf) > PLAUSIBLE_GYR_DPS).any(axis=1))
-    n = int(np.count_nonzero(bad))
-    if not n:
-        return sensor, 0
+    if not bad.any():
+        return sensor
     acc, gyr = sensor.acc_mps2_sf.copy(), sensor.gyr_dps_sf.copy()
     acc[bad] = np.nan
     gyr[bad] = np.nan
-    return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), n
+    return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr)
 
 
 def finite_mask(sensor: SensorRecording) -> np.ndarray:
