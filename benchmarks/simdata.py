@@ -33,20 +33,22 @@ class SimScore:
     peak_max_cm: float = float("nan")
     n_step_lengths: int = 0
     step_length_mae_cm: float = float("nan")
+    stride_confidence_mean: float = float("nan")
 
     @property
     def found_fraction(self) -> float:
         return self.n_found / self.n_truth if self.n_truth else float("nan")
 
 
-def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimScore:
-    sim = simulate_session(drill_by_name(drill), fs_hz=fs_hz, duration_s=duration_s, seed=seed)
+def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_range_g: float = 16.0) -> SimScore:
+    sim = simulate_session(drill_by_name(drill), fs_hz=fs_hz, duration_s=duration_s, seed=seed,
+                           acc_range_g=acc_range_g)
     result = analyze(sim.recording)
     truth = sim.truth["contacts"]
     steps = result["steps"]
     used = set()
     d_contact, d_ic, d_to = [], [], []
-    d_stride, d_peak, d_step = [], [], []
+    d_stride, d_peak, d_step, conf = [], [], [], []
     n_found = 0
     for c in truth:
         best, best_d = None, MATCH_TOL_S
@@ -61,6 +63,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
         d_ic.append(s["ic_s"] - c["ic_s"])
         if c["stride_length_m"] and s["stride_length_m"] is not None:
             d_stride.append((s["stride_length_m"] - c["stride_length_m"]) / c["stride_length_m"])
+            conf.append(s["confidence"])
             if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
                 d_peak.append(s["peak_height_m"] - c["peak_height_m"])
         # Step length: not for the last two contacts of a foot (the speed of the stride into
@@ -83,7 +86,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0) -> SimS
                     pct(d_stride, lambda a: np.abs(a).mean()), pct(d_stride, np.mean),
                     pct(d_stride, lambda a: np.abs(a).max()),
                     pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()),
-                    len(d_step), pct(d_step, lambda a: np.abs(a).mean()))
+                    len(d_step), pct(d_step, lambda a: np.abs(a).mean()),
+                    float(np.mean(conf)) if conf else float("nan"))
 
 
 SEGMENT_TRIM = 3   # contacts left out at each end per foot: the standing start and the stop
