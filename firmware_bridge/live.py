@@ -70,8 +70,8 @@ from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate)
-from gaitcore.quality import CLIP_MARGIN
-from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side
+from gaitcore.quality import CLIP_MARGIN, implausible_rows
+from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side, true_runs
 from gaitcore.trajectory import MAX_STRIDE_S, standing_gyro_bias
 
 from .assemble import movesense_rate, place_packet
@@ -293,6 +293,10 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     if lost:
         items.append(Notice(pod.name, t_rx, f"{pod.name}: {lost} samples lost ({1000 * lost / pod.fs_hz:.0f} ms)"))
     pod.next_abs = index0 + count
+    acc, gyr, n_bad, n_fixed = _unreadable_repaired(pod, acc, gyr, lost == 0)
+    if n_bad:
+        items.append(Notice(pod.name, t_rx, f"{pod.name}: {n_bad} unreadable samples (not a number, or past "
+                                            f"1000 g or 100,000 deg/s), {n_fixed} of them interpolated"))
     t_dev = (index0 + np.arange(count)) / pod.fs_hz
     # causal clock: least (receipt - device time of the frame's last sample) over the window
     off = t_rx - t_dev[-1]
@@ -326,6 +330,33 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
             pod.early = (cand.pos, state.rep, len(state.rep_contacts) - 1)
             items += shown
     return items, state
+
+
+def _unreadable_repaired(pod: _Pod, acc: np.ndarray, gyr: np.ndarray, follows: bool) -> tuple:
+    """Rows that are not finite or hold a value no body-worn IMU gives made unreadable
+    (NaN, which the detector takes for a gap), and, as the analysis does
+    (:func:`gaitcore.quality.repair`), a lone one interpolated from its neighbours: the
+    previous frame's last sample when ``follows`` (no samples lost in between), and the
+    last sample held when its successor is still to come.  Returns (acc, gyr, rows
+    unreadable, rows interpolated)."""
+    bad = implausible_rows(acc, gyr) | ~(np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1))
+    if not bad.any():
+        return acc, gyr, 0, 0
+    acc, gyr = acc.copy(), gyr.copy()
+    acc[bad] = gyr[bad] = np.nan
+    n = acc.shape[0]
+    prev = (pod.frames[-1][5][-1], pod.frames[-1][6][-1]) if follows and pod.frames else None
+    fixed = 0
+    for a, b in true_runs(bad):
+        if b - a != 1:
+            continue
+        before = (acc[a - 1], gyr[a - 1]) if a > 0 else prev
+        if before is None or not np.isfinite(before[0]).all():
+            continue
+        after = (acc[a + 1], gyr[a + 1]) if a + 1 < n else before
+        acc[a], gyr[a] = 0.5 * (before[0] + after[0]), 0.5 * (before[1] + after[1])
+        fixed += 1
+    return acc, gyr, int(bad.sum()), fixed
 
 
 def _check_mounting(pod: _Pod, t_rx: float) -> list:

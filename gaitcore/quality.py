@@ -76,14 +76,18 @@ def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limit
     return m
 
 
+def implausible_rows(acc_mps2: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
+    """True for each row (n x 3 each) holding a value beyond ``PLAUSIBLE_*``."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(acc_mps2) > PLAUSIBLE_ACC_MPS2).any(axis=1) | (np.abs(gyr_dps) > PLAUSIBLE_GYR_DPS).any(axis=1)
+
+
 def implausible_as_missing(sensor: SensorRecording) -> SensorRecording:
     """The sensor with every row holding a value beyond ``PLAUSIBLE_*`` made unreadable (all
     six axes NaN), so that it is repaired (and counted) or reported as the gap it is instead
     of entering the filters as motion (one gyro value of 1e300 nulled 10 of 15 strides
     without a word)."""
-    with np.errstate(invalid="ignore"):
-        bad = ((np.abs(sensor.acc_mps2_sf) > PLAUSIBLE_ACC_MPS2).any(axis=1)
-               | (np.abs(sensor.gyr_dps_sf) > PLAUSIBLE_GYR_DPS).any(axis=1))
+    bad = implausible_rows(sensor.acc_mps2_sf, sensor.gyr_dps_sf)
     if not bad.any():
         return sensor
     acc, gyr = sensor.acc_mps2_sf.copy(), sensor.gyr_dps_sf.copy()

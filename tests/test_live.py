@@ -159,6 +159,54 @@ def test_live_reads_a_movesense_sensor_like_the_analysis(tmp_path):
             assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
 
 
+def _movesense_session(path, sensor, gyr_dps):
+    from firmware_bridge.devices import movesense
+    w = SessionWriter.create(path, {"pods": [{"name": "left", "url": "ble://Movesense 1?device=movesense&rate=208",
+                                              "framing": "movesense"}]})
+    spp = 8
+    for p in range(sensor.n_samples // spp):
+        k0 = p * spp
+        msg = movesense.encode_imu6(1, int(k0 / 208.0 * 1000.0), sensor.acc_mps2_sf[k0:k0 + spp], gyr_dps[k0:k0 + spp])
+        w.rx(0, int(((k0 + spp - 1) / 208.0 + 0.01) * 1e9), msg)
+    w.close()
+    return read_session(path)
+
+
+@pytest.mark.parametrize("row", [1500, 1503, 1504])   # mid-packet, a packet's last, a packet's first
+def test_live_repairs_an_unreadable_sample_like_the_analysis(row, tmp_path):
+    """A float stream (Movesense) can carry a value no IMU gives (its decoder refuses a
+    packet holding NaN): live reads it as the analysis does (a lone bad row interpolated,
+    told in one line), so the contacts do not move; taken as motion, a 1e30 moved a sprint
+    contact by 5 ms, and taken as a gap it lost one."""
+    from gaitcore.simulate import drill_by_name, simulate_session
+
+    sim = simulate_session(drill_by_name("sprint"), fs_hz=208.0, duration_s=14.0, seed=SEED)
+    sensor = next(x for x in sim.recording.sensors if x.placement.side.value == "left")
+    clean = final_steps(replay(*_session_parts(_movesense_session(tmp_path / "clean.podses", sensor,
+                                                                     sensor.gyr_dps_sf))))
+    for bad in (1e30, -2e5):
+        gyr = sensor.gyr_dps_sf.copy()
+        gyr[row, 1] = bad
+        path = tmp_path / f"bad{row}.podses"
+        path.unlink(missing_ok=True)
+        items = replay(*_session_parts(_movesense_session(path, sensor, gyr)))
+        notices = [i.text for i in items if isinstance(i, Notice) and "unreadable" in i.text]
+        assert notices == ["left: 1 unreadable samples (not a number, or past 1000 g or 100,000 deg/s), "
+                           "1 of them interpolated"], notices
+        live = final_steps(items)
+        batch = analyze(read_recording([path]))["steps"]
+        assert len(live) == len(clean) == len(batch) >= 20
+        for x, c, y in zip(live, clean, batch):
+            assert x.ic_s == pytest.approx(c.ic_s, abs=1e-3)
+            assert (x.contact_s is None) == (y["contact_s"] is None)
+            if x.contact_s is not None:
+                assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+
+
+def _session_parts(s):
+    return s.records, s.meta
+
+
 def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(session, tmp_path):
     """The same pods with the mounting found in an earlier session (here: the fixture's
     own): no warm-up, so every step, the first ones too, appears within 20 ms of its
