@@ -158,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     clip = _run(_clip_score, clip_jobs, a.jobs, "accelerometer ranges")
 
     def clip_cell(rs) -> str:
+        rs = [r for r in rs if r.n_strides]
         n = sum(r.n_strides for r in rs)
         if n == 0:
             return "-"
-        mae = sum(r.stride_mae_pct * r.n_strides for r in rs if r.n_strides) / n
-        bias = sum(r.stride_bias_pct * r.n_strides for r in rs if r.n_strides) / n
-        cf = sum(r.stride_confidence_mean * r.n_strides for r in rs if r.n_strides) / n
-        return f"{mae:.1f}% ({max(r.stride_max_pct for r in rs if r.n_strides):.1f}), bias {bias:+.1f}%, conf {cf:.2f}"
+        mae, bias, cf = (sum(getattr(r, k) * r.n_strides for r in rs) / n
+                         for k in ("stride_mae_pct", "stride_bias_pct", "stride_confidence_mean"))
+        return f"{mae:.1f}% ({max(r.stride_max_pct for r in rs):.1f}), bias {bias:+.1f}%, conf {cf:.2f}"
 
     lines += ["", f"Foot pods' accelerometer range ({CLIP_RATE_HZ:g} Hz): stride length MAE (max), bias, and the",
               "strides' mean confidence, as clipping grows (clipped stretches are rebuilt from their",

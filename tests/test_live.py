@@ -182,14 +182,15 @@ def test_live_repairs_an_unreadable_sample_like_the_analysis(row, tmp_path):
 
     sim = simulate_session(drill_by_name("sprint"), fs_hz=208.0, duration_s=14.0, seed=SEED)
     sensor = next(x for x in sim.recording.sensors if x.placement.side.value == "left")
-    clean = final_steps(replay(*_session_parts(_movesense_session(tmp_path / "clean.podses", sensor,
-                                                                     sensor.gyr_dps_sf))))
+    s = _movesense_session(tmp_path / "clean.podses", sensor, sensor.gyr_dps_sf)
+    clean = final_steps(replay(s.records, s.meta))
     for bad in (1e30, -2e5):
         gyr = sensor.gyr_dps_sf.copy()
         gyr[row, 1] = bad
         path = tmp_path / f"bad{row}.podses"
         path.unlink(missing_ok=True)
-        items = replay(*_session_parts(_movesense_session(path, sensor, gyr)))
+        s = _movesense_session(path, sensor, gyr)
+        items = replay(s.records, s.meta)
         notices = [i.text for i in items if isinstance(i, Notice) and "unreadable" in i.text]
         assert notices == ["left: 1 unreadable samples (not a number, or past 1000 g or 100,000 deg/s), "
                            "1 of them interpolated"], notices
@@ -201,10 +202,6 @@ def test_live_repairs_an_unreadable_sample_like_the_analysis(row, tmp_path):
             assert (x.contact_s is None) == (y["contact_s"] is None)
             if x.contact_s is not None:
                 assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
-
-
-def _session_parts(s):
-    return s.records, s.meta
 
 
 def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(session, tmp_path):
