@@ -70,7 +70,7 @@ from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate)
-from gaitcore.quality import CLIP_MARGIN, implausible_rows
+from gaitcore.quality import CLIP_MARGIN, DROP_FACTOR, implausible_rows
 from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side, true_runs
 from gaitcore.trajectory import MAX_STRIDE_S, standing_gyro_bias
 
@@ -243,7 +243,8 @@ def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, L
     pod = state.pods[k]
     if pod.events is None:
         pod.fs_hz = float(f.odr_hz)
-        pod.events = new_event_state(pod.fs_hz, pod.mounting)
+        # live time is the pod's sample index over its rate: a clean clock
+        pod.events = new_event_state(pod.fs_hz, pod.mounting, DROP_FACTOR)
         pod.next_index = f.sample_index
         pod.acc_range_mps2 = f.acc_range_g * GRAVITY_MPS2
         pod.gyr_range_dps = float(f.gyr_range_dps)
@@ -271,7 +272,7 @@ def _packet(state: LiveState, k: int, p, t_rx: float) -> tuple[list, LiveState]:
     for q, t_q in waiting:
         if pod.events is None:
             pod.fs_hz = pod.rate_hz
-            pod.events = new_event_state(pod.fs_hz, pod.mounting)
+            pod.events = new_event_state(pod.fs_hz, pod.mounting, DROP_FACTOR)
         last = pod.last_packet
         placed = place_packet(last, q, t_q, pod.fs_hz, q.acc_mps2.shape[0] if last is None else last.count)
         if placed is None:        # the same notification twice

@@ -17,7 +17,8 @@ from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
-from .quality import finite_mask, clock_check, clipped_mask, full_scale, implausible_as_missing, new_clock, repair
+from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows, full_scale,
+                      implausible_as_missing, new_clock, repair)
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -43,6 +44,7 @@ class SensorResult:
     mounting_offset_deg: float | None = None   # a mounting given: how far this recording's own warm-up finds it
     stride_path_m: np.ndarray | None = None    # positions_m without the smoother's interval steps: what
     #                                            strides are measured on (trajectory.smoother_steps_removed)
+    duplicates: int = 0    # rows dropped as repeats of the row before (quality.duplicate_rows)
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -63,12 +65,14 @@ def _check(sensor: SensorRecording) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Prepared:
-    fixed: SensorRecording   # lone bad samples repaired
+    fixed: SensorRecording   # duplicated rows dropped, lone bad samples repaired
+    gap_tol_periods: float   # the gap detector's tolerance for these time stamps
     kind: np.ndarray         # GAP_* before each sample
     lag: np.ndarray
     clock: np.ndarray        # the gap detector's clock after the last sample
     gaps: list
     repaired: int
+    duplicates: int          # rows dropped as repeats of the row before (quality.duplicate_rows)
     acc_fs: np.ndarray       # clip levels (quality.full_scale)
     gyr_fs: np.ndarray
     clipped: np.ndarray
@@ -77,22 +81,23 @@ class _Prepared:
 
 def _prepare(sensor: SensorRecording) -> _Prepared:
     """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
-    repair lone bad samples, find gaps and clipping."""
-    sensor = implausible_as_missing(sensor)
+    drop duplicated rows, repair lone bad samples, find gaps and clipping."""
+    sensor, duplicates = drop_duplicate_rows(implausible_as_missing(sensor))
     finite = _check(sensor)
-    kind, lag, clock = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
+    tol = clock_tolerance_periods(sensor.t_s, sensor.fs_hz)
+    kind, lag, clock = clock_check(sensor.t_s, new_clock(tol), sensor.fs_hz)
     fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
     breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
-    return _Prepared(fixed, kind, lag, clock, gaps, repaired, acc_fs, gyr_fs, clipped, breaks)
+    return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, duplicates, acc_fs, gyr_fs, clipped, breaks)
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
     p = _prepare(sensor)
     fixed = p.fixed
     known = _known_mounting(sensor)
-    state = new_event_state(fixed.fs_hz, known)
+    state = new_event_state(fixed.fs_hz, known, p.gap_tol_periods)
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
     if step >= n:    # fed once: the clock was checked above already
@@ -116,7 +121,7 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                                state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks),
-                        None if known is None else _mounting_offset_deg(fixed, known), path)
+                        None if known is None else _mounting_offset_deg(fixed, known), path, p.duplicates)
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -305,6 +310,7 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list)
         **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},
         "gaps": [g.as_dict() for g in [g for r in results for g in r.gaps] + segment_gaps],
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
+        "duplicate_rows": {r.sensor.name: r.duplicates for r in results},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
         "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},

@@ -20,7 +20,7 @@ import numpy as np
 from . import _events_kernel as K
 from ._quality_kernel import GAP_DROPPED, GAP_NONE
 from .align import Alignment, warmup_alignment
-from .quality import BRIDGE_S, clock_check, new_clock
+from .quality import BRIDGE_S, GAP_FACTOR, clock_check, new_clock
 from .quaternion import rotation_angle_deg
 
 WARMUP_STEP_S = 5.0
@@ -73,11 +73,13 @@ def mounting_offset_deg(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: 
     return None if found is None else rotation_angle_deg(found.rot_ff_sf @ known.rot_ff_sf.T)
 
 
-def new_event_state(fs_hz: float, alignment: Alignment | None = None) -> EventState:
-    """Fresh detector state.  Pass ``alignment`` to skip the warm-up (known mounting)."""
+def new_event_state(fs_hz: float, alignment: Alignment | None = None,
+                    gap_tol_periods: float = GAP_FACTOR) -> EventState:
+    """Fresh detector state.  Pass ``alignment`` to skip the warm-up (known mounting),
+    ``gap_tol_periods`` for time stamps known to be clean (:func:`quality.clock_tolerance_periods`)."""
     if not (np.isfinite(fs_hz) and fs_hz > 0):
         raise ValueError(f"sampling rate must be a positive number of Hz, got {fs_hz}")
-    return EventState(float(fs_hz), 0, new_clock(), alignment, int(round(WARMUP_STEP_S * fs_hz)),
+    return EventState(float(fs_hz), 0, new_clock(gap_tol_periods), alignment, int(round(WARMUP_STEP_S * fs_hz)),
                       np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int8),
                       K.new_state())
 

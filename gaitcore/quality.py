@@ -23,7 +23,9 @@ PILE_EXCURSION = 0.9   # excursions above this fraction of the largest value ...
 PILE_NEAR = 0.01       # ... that peak within 1% of it ...
 PILE_MIN_TOPS = 3      # ... at least three times ...
 PILE_MIN_SHARE = 0.4   # ... and for 40% of them: a clipped plateau
-GAP_FACTOR = 1.5    # a sample this many periods later than the running clock follows a gap
+GAP_FACTOR = 1.5    # a sample this many periods later than the running clock follows a gap ...
+DROP_FACTOR = 0.5   # ... or this many, when the time stamps are clean (clock_tolerance_periods)
+CLEAN_STEP_SPREAD = 0.01   # clean: 99% of the one-period steps within 1% of the period
 CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absorbs rate error)
 BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
@@ -104,9 +106,48 @@ def finite_mask(sensor: SensorRecording) -> np.ndarray:
     return m
 
 
-def new_clock() -> np.ndarray:
-    """State of :func:`clock_check` before the first sample."""
-    return np.array([np.nan, np.nan, 0.0])
+def new_clock(tol_periods: float = GAP_FACTOR) -> np.ndarray:
+    """State of :func:`clock_check` before the first sample: a sample later than the
+    running clock by more than ``tol_periods`` periods follows a gap."""
+    return np.array([np.nan, np.nan, 0.0, float(tol_periods)])
+
+
+def clock_tolerance_periods(t_s: np.ndarray, fs_hz: float) -> float:
+    """How late (in periods) a sample may come before it counts as after a gap.
+
+    Time stamps that jitter (a host's arrival times, packet-quantised stamps) need
+    ``GAP_FACTOR``; in clean ones (a device's own sample clock: 99% of the steps
+    near one period lie within ``CLEAN_STEP_SPREAD`` of it) a step of two periods is one
+    lost sample, and ``DROP_FACTOR`` reports it, so that the filters integrate over the
+    time that passed instead of losing it (the x-io loops lose 0.25% of their duration
+    in single lost samples).
+    """
+    steps = np.diff(np.asarray(t_s, dtype=np.float64)) * fs_hz
+    near = steps[np.isfinite(steps) & (steps > 0.5) & (steps < 1.5)]
+    if near.size < 2 or np.quantile(np.abs(near - 1.0), 0.99) > CLEAN_STEP_SPREAD:
+        return GAP_FACTOR
+    return DROP_FACTOR
+
+
+def duplicate_rows(sensor: SensorRecording) -> np.ndarray:
+    """True for each row that repeats the row before it: the same time stamp and the
+    same six values, bit for bit.  No sensor gives that twice; a logger that re-sends
+    a sample does (the x-io walks: 205 and 252 such rows, each after a lost sample)."""
+    t, a, g = sensor.t_s, sensor.acc_mps2_sf, sensor.gyr_dps_sf
+    dup = np.zeros(sensor.n_samples, dtype=bool)
+    dup[1:] = (t[1:] == t[:-1]) & (a[1:] == a[:-1]).all(axis=1) & (g[1:] == g[:-1]).all(axis=1)
+    return dup
+
+
+def drop_duplicate_rows(sensor: SensorRecording) -> tuple[SensorRecording, int]:
+    """The sensor without its :func:`duplicate_rows`, and how many there were."""
+    dup = duplicate_rows(sensor)
+    n = int(np.count_nonzero(dup))
+    if not n:
+        return sensor, 0
+    keep = ~dup
+    return replace(sensor, t_s=sensor.t_s[keep], acc_mps2_sf=sensor.acc_mps2_sf[keep],
+                   gyr_dps_sf=sensor.gyr_dps_sf[keep]), n
 
 
 def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -116,13 +157,14 @@ def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.nd
     kind = np.empty(t_s.shape[0], dtype=np.int8)
     lag = np.empty(t_s.shape[0])
     c = np.array(clock, dtype=np.float64)
-    clock_gaps(np.ascontiguousarray(t_s, dtype=np.float64), c, 1.0 / fs_hz, GAP_FACTOR, CLOCK_TRACK, kind, lag)
+    clock_gaps(np.ascontiguousarray(t_s, dtype=np.float64), c, 1.0 / fs_hz, float(c[3]), CLOCK_TRACK, kind, lag)
     return kind, lag, c
 
 
 def gap_kinds(sensor: SensorRecording) -> tuple[np.ndarray, np.ndarray]:
     """Per sample: the GAP_* kind of the interval before it and how late it came (s)."""
-    kind, lag, _ = clock_check(sensor.t_s, new_clock(), sensor.fs_hz)
+    kind, lag, _ = clock_check(sensor.t_s, new_clock(clock_tolerance_periods(sensor.t_s, sensor.fs_hz)),
+                               sensor.fs_hz)
     return kind, lag
 
 

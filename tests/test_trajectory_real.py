@@ -38,11 +38,13 @@ def test_xio_loops_guard(shared_data):
         assert c.net_displacement_m is not None and c.net_displacement_m <= limit, c
 
 
+@pytest.mark.xfail(strict=True, reason="the short loop ends 56 mm from the start, the bar is 40 mm (16 mm "
+                   "while the logger's repeated rows were integrated as samples and its lost ones skipped: README)")
 def test_xio_short_loop_bar(shared_data):
     assert xio_loop_closure("short_walk", shared_data).net_displacement_m < 0.040
 
 
-@pytest.mark.xfail(strict=True, reason="the long loop ends 312 mm from the start, the bar is 150 mm")
+@pytest.mark.xfail(strict=True, reason="the long loop ends 222 mm from the start, the bar is 150 mm")
 def test_xio_long_loop_bar(shared_data):
     assert xio_loop_closure("long_walk", shared_data).net_displacement_m < 0.150
 
@@ -96,15 +98,17 @@ def test_no_toe_off_angle_without_a_toe_off(shared_data):
 
 
 def test_short_bridged_drops_are_one_summary_line(shared_data):
-    """The x-io walks lose 2-4 samples 48 times: one line says so, longer gaps keep theirs."""
+    """The x-io short walk loses 1-4 samples 165 times: one line says so, longer gaps keep
+    theirs; its 205 repeated rows are another line."""
     from gaitcore.analysis import analyze
     from gaitcore.readers import read_recording
     from gaitcore.report import summary_text
     result = analyze(read_recording([shared_data / "xio_gait_tracking" / "short_walk.csv"]))
     text = summary_text(result)
-    assert len(result["summary"]["gaps"]) == 48
+    assert len(result["summary"]["gaps"]) == 165
     assert "gap in" not in text
-    assert "short drops in short_walk, bridged: 48 (2-4 samples each, 106 in all" in text, text
+    assert "short drops in short_walk, bridged: 165 (1-4 samples each, 244 in all" in text, text
+    assert "repeated rows dropped (same time stamp and values as the row before): {'short_walk': 205}" in text
 
 
 def test_no_stride_length_without_a_stride_time(shared_data):
