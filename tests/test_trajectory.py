@@ -314,3 +314,26 @@ def test_the_first_stride_after_a_restart_in_motion_is_not_given():
     for s in after[1:-2]:
         ref = next(c["stride_length_m"] for c in truth if abs(c["ic_s"] - s["ic_s"]) < 0.03)
         assert abs(s["stride_length_m"] / ref - 1) < 0.03, (s, ref)
+
+
+def test_a_stride_into_a_doubtful_contact_is_doubtful():
+    """Fast feet at 200 Hz, seed 2: the two contacts at the stop are merged into one 0.33 s
+    contact (confidence 0.3), and the stride into it comes out 58% short; it used to keep
+    its own contact's 0.9.  Every step with a stride takes the lesser confidence of its own
+    contact and the next one's."""
+    from gaitcore.analysis import analyze
+    from gaitcore.simulate import drill_by_name
+    sim = simulate_session(drill_by_name("fast_feet"), fs_hz=200.0, duration_s=12.0, seed=2)
+    steps = analyze(sim.recording)["steps"]
+    truth = {(c["foot"], round(c["ic_s"], 2)): c for c in sim.truth["contacts"]}
+    bad = []
+    for s in steps:
+        c = next((c for (f, t), c in truth.items() if f == s["foot"] and abs(t - s["ic_s"]) < 0.04), None)
+        if c and c["stride_length_m"] and s["stride_length_m"] is not None:
+            if abs(s["stride_length_m"] / c["stride_length_m"] - 1) > 0.3:
+                bad.append(s)
+    assert bad and all(s["confidence"] <= 0.3 for s in bad), bad
+    # the doubt does not spread further back: the stride before ends at a sound contact
+    own = [s for s in steps if s["foot"] == bad[0]["foot"]]
+    before = own[own.index(bad[0]) - 1]
+    assert before["stride_length_m"] is not None and before["confidence"] >= 0.8, before
