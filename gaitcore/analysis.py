@@ -17,8 +17,8 @@ from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
-from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows, full_scale,
-                      implausible_as_missing, new_clock, repair)
+from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
+                      duplicate_rows, full_scale, implausible_as_missing, new_clock, repair)
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -169,6 +169,9 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
     stretch has none of its own).  The filter starts afresh at the stretch's first
     sample, so the first strides carry its settling and the last ones are meant."""
     p = _prepare(sensor)
+    if p.duplicates:     # the events count the rows as given, repeats included
+        dropped_before = np.cumsum(duplicate_rows(implausible_as_missing(sensor)))
+        events = [e._replace(pos=e.pos - dropped_before[min(int(e.pos), sensor.n_samples - 1)]) for e in events]
     dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / sensor.fs_hz
     return _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, alignment,
                        max(1, p.fixed.n_samples), gyr_bias0_rad_s)[0]
@@ -265,7 +268,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
         foot = r.sensor.placement.side.value
         contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
                                                        r.clipped, r.breaks, r.spatial)
-    segment_gaps = []
+    segment_gaps, segment_duplicates = [], {}
     if trajectory:
         for s in recording.sensors:
             foot_r = next((r for r in results if r.sensor.placement.side is s.placement.side), None)
@@ -273,6 +276,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                 continue
             peaks, prep = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
             segment_gaps += prep.gaps
+            segment_duplicates[s.name] = prep.duplicates
             key = PEAK_KEYS[s.placement.segment]
             contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
                                             for c, v in zip(contacts[foot_r.sensor.name], peaks)]
@@ -281,7 +285,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                 else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
                 "n_samples": s.n_samples}
                for s in recording.sensors]
-    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results, segment_gaps)}
+    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results, segment_gaps, segment_duplicates)}
 
 
 def _stats(row: np.ndarray) -> dict:
@@ -291,7 +295,7 @@ def _stats(row: np.ndarray) -> dict:
             "sd": None if sd != sd else round(sd, 4), "median": None if median != median else round(median, 4)}
 
 
-def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list) -> dict:
+def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list, segment_duplicates: dict) -> dict:
     feet = sorted({s["foot"] for s in steps})
     group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
     cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
@@ -310,7 +314,7 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list)
         **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},
         "gaps": [g.as_dict() for g in [g for r in results for g in r.gaps] + segment_gaps],
         "repaired_samples": {r.sensor.name: r.repaired for r in results},
-        "duplicate_rows": {r.sensor.name: r.duplicates for r in results},
+        "duplicate_rows": {**{r.sensor.name: r.duplicates for r in results}, **segment_duplicates},
         "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
         "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},

@@ -25,7 +25,8 @@ PILE_MIN_TOPS = 3      # ... at least three times ...
 PILE_MIN_SHARE = 0.4   # ... and for 40% of them: a clipped plateau
 GAP_FACTOR = 1.5    # a sample this many periods later than the running clock follows a gap ...
 DROP_FACTOR = 0.5   # ... or this many, when the time stamps are clean (clock_tolerance_periods)
-CLEAN_STEP_SPREAD = 0.01   # clean: 99% of the one-period steps within 1% of the period
+CLEAN_STEP_SPREAD = 0.01   # clean: 99% of the one-period steps within 1% of their median ...
+CLEAN_RATE_MATCH = 0.002   # ... and that median within 0.2% of the period the rate declares
 CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absorbs rate error)
 BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
@@ -117,14 +118,19 @@ def clock_tolerance_periods(t_s: np.ndarray, fs_hz: float) -> float:
 
     Time stamps that jitter (a host's arrival times, packet-quantised stamps) need
     ``GAP_FACTOR``; in clean ones (a device's own sample clock: 99% of the steps
-    near one period lie within ``CLEAN_STEP_SPREAD`` of it) a step of two periods is one
-    lost sample, and ``DROP_FACTOR`` reports it, so that the filters integrate over the
-    time that passed instead of losing it (the x-io loops lose 0.25% of their duration
-    in single lost samples).
+    near one period lie within ``CLEAN_STEP_SPREAD`` of their median) a step of two
+    periods is one lost sample, and ``DROP_FACTOR`` reports it, so that the filters
+    integrate over the time that passed instead of losing it (the x-io loops lose 0.25%
+    of their duration in single lost samples).  The stamps' own period must also match
+    the declared rate within ``CLEAN_RATE_MATCH``: the running clock trails a rate error e
+    by e / ``CLOCK_TRACK`` periods, and at 0.5-1% that lag alone would cross half a period.
     """
     steps = np.diff(np.asarray(t_s, dtype=np.float64)) * fs_hz
     near = steps[np.isfinite(steps) & (steps > 0.5) & (steps < 1.5)]
-    if near.size < 2 or np.quantile(np.abs(near - 1.0), 0.99) > CLEAN_STEP_SPREAD:
+    if near.size < 2:
+        return GAP_FACTOR
+    mid = float(np.median(near))
+    if abs(mid - 1.0) > CLEAN_RATE_MATCH or np.quantile(np.abs(near - mid), 0.99) > CLEAN_STEP_SPREAD:
         return GAP_FACTOR
     return DROP_FACTOR
 

@@ -9,6 +9,8 @@ from gaitcore.quality import clipped_mask, full_scale
 from gaitcore.signals import Recording
 from gaitcore.simulate import SPRINT, simulate_session
 
+from conftest import ROOT
+
 SEED = 3
 
 
@@ -151,23 +153,86 @@ def test_repeated_rows_only_when_time_and_every_value_repeat():
     d.gyr_dps_sf[21, 2] += 1e-9          # one value differs: a sample of its own (a quantised stamp)
     d.t_s[10] += 1e-9                    # the stamp differs: a stuck sensor, not a re-sent row
     assert not duplicate_rows(d).any()
+    d.gyr_dps_sf[21, 2] -= 1e-9
+    d.t_s[10] -= 1e-9
+    d.acc_mps2_sf[10, 0] += 1e-9         # an accelerometer value differs
+    assert np.flatnonzero(duplicate_rows(d)).tolist() == [21]
 
 
 def test_clock_tolerance_tight_only_for_clean_time_stamps(shared_data):
     """Device clocks (the bundled pods, x-io, gaitmap, TRIPOD: 99% of steps within 0.1% of
     the period) report a single lost sample; PyShoe's host stamps (99% within 4-6%) keep the
-    jitter-tolerant rule, under which its late-then-early stamps are no gaps."""
+    jitter-tolerant rule, under which its late-then-early stamps are no gaps, and so do
+    stamps whose period is not the declared one."""
     import glob
-    from gaitcore.quality import DROP_FACTOR, GAP_FACTOR, clock_tolerance_periods
+    from gaitcore.quality import DROP_FACTOR, GAP_FACTOR, clock_check, clock_tolerance_periods, new_clock
     from gaitcore.readers import read_recording
     rng = np.random.default_rng(SEED)
     t = np.arange(4000) / 200.0
     assert clock_tolerance_periods(t, 200.0) == DROP_FACTOR
     assert clock_tolerance_periods(t + rng.normal(0, 0.02 / 200.0, t.size), 200.0) == GAP_FACTOR
-    clean = [shared_data / "xio_gait_tracking" / "long_walk.csv", shared_data / "gaitmap_example" / "imu_sample.csv"]
+    assert clock_tolerance_periods(t + rng.normal(0, 0.001 / 200.0, t.size), 200.0) == DROP_FACTOR
+    # a declared rate 0.6-0.9% off the stamps' own: the running clock trails by 0.6-0.9
+    # periods, which at half a period would report a lost sample every few hundred
+    for off in (-0.009, -0.006, 0.006, 0.009):
+        assert clock_tolerance_periods(t * (1 + off), 200.0) == GAP_FACTOR, off
+        kind, _, _ = clock_check(t * (1 + off), new_clock(clock_tolerance_periods(t * (1 + off), 200.0)), 200.0)
+        assert not kind.any(), off
+    clean = [shared_data / "xio_gait_tracking" / "long_walk.csv", shared_data / "gaitmap_example" / "imu_sample.csv",
+             shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", ROOT / "recordings" / "sprint_drills.gaitrec"]
     for path in clean:
         for s in read_recording([path], fs_hz=204.8 if "gaitmap" in str(path) else None).sensors:
             assert clock_tolerance_periods(s.t_s, s.fs_hz) == DROP_FACTOR, path
     for path in sorted(glob.glob(str(shared_data / "pyshoe_vicon" / "*.mat")))[::4]:
         s = read_recording([path], placements=["right_foot"]).sensors[0]
         assert clock_tolerance_periods(s.t_s, s.fs_hz) == GAP_FACTOR, path
+
+
+def _lossy(sensor, every=37, start=1000):
+    """``sensor`` with one sample lost every ``every`` (stamps kept) and every other lost
+    sample's next row sent twice, as the x-io logger does; also the repeated rows' count."""
+    n = sensor.n_samples
+    lost = np.arange(start, n - 400, every)
+    rows = np.setdiff1d(np.arange(n), lost)
+    repeat = rows[np.searchsorted(rows, lost)][::2]
+    rows = np.sort(np.concatenate([rows, repeat]))
+    return replace(sensor, t_s=sensor.t_s[rows], acc_mps2_sf=sensor.acc_mps2_sf[rows],
+                   gyr_dps_sf=sensor.gyr_dps_sf[rows]), repeat.size
+
+
+def test_lost_samples_and_repeated_rows_any_chunking_equals_batch():
+    """The chunked detector gets the recording's clock tolerance too (it once kept the
+    jitter-tolerant one, and its sprint differed from the batch at every chunk size)."""
+    from gaitcore.report import to_json
+    sim = simulate_session(SPRINT, fs_hz=500.0, duration_s=12.0, seed=SEED)
+    left, _ = _lossy(sim.recording.sensors[0])
+    right, _ = _lossy(sim.recording.sensors[1], every=41, start=1200)
+    rec = Recording((left, right), "lossy sprint")
+    batch = to_json(analyze(rec))
+    for chunk in (7, 500, 4096):
+        assert to_json(analyze(rec, chunk_size=chunk)) == batch, chunk
+
+
+def test_repeated_rows_of_segment_pods_are_counted_and_stretches_keep_their_events():
+    from gaitcore.analysis import stretch_geometry
+    from gaitcore.signals import Segment
+    from gaitcore.simulate import JOG
+    sim = simulate_session(JOG, fs_hz=500.0, duration_s=12.0, seed=SEED, segments=(Segment.SHANK,))
+    sensors = list(sim.recording.sensors)
+    k = next(i for i, s in enumerate(sensors) if s.placement.segment is Segment.SHANK)
+    sensors[k], n_rep = _lossy(sensors[k])
+    result = analyze(Recording(tuple(sensors), "jog with shanks"))
+    assert result["summary"]["duplicate_rows"][sensors[k].name] == n_rep
+    # a stretch given with repeated rows (live's use, were its stamps ever to repeat): its
+    # events count them, and its strides are those of the stretch without them
+    from gaitcore.events import events_step, new_event_state
+    foot = sim.recording.sensors[0]
+    events, state = events_step(new_event_state(foot.fs_hz), foot.t_s, foot.acc_mps2_sf, foot.gyr_dps_sf, final=True)
+    repeats = np.arange(5, foot.n_samples - 400, 37)
+    rows = np.sort(np.concatenate([np.arange(foot.n_samples), repeats]))
+    shifted = [e._replace(pos=e.pos + np.searchsorted(repeats, int(e.pos))) for e in events]
+    given = replace(foot, t_s=foot.t_s[rows], acc_mps2_sf=foot.acc_mps2_sf[rows], gyr_dps_sf=foot.gyr_dps_sf[rows])
+    plain = stretch_geometry(foot, events, state.alignment)
+    again = stretch_geometry(given, shifted, state.alignment)
+    assert sum(g["stride_length_m"] is not None for g in plain) >= 8
+    assert [g["stride_length_m"] for g in again] == [g["stride_length_m"] for g in plain]
