@@ -18,7 +18,7 @@ from ._quality_kernel import GAP_DROPPED
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
 from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
-                      duplicate_rows, full_scale, implausible_as_missing, new_clock, repair)
+                      full_scale, implausible_as_missing, new_clock, repair)
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -72,7 +72,7 @@ class _Prepared:
     clock: np.ndarray        # the gap detector's clock after the last sample
     gaps: list
     repaired: int
-    duplicates: int          # rows dropped as repeats of the row before (quality.duplicate_rows)
+    repeated: np.ndarray     # rows as given dropped as repeats of the row before (quality.duplicate_rows)
     acc_fs: np.ndarray       # clip levels (quality.full_scale)
     gyr_fs: np.ndarray
     clipped: np.ndarray
@@ -82,7 +82,7 @@ class _Prepared:
 def _prepare(sensor: SensorRecording) -> _Prepared:
     """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
     drop duplicated rows, repair lone bad samples, find gaps and clipping."""
-    sensor, duplicates = drop_duplicate_rows(implausible_as_missing(sensor))
+    sensor, repeated = drop_duplicate_rows(implausible_as_missing(sensor))
     finite = _check(sensor)
     tol = clock_tolerance_periods(sensor.t_s, sensor.fs_hz)
     kind, lag, clock = clock_check(sensor.t_s, new_clock(tol), sensor.fs_hz)
@@ -90,7 +90,7 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
     acc_fs, gyr_fs = full_scale(sensor)
     clipped = clipped_mask(sensor, acc_fs, gyr_fs)
     breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
-    return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, duplicates, acc_fs, gyr_fs, clipped, breaks)
+    return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, repeated, acc_fs, gyr_fs, clipped, breaks)
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
@@ -121,7 +121,8 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                                state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks),
-                        None if known is None else _mounting_offset_deg(fixed, known), path, p.duplicates)
+                        None if known is None else _mounting_offset_deg(fixed, known), path,
+                        int(np.count_nonzero(p.repeated)))
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -169,8 +170,8 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
     stretch has none of its own).  The filter starts afresh at the stretch's first
     sample, so the first strides carry its settling and the last ones are meant."""
     p = _prepare(sensor)
-    if p.duplicates:     # the events count the rows as given, repeats included
-        dropped_before = np.cumsum(duplicate_rows(implausible_as_missing(sensor)))
+    if p.repeated.any():     # the events count the rows as given, repeats included
+        dropped_before = np.cumsum(p.repeated)
         events = [e._replace(pos=e.pos - dropped_before[min(int(e.pos), sensor.n_samples - 1)]) for e in events]
     dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / sensor.fs_hz
     return _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, alignment,
@@ -276,7 +277,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                 continue
             peaks, prep = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
             segment_gaps += prep.gaps
-            segment_duplicates[s.name] = prep.duplicates
+            segment_duplicates[s.name] = int(np.count_nonzero(prep.repeated))
             key = PEAK_KEYS[s.placement.segment]
             contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
                                             for c, v in zip(contacts[foot_r.sensor.name], peaks)]

@@ -145,15 +145,15 @@ def duplicate_rows(sensor: SensorRecording) -> np.ndarray:
     return dup
 
 
-def drop_duplicate_rows(sensor: SensorRecording) -> tuple[SensorRecording, int]:
-    """The sensor without its :func:`duplicate_rows`, and how many there were."""
+def drop_duplicate_rows(sensor: SensorRecording) -> tuple[SensorRecording, np.ndarray]:
+    """The sensor without its :func:`duplicate_rows`, and those rows (a mask over the rows
+    as given)."""
     dup = duplicate_rows(sensor)
-    n = int(np.count_nonzero(dup))
-    if not n:
-        return sensor, 0
+    if not dup.any():
+        return sensor, dup
     keep = ~dup
     return replace(sensor, t_s=sensor.t_s[keep], acc_mps2_sf=sensor.acc_mps2_sf[keep],
-                   gyr_dps_sf=sensor.gyr_dps_sf[keep]), n
+                   gyr_dps_sf=sensor.gyr_dps_sf[keep]), dup
 
 
 def clock_check(t_s: np.ndarray, clock: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -87,7 +87,7 @@ def summary_text(result: dict) -> str:
         n = [g["n_samples"] for g in gs]
         out.append(f"  short drops in {name}, bridged: {len(gs)} ({min(n)}-{max(n)} samples each, {sum(n)} in all; "
                    f"first {gs[0]['start_s']:.3f} s, last {gs[-1]['start_s']:.3f} s; each listed in the JSON)")
-    dup = {k: v for k, v in sm.get("duplicate_rows", {}).items() if v}
+    dup = {k: v for k, v in sm["duplicate_rows"].items() if v}
     if dup:
         out.append(f"  repeated rows dropped (same time stamp and values as the row before): {dup}")
     rep = {k: v for k, v in sm["repaired_samples"].items() if v}
