@@ -21,6 +21,7 @@ from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_pe
                       full_scale, implausible_as_missing, new_clock, repair)
 from .signals import Recording, Segment, SensorRecording
 from .align import still_mask
+from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (InsParams, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
@@ -281,12 +282,16 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
             key = PEAK_KEYS[s.placement.segment]
             contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
                                             for c, v in zip(contacts[foot_r.sensor.name], peaks)]
-    steps = build_steps(contacts)
+    ics = {side: np.array([c.ic_s for cs in contacts.values() for c in cs if c.foot == side])
+           for side in ("left", "right")}
+    feet_clock = check_feet_clock(ics["left"], ics["right"])
+    steps = build_steps(contacts, pair_feet=feet_clock.state is not ClockAgreement.DISAGREE)
     sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
                 else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
                 "n_samples": s.n_samples}
                for s in recording.sensors]
-    return {"sensors": sensors, "steps": steps, "summary": _summary(steps, results, segment_gaps, segment_duplicates)}
+    return {"sensors": sensors, "steps": steps,
+            "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock)}
 
 
 def _stats(row: np.ndarray) -> dict:
@@ -296,7 +301,8 @@ def _stats(row: np.ndarray) -> dict:
             "sd": None if sd != sd else round(sd, 4), "median": None if median != median else round(median, 4)}
 
 
-def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list, segment_duplicates: dict) -> dict:
+def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list, segment_duplicates: dict,
+             feet_clock: FeetClockCheck) -> dict:
     feet = sorted({s["foot"] for s in steps})
     group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
     cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
@@ -320,4 +326,5 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list,
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
         "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},
         "net_displacement_m": {r.sensor.name: r.net_displacement_m for r in results},
+        "feet_clock": feet_clock.as_dict(),
     }

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .align import REMOUNT_DEG
+from .feet_clock import ClockAgreement
 from .quality import BRIDGE_S
 
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
@@ -100,6 +101,11 @@ def summary_text(result: dict) -> str:
     if off:
         out.append(f"  warning: pods strapped differently from the mounting the session started from {off} deg; "
                    "analyse a recording made without --mounting-from")
+    if sm["feet_clock"]["state"] == ClockAgreement.DISAGREE.value:
+        out.append(f"  warning: the two feet's sensors keep different time (their walking starts and stops "
+                   f"{abs(sm['feet_clock']['lag_s']):.1f} s apart at the closest): flight time, step time and step "
+                   "length are left out; analyse sensors that share a clock (one pod session, or devices "
+                   "synchronised before recording)")
     low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
     if low:
         out.append(f"  warning: uncertain sensor alignment {low} (no still stance or few strides)")

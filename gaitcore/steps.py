@@ -166,8 +166,10 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     return out
 
 
-def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
-    """Per-contact step records of the output contract, sorted by ``ic_s``."""
+def build_steps(contacts_by_sensor: dict[str, list[Contact]], pair_feet: bool = True) -> list[dict]:
+    """Per-contact step records of the output contract, sorted by ``ic_s``.  With
+    ``pair_feet`` False (the feet's clocks disagree: :mod:`gaitcore.feet_clock`) each
+    foot is measured alone: no flight time, step time or step length."""
     feet: dict[str, list[Contact]] = {}
     for name, cs in contacts_by_sensor.items():
         if cs:
@@ -178,7 +180,7 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]]) -> list[dict]:
     nan = float("nan")
     for foot, cs in feet.items():
         other = sorted((c for f, lst in feet.items() if f != foot and f != "unknown" and foot != "unknown"
-                        for c in lst), key=lambda c: c.ic_s)
+                        for c in lst), key=lambda c: c.ic_s) if pair_feet else []
         ic = np.array([c.ic_s for c in cs])
         to = np.array([nan if c.to_s is None else c.to_s for c in cs])
         m = np.empty((ic.size, K.N_COLS))
