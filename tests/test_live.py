@@ -396,3 +396,53 @@ def test_live_gyro_bias_is_the_analysis_standing_calibration(shared_data, tmp_pa
     first = recorded.gyr_dps_sf[:int(3.5 * recorded.fs_hz)].mean(axis=0)
     assert np.abs(first - batch).max() > 0.05          # the first seconds are not the standing's bias
     assert np.allclose(live, batch, atol=1e-9), (live, batch)
+
+
+class _PodLosingOneSample(VirtualPod):
+    """A pod whose every ``every``-th data frame leaves out its first sample (a sensor
+    FIFO overrun): holes of a single sample, which a clean clock must report, not absorb."""
+
+    every = 17
+
+    def due_frames(self, now: float) -> list[bytes]:
+        from dataclasses import replace
+        from firmware_bridge.protocol import decode, encode
+        out = []
+        for raw in super().due_frames(now):
+            f = decode(raw)
+            if f.sample_index > 0 and (f.sample_index // 13) % self.every == 0:
+                f = replace(f, sample_index=f.sample_index + 1, t_us=f.t_us + round(1e6 / f.odr_hz),
+                            acc_raw=f.acc_raw[1:], gyr_raw=f.gyr_raw[1:])
+                raw = encode(f)
+            out.append(raw)
+        return out
+
+
+def test_single_lost_samples_live_like_the_analysis(tmp_path):
+    """Live time is the pod's sample index, a clean clock: a one-sample hole is a lost
+    sample in live as in the analysis (with the 1.5-period tolerance of jittery clocks
+    live absorbed it, and each hole put the later contacts a sample early: 5 ms by the
+    end of this sprint)."""
+    path = tmp_path / "holes.podses"
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "sprint", SEED, 1000.0, 12.0)
+        pods.append(_PodLosingOneSample(cfg, *pod_signals(cfg)[:4]))
+    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"} for f in ("left", "right")]})
+    _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
+    out = analyze(read_recording([path]))
+    holes = [g for g in out["summary"]["gaps"] if g["n_samples"] == 1]
+    assert len(holes) >= 80 and all(g["kind"] == "dropped" for g in out["summary"]["gaps"]), out["summary"]["gaps"]
+    s = read_session(path)
+    steps = final_steps(replay(s.records, s.meta))
+    for foot in ("left", "right"):
+        live = [x for x in steps if x.foot == foot]
+        batch = [x for x in out["steps"] if x["foot"] == foot]
+        assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
+        # live times count from the session's start, the analysis's from its first sample
+        origin = np.median([x.ic_s - y["ic_s"] for x, y in zip(live, batch)])
+        for x, y in zip(live, batch):
+            assert abs(x.ic_s - y["ic_s"] - origin) < 0.0005, (foot, x.ic_s, y["ic_s"], origin)
+            assert (x.contact_s is None) == (y["contact_s"] is None)
+            if x.contact_s is not None:
+                assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)
