@@ -32,6 +32,8 @@ MIN_SAMPLES = 8
 
 @dataclass(frozen=True)
 class SensorResult:
+    # the recording analysed: the one given with its repeated rows dropped and lone bad samples
+    # repaired (_prepare); every sample index below (events, masks, positions) refers to its rows
     sensor: SensorRecording
     events: list[Event]
     clipped: np.ndarray
