@@ -25,6 +25,38 @@ def finite_rows(t_s, acc, gyr, out):
     return n_ok
 
 
+@kernel
+def beyond_rows(acc, gyr, acc_limit, gyr_limit, out):
+    """out[i] = some acc value of row i exceeds ``acc_limit`` in magnitude or some gyr value
+    ``gyr_limit`` (NaN exceeds nothing); returns how many rows do."""
+    n_bad = 0
+    a, g = acc.ravel(), gyr.ravel()
+    for i in range(out.shape[0]):
+        j = 3 * i
+        bad = (abs(a[j]) > acc_limit) | (abs(a[j + 1]) > acc_limit) | (abs(a[j + 2]) > acc_limit) \
+            | (abs(g[j]) > gyr_limit) | (abs(g[j + 1]) > gyr_limit) | (abs(g[j + 2]) > gyr_limit)
+        out[i] = bad
+        n_bad += bad
+    return n_bad
+
+
+@kernel
+def repeated_rows(t_s, acc, gyr, out):
+    """out[i] = row i has the time and the six values of row i - 1 (== on floats: NaN never
+    repeats); returns how many rows do."""
+    n_rep = 0
+    a, g = acc.ravel(), gyr.ravel()
+    if out.shape[0]:
+        out[0] = False
+    for i in range(1, out.shape[0]):
+        j, k = 3 * i, 3 * i - 3
+        rep = (t_s[i] == t_s[i - 1]) & (a[j] == a[k]) & (a[j + 1] == a[k + 1]) & (a[j + 2] == a[k + 2]) \
+            & (g[j] == g[k]) & (g[j + 1] == g[k + 1]) & (g[j + 2] == g[k + 2])
+        out[i] = rep
+        n_rep += rep
+    return n_rep
+
+
 @inline_kernel
 def _end_excursion(peak, top, near_frac, n_exc, n_top, lowest):
     """Count an excursion that peaked at ``peak``; those within ``near_frac`` of ``top``

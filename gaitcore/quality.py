@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clip_levels, clipped_rows, clock_gaps, finite_rows
+from ._quality_kernel import (GAP_DROPPED, GAP_REVERSAL, beyond_rows, clip_levels, clipped_rows, clock_gaps,
+                              finite_rows, repeated_rows)
 from .signals import GRAVITY_MPS2, SensorRecording, true_runs
 
 CLIP_MARGIN = 0.995
@@ -81,8 +82,11 @@ def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limit
 
 def implausible_rows(acc_mps2: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
     """True for each row (n x 3 each) holding a value beyond ``PLAUSIBLE_*``."""
-    with np.errstate(invalid="ignore"):
-        return (np.abs(acc_mps2) > PLAUSIBLE_ACC_MPS2).any(axis=1) | (np.abs(gyr_dps) > PLAUSIBLE_GYR_DPS).any(axis=1)
+    acc = np.ascontiguousarray(acc_mps2, dtype=np.float64).reshape(-1, 3)
+    out = np.empty(acc.shape[0], dtype=np.bool_)
+    beyond_rows(acc, np.ascontiguousarray(gyr_dps, dtype=np.float64).reshape(-1, 3), PLAUSIBLE_ACC_MPS2,
+                PLAUSIBLE_GYR_DPS, out)
+    return out
 
 
 def implausible_as_missing(sensor: SensorRecording) -> SensorRecording:
@@ -139,9 +143,9 @@ def duplicate_rows(sensor: SensorRecording) -> np.ndarray:
     """True for each row that repeats the row before it: the same time stamp and the
     same six values, bit for bit.  No sensor gives that twice; a logger that re-sends
     a sample does (the x-io walks: 205 and 252 such rows, each after a lost sample)."""
-    t, a, g = sensor.t_s, sensor.acc_mps2_sf, sensor.gyr_dps_sf
-    dup = np.zeros(sensor.n_samples, dtype=bool)
-    dup[1:] = (t[1:] == t[:-1]) & (a[1:] == a[:-1]).all(axis=1) & (g[1:] == g[:-1]).all(axis=1)
+    dup = np.empty(sensor.n_samples, dtype=np.bool_)
+    repeated_rows(np.ascontiguousarray(sensor.t_s, dtype=np.float64), np.ascontiguousarray(sensor.acc_mps2_sf),
+                  np.ascontiguousarray(sensor.gyr_dps_sf), dup)
     return dup
 
 

@@ -462,3 +462,44 @@ def test_warmup_early_stop_changes_no_outcome(shared_data):
                     stopped += 1
                     assert part is None, (s.name, seconds, part)
     assert decided > 20 and stopped > 20, (decided, stopped)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_row_scans_against_numpy(seed):
+    """quality.implausible_rows and duplicate_rows (numba kernels) against plain numpy, on
+    rows with NaN, values past the plausible limits (and exactly at them), repeated rows,
+    rows repeated in all but one value or the time, and -0.0 against 0.0."""
+    from gaitcore.quality import PLAUSIBLE_ACC_MPS2, PLAUSIBLE_GYR_DPS, duplicate_rows, implausible_rows
+    from gaitcore.signals import Placement, SensorRecording
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = np.arange(n) / 100.0
+    acc, gyr = rng.normal(0, 20, (n, 3)), rng.normal(0, 300, (n, 3))
+    for k in rng.choice(n, 20, replace=False):
+        which = rng.integers(0, 5)
+        if which == 0:
+            acc[k, rng.integers(0, 3)] = np.nan
+        elif which == 1:
+            acc[k, rng.integers(0, 3)] = rng.choice([-1, 1]) * PLAUSIBLE_ACC_MPS2 * rng.choice([1.0, 1.0 + 1e-12, 7.0])
+        elif which == 2:
+            gyr[k, rng.integers(0, 3)] = rng.choice([-1, 1]) * PLAUSIBLE_GYR_DPS * rng.choice([1.0, 1.0 + 1e-12, 1e295])
+        elif which == 3:
+            gyr[k, rng.integers(0, 3)] = np.inf
+    for k in rng.choice(np.arange(1, n), 40, replace=False):
+        t[k], acc[k], gyr[k] = t[k - 1], acc[k - 1], gyr[k - 1]
+        change = rng.integers(0, 4)
+        if change == 1:
+            gyr[k, rng.integers(0, 3)] += 1e-9
+        elif change == 2:
+            t[k] += 1e-6
+        elif change == 3 and acc[k, 0] == 0.0:
+            acc[k, 0] = -0.0
+    acc[5], acc[6] = [0.0, 1.0, 2.0], [-0.0, 1.0, 2.0]
+    gyr[6], t[6] = gyr[5], t[5]
+    with np.errstate(invalid="ignore"):
+        ref_bad = (np.abs(acc) > PLAUSIBLE_ACC_MPS2).any(axis=1) | (np.abs(gyr) > PLAUSIBLE_GYR_DPS).any(axis=1)
+    ref_dup = np.r_[False, (t[1:] == t[:-1]) & (acc[1:] == acc[:-1]).all(axis=1) & (gyr[1:] == gyr[:-1]).all(axis=1)]
+    assert ref_bad.any() and ref_dup.sum() >= 10 and ref_dup[6]
+    np.testing.assert_array_equal(implausible_rows(acc, gyr), ref_bad)
+    sensor = SensorRecording("s", Placement.parse("left"), 100.0, t, acc, gyr)
+    np.testing.assert_array_equal(duplicate_rows(sensor), ref_dup)
