@@ -384,3 +384,81 @@ def gaitmap_step_length_accuracy(shared: Path = SHARED) -> StepAccuracy:
     e = o[ok] - r[ok]
     return StepAccuracy(int(ok.sum()), len(r), float(np.abs(e).mean()), float(e.mean()), float(np.abs(e).max()),
                         float(r.mean()))
+
+
+@dataclass(frozen=True)
+class HeadingDrift:
+    name: str
+    n_strides: int
+    drift_dps: float   # slope of the stride-direction error over time (least squares), deg/s
+    sd_deg: float      # SD of the stride-direction error about its mean, deg
+
+
+MIN_HEADING_STRIDE_M = 0.5   # shorter reference strides (turning on the spot) have no direction to speak of
+MIN_HEADING_STRIDES = 8
+
+
+def _heading_drift(name: str, rows: list[tuple[int, float, np.ndarray, np.ndarray]]) -> HeadingDrift | None:
+    """From (filter run, time s, our stride xy, reference stride xy) per stride: the
+    direction error (ours minus the reference's), its drift and SD within each run of the
+    filter (a break in the signal restarts the filter with a new heading, so each run's
+    headings differ from the reference's by their own constant)."""
+    rows = [x for x in rows if np.hypot(*x[3]) >= MIN_HEADING_STRIDE_M]
+    if len(rows) < MIN_HEADING_STRIDES:
+        return None
+    run = np.array([x[0] for x in rows])
+    t = np.array([x[1] for x in rows])
+    e = np.array([np.arctan2(o[1], o[0]) - np.arctan2(r[1], r[0]) for _, _, o, r in rows])
+    for k in np.unique(run):
+        m = run == k
+        # errors are small angles about the run's constant: wrapped about its circular mean,
+        # never unwrapped (one stride pointing backwards would shift all after it by 360 deg)
+        e[m] = np.angle(np.exp(1j * (e[m] - np.angle(np.exp(1j * e[m]).mean()))))
+        t[m] -= t[m].mean()
+        e[m] -= e[m].mean()
+    e = np.degrees(e)
+    return HeadingDrift(name, len(rows), float((t @ e) / (t @ t)), float(e.std()))
+
+
+def gaitmap_heading_drift(shared: Path = SHARED) -> list[HeadingDrift]:
+    """gaitmap walk, per foot: the direction of each stride on our path (``stride_path_m``,
+    between the reference's stride borders) against the heel marker's over the same
+    stride (mocap_sample.csv): how our heading drifts over the 37 s walk."""
+    base = shared / "gaitmap_example"
+    heels = _mocap_heels(base)
+    rec = read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
+    path = {s.name: detect_sensor(s).stride_path_m for s in rec.sensors}
+    rows: dict[str, list] = {"left": [], "right": []}
+    for ev in csv.DictReader(open(base / "stride_events_sample.csv")):
+        foot = ev["foot"]
+        p = path[f"{foot}_sensor"]
+        a, b = int(float(ev["start"])), int(float(ev["end"]))
+        if not np.isfinite(p[[a, b], :2]).all():
+            continue
+        ia, ib = (int(round(i / GAITMAP_FS_HZ * 100)) for i in (a, b))
+        rows[foot].append((0, 0.5 * (a + b) / GAITMAP_FS_HZ, p[b, :2] - p[a, :2],
+                           heels[foot][ib, :2] - heels[foot][ia, :2]))
+    return [d for foot in ("left", "right") if (d := _heading_drift(f"gaitmap {foot}", rows[foot])) is not None]
+
+
+def pyshoe_heading_drift(kind: str = "jog", shared: Path = SHARED) -> list[HeadingDrift]:
+    """PyShoe VICON trials: the direction of each stride (stance anchor to the next) on our
+    path against VICON's (its y axis points the other way: mirrored), per trial with at
+    least ``MIN_HEADING_STRIDES`` strides, stale VICON rows left out as for the lengths."""
+    out = []
+    for name, gt, r in _pyshoe_trials(kind, shared):
+        stale = _repeated_rows(gt)
+        p, t = r.stride_path_m, r.sensor.t_s
+        runs = np.cumsum(r.breaks)
+        rows = []
+        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
+            a, b = g["anchor"], nxt["anchor"]
+            if a < 0 or b < 0 or stale[a] or stale[b] or not np.isfinite(gt[[a, b], :2]).all() \
+                    or not np.isfinite(p[[a, b], :2]).all() or runs[a] != runs[b]:
+                continue
+            ref = (gt[b, :2] - gt[a, :2]) * np.array([1.0, -1.0])
+            rows.append((int(runs[a]), 0.5 * (t[a] + t[b]), p[b, :2] - p[a, :2], ref))
+        d = _heading_drift(name, rows)
+        if d is not None:
+            out.append(d)
+    return out

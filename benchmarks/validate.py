@@ -16,9 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_step_length_accuracy, gaitmap_stride_accuracy,
-                                 pyshoe_contact_accuracy, pyshoe_stride_accuracy, tripod_contact_accuracy,
-                                 xio_loop_closure)
+from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_heading_drift, gaitmap_step_length_accuracy,
+                                 gaitmap_stride_accuracy, pyshoe_contact_accuracy, pyshoe_heading_drift,
+                                 pyshoe_stride_accuracy, tripod_contact_accuracy, xio_loop_closure)
 from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
@@ -57,6 +57,14 @@ def _real_tables() -> list[str]:
         end = "-" if c.net_displacement_m is None else f"{1000 * c.net_displacement_m:.0f} mm"
         out.append(f"| {name} | {c.n_contacts} | {c.path_m:.1f} m | {end} | {1000 * c.publisher_m:.0f} mm | "
                    f"< {1000 * target:.0f} mm |")
+    out += ["", "| stride direction (heading) | reference | strides | drift | SD about the mean |", "|---|---|---|---|---|"]
+    for d in gaitmap_heading_drift():
+        out.append(f"| {d.name} walk | motion-capture heel | {d.n_strides} | {d.drift_dps:+.3f} deg/s | {d.sd_deg:.1f} deg |")
+    for kind, label in (("walk", "walking"), ("jog", "jogging")):
+        ds = pyshoe_heading_drift(kind)
+        out.append(f"| PyShoe {label}, {len(ds)} trials (medians) | VICON foot | {sum(d.n_strides for d in ds)} | "
+                   f"{np.median([abs(d.drift_dps) for d in ds]):.3f} deg/s (abs) | "
+                   f"{np.median([d.sd_deg for d in ds]):.1f} deg |")
     return out
 
 

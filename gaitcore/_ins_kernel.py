@@ -35,11 +35,13 @@ N_E = 15
 N_OUT = 9   # error-state rows the smoother corrects (position, velocity, attitude)
 # meta layout
 M_INIT, M_NBUF, M_BUF_START, M_N, M_PREV_ZUPT, M_NOUT_START, M_ZREF, M_HAVE_ZREF = 0, 1, 2, 3, 4, 5, 6, 7
-META_SIZE = 8
+M_QBG = 8   # 9: gyro-bias random-walk density (rad^2/s^3, sensor frame, row-major), set at each start
+META_SIZE = 17
 # params layout
 P_GRAVITY, P_SIG_ACC, P_SIG_GYR, P_SIG_BA, P_SIG_BG, P_SIG_LEVEL, P_BG0 = 0, 1, 2, 3, 4, 13, 14
 P_P0_POS, P_P0_VEL, P_P0_TILT, P_P0_YAW, P_P0_BA, P_P0_BG = 7, 8, 9, 10, 11, 12
-PARAMS_SIZE = 17
+P_P0_BG_UP, P_SIG_BG_UP = 17, 18
+PARAMS_SIZE = 19
 # per-sample transition record: a_world (3), R world<-sensor (9), dt
 F_SIZE = 13
 
@@ -125,7 +127,7 @@ def _gt_times_vec(frec, lam, out):
 
 
 @kernel
-def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, work):
+def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, meta, frec, work):
     """Nominal state and covariance from one sample to the next; writes the
     transition record ``frec`` (world acceleration, attitude, dt at the start)."""
     g = params[P_GRAVITY]
@@ -180,7 +182,8 @@ def _propagate(x, P, acc0, acc1, gyr0, gyr1, dt, extra0, extra1, params, frec, w
         P[3 + i, 3 + i] += s_a * s_a * dt
         P[6 + i, 6 + i] += s_g * s_g * dt
         P[9 + i, 9 + i] += params[P_SIG_BA] ** 2 * dt
-        P[12 + i, 12 + i] += params[P_SIG_BG] ** 2 * dt
+        for j in range(3):
+            P[12 + i, 12 + j] += meta[M_QBG + 3 * i + j] * dt
     # Extra noise of reconstructed (clipped) samples, per sensor axis, as a white
     # acceleration / rate error over this interval: Q += R diag(s^2) R' dt^2-weighted.
     has_extra = False
@@ -282,8 +285,10 @@ def _level(x, P, z_ref, sigma_m, Kh_out, work):
 
 
 @kernel
-def _init(x, P, acc, params):
-    """Level the sensor from the specific force at a zero-velocity sample; yaw 0."""
+def _init(x, P, acc, params, meta):
+    """Level the sensor from the specific force at a zero-velocity sample; yaw 0.  The
+    gyro bias's component along this sample's up (sensor frame) gets its own initial
+    sigma and random walk (P_P0_BG_UP, P_SIG_BG_UP), the rest P_P0_BG and P_SIG_BG."""
     n = np.sqrt(acc[0] ** 2 + acc[1] ** 2 + acc[2] ** 2)
     ax, ay, az = acc[0] / n, acc[1] / n, acc[2] / n
     # shortest rotation taking the measured up (sensor frame) onto world z
@@ -305,7 +310,13 @@ def _init(x, P, acc, params):
         P[i, i] = params[P_P0_POS] ** 2
         P[3 + i, 3 + i] = params[P_P0_VEL] ** 2
         P[9 + i, 9 + i] = params[P_P0_BA] ** 2
-        P[12 + i, 12 + i] = params[P_P0_BG] ** 2
+    up = (ax, ay, az)
+    for i in range(3):
+        for j in range(3):
+            d = 1.0 if i == j else 0.0
+            uu = up[i] * up[j]
+            P[12 + i, 12 + j] = params[P_P0_BG] ** 2 * d + (params[P_P0_BG_UP] ** 2 - params[P_P0_BG] ** 2) * uu
+            meta[M_QBG + 3 * i + j] = params[P_SIG_BG] ** 2 * d + (params[P_SIG_BG_UP] ** 2 - params[P_SIG_BG] ** 2) * uu
     P[6, 6] = params[P_P0_TILT] ** 2
     P[7, 7] = params[P_P0_TILT] ** 2
     P[8, 8] = params[P_P0_YAW] ** 2
@@ -413,7 +424,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
             meta[M_HAVE_ZREF] = 0.0
         if meta[M_INIT] == 0.0:
             if zupt[k] and not bad:
-                _init(x, P, acc[k], params)
+                _init(x, P, acc[k], params, meta)
                 meta[M_INIT] = 1.0
                 meta[M_NBUF] = 0.0
             else:
@@ -436,7 +447,7 @@ def ins_step(x, P, meta, acc, gyr_rad, zupt, sigma_v, level, extra_sigma, breaks
             slot_prev = nb - 1
             frec = bF[slot_prev] if slot_prev >= 0 else fscratch
             _propagate(x, P, prev_in[0:3], acc[k], prev_in[3:6], gyr_rad[k], dt_s[k],
-                       prev_in[6:12], extra_sigma[k], params, frec, work)
+                       prev_in[6:12], extra_sigma[k], params, meta, frec, work)
         nb = int(meta[M_NBUF])
         upd = zupt[k] and np.isfinite(x[3])
         if upd:

@@ -67,6 +67,10 @@ class InsParams:
     p0_yaw: float = np.radians(0.1)
     p0_acc_bias: float = 0.3
     p0_gyr_bias: float = np.radians(1.0)
+    # the gyro bias along the sensor's up at the filter's start (zero-velocity updates cannot
+    # observe it: a heading rate); see the README, session 15
+    p0_gyr_bias_up: float = np.radians(0.1)
+    sigma_gyr_bias_up: float = np.radians(0.005)  # rad/s / sqrt(s)
     sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)
     gyr_bias0: tuple = (0.0, 0.0, 0.0)  # rad/s, sensor frame, the filter's starting gyro bias
 
@@ -79,6 +83,7 @@ class InsParams:
         a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = self.p0_yaw, self.p0_acc_bias, self.p0_gyr_bias
         a[K.P_SIG_LEVEL] = self.sigma_level
         a[K.P_BG0:K.P_BG0 + 3] = self.gyr_bias0
+        a[K.P_P0_BG_UP], a[K.P_SIG_BG_UP] = self.p0_gyr_bias_up, self.sigma_gyr_bias_up
         return a
 
 

@@ -62,6 +62,25 @@ def test_any_chunking_gives_the_batch_trajectory(cuts):
     np.testing.assert_array_equal(_run(INPUTS, cuts), _run(INPUTS, []))
 
 
+def test_gyro_bias_prior_along_up():
+    """The filter starts at the first zero-velocity sample with the gyro bias's
+    uncertainty p0_gyr_bias_up along that sample's up (sensor frame: the specific
+    force's direction) and p0_gyr_bias across it."""
+    s, dt, zupt, sigma, level, extra, breaks = _inputs()
+    params = InsParams()
+    k = int(np.flatnonzero(zupt)[0])
+    _, st = trajectory_step(new_trajectory_state(1000.0, params), *[a[:k + 1] for a in
+                            (s.acc_mps2_sf, s.gyr_dps_sf, dt, zupt, sigma, level, extra, breaks)])
+    up = s.acc_mps2_sf[k] / np.linalg.norm(s.acc_mps2_sf[k])
+    assert abs(up[2]) < 0.99    # a tilted sensor: up is not one of its axes
+    P_bg = st.P[12:15, 12:15]
+    np.testing.assert_allclose(up @ P_bg @ up, params.p0_gyr_bias_up ** 2, rtol=1e-9)
+    across = np.cross(up, [1.0, 0.0, 0.0])
+    across /= np.linalg.norm(across)
+    np.testing.assert_allclose(across @ P_bg @ across, params.p0_gyr_bias ** 2, rtol=1e-9)
+    np.testing.assert_allclose(across @ P_bg @ up, 0.0, atol=1e-15)
+
+
 def test_a_state_advances_once():
     s, dt, zupt, sigma, level, extra, breaks = _inputs()
     st0 = new_trajectory_state(1000.0)
@@ -116,8 +135,15 @@ def test_smoother_matches_textbook_rts():
         Q[3:6, 3:6] = np.eye(3) * params.sigma_acc ** 2 * h
         Q[6:9, 6:9] = np.eye(3) * params.sigma_gyr ** 2 * h
         Q[9:12, 9:12] = np.eye(3) * params.sigma_acc_bias ** 2 * h
-        Q[12:15, 12:15] = np.eye(3) * params.sigma_gyr_bias ** 2 * h
+        Q[12:15, 12:15] = q_bg * h
         return Fm, Q
+
+    # the gyro bias's random walk: sigma_gyr_bias_up along the sensor's up at the filter's
+    # start (the specific force of its first zero-velocity sample), sigma_gyr_bias across it
+    first_zv = int(np.flatnonzero(zupt)[0])
+    up = s.acc_mps2_sf[first_zv] / np.linalg.norm(s.acc_mps2_sf[first_zv])
+    q_bg = (params.sigma_gyr_bias ** 2 * (np.eye(3) - np.outer(up, up))
+            + params.sigma_gyr_bias_up ** 2 * np.outer(up, up))
 
     # The filter's correction at an update, K nu, is the distance from the predicted to the
     # filtered state: nu = -v_pred = S (S^-1 nu).
