@@ -41,6 +41,27 @@ def beyond_rows(acc, gyr, acc_limit, gyr_limit, out):
 
 
 @kernel
+def near_period_spread(t_s, fs_hz, scratch, out):
+    """Of the steps between consecutive stamps that lie within half a period of one
+    period (in periods; ``scratch`` has room for them all): out[0] = their median,
+    out[1] = the 99th percentile of their distance from it (linear interpolation, as
+    numpy's default); returns how many there are (below 2: out untouched)."""
+    m = 0
+    for i in range(1, t_s.shape[0]):
+        d = (t_s[i] - t_s[i - 1]) * fs_hz
+        if d > 0.5 and d < 1.5:     # NaN is neither
+            scratch[m] = d
+            m += 1
+    if m < 2:
+        return m
+    near = scratch[:m]
+    mid = np.median(near)
+    out[0] = mid
+    out[1] = np.quantile(np.abs(near - mid), 0.99)
+    return m
+
+
+@kernel
 def repeated_rows(t_s, acc, gyr, out):
     """out[i] = row i has the time and the six values of row i - 1 (== on floats: NaN never
     repeats); returns how many rows do."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._quality_kernel import (GAP_DROPPED, GAP_REVERSAL, beyond_rows, clip_levels, clipped_rows, clock_gaps,
-                              finite_rows, repeated_rows)
+                              finite_rows, near_period_spread, repeated_rows)
 from .signals import GRAVITY_MPS2, SensorRecording, true_runs
 
 CLIP_MARGIN = 0.995
@@ -129,12 +129,12 @@ def clock_tolerance_periods(t_s: np.ndarray, fs_hz: float) -> float:
     the declared rate within ``CLEAN_RATE_MATCH``: the running clock trails a rate error e
     by e / ``CLOCK_TRACK`` periods, and at 0.5-1% that lag alone would cross half a period.
     """
-    steps = np.diff(np.asarray(t_s, dtype=np.float64)) * fs_hz
-    near = steps[np.isfinite(steps) & (steps > 0.5) & (steps < 1.5)]
-    if near.size < 2:
+    t = np.ascontiguousarray(t_s, dtype=np.float64)
+    spread = np.zeros(2)
+    if near_period_spread(t, float(fs_hz), np.empty(max(t.shape[0] - 1, 0)), spread) < 2:
         return GAP_FACTOR
-    mid = float(np.median(near))
-    if abs(mid - 1.0) > CLEAN_RATE_MATCH or np.quantile(np.abs(near - mid), 0.99) > CLEAN_STEP_SPREAD:
+    mid, q99 = spread
+    if abs(mid - 1.0) > CLEAN_RATE_MATCH or q99 > CLEAN_STEP_SPREAD:
         return GAP_FACTOR
     return DROP_FACTOR
 

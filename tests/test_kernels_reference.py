@@ -503,3 +503,25 @@ def test_row_scans_against_numpy(seed):
     np.testing.assert_array_equal(implausible_rows(acc, gyr), ref_bad)
     sensor = SensorRecording("s", Placement.parse("left"), 100.0, t, acc, gyr)
     np.testing.assert_array_equal(duplicate_rows(sensor), ref_dup)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_near_period_spread_against_numpy(seed):
+    """The clean-clock statistics (median step near one period and the 99th percentile of
+    the distance from it) against numpy, on jittered stamps with drops, repeats, reversals
+    and NaN."""
+    from gaitcore._quality_kernel import near_period_spread
+    rng = np.random.default_rng(seed)
+    fs = 200.0
+    steps = 1.0 + rng.normal(0, rng.choice([0.001, 0.02, 0.2]), 3000)
+    steps[rng.choice(3000, 30, replace=False)] = rng.choice([0.0, 2.0, 3.0, -1.0], 30)
+    t = np.cumsum(steps) / fs
+    t[rng.choice(3000, 5, replace=False)] = np.nan
+    d = np.diff(t) * fs
+    near = d[np.isfinite(d) & (d > 0.5) & (d < 1.5)]
+    mid = np.median(near)
+    out = np.zeros(2)
+    assert near_period_spread(t, fs, np.empty(t.size - 1), out) == near.size
+    np.testing.assert_allclose(out, [mid, np.quantile(np.abs(near - mid), 0.99)], rtol=0, atol=1e-15)
+    few = np.zeros(2)
+    assert near_period_spread(np.array([0.0, 1.0 / fs]), fs, np.empty(1), few) == 1 and not few.any()
