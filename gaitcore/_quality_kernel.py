@@ -70,9 +70,11 @@ def repeated_rows(t_s, acc, gyr, out):
     if out.shape[0]:
         out[0] = False
     for i in range(1, out.shape[0]):
-        j, k = 3 * i, 3 * i - 3
-        rep = (t_s[i] == t_s[i - 1]) & (a[j] == a[k]) & (a[j + 1] == a[k + 1]) & (a[j + 2] == a[k + 2]) \
-            & (g[j] == g[k]) & (g[j + 1] == g[k + 1]) & (g[j + 2] == g[k + 2])
+        rep = False
+        if t_s[i] == t_s[i - 1]:      # rare: the values are compared only then
+            j, k = 3 * i, 3 * i - 3
+            rep = (a[j] == a[k]) & (a[j + 1] == a[k + 1]) & (a[j + 2] == a[k + 2]) \
+                & (g[j] == g[k]) & (g[j + 1] == g[k + 1]) & (g[j + 2] == g[k + 2])
         out[i] = rep
         n_rep += rep
     return n_rep
