@@ -390,12 +390,13 @@ def gaitmap_step_length_accuracy(shared: Path = SHARED) -> StepAccuracy:
 class HeadingDrift:
     name: str
     n_strides: int
-    drift_dps: float   # slope of the stride-direction error over time (least squares), deg/s
-    sd_deg: float      # SD of the stride-direction error about its mean, deg
+    drift_dps: float   # slope of the stride-direction error over time (least squares within each filter run), deg/s
+    sd_deg: float      # SD of the stride-direction error about each filter run's mean (not detrended), deg
 
 
 MIN_HEADING_STRIDE_M = 0.5   # shorter reference strides (turning on the spot) have no direction to speak of
 MIN_HEADING_STRIDES = 8
+MIN_RUN_STRIDES = 3          # a filter run with fewer says nothing about drift, and its SD would read 0
 
 
 def _heading_drift(name: str, rows: list[tuple[int, float, np.ndarray, np.ndarray]]) -> HeadingDrift | None:
@@ -404,6 +405,10 @@ def _heading_drift(name: str, rows: list[tuple[int, float, np.ndarray, np.ndarra
     filter (a break in the signal restarts the filter with a new heading, so each run's
     headings differ from the reference's by their own constant)."""
     rows = [x for x in rows if np.hypot(*x[3]) >= MIN_HEADING_STRIDE_M]
+    per_run = {}
+    for x in rows:
+        per_run[x[0]] = per_run.get(x[0], 0) + 1
+    rows = [x for x in rows if per_run[x[0]] >= MIN_RUN_STRIDES]
     if len(rows) < MIN_HEADING_STRIDES:
         return None
     run = np.array([x[0] for x in rows])
@@ -417,6 +422,8 @@ def _heading_drift(name: str, rows: list[tuple[int, float, np.ndarray, np.ndarra
         t[m] -= t[m].mean()
         e[m] -= e[m].mean()
     e = np.degrees(e)
+    if not t @ t > 0.0:
+        return None
     return HeadingDrift(name, len(rows), float((t @ e) / (t @ t)), float(e.std()))
 
 
@@ -427,16 +434,17 @@ def gaitmap_heading_drift(shared: Path = SHARED) -> list[HeadingDrift]:
     base = shared / "gaitmap_example"
     heels = _mocap_heels(base)
     rec = read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
-    path = {s.name: detect_sensor(s).stride_path_m for s in rec.sensors}
+    results = {s.name: detect_sensor(s) for s in rec.sensors}
     rows: dict[str, list] = {"left": [], "right": []}
     for ev in csv.DictReader(open(base / "stride_events_sample.csv")):
         foot = ev["foot"]
-        p = path[f"{foot}_sensor"]
+        r = results[f"{foot}_sensor"]
+        p, runs = r.stride_path_m, np.cumsum(r.breaks)
         a, b = int(float(ev["start"])), int(float(ev["end"]))
-        if not np.isfinite(p[[a, b], :2]).all():
+        if not np.isfinite(p[[a, b], :2]).all() or runs[a] != runs[b]:
             continue
         ia, ib = (int(round(i / GAITMAP_FS_HZ * 100)) for i in (a, b))
-        rows[foot].append((0, 0.5 * (a + b) / GAITMAP_FS_HZ, p[b, :2] - p[a, :2],
+        rows[foot].append((int(runs[a]), 0.5 * (a + b) / GAITMAP_FS_HZ, p[b, :2] - p[a, :2],
                            heels[foot][ib, :2] - heels[foot][ia, :2]))
     return [d for foot in ("left", "right") if (d := _heading_drift(f"gaitmap {foot}", rows[foot])) is not None]
 

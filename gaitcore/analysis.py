@@ -19,7 +19,7 @@ from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts
                      mounting_offset_deg, new_event_state)
 from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
                       full_scale, implausible_as_missing, new_clock, repair)
-from .signals import Recording, Segment, SensorRecording
+from .signals import CLOCK_SOURCE_META, Recording, Segment, SensorRecording, Side
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -284,9 +284,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
             key = PEAK_KEYS[s.placement.segment]
             contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
                                             for c, v in zip(contacts[foot_r.sensor.name], peaks)]
-    ics = {side: np.array([c.ic_s for cs in contacts.values() for c in cs if c.foot == side])
-           for side in ("left", "right")}
-    feet_clock = check_feet_clock(ics["left"], ics["right"])
+    feet_clock = _feet_clock(recording, contacts)
     steps = build_steps(contacts, pair_feet=feet_clock.state is not ClockAgreement.DISAGREE)
     sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
                 else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
@@ -294,6 +292,19 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                for s in recording.sensors]
     return {"sensors": sensors, "steps": steps,
             "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock)}
+
+
+def _feet_clock(recording: Recording, contacts: dict[str, list[Contact]]) -> FeetClockCheck:
+    """Whether the two feet's time stamps can be paired (:mod:`gaitcore.feet_clock`): known
+    when their sensors come from one source, else checked on their contacts."""
+    feet = [s for s in recording.sensors
+            if s.placement.segment is Segment.FOOT and s.placement.side in (Side.LEFT, Side.RIGHT)]
+    sources = {s.meta.get(CLOCK_SOURCE_META) for s in feet}
+    if {s.placement.side for s in feet} == {Side.LEFT, Side.RIGHT} and len(sources) == 1 and None not in sources:
+        return FeetClockCheck(ClockAgreement.ONE_SOURCE)
+    ics = {side: np.array([c.ic_s for cs in contacts.values() for c in cs if c.foot == side])
+           for side in ("left", "right")}
+    return check_feet_clock(ics["left"], ics["right"])
 
 
 def _stats(row: np.ndarray) -> dict:

@@ -14,9 +14,15 @@ most ``MAX_STRIDE_S`` apart (at least ``MIN_BOUT_CONTACTS`` of them); its edges
 are its first and last contact.  With one clock, the other foot's nearest bout
 edge of the same kind is at most about one step away (the trailing foot's first
 landing after the leading foot's; a contact missed at the edge adds a stride):
-0.13-0.55 s in every simulated drill at 200 and 1000 Hz (seeds 1-3), 0.52-0.64 s on
+0.13-0.55 s in every simulated drill at 200 and 1000 Hz (seeds 1-3), 0.52-0.65 s on
 the gaitmap walk and the TRIPOD treadmill walks, whose feet share a clock.  So an
-offset above ``MAX_EDGE_LAG_S`` (one longest stride) is found; a smaller one is not.
+offset above ``MAX_EDGE_LAG_S`` (one longest stride) is found, unless it is close to a
+multiple of the period of bouts repeated at a fixed interval; a smaller one is not.
+
+The check runs only where the feet's sensors come from different sources (files):
+sensors of one file or one pod session share its clock (``CLOCK_SOURCE_META``), and a
+recording whose feet do not move together (one-legged drills one leg after the other,
+a pod that joins late and leaves early) would read as two clocks there.
 The clocks are taken to disagree when no bout edge of either foot has the other
 foot's within ``MAX_EDGE_LAG_S``; the lag reported is that of the closest pair.  Recordings whose bouts never start or stop (the whole file one bout
 for both feet, edges at the files' ends) are checked only as far as their edges go.
@@ -35,6 +41,7 @@ MAX_EDGE_LAG_S = MAX_STRIDE_S
 
 
 class ClockAgreement(enum.Enum):
+    ONE_SOURCE = "one_source"    # both feet's sensors come from one file or pod session: one clock
     AGREE = "agree"              # some bout edges of the two feet coincide within MAX_EDGE_LAG_S
     DISAGREE = "disagree"        # none do: the clocks are apart by about lag_s
     NOT_CHECKED = "not_checked"  # fewer than two feet with a bout
@@ -44,6 +51,7 @@ class ClockAgreement(enum.Enum):
 class FeetClockCheck:
     state: ClockAgreement
     lag_s: float | None = None   # the closest pair of bout edges: second foot's minus first foot's, s
+    #                              (in analyze: right minus left)
 
     def as_dict(self) -> dict:
         return {"state": self.state.value, "lag_s": None if self.lag_s is None else round(self.lag_s, 3)}
@@ -53,6 +61,7 @@ def bouts(ic_s: np.ndarray) -> list[tuple[float, float]]:
     """(first, last) IC time of each run of ICs (sorted, s) at most ``MAX_STRIDE_S`` apart,
     runs of fewer than ``MIN_BOUT_CONTACTS`` left out."""
     ic = np.sort(np.asarray(ic_s, dtype=np.float64))
+    ic = ic[np.isfinite(ic)]
     if ic.size == 0:
         return []
     cut = np.flatnonzero(np.diff(ic) > MAX_STRIDE_S) + 1

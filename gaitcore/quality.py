@@ -83,9 +83,11 @@ def clipped_mask(sensor: SensorRecording, acc_limits_mps2: np.ndarray, gyr_limit
 def implausible_rows(acc_mps2: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
     """True for each row (n x 3 each) holding a value beyond ``PLAUSIBLE_*``."""
     acc = np.ascontiguousarray(acc_mps2, dtype=np.float64).reshape(-1, 3)
+    gyr = np.ascontiguousarray(gyr_dps, dtype=np.float64).reshape(-1, 3)
+    if acc.shape != gyr.shape:
+        raise ValueError(f"acc and gyr rows differ: {acc.shape} and {gyr.shape}")
     out = np.empty(acc.shape[0], dtype=np.bool_)
-    beyond_rows(acc, np.ascontiguousarray(gyr_dps, dtype=np.float64).reshape(-1, 3), PLAUSIBLE_ACC_MPS2,
-                PLAUSIBLE_GYR_DPS, out)
+    beyond_rows(acc, gyr, PLAUSIBLE_ACC_MPS2, PLAUSIBLE_GYR_DPS, out)
     return out
 
 
@@ -141,9 +143,13 @@ def clock_tolerance_periods(t_s: np.ndarray, fs_hz: float) -> float:
 
 def duplicate_rows(sensor: SensorRecording) -> np.ndarray:
     """True for each row that repeats the row before it: the same time stamp and the
-    same six values, bit for bit.  No sensor gives that twice; a logger that re-sends
+    same six values (equal as numbers: -0.0 repeats 0.0, NaN never repeats).  No sensor gives that twice; a logger that re-sends
     a sample does (the x-io walks: 205 and 252 such rows, each after a lost sample)."""
-    dup = np.empty(sensor.n_samples, dtype=np.bool_)
+    n = sensor.n_samples
+    if sensor.acc_mps2_sf.shape != (n, 3) or sensor.gyr_dps_sf.shape != (n, 3):
+        raise ValueError(f"sensor {sensor.name}: acc {sensor.acc_mps2_sf.shape} and gyr "
+                         f"{sensor.gyr_dps_sf.shape} do not hold {n} rows of 3")
+    dup = np.empty(n, dtype=np.bool_)
     repeated_rows(np.ascontiguousarray(sensor.t_s, dtype=np.float64), np.ascontiguousarray(sensor.acc_mps2_sf),
                   np.ascontiguousarray(sensor.gyr_dps_sf), dup)
     return dup

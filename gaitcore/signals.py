@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 GRAVITY_MPS2 = 9.80665
+# SensorRecording.meta key naming where the time stamps come from (readers: the file read);
+# sensors with the same value share one clock (one file, one pod session)
+CLOCK_SOURCE_META = "clock_source"
 
 
 class Side(enum.Enum):

@@ -4,7 +4,8 @@ Definitions (times in s since the recording's first sample):
 - contact_s: this contact's TO minus its IC.
 - flight_s: from this foot's TO to the other foot's first IC after this IC;
   null when that is negative (walking: double support), or no other foot was
-  recorded.
+  recorded (or the two feet's clocks disagree, see ``build_steps``: then step_time_s
+  and step_length_m are null too).
 - step_time_s: from the other foot's latest IC before this one to this IC
   (null without another foot).
 - stride_time_s: from this IC to the same foot's next IC.

@@ -67,9 +67,10 @@ class InsParams:
     p0_yaw: float = np.radians(0.1)
     p0_acc_bias: float = 0.3
     p0_gyr_bias: float = np.radians(1.0)
-    # the gyro bias along the sensor's up at the filter's start (zero-velocity updates cannot
-    # observe it: a heading rate); see the README, session 15
-    p0_gyr_bias_up: float = np.radians(0.1)
+    # the gyro bias along the sensor's up at each start of the filter (the first zero-velocity
+    # sample, and again after every break; zero-velocity updates cannot observe it: a heading
+    # rate); see the README, session 15
+    p0_gyr_bias_up: float = np.radians(0.1)       # rad/s
     sigma_gyr_bias_up: float = np.radians(0.005)  # rad/s / sqrt(s)
     sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)
     gyr_bias0: tuple = (0.0, 0.0, 0.0)  # rad/s, sensor frame, the filter's starting gyro bias

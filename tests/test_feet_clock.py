@@ -7,7 +7,7 @@ import pytest
 
 from gaitcore.analysis import analyze
 from gaitcore.feet_clock import MAX_EDGE_LAG_S, MIN_BOUT_CONTACTS, ClockAgreement, bouts, check_feet_clock
-from gaitcore.readers import read_recording
+from gaitcore.readers import native, read_recording
 from gaitcore.report import summary_text
 from gaitcore.signals import Recording
 from gaitcore.steps import MAX_STRIDE_S
@@ -66,21 +66,42 @@ def test_not_checked_without_a_bout_on_each_foot():
     assert check_feet_clock(a, b[:2]).as_dict() == {"state": "not_checked", "lag_s": None}
 
 
-def _shifted(rec: Recording, side: str, shift_s: float) -> Recording:
-    return Recording(tuple(replace(s, t_s=s.t_s + shift_s) if s.placement.side.value == side else s
-                           for s in rec.sensors), rec.source).rebased()
+def _per_foot_files(tmp_path, shift_right_s: float) -> Recording:
+    """The bundled sprint written as one file per pod, the right pod's clock ``shift_right_s``
+    ahead (two loggers started apart), and read back as `gait analyze a b` does."""
+    rec = read_recording([BUNDLED])
+    paths = []
+    for s in rec.sensors:
+        if s.placement.side.value == "right":
+            s = replace(s, t_s=s.t_s + shift_right_s)
+        paths.append(tmp_path / f"{s.name}_{shift_right_s:g}.gaitrec")
+        native.write(paths[-1], Recording((s,), "one pod"))
+    return read_recording(paths)
 
 
 CROSS_FOOT = ("flight_s", "step_time_s", "step_length_m")
 
 
-def test_unsynchronised_files_lose_the_cross_foot_figures_only():
-    """The bundled sprint with the right pod's clock 5 s ahead (two loggers started 5 s
-    apart): every figure of one foot stays, the ones pairing the feet are left out, and
-    the summary says why."""
+def test_one_source_is_one_clock():
+    """Both feet in one file: not checked, their clock is one even where the bouts would
+    disagree (the right pod's samples shifted 5 s within the same file)."""
     rec = read_recording([BUNDLED])
-    same = analyze(rec)
-    apart = analyze(_shifted(rec, "right", 5.0))
+    shifted = Recording(tuple(replace(s, t_s=s.t_s + 5.0) if s.placement.side.value == "right" else s
+                              for s in rec.sensors), rec.source).rebased()
+    for r in (rec, shifted):
+        res = analyze(r, trajectory=False)
+        assert res["summary"]["feet_clock"] == {"state": "one_source", "lag_s": None}
+        assert sum(s["step_time_s"] is not None for s in res["steps"]) >= 15
+    one_foot = Recording(rec.sensors[:1], rec.source)
+    assert analyze(one_foot, trajectory=False)["summary"]["feet_clock"] == {"state": "not_checked", "lag_s": None}
+
+
+def test_unsynchronised_files_lose_the_cross_foot_figures_only(tmp_path):
+    """One file per pod, the right pod's clock 5 s ahead: every figure of one foot stays,
+    the ones pairing the feet are left out, and the summary says why; the same files on
+    one clock keep them."""
+    same = analyze(_per_foot_files(tmp_path, 0.0))
+    apart = analyze(_per_foot_files(tmp_path, 5.0))
     assert same["summary"]["feet_clock"]["state"] == "agree"
     assert sum(s["step_time_s"] is not None for s in same["steps"]) >= 30
     assert apart["summary"]["feet_clock"]["state"] == "disagree"
@@ -99,10 +120,16 @@ def test_unsynchronised_files_lose_the_cross_foot_figures_only():
     assert "keep different time" not in summary_text(same)
 
 
-def test_real_feet_on_one_clock_agree(shared_data):
-    """gaitmap's walk (both feet in one file) and TRIPOD's treadmill walk (one file per
-    sensor, from synchronised devices)."""
-    for rec in (read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8),
-                read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])):
-        fc = analyze(rec, trajectory=False)["summary"]["feet_clock"]
-        assert fc["state"] == "agree" and abs(fc["lag_s"]) < 1.0, fc
+def test_bouts_ignore_non_finite_times():
+    assert bouts(np.array([1.0, 2.0, np.nan, 3.0])) == [(1.0, 3.0)]
+
+
+def test_real_feet_on_one_clock(shared_data):
+    """gaitmap's walk has both feet in one file; TRIPOD's treadmill walk one file per
+    sensor from synchronised devices, and its bouts agree."""
+    gm = analyze(read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8),
+                 trajectory=False)["summary"]["feet_clock"]
+    assert gm["state"] == "one_source"
+    fc = analyze(read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]),
+                 trajectory=False)["summary"]["feet_clock"]
+    assert fc["state"] == "agree" and abs(fc["lag_s"]) < 1.0, fc

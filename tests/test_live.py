@@ -3,6 +3,7 @@ and `gait replay` equal to `gait analyze`."""
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,9 @@ import pytest
 
 from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, final_steps, quick_off_the_ground,
                                   replay)
+from firmware_bridge.protocol import decode, encode
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
-from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals, to_counts
+from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, VirtualPod, VirtualPodConfig, pod_signals, to_counts
 from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
 from gaitcore.report import summary_text
@@ -405,14 +407,13 @@ class _PodLosingOneSample(VirtualPod):
     every = 17
 
     def due_frames(self, now: float) -> list[bytes]:
-        from dataclasses import replace
-        from firmware_bridge.protocol import decode, encode
         out = []
         for raw in super().due_frames(now):
             f = decode(raw)
-            if f.sample_index > 0 and (f.sample_index // 13) % self.every == 0:
+            if f.sample_index > 0 and (f.sample_index // SAMPLES_PER_FRAME) % self.every == 0:
                 f = replace(f, sample_index=f.sample_index + 1, t_us=f.t_us + round(1e6 / f.odr_hz),
-                            acc_raw=f.acc_raw[1:], gyr_raw=f.gyr_raw[1:])
+                            acc_raw=f.acc_raw[1:], gyr_raw=f.gyr_raw[1:],
+                            mag_raw=None if f.mag_raw is None else f.mag_raw[1:])
                 raw = encode(f)
             out.append(raw)
         return out

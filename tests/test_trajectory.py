@@ -9,6 +9,7 @@ from gaitcore import _ins_kernel as K
 from gaitcore.analysis import detect_sensor
 from gaitcore.align import still_mask
 from gaitcore.errors import UsageError
+from gaitcore.signals import GRAVITY_MPS2
 from gaitcore.simulate import SPRINT, simulate_session
 from gaitcore.trajectory import InsParams, new_trajectory_state, trajectory_step, zero_velocity
 
@@ -79,6 +80,30 @@ def test_gyro_bias_prior_along_up():
     across /= np.linalg.norm(across)
     np.testing.assert_allclose(across @ P_bg @ across, params.p0_gyr_bias ** 2, rtol=1e-9)
     np.testing.assert_allclose(across @ P_bg @ up, 0.0, atol=1e-15)
+
+
+def test_gyro_bias_split_follows_each_start():
+    """After a break the filter starts again, and the bias's split follows the new
+    start's up: standing with up along sensor z, a break, then with up along sensor x."""
+    params = InsParams()
+    n = 200
+    acc = np.zeros((n, 3))
+    acc[:100, 2] = GRAVITY_MPS2
+    acc[100:, 0] = GRAVITY_MPS2
+    breaks = np.zeros(n, dtype=bool)
+    breaks[100] = True
+    ones = np.ones(n, dtype=bool)
+    args = (acc, np.zeros((n, 3)), np.full(n, 0.01), ones, np.full(n, 0.02), np.zeros(n, dtype=bool),
+            np.zeros((n, 6)), breaks)
+
+    def expected(up):
+        uu = np.outer(up, up)
+        return params.sigma_gyr_bias ** 2 * (np.eye(3) - uu) + params.sigma_gyr_bias_up ** 2 * uu
+
+    _, state = trajectory_step(new_trajectory_state(100.0, params), *[a[:100] for a in args])
+    np.testing.assert_allclose(state.meta[K.M_QBG:K.M_QBG + 9].reshape(3, 3), expected([0.0, 0.0, 1.0]), rtol=1e-12)
+    _, state = trajectory_step(state, *[a[100:] for a in args])
+    np.testing.assert_allclose(state.meta[K.M_QBG:K.M_QBG + 9].reshape(3, 3), expected([1.0, 0.0, 0.0]), rtol=1e-12)
 
 
 def test_a_state_advances_once():

@@ -6,10 +6,11 @@ that names what was expected.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputFormatError, UsageError
-from ..signals import Placement, Recording, Segment, Side, placement_from_name
+from ..signals import CLOCK_SOURCE_META, Placement, Recording, Segment, Side, placement_from_name
 from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
 
 SUPPORTED = ("native .gaitrec, pod session (gait record), gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
@@ -50,7 +51,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
                 forced = Placement.parse(placements[i])
             except ValueError as err:
                 raise UsageError(str(err)) from None
-        sensors.extend(_read_one(f, fs_hz, forced))
+        sensors.extend(_from_source(_read_one(f, fs_hz, forced), f))
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         raise UsageError(f"two sensors share a name among {names}; rename the files")
@@ -65,7 +66,13 @@ def session_recording(session, path: str | Path) -> Recording:
         import warnings
         warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
                       "process stopped mid-write) and were dropped", stacklevel=3)
-    return recording_from_session(session, str(path))
+    rec = recording_from_session(session, str(path))
+    return replace(rec, sensors=tuple(_from_source(rec.sensors, path)))
+
+
+def _from_source(sensors, path: str | Path) -> list:
+    """The sensors read from one file, marked as sharing its clock (``CLOCK_SOURCE_META``)."""
+    return [replace(s, meta={**s.meta, CLOCK_SOURCE_META: str(path)}) for s in sensors]
 
 
 def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
@@ -102,5 +109,4 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
 def _force(sensor, forced: Placement | None):
     if forced is None:
         return sensor
-    from dataclasses import replace
     return replace(sensor, placement=forced)
