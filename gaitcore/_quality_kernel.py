@@ -67,16 +67,22 @@ def repeated_rows(t_s, acc, gyr, out):
     repeats); returns how many rows do."""
     n_rep = 0
     a, g = acc.ravel(), gyr.ravel()
-    if out.shape[0]:
+    n = out.shape[0]
+    if n:
         out[0] = False
-    for i in range(1, out.shape[0]):
-        rep = False
-        if t_s[i] == t_s[i - 1]:      # rare: the values are compared only then
+    same_t = 0
+    for i in range(1, n):             # the time stamps first: a loop that vectorises
+        out[i] = t_s[i] == t_s[i - 1]
+        same_t += out[i]
+    if same_t == 0:
+        return 0
+    for i in range(1, n):             # then the values, where a time stamp repeats
+        if out[i]:
             j, k = 3 * i, 3 * i - 3
             rep = (a[j] == a[k]) & (a[j + 1] == a[k + 1]) & (a[j + 2] == a[k + 2]) \
                 & (g[j] == g[k]) & (g[j + 1] == g[k + 1]) & (g[j + 2] == g[k + 2])
-        out[i] = rep
-        n_rep += rep
+            out[i] = rep
+            n_rep += rep
     return n_rep
 
 
