@@ -18,14 +18,16 @@ landing after the leading foot's; a contact missed at the edge adds a stride):
 the gaitmap walk and the TRIPOD treadmill walks, whose feet share a clock.  So an
 offset above ``MAX_EDGE_LAG_S`` (one longest stride) is found, unless it is close to a
 multiple of the period of bouts repeated at a fixed interval; a smaller one is not.
-
-The check runs only where the feet's sensors come from different sources (files):
-sensors of one file or one pod session share its clock (``CLOCK_SOURCE_META``), and a
-recording whose feet do not move together (one-legged drills one leg after the other,
-a pod that joins late and leaves early) would read as two clocks there.
 The clocks are taken to disagree when no bout edge of either foot has the other
-foot's within ``MAX_EDGE_LAG_S``; the lag reported is that of the closest pair.  Recordings whose bouts never start or stop (the whole file one bout
-for both feet, edges at the files' ends) are checked only as far as their edges go.
+foot's within ``MAX_EDGE_LAG_S``; the lag reported is that of the closest pair.
+Recordings whose bouts never start or stop (the whole file one bout for both feet,
+edges at the files' ends) are checked only as far as their edges go.
+
+The analysis runs the check only where the feet's sensors come from different sources
+(files; :func:`gaitcore.analysis.analyze`): sensors of one file or one pod session share
+its clock (``CLOCK_SOURCE_META``), and there a recording whose feet do not move together
+(one-legged drills one leg after the other, a pod that joins late and leaves early)
+would wrongly read as two clocks.
 """
 from __future__ import annotations
 
