@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gaitcore.errors import InputFormatError, ProtocolError, UsageError
-from gaitcore.signals import GRAVITY_MPS2, Placement, Recording, Segment, SensorRecording, Side
+from gaitcore.signals import GRAVITY_MPS2, Placement, Recording, Segment, SensorRecording, Side, TimeOrigin
 
 from .clock import ClockFit, fit_clock
 from .devices import movesense, rsc
@@ -399,7 +399,7 @@ def recording_from_session(session: Session, path: str) -> Recording:
                                "firmware_bridge.assemble.rsc_series reads the speed and cadence")
     if not sensors:
         raise InputFormatError(path, "session lists no pods", "a session recorded with at least one --pod")
-    return Recording(tuple(sensors), str(path)).rebased()
+    return Recording(tuple(sensors), str(path), 0.0, TimeOrigin.SESSION_START)
 
 
 def session_report(session: Session) -> list[str]:

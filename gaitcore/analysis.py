@@ -19,7 +19,7 @@ from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts
                      mounting_offset_deg, new_event_state)
 from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
                       full_scale, implausible_as_missing, new_clock, repair)
-from .signals import CLOCK_SOURCE_META, Recording, Segment, SensorRecording, Side
+from .signals import CLOCK_SOURCE_META, Recording, Segment, SensorRecording, Side, TimeOrigin
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -291,7 +291,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                 "n_samples": s.n_samples}
                for s in recording.sensors]
     return {"sensors": sensors, "steps": steps,
-            "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock)}
+            "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock, recording.time_origin)}
 
 
 def _feet_clock(recording: Recording, contacts: dict[str, list[Contact]]) -> FeetClockCheck:
@@ -315,7 +315,7 @@ def _stats(row: np.ndarray) -> dict:
 
 
 def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list, segment_duplicates: dict,
-             feet_clock: FeetClockCheck) -> dict:
+             feet_clock: FeetClockCheck, time_origin: TimeOrigin) -> dict:
     feet = sorted({s["foot"] for s in steps})
     group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
     cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
@@ -329,6 +329,7 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list,
                 for g, f in enumerate(feet)}
     return {
         "software": f"sprintgait {__version__}",
+        "time_origin": time_origin.value,
         "n_steps": len(steps),
         "per_foot": per_foot,
         **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},

@@ -10,6 +10,7 @@ from pathlib import Path
 from .align import REMOUNT_DEG
 from .feet_clock import ClockAgreement
 from .quality import BRIDGE_S
+from .signals import TimeOrigin
 
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
                "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
@@ -53,7 +54,8 @@ def summary_text(result: dict) -> str:
     for sen in result["sensors"]:
         out.append(f"sensor {sen['name']}: {sen.get('placement', sen['foot'])}, {sen['fs_hz']:g} Hz, "
                    f"{sen['n_samples']} samples")
-    out.append(f"steps: {sm['n_steps']}")
+    since = "the session's start" if sm["time_origin"] == TimeOrigin.SESSION_START.value else "the first sample"
+    out.append(f"steps: {sm['n_steps']} (times in s since {since})")
     for foot, pf in sm["per_foot"].items():
         c = pf["contact_s"]
         fl = pf["flight_s"]

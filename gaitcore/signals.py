@@ -1,7 +1,7 @@
 """In-memory recordings: what every reader produces and the pipeline consumes.
 
-Units are fixed here and named in the fields: time in seconds since the first
-sample of the recording, acceleration in m/s^2 (specific force, gravity
+Units are fixed here and named in the fields: time in seconds from the recording's
+:class:`TimeOrigin` (its first sample, or the start of a pod session), acceleration in m/s^2 (specific force, gravity
 included), angular rate in deg/s, all in the sensor frame (``_sf``).
 """
 from __future__ import annotations
@@ -21,6 +21,13 @@ class Side(enum.Enum):
     LEFT = "left"
     RIGHT = "right"
     UNKNOWN = "unknown"
+
+
+class TimeOrigin(enum.Enum):
+    """Where a recording's 0 s is."""
+    FIRST_SAMPLE = "first_sample"     # files whose clock has no start of its own
+    SESSION_START = "session_start"   # one pod session: the host clock from when recording began,
+    #                                   the clock `gait live` shows its contacts on
 
 
 class Segment(enum.Enum):
@@ -99,7 +106,8 @@ class SensorRecording:
 class Recording:
     sensors: tuple[SensorRecording, ...]
     source: str
-    t0_s: float = 0.0  # time of the first sample in the files' own clock
+    t0_s: float = 0.0  # where 0 s is in the source's own clock
+    time_origin: TimeOrigin = TimeOrigin.FIRST_SAMPLE
 
     def rebased(self) -> "Recording":
         """Shift every sensor's time so the recording's first sample is at 0 s."""
@@ -108,4 +116,4 @@ class Recording:
         for s in self.sensors:
             out.append(SensorRecording(s.name, s.placement, s.fs_hz, s.t_s - t0, s.acc_mps2_sf,
                                        s.gyr_dps_sf, s.acc_range_mps2, s.gyr_range_dps, s.meta))
-        return Recording(tuple(out), self.source, self.t0_s + t0)
+        return Recording(tuple(out), self.source, self.t0_s + t0, TimeOrigin.FIRST_SAMPLE)

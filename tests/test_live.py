@@ -17,6 +17,7 @@ from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, VirtualPod, VirtualPo
 from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
 from gaitcore.report import summary_text
+from gaitcore.signals import Placement, Recording, Segment, Side, TimeOrigin
 
 from test_virtual_pod import _drive, emulated_pods
 
@@ -43,13 +44,19 @@ def test_live_steps_are_the_analysis_contacts(session):
     s = read_session(session)
     items = replay(s.records, s.meta)
     steps = final_steps(items)
-    out = analyze(read_recording([session]))
+    rec = read_recording([session])
+    out = analyze(rec)
     assert any(isinstance(i, Notice) and "lost" in i.text for i in items)   # the lost frames are told
+    # the report's times are the ones shown live: the session's clock, not its first sample's
+    assert rec.time_origin is TimeOrigin.SESSION_START and out["summary"]["time_origin"] == "session_start"
+    assert min(x.t_s[0] for x in rec.sensors) > 0.0005
+    assert "times in s since the session's start" in summary_text(out)
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
         batch = [x for x in out["steps"] if x["foot"] == foot]
         assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
         for x, y in zip(live, batch):
+            assert abs(x.ic_s - y["ic_s"]) < 0.001, (foot, x.ic_s, y["ic_s"])
             assert (x.contact_s is None) == (y["contact_s"] is None)
             if x.contact_s is not None:
                 assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)
@@ -201,6 +208,7 @@ def test_live_repairs_an_unreadable_sample_like_the_analysis(row, tmp_path):
         assert len(live) == len(clean) == len(batch) >= 20
         for x, c, y in zip(live, clean, batch):
             assert x.ic_s == pytest.approx(c.ic_s, abs=1e-3)
+            assert x.ic_s == pytest.approx(y["ic_s"], abs=1e-3)     # both on the session's clock
             assert (x.contact_s is None) == (y["contact_s"] is None)
             if x.contact_s is not None:
                 assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
@@ -297,6 +305,24 @@ def test_cues():
     assert contacts_longer(LiveStep(contact_s=0.105, contact_change_pct=5.0, **base)) is None
     assert quick_off_the_ground(LiveStep(contact_s=0.104, contact_change_pct=4.0, **base)) is not None
     assert quick_off_the_ground(LiveStep(contact_s=0.090, contact_change_pct=-10.0, **base)) is None
+
+
+def test_a_session_read_with_other_files_counts_from_the_first_sample(session, tmp_path):
+    """A session's clock starts at its own 0, which another file's does not share, so read
+    together they are put on their first sample like any set of files, and where that was
+    in their clocks is kept in ``t0_s``."""
+    from gaitcore.readers import native
+    from gaitcore.simulate import drill_by_name, simulate_session
+    sim = simulate_session(drill_by_name("jog"), fs_hz=500.0, duration_s=6.0, seed=SEED).recording
+    shank = replace(sim.sensors[0], name="left_shank", placement=Placement(Side.LEFT, Segment.SHANK),
+                    t_s=sim.sensors[0].t_s + 5.0)
+    native.write(tmp_path / "shank.gaitrec", Recording((shank,), "later"))
+    one = read_recording([session])
+    both = read_recording([session, tmp_path / "shank.gaitrec"])
+    first = min(x.t_s[0] for x in one.sensors)
+    assert both.time_origin is TimeOrigin.FIRST_SAMPLE and both.t0_s == first > 0
+    assert min(x.t_s[0] for x in both.sensors) == 0.0
+    assert "times in s since the first sample" in summary_text(analyze(both, trajectory=False))
 
 
 def test_replay_json_equals_analyze_json(session):
@@ -440,10 +466,8 @@ def test_single_lost_samples_live_like_the_analysis(tmp_path):
         live = [x for x in steps if x.foot == foot]
         batch = [x for x in out["steps"] if x["foot"] == foot]
         assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
-        # live times count from the session's start, the analysis's from its first sample
-        origin = np.median([x.ic_s - y["ic_s"] for x, y in zip(live, batch)])
-        for x, y in zip(live, batch):
-            assert abs(x.ic_s - y["ic_s"] - origin) < 0.0005, (foot, x.ic_s, y["ic_s"], origin)
+        for x, y in zip(live, batch):    # both on the session's clock
+            assert abs(x.ic_s - y["ic_s"]) < 0.0005, (foot, x.ic_s, y["ic_s"])
             assert (x.contact_s is None) == (y["contact_s"] is None)
             if x.contact_s is not None:
                 assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputFormatError, UsageError
-from ..signals import CLOCK_SOURCE_META, Placement, Recording, Segment, Side, placement_from_name
+from ..signals import CLOCK_SOURCE_META, Placement, Recording, Segment, Side, TimeOrigin, placement_from_name
 from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
 
 SUPPORTED = ("native .gaitrec, pod session (gait record), gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
@@ -43,7 +43,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     if placements and len(placements) != len(files):
         raise UsageError(f"--placement was given {len(placements)} times for {len(files)} files; "
                          "give one per file, in order")
-    sensors = []
+    sensors, origins = [], set()
     for i, f in enumerate(files):
         forced = None
         if placements:
@@ -51,11 +51,16 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
                 forced = Placement.parse(placements[i])
             except ValueError as err:
                 raise UsageError(str(err)) from None
-        sensors.extend(_from_source(_read_one(f, fs_hz, forced), f))
+        read, origin = _read_one(f, fs_hz, forced)
+        sensors.extend(_from_source(read, f))
+        origins.add(origin)
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         raise UsageError(f"two sensors share a name among {names}; rename the files")
-    return Recording(tuple(sensors), ", ".join(str(f) for f in files)).rebased()
+    rec = Recording(tuple(sensors), ", ".join(str(f) for f in files))
+    if len(files) == 1 and origins == {TimeOrigin.SESSION_START}:
+        return replace(rec, time_origin=TimeOrigin.SESSION_START)  # times as `gait live` showed them
+    return rec.rebased()    # separate sessions' clocks each start at their own 0: nothing to keep
 
 
 def session_recording(session, path: str | Path) -> Recording:
@@ -75,7 +80,7 @@ def _from_source(sensors, path: str | Path) -> list:
     return [replace(s, meta={**s.meta, CLOCK_SOURCE_META: str(path)}) for s in sensors]
 
 
-def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
+def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tuple[list, TimeOrigin]:
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -83,14 +88,19 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None):
         raise InputFormatError(path, f"cannot read file ({err.strerror})", SUPPORTED) from None
     if not head.strip():
         raise InputFormatError(path, "file is empty", SUPPORTED)
+    if head.startswith(b"PODSESSION"):
+        from firmware_bridge.session_file import read_session
+        return [_force(s, forced) for s in session_recording(read_session(path), path).sensors], \
+            TimeOrigin.SESSION_START
+    return _read_file(path, head, fs_hz, forced), TimeOrigin.FIRST_SAMPLE
+
+
+def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> list:
     name = path.stem
     placement = forced or placement_from_name(path.name) or Placement(Side.UNKNOWN, Segment.FOOT)
     if native.sniff_bytes(head):
         sensors = native.read(path)
         return [_force(s, forced) for s in sensors]
-    if head.startswith(b"PODSESSION"):
-        from firmware_bridge.session_file import read_session
-        return [_force(s, forced) for s in session_recording(read_session(path), path).sensors]
     if pyshoe_mat.sniff_bytes(head):
         return [pyshoe_mat.read(path, name, placement)]
     if b"\x00" in head:
