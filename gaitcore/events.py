@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _events_kernel as K
-from ._quality_kernel import GAP_DROPPED, GAP_NONE
+from ._quality_kernel import GAP_NONE
 from .align import Alignment, warmup_alignment
-from .quality import BRIDGE_S, GAP_FACTOR, clock_check, new_clock
+from .quality import GAP_FACTOR, bridged_drops, clock_check, new_clock
 from .quaternion import rotation_angle_deg
 
 WARMUP_STEP_S = 5.0
@@ -120,7 +120,7 @@ def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
 def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Where processing must start afresh: every gap except a drop of at most
     ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""
-    return (kind != GAP_NONE) & ~((kind == GAP_DROPPED) & (lag <= BRIDGE_S))
+    return (kind != GAP_NONE) & ~bridged_drops(kind, lag)
 
 
 def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
@@ -129,7 +129,7 @@ def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     the acceleration's jump across the missing samples is no impact), else 0."""
     if not kind.any():      # GAP_NONE is 0: a clean stretch, the common case
         return np.zeros(kind.shape[0], dtype=np.int8)
-    bridged = (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
+    bridged = bridged_drops(kind, lag)
     return np.where(breaks_of(kind, lag), K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
 
 

@@ -40,17 +40,25 @@ PLAUSIBLE_GYR_DPS = 1.0e5
 
 @dataclass(frozen=True)
 class Gap:
-    """A stretch without valid samples.  ``kind``: dropped | time_reversal | nan."""
+    """A stretch without valid samples.  ``kind``: dropped | time_reversal | nan;
+    ``bridged``: a drop short enough that processing ran on across it (:func:`bridged_drops`)."""
 
     sensor: str
     kind: str
     start_s: float
     end_s: float
     n_samples: int
+    bridged: bool = False
 
     def as_dict(self) -> dict:
         return {"sensor": self.sensor, "kind": self.kind, "start_s": round(self.start_s, 4),
-                "end_s": round(self.end_s, 4), "n_samples": self.n_samples}
+                "end_s": round(self.end_s, 4), "n_samples": self.n_samples, "bridged": self.bridged}
+
+
+def bridged_drops(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """Per sample: it follows a drop of at most ``BRIDGE_S`` (a few lost radio packets),
+    which is reported but bridged; every other gap starts processing afresh."""
+    return (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
 
 
 def _levels(x: np.ndarray, declared: float | None, floor: float) -> np.ndarray:
@@ -215,9 +223,10 @@ def repair(sensor: SensorRecording, finite: np.ndarray | None = None,
     kind, lag = gap_kinds(sensor) if clock is None else clock
     if not (kind == GAP_DROPPED).any() and not (kind == GAP_REVERSAL).any():
         return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
+    bridged = bridged_drops(kind, lag)
     for k in np.flatnonzero(kind == GAP_DROPPED):
         gaps.append(Gap(sensor.name, "dropped", float(t[k - 1]), float(t[k]),
-                        max(1, int(round(lag[k] / nominal)))))
+                        max(1, int(round(lag[k] / nominal))), bool(bridged[k])))
     for k in np.flatnonzero(kind == GAP_REVERSAL):
         gaps.append(Gap(sensor.name, "time_reversal", float(t[k - 1]), float(t[k]), 0))
     gaps.sort(key=lambda g: (g.start_s if np.isfinite(g.start_s) else -1.0))

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .align import REMOUNT_DEG
 from .feet_clock import ClockAgreement
-from .quality import BRIDGE_S
 from .signals import TimeOrigin
 
 STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
@@ -77,11 +76,9 @@ def summary_text(result: dict) -> str:
         if pf["n_saturated"]:
             line += f", {pf['n_saturated']} clipped"
         out.append(line)
-    fs = {sen["name"]: sen["fs_hz"] for sen in result["sensors"]}
     bridged: dict[str, list] = {}
     for g in sm["gaps"]:
-        late = g["end_s"] - g["start_s"] - 1.0 / fs.get(g["sensor"], float("inf"))
-        if g["kind"] == "dropped" and late <= BRIDGE_S:
+        if g["bridged"]:
             bridged.setdefault(g["sensor"], []).append(g)   # a few lost packets: one line for them all
             continue
         out.append(f"  gap in {g['sensor']}: {g['kind']} {g['start_s']:.3f}-{g['end_s']:.3f} s "

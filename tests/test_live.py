@@ -459,7 +459,8 @@ def test_single_lost_samples_live_like_the_analysis(tmp_path):
     _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
     out = analyze(read_recording([path]))
     holes = [g for g in out["summary"]["gaps"] if g["n_samples"] == 1]
-    assert len(holes) >= 80 and all(g["kind"] == "dropped" for g in out["summary"]["gaps"]), out["summary"]["gaps"]
+    assert len(holes) >= 80 and all(g["kind"] == "dropped" and g["bridged"] for g in out["summary"]["gaps"]), \
+        out["summary"]["gaps"]
     s = read_session(path)
     steps = final_steps(replay(s.records, s.meta))
     for foot in ("left", "right"):

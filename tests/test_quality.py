@@ -33,8 +33,9 @@ def test_gaps_reported_by_kind(damaged):
     gaps = [g for g in summary["gaps"] if g["sensor"] == "left_pod"]
     # the swapped stamps also read as one sample missing on either side of the reversal
     # (the simulator's clock is clean, so a step of two periods is a lost sample)
-    assert sorted((g["kind"], g["n_samples"]) for g in gaps) == [
-        ("dropped", 1), ("dropped", 1), ("dropped", 50), ("nan", 3), ("time_reversal", 0)], gaps
+    assert sorted((g["kind"], g["n_samples"], g["bridged"]) for g in gaps) == [
+        ("dropped", 1, True), ("dropped", 1, True), ("dropped", 50, False), ("nan", 3, False),
+        ("time_reversal", 0, False)], gaps
     dropped = next(g for g in gaps if g["kind"] == "dropped" and g["n_samples"] == 50)
     assert dropped["n_samples"] == 50 and dropped["end_s"] - dropped["start_s"] == pytest.approx(51 / 500)
     assert summary["repaired_samples"] == {"left_pod": 1, "right_pod": 0}
