@@ -12,14 +12,14 @@ from operator import itemgetter
 import numpy as np
 
 from . import __version__
-from .errors import SignalError
+from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
 from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
                       full_scale, implausible_as_missing, new_clock, repair)
-from .signals import CLOCK_SOURCE_META, Recording, Segment, SensorRecording, Side, TimeOrigin
+from .signals import CLOCK_SOURCE_META, GRAVITY_MPS2, Recording, Segment, SensorRecording, Side, TimeOrigin
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
@@ -50,6 +50,10 @@ class SensorResult:
     duplicates: int = 0    # rows dropped as repeats of the row before (quality.duplicate_rows)
 
 
+UNIT_ACC_MEDIAN_MPS2 = (0.3 * GRAVITY_MPS2, 20.0 * GRAVITY_MPS2)
+UNIT_GYR_P99_DPS = 5000.0
+
+
 def _check(sensor: SensorRecording) -> np.ndarray:
     """Refuse a sensor that cannot be analysed; return its finite-sample mask."""
     if sensor.n_samples < MIN_SAMPLES:
@@ -63,7 +67,29 @@ def _check(sensor: SensorRecording) -> np.ndarray:
     if not (np.isfinite(sensor.fs_hz) and sensor.fs_hz > 0):
         raise SignalError(sensor.name, "sampling rate could not be determined",
                           "the time column must increase; or give --fs")
+    _check_units(sensor, finite)
     return finite
+
+
+def _check_units(sensor: SensorRecording, finite: np.ndarray) -> None:
+    """Refuse values no body-worn IMU gives in the declared units, the sign of a unit read
+    wrong: a foot pod's specific force has a median between 0.3 g and 20 g (gravity while
+    standing, about 5 g over a simulated sprint), and its rate a 99th percentile below
+    5000 deg/s (simulated sprint: 1200; real walks: 300-600).  Every 8th sample is enough."""
+    ok = finite[::8]
+    acc_n = np.sqrt(np.sum(sensor.acc_mps2_sf[::8][ok] ** 2, axis=1))
+    gyr_n = np.sqrt(np.sum(sensor.gyr_dps_sf[::8][ok] ** 2, axis=1))
+    if not acc_n.size:
+        return
+    med = float(np.median(acc_n))
+    if not UNIT_ACC_MEDIAN_MPS2[0] <= med <= UNIT_ACC_MEDIAN_MPS2[1]:
+        raise SignalError(sensor.name, f"the accelerometer's median magnitude is {med:.3g} m/s^2 where gravity "
+                          "alone is 9.81", "check the accelerometer's unit in the file's header (g read as m/s^2, "
+                          "or the reverse?)")
+    p99 = float(np.percentile(gyr_n, 99))
+    if p99 > UNIT_GYR_P99_DPS:
+        raise SignalError(sensor.name, f"the gyroscope reads {p99:.0f} deg/s or more 1% of the time; no foot turns "
+                          "that fast", "check the gyroscope's unit in the file's header (deg/s read as rad/s?)")
 
 
 @dataclass(frozen=True)
@@ -262,6 +288,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
     timing alone is about 10 times faster."""
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
+    _one_pod_per_foot(recording)
     results = [detect_sensor(s, chunk_size, trajectory) for s in recording.sensors
                if s.placement.segment is Segment.FOOT]
     if not results:
@@ -292,6 +319,20 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                for s in recording.sensors]
     return {"sensors": sensors, "steps": steps,
             "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock, recording.time_origin)}
+
+
+def _one_pod_per_foot(recording: Recording) -> None:
+    """Refuse two foot sensors on one side: their contacts would be merged into one foot's."""
+    sides: dict[Side, list[str]] = {}
+    for s in recording.sensors:
+        if s.placement.segment is Segment.FOOT:
+            sides.setdefault(s.placement.side, []).append(s.name)
+    for side, names in sides.items():
+        if len(names) > 1:
+            which = "a foot of unknown side" if side is Side.UNKNOWN else f"the {side.value} foot"
+            raise UsageError(f"sensors {', '.join(names)} are all on {which}, and one recording holds one pod per "
+                             "foot; give each file its foot with --placement (left, right, LS ...) or analyse them "
+                             "one at a time")
 
 
 def _feet_clock(recording: Recording, contacts: dict[str, list[Contact]]) -> FeetClockCheck:

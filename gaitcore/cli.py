@@ -76,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("drill", help="drill name (see --list)", nargs="?")
     s.add_argument("--list", action="store_true", help="list the drills and exit")
     s.add_argument("--out", type=Path, metavar="FILE", help="output .gaitrec file")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ")
-    s.add_argument("--duration", type=_positive_float, default=12.0, metavar="S")
+    s.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same file (default 0)")
+    s.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ",
+                   help="sampling rate, 100-4000 Hz (default 1000)")
+    s.add_argument("--duration", type=_positive_float, default=12.0, metavar="S",
+                   help="seconds, at least 5 (default 12; starts and ends standing)")
     s.add_argument("--truth", type=Path, metavar="FILE", help="also write ground truth as JSON")
     s.add_argument("--segment", action="append", choices=["shank", "thigh"], default=None,
                    help="also simulate a pod on this segment of both legs (repeatable)")
@@ -94,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "Runs until interrupted.")
     e.add_argument("--foot", choices=["left", "right"], required=True)
     e.add_argument("--drill", required=True, help="drill name (gait simulate --list)")
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ")
+    e.add_argument("--seed", type=int, default=0, help="random seed of the simulated drill (default 0)")
+    e.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ",
+                   help="sampling rate, 100-4000 Hz (default 1000)")
     e.add_argument("--duration", type=_positive_float, default=20.0, metavar="S",
                    help="simulated seconds; the pod goes quiet after them (default 20)")
     e.add_argument("--loss", type=_fraction, default=0.0, metavar="P", help="drop each frame with probability P")
@@ -107,8 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "gaitmap-style CSV (the field's other tools read it; sensors on one row grid, "
                        "gaps left empty) or as Parquet (one row per sample; needs pyarrow).")
     _input_args(x)
-    x.add_argument("--to", choices=["csv", "parquet"], required=True)
-    x.add_argument("--out", type=Path, required=True, metavar="FILE")
+    x.add_argument("--to", choices=["csv", "parquet"], required=True,
+                   help="csv: gaitmap-style CSV; parquet: one row per sample (needs pyarrow)")
+    x.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="the file to create (an existing file is never overwritten)")
 
     d = sub.add_parser("devices", help="find pods: serial ports and BLE devices in range",
                        description="List serial ports and Bluetooth LE pods in range.")
@@ -125,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(with its arrival time) into a new session file that 'gait analyze' reads.")
     r.add_argument("--pod", action="append", required=True, metavar="NAME=URL",
                    help="a pod: left=serial:///dev/ttyUSB0, right=/dev/pts/5, ... (repeatable)")
-    r.add_argument("--duration", type=_positive_float, required=True, metavar="S")
+    r.add_argument("--duration", type=_positive_float, required=True, metavar="S",
+                   help="seconds to record (Ctrl-C stops earlier and keeps the session)")
     r.add_argument("--out", type=Path, required=True, metavar="FILE", help="the session file to create")
     r.add_argument("--drill", help="drill name, stored in the session's metadata")
     _session_options(r)
@@ -148,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="replay a session through the live display, then analyse it",
                         description="Feed a recorded session's bytes through the same decoders and live "
-                        "pipeline as 'gait live', paced as recorded (--speed), check the lines against what was "
+                        "pipeline as 'gait live' (paced as recorded with --speed 1; at once by default), check the lines against what was "
                         "shown live when the session holds them, then print the analysis ('gait analyze FILE' "
                         "gives the same).")
     rp.add_argument("input", type=Path, metavar="FILE", help="a session file (gait record / gait live)")
@@ -191,11 +197,26 @@ def _input_size(paths) -> str:
     return f"{total / 1e6:.1f} MB"
 
 
+def _output_file(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that cannot be created: one line, nothing written."""
+    import os
+    if path.is_dir():
+        raise GaitError(f"{option} {path} is a folder; give a file name inside it, e.g. {path / 'out'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise GaitError(f"{option} {path}: there is no folder {parent}; create it or choose another")
+    if not os.access(parent, os.W_OK):
+        raise GaitError(f"{option} {path}: folder {parent} is not writable; choose another")
+
+
 def _analyze(args) -> int:
     from .analysis import analyze
     from .readers import read_recording
     from .report import step_table, summary_text, to_json, write_report
 
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise GaitError(f"--out {args.out} is a file; --out takes a folder (it gets report.json, steps.csv, "
+                        "summary.txt)")
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     progress(f"reading {len(args.inputs)} input(s), {_input_size(args.inputs) if progress.enabled else ''}")
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
@@ -227,10 +248,16 @@ def _simulate(args) -> int:
     if args.out is None:
         raise GaitError("simulate needs --out FILE (a .gaitrec file to write)")
     drill = simulate.drill_by_name(args.drill)
+    _output_file(args.out, "--out")
+    if args.truth is not None:
+        _output_file(args.truth, "--truth")
     segments = tuple(Segment(x) for x in dict.fromkeys(args.segment or ()))
     sim = simulate.simulate_session(drill, fs_hz=args.rate, duration_s=args.duration, seed=args.seed,
                                     acc_range_g=args.acc_range, segments=segments)
-    simulate.write_simulation(sim, args.out, args.truth)
+    try:
+        simulate.write_simulation(sim, args.out, args.truth)
+    except OSError as err:
+        raise GaitError(f"cannot write {err.filename or args.out}: {err.strerror}; nothing was written") from None
     print(f"wrote {args.out}: {drill.name}, {args.rate:g} Hz, seed {args.seed}, "
           f"{len(sim.truth['contacts'])} contacts")
     return 0
@@ -258,17 +285,21 @@ def _pod_emulate(args) -> int:
 def _export(args) -> int:
     from .export import to_gaitmap_csv, to_parquet
     from .readers import read_recording
-    if args.out.exists():
+    if args.out.exists() and not args.out.is_dir():
         raise GaitError(f"{args.out} exists; choose a new file name")
+    _output_file(args.out, "--out")
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
-    if args.to == "csv":
-        info = to_gaitmap_csv(rec, args.out)
-        gaps = {k: v for k, v in info["empty_cells"].items() if v}
-        print(f"wrote {args.out}: {info['rows']} rows at {info['fs_hz']:g} Hz (read it back with --fs "
-              f"{info['fs_hz']:g})" + (f"; rows without a sample: {gaps}" if gaps else ""))
-    else:
-        info = to_parquet(rec, args.out)
-        print(f"wrote {args.out}: {info['rows']} samples")
+    try:
+        if args.to == "csv":
+            info = to_gaitmap_csv(rec, args.out)
+            gaps = {k: v for k, v in info["empty_cells"].items() if v}
+            print(f"wrote {args.out}: {info['rows']} rows at {info['fs_hz']:g} Hz (read it back with --fs "
+                  f"{info['fs_hz']:g})" + (f"; rows without a sample: {gaps}" if gaps else ""))
+        else:
+            info = to_parquet(rec, args.out)
+            print(f"wrote {args.out}: {info['rows']} samples")
+    except OSError as err:
+        raise GaitError(f"cannot write {args.out}: {err.strerror}; nothing was written") from None
     return 0
 
 
@@ -330,8 +361,10 @@ def _session_meta(args, pods: list[tuple[str, str]]) -> dict:
 def _new_session(args) -> tuple[list[tuple[str, str]], dict]:
     """The pods and the header metadata of a session about to be recorded into a new ``--out``."""
     pods = _pods_arg(args.pod)
-    if args.out.exists():
+    _check_drill(args.drill)
+    if args.out.exists() and not args.out.is_dir():
         raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
+    _output_file(args.out, "--out")
     return pods, _session_meta(args, pods)
 
 
@@ -365,7 +398,25 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
         pods.append((name, url))
     if len({n for n, _ in pods}) != len(pods):
         raise GaitError("two --pod options share a name; give each pod its own (left, right, ...)")
+    import warnings
+    from .signals import Placement
+    for name, _ in pods:
+        try:
+            Placement.parse(name)
+        except ValueError:
+            warnings.warn(f"pod {name!r}: its name is its placement and this one says none (left, right, LF, RS, "
+                          "left_shank ...), so its foot is unknown: no step or flight time with it")
     return pods
+
+
+def _check_drill(drill: str | None) -> None:
+    """A drill the cues and the simulator do not know is allowed (the coach's own), but told."""
+    import warnings
+    from firmware_bridge.live import CUES
+    from .simulate import DRILLS
+    if drill is not None and drill not in CUES and drill not in DRILLS:
+        warnings.warn(f"drill {drill!r} is not one gait knows ({', '.join(sorted(set(DRILLS) | set(CUES) - {'default'}))}); "
+                      "it is stored as given and gets the contact-time drift cue only")
 
 
 def _live(args) -> int:

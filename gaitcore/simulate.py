@@ -572,4 +572,8 @@ def write_simulation(sim: Simulation, path: Path, truth_path: Path | None = None
     from .readers import native
     native.write(Path(path), sim.recording, meta=sim.meta)
     if truth_path is not None:
-        Path(truth_path).write_text(json.dumps(sim.truth, indent=1) + "\n")
+        try:
+            Path(truth_path).write_text(json.dumps(sim.truth, indent=1) + "\n")
+        except BaseException:
+            Path(path).unlink(missing_ok=True)     # the recording without its truth is half the output
+            raise

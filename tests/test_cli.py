@@ -151,3 +151,72 @@ def test_report_that_cannot_be_built_leaves_no_folder(tmp_path):
     with pytest.raises(Exception):
         write_report({"steps": [], "summary": object()}, out)
     assert not out.exists()
+
+
+def _one_error(r) -> str:
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("gait: error:"), r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("column, unit", [("Accelerometer", "m/s^2"), ("Gyroscope", "rad/s")])
+def test_a_unit_header_the_values_contradict_is_refused(shared_data, tmp_path, column, unit):
+    """The x-io walk with its header saying m/s^2 over values in g, or rad/s over deg/s."""
+    text = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text()
+    head, rest = text.split("\n", 1)
+    old = "(g)" if column == "Accelerometer" else "(deg/s)"
+    head = ",".join(c.replace(old, f"({unit})") if c.startswith(column) else c for c in head.split(","))
+    p = tmp_path / "walk.csv"
+    p.write_text(head + "\n" + rest)
+    out = tmp_path / "report"
+    line = _one_error(run(["analyze", str(p), "--out", str(out)]))
+    assert "unit" in line and column.lower() in line, line
+    assert not out.exists()
+
+
+def test_two_pods_on_one_foot_are_refused(shared_data):
+    """Two files of unknown side, or one --placement forced on a file of two sensors, would
+    merge two pods' contacts into one foot's (cadence in the thousands)."""
+    walks = [str(shared_data / "xio_gait_tracking" / f"{w}_walk.csv") for w in ("short", "long")]
+    assert "one pod per foot" in _one_error(run(["analyze", *walks]))
+    gaitmap = str(shared_data / "gaitmap_example" / "imu_sample.csv")
+    assert "holds 2 sensors" in _one_error(run(["analyze", gaitmap, "--fs", "204.8", "--placement", "left"]))
+    assert run(["analyze", *walks, "--placement", "left", "--placement", "right", "--no-trajectory"]).returncode == 0
+
+
+def test_output_paths_that_cannot_be_written_are_refused_before_any_work(tmp_path):
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    report = tmp_path / "report.txt"
+    report.write_text("keep me")
+    cases = [
+        (["simulate", "walk", "--duration", "6", "--out", str(tmp_path / "no" / "x.gaitrec")], "there is no folder"),
+        (["simulate", "walk", "--duration", "6", "--out", str(folder)], "is a folder"),
+        (["simulate", "walk", "--duration", "6", "--out", str(tmp_path / "x.gaitrec"), "--truth",
+          str(tmp_path / "no" / "t.json")], "there is no folder"),
+        (["export", str(BUNDLED), "--to", "csv", "--out", str(tmp_path / "no" / "e.csv")], "there is no folder"),
+        (["analyze", str(BUNDLED), "--out", str(report)], "is a file"),
+        (["record", "--pod", "left=/dev/no-such-pod", "--duration", "1", "--out", str(tmp_path / "no" / "r.podses")],
+         "there is no folder"),
+    ]
+    for args, what in cases:
+        assert what in _one_error(run(args)), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_folder", "report.txt"]
+    assert not any(folder.iterdir()) and report.read_text() == "keep me"
+
+
+def test_an_unknown_drill_or_a_pod_name_without_placement_is_told(tmp_path):
+    out = tmp_path / "none.podses"
+    r = run(["record", "--pod", "middle=/dev/no-such-pod", "--drill", "nodrill", "--duration", "1", "-q",
+             "--out", str(out)])
+    assert r.returncode == 2 and not out.exists()
+    assert "pod 'middle': its name is its placement" in r.stderr and "drill 'nodrill' is not one gait knows" in r.stderr
+
+
+def test_exported_files_are_ordinary_files(tmp_path):
+    import os
+    out = tmp_path / "e.csv"
+    assert run(["export", str(BUNDLED), "--to", "csv", "--out", str(out)]).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -52,6 +52,9 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
             except ValueError as err:
                 raise UsageError(str(err)) from None
         read, origin = _read_one(f, fs_hz, forced)
+        if forced is not None and len(read) > 1:
+            raise UsageError(f"{f} holds {len(read)} sensors ({', '.join(x.name for x in read)}) and --placement "
+                             "gives one placement per file; leave it out (their names give their placements)")
         sensors.extend(_from_source(read, f))
         origins.add(origin)
     names = [s.name for s in sensors]

@@ -40,13 +40,17 @@ def write(path: Path, recording: Recording, meta: dict | None = None) -> None:
             "acc_range_mps2": s.acc_range_mps2, "gyr_range_dps": s.gyr_range_dps})
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(MAGIC)
-        f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-        for s in recording.sensors:
-            block = np.column_stack([s.t_s, s.acc_mps2_sf, s.gyr_dps_sf]).astype("<f8")
-            f.write(np.ascontiguousarray(block).tobytes())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(MAGIC)
+            f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
+            for s in recording.sensors:
+                block = np.column_stack([s.t_s, s.acc_mps2_sf, s.gyr_dps_sf]).astype("<f8")
+                f.write(np.ascontiguousarray(block).tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read(path: Path) -> list[SensorRecording]:
