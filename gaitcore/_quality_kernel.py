@@ -41,6 +41,26 @@ def beyond_rows(acc, gyr, acc_limit, gyr_limit, out):
 
 
 @kernel
+def unit_counts(acc, gyr, step, acc_lo, acc_hi, gyr_hi, out):
+    """Over every ``step``-th row with six finite values: out[0] = how many, out[1] / out[2]
+    = how many have a specific-force magnitude below ``acc_lo`` / above ``acc_hi``, out[3]
+    = how many a rate magnitude above ``gyr_hi``."""
+    a, g = acc.ravel(), gyr.ravel()
+    for k in range(4):
+        out[k] = 0
+    for i in range(0, acc.shape[0], step):
+        j = 3 * i
+        an = np.sqrt(a[j] * a[j] + a[j + 1] * a[j + 1] + a[j + 2] * a[j + 2])
+        gn = np.sqrt(g[j] * g[j] + g[j + 1] * g[j + 1] + g[j + 2] * g[j + 2])
+        if not (np.isfinite(an) and np.isfinite(gn)):
+            continue
+        out[0] += 1
+        out[1] += an < acc_lo
+        out[2] += an > acc_hi
+        out[3] += gn > gyr_hi
+
+
+@kernel
 def near_period_spread(t_s, fs_hz, scratch, out):
     """Of the steps between consecutive stamps that lie within half a period of one
     period (in periods; ``scratch`` has room for them all): out[0] = their median,

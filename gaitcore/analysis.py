@@ -14,7 +14,7 @@ import numpy as np
 from . import __version__
 from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
-from ._quality_kernel import GAP_DROPPED
+from ._quality_kernel import GAP_DROPPED, unit_counts
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
 from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
@@ -67,27 +67,27 @@ def _check(sensor: SensorRecording) -> np.ndarray:
     if not (np.isfinite(sensor.fs_hz) and sensor.fs_hz > 0):
         raise SignalError(sensor.name, "sampling rate could not be determined",
                           "the time column must increase; or give --fs")
-    _check_units(sensor, finite)
+    _check_units(sensor)
     return finite
 
 
-def _check_units(sensor: SensorRecording, finite: np.ndarray) -> None:
+def _check_units(sensor: SensorRecording) -> None:
     """Refuse values no body-worn IMU gives in the declared units, the sign of a unit read
     wrong: a foot pod's specific force has a median between 0.3 g and 20 g (gravity while
     standing, about 5 g over a simulated sprint), and its rate a 99th percentile below
     5000 deg/s (simulated sprint: 1200; real walks: 300-600).  Every 8th sample is enough."""
-    ok = finite[::8]
-    acc_n = np.sqrt(np.sum(sensor.acc_mps2_sf[::8][ok] ** 2, axis=1))
-    gyr_n = np.sqrt(np.sum(sensor.gyr_dps_sf[::8][ok] ** 2, axis=1))
-    if not acc_n.size:
-        return
-    med = float(np.median(acc_n))
-    if not UNIT_ACC_MEDIAN_MPS2[0] <= med <= UNIT_ACC_MEDIAN_MPS2[1]:
+    counts = np.zeros(4, dtype=np.int64)
+    unit_counts(np.ascontiguousarray(sensor.acc_mps2_sf, dtype=np.float64),
+                np.ascontiguousarray(sensor.gyr_dps_sf, dtype=np.float64), 8, UNIT_ACC_MEDIAN_MPS2[0],
+                UNIT_ACC_MEDIAN_MPS2[1], UNIT_GYR_P99_DPS, counts)
+    n, low, high, fast = counts.tolist()
+    if 2 * low > n or 2 * high > n:
+        med = float(np.nanmedian(np.linalg.norm(sensor.acc_mps2_sf, axis=1)))
         raise SignalError(sensor.name, f"the accelerometer's median magnitude is {med:.3g} m/s^2 where gravity "
                           "alone is 9.81", "check the accelerometer's unit in the file's header (g read as m/s^2, "
                           "or the reverse?)")
-    p99 = float(np.percentile(gyr_n, 99))
-    if p99 > UNIT_GYR_P99_DPS:
+    if 100 * fast > n:
+        p99 = float(np.nanpercentile(np.linalg.norm(sensor.gyr_dps_sf, axis=1), 99))
         raise SignalError(sensor.name, f"the gyroscope reads {p99:.0f} deg/s or more 1% of the time; no foot turns "
                           "that fast", "check the gyroscope's unit in the file's header (deg/s read as rad/s?)")
 

@@ -523,3 +523,20 @@ def test_near_period_spread_against_numpy(seed):
     np.testing.assert_allclose(out, [mid, np.quantile(np.abs(near - mid), 0.99)], rtol=0, atol=1e-15)
     few = np.zeros(2)
     assert near_period_spread(np.array([0.0, 1.0 / fs]), fs, np.empty(1), few) == 1 and not few.any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unit_counts_match_numpy(seed):
+    """The unit check's counts (analysis._check_units) against numpy on every 8th row,
+    non-finite rows left out (seeded)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    acc = rng.normal(0, 40, (n, 3))
+    gyr = rng.normal(0, 3000, (n, 3))
+    acc[rng.random(n) < 0.05, 1] = np.nan
+    gyr[rng.random(n) < 0.05, 2] = np.inf
+    out = np.zeros(4, dtype=np.int64)
+    QK.unit_counts(acc, gyr, 8, 3.0, 60.0, 5000.0, out)
+    a, g = np.linalg.norm(acc[::8], axis=1), np.linalg.norm(gyr[::8], axis=1)
+    ok = np.isfinite(a) & np.isfinite(g)
+    assert out.tolist() == [ok.sum(), (a[ok] < 3.0).sum(), (a[ok] > 60.0).sum(), (g[ok] > 5000.0).sum()]
