@@ -16,31 +16,15 @@ Files appear whole or not at all (written to a temporary name, then renamed).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .atomic_file import write_atomic
 from .errors import GaitError, UsageError
 from .signals import Recording
 
 AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-
-
-def _atomic(path: Path, write) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)     # as an ordinary new file (mkstemp makes it private)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
@@ -69,7 +53,7 @@ def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
             cells = ["" if v != v else repr(float(v)) for v in table[k].tolist()]
             f.write((f"{k}," + ",".join(cells) + "\n").encode())
 
-    _atomic(path, write)
+    write_atomic(path, write)
     return {"rows": n, "fs_hz": fs, "empty_cells": empty}
 
 
@@ -90,5 +74,5 @@ def to_parquet(recording: Recording, path: Path) -> dict:
     table = pa.table({k: np.concatenate(v) for k, v in cols.items()})
     table = table.replace_schema_metadata({"units": "t_s s; acc m/s^2; gyr deg/s",
                                            "fs_hz": ",".join(f"{s.name}={s.fs_hz:g}" for s in recording.sensors)})
-    _atomic(path, lambda f: pq.write_table(table, f))
+    write_atomic(path, lambda f: pq.write_table(table, f))
     return {"rows": table.num_rows}

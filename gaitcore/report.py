@@ -4,10 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 from .align import REMOUNT_DEG
+from .atomic_file import write_atomic
 from .feet_clock import ClockAgreement
 from .signals import TimeOrigin
 
@@ -133,8 +133,6 @@ def write_report(result: dict, out_dir: Path) -> list[Path]:
     written = []
     for name, text in files.items():
         final = out_dir / name
-        tmp = out_dir / f".{name}.part"
-        tmp.write_text(text)
-        os.replace(tmp, final)
+        write_atomic(final, lambda f: f.write(text.encode("utf-8")))
         written.append(final)
     return written

@@ -569,11 +569,13 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
 
 
 def write_simulation(sim: Simulation, path: Path, truth_path: Path | None = None) -> None:
+    from .atomic_file import write_atomic
     from .readers import native
     native.write(Path(path), sim.recording, meta=sim.meta)
     if truth_path is not None:
+        text = json.dumps(sim.truth, indent=1) + "\n"
         try:
-            Path(truth_path).write_text(json.dumps(sim.truth, indent=1) + "\n")
+            write_atomic(truth_path, lambda f: f.write(text.encode("utf-8")))
         except BaseException:
             Path(path).unlink(missing_ok=True)     # the recording without its truth is half the output
             raise

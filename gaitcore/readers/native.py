@@ -12,11 +12,11 @@ The header names the columns and their units; a reader refuses any other.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic_file import write_atomic
 from ..errors import InputFormatError, UnitError
 from ..signals import Placement, Recording, SensorRecording
 from ._common import check_time_stamps
@@ -38,19 +38,14 @@ def write(path: Path, recording: Recording, meta: dict | None = None) -> None:
             "name": s.name, "placement": str(s.placement), "fs_hz": s.fs_hz,
             "n_samples": s.n_samples, "columns": COLUMNS,
             "acc_range_mps2": s.acc_range_mps2, "gyr_range_dps": s.gyr_range_dps})
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(MAGIC)
-            f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-            for s in recording.sensors:
-                block = np.column_stack([s.t_s, s.acc_mps2_sf, s.gyr_dps_sf]).astype("<f8")
-                f.write(np.ascontiguousarray(block).tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def write_all(f) -> None:
+        f.write(MAGIC)
+        f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
+        for s in recording.sensors:
+            block = np.column_stack([s.t_s, s.acc_mps2_sf, s.gyr_dps_sf]).astype("<f8")
+            f.write(np.ascontiguousarray(block).tobytes())
+    write_atomic(path, write_all)
 
 
 def read(path: Path) -> list[SensorRecording]:
