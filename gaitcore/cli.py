@@ -154,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="replay a session through the live display, then analyse it",
                         description="Feed a recorded session's bytes through the same decoders and live "
-                        "pipeline as 'gait live' (paced as recorded with --speed 1; at once by default), check the lines against what was "
-                        "shown live when the session holds them, then print the analysis ('gait analyze FILE' "
+                        "pipeline as 'gait live' (paced as recorded with --speed 1; at once by default), check the "
+                        "lines against what was shown live when the session holds them, then print the analysis ('gait analyze FILE' "
                         "gives the same).")
     rp.add_argument("input", type=Path, metavar="FILE", help="a session file (gait record / gait live)")
     rp.add_argument("--speed", choices=["1", "2", "max"], default="max",
@@ -415,8 +415,9 @@ def _check_drill(drill: str | None) -> None:
     from firmware_bridge.live import CUES
     from .simulate import DRILLS
     if drill is not None and drill not in CUES and drill not in DRILLS:
-        warnings.warn(f"drill {drill!r} is not one gait knows ({', '.join(sorted(set(DRILLS) | set(CUES) - {'default'}))}); "
-                      "it is stored as given and gets the contact-time drift cue only")
+        known = ", ".join(sorted(set(DRILLS) | set(CUES) - {"default"}))
+        warnings.warn(f"drill {drill!r} is not one gait knows ({known}); it is stored as given and gets the "
+                      "contact-time drift cue only")
 
 
 def _live(args) -> int:

@@ -130,7 +130,8 @@ def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     if not kind.any():      # GAP_NONE is 0: a clean stretch, the common case
         return np.zeros(kind.shape[0], dtype=np.int8)
     bridged = bridged_drops(kind, lag)
-    return np.where(breaks_of(kind, lag), K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
+    breaks = (kind != GAP_NONE) & ~bridged     # breaks_of, with the drops already classed
+    return np.where(breaks, K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
 
 
 def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):

@@ -43,7 +43,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     if placements and len(placements) != len(files):
         raise UsageError(f"--placement was given {len(placements)} times for {len(files)} files; "
                          "give one per file, in order")
-    sensors, origins = [], set()
+    sensors, origin = [], TimeOrigin.FIRST_SAMPLE
     for i, f in enumerate(files):
         forced = None
         if placements:
@@ -56,12 +56,11 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
             raise UsageError(f"{f} holds {len(read)} sensors ({', '.join(x.name for x in read)}) and --placement "
                              "gives one placement per file; leave it out (their names give their placements)")
         sensors.extend(_from_source(read, f))
-        origins.add(origin)
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         raise UsageError(f"two sensors share a name among {names}; rename the files")
     rec = Recording(tuple(sensors), ", ".join(str(f) for f in files))
-    if len(files) == 1 and origins == {TimeOrigin.SESSION_START}:
+    if len(files) == 1 and origin is TimeOrigin.SESSION_START:
         return replace(rec, time_origin=TimeOrigin.SESSION_START)  # times as `gait live` showed them
     return rec.rebased()    # separate sessions' clocks each start at their own 0: nothing to keep
 
@@ -93,8 +92,8 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tupl
         raise InputFormatError(path, "file is empty", SUPPORTED)
     if head.startswith(b"PODSESSION"):
         from firmware_bridge.session_file import read_session
-        return [_force(s, forced) for s in session_recording(read_session(path), path).sensors], \
-            TimeOrigin.SESSION_START
+        rec = session_recording(read_session(path), path)
+        return [_force(s, forced) for s in rec.sensors], rec.time_origin
     return _read_file(path, head, fs_hz, forced), TimeOrigin.FIRST_SAMPLE
 
 
