@@ -4,7 +4,10 @@
 from a pod, or a connection event) and returns what the live display shows because
 of it: a :class:`LiveStep` when a contact's toe-off is found, a :class:`Withdrawn`
 when a later contact shows that a step already shown was a swing artefact, and
-:class:`Notice` lines (a pod dropped, came back, lost frames, clipped).  It uses
+:class:`Notice` lines (a pod dropped, came back, lost frames, clipped), and
+:class:`Status` lines while a pod's mounting is being learned (the detector's warm-up,
+up to 60 s: it needs ``WARMUP_MIN_STRIDES`` strides, and the steps found meanwhile are
+shown when it ends; ``--mounting-from`` skips it).  It uses
 only the records fed so far and nothing from the wall clock, so replaying a
 session's records gives exactly the items shown live (``gait replay``).
 
@@ -67,7 +70,7 @@ import numpy as np
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG, still_mask
 from gaitcore.analysis import stretch_geometry
-from gaitcore.events import (MIN_SWING_S, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
+from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN, DROP_FACTOR, implausible_rows
@@ -84,6 +87,7 @@ REP_PAUSE_S = 3.0
 BASELINE_STEPS = 4
 LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
 CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
+WARMUP_TELL_S = 10.0    # while warming up, a status line every this many seconds of a pod's data
 HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up reports up to 60 s back
 EARLY_LOBE_S = 0.03     # show a step before its toe-off is confirmed when the push-off lobe lasted this
 EARLY_QUIET_S = 0.015   # ... after this long of the contact without toe-down rotation,
@@ -129,6 +133,15 @@ class Notice:
     text: str
 
 
+@dataclass(frozen=True)
+class Status:
+    """Not a problem, what a pod is doing: learning how it sits (the warm-up), then ready."""
+
+    pod: str
+    t_s: float
+    text: str
+
+
 def as_dict(item) -> dict:
     """The JSON form stored in the session (``shown`` events) and compared on replay."""
     d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in item.__dict__.items()}
@@ -164,6 +177,7 @@ class _Pod:
     framing: str = "cobs"
     mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
     mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
+    warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
     rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
     last_packet: object = None            # movesense: the last PlacedPacket
     waiting: tuple = ()                   # movesense: (packet, receipt s) held until the stamps show the rate
@@ -319,6 +333,7 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
             items.append(Notice(pod.name, t_rx, f"{pod.name}: clipping at full scale (values held at the limit)"))
     events, pod.events = events_step(pod.events, t_dev, acc, gyr)
     pod.n_fed += count
+    items += _warmup_status(pod, t_rx)
     if pod.mounting is not None and 0 <= pod.mount_check_at <= pod.n_fed:
         items += _check_mounting(pod, t_rx)
     for ev in events:
@@ -377,6 +392,31 @@ def _check_mounting(pod: _Pod, t_rx: float) -> list:
         return []
     return [Notice(pod.name, t_rx, f"{pod.name}: sits {turn:.0f} deg differently from the mounting this session "
                    "started from; its steps may be wrong: restart without --mounting-from")]
+
+
+def _warmup_status(pod: _Pod, t_rx: float) -> list:
+    """A status line when a pod's warm-up starts, every ``WARMUP_TELL_S`` of its data
+    while it lasts, and when it ends (the steps it held follow that line)."""
+    if pod.mounting is not None or pod.warmup_told < 0:
+        return []
+    al = pod.events.alignment
+    if al is not None:
+        pod.warmup_told = -1
+        secs = pod.n_fed / pod.fs_hz
+        if al.n_strides_used >= WARMUP_MIN_STRIDES:
+            return [Status(pod.name, t_rx, f"{pod.name}: ready, mounting learned from {al.n_strides_used} strides "
+                           f"in {secs:.0f} s; its steps so far follow")]
+        return [Status(pod.name, t_rx, f"{pod.name}: mounting fixed on {al.n_strides_used} strides in {secs:.0f} s "
+                       "(fewer than needed); its steps may be wrong, and follow")]
+    due = int(pod.n_fed / (WARMUP_TELL_S * pod.fs_hz)) + 1
+    if due <= pod.warmup_told:
+        return []
+    told, pod.warmup_told = pod.warmup_told, due
+    if told == 0:
+        return [Status(pod.name, t_rx, f"{pod.name}: learning how the pod sits (needs {WARMUP_MIN_STRIDES} "
+                       "strides); its steps show after that (--mounting-from skips this)")]
+    return [Status(pod.name, t_rx, f"{pod.name}: still learning how the pod sits "
+                   f"({pod.n_fed / pod.fs_hz:.0f} s; needs {WARMUP_MIN_STRIDES} strides)")]
 
 
 def _early_enough(pod: _Pod, cand) -> bool:
@@ -603,6 +643,7 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
         if pod.events is None:
             continue
         events, pod.events = events_step(pod.events, np.empty(0), np.empty((0, 3)), np.empty((0, 3)), final=True)
+        items += _warmup_status(pod, pod.frames[-1][4] if pod.frames else 0.0)
         for ev in events:
             new_items, state = _event(state, k, ev)
             items += new_items
@@ -623,6 +664,15 @@ def final_steps(items) -> list[LiveStep]:
         elif isinstance(it, Withdrawn):
             last.pop((it.pod, it.ic_s), None)
     return list(last.values())
+
+
+def replays_what_was_shown(recorded: list[dict], replayed: list[dict]) -> bool:
+    """Whether a replay's items (:func:`as_dict` forms) begin with the ones a session
+    recorded as shown (all of them, unless live was killed).  A session recorded before
+    :class:`Status` lines existed has none, and is compared without them."""
+    if not any(d["type"] == "Status" for d in recorded):
+        replayed = [d for d in replayed if d["type"] != "Status"]
+    return replayed[:len(recorded)] == recorded
 
 
 def replay(records, meta: dict, drill: str | None = None) -> list:

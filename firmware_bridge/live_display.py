@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .live import LiveStep, Notice, Withdrawn
+from .live import LiveStep, Notice, Status, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
 
@@ -37,6 +37,8 @@ def item_line(item) -> str:
         return f"{item.ic_s:8.2f} s  {item.foot} contact withdrawn ({item.reason})"
     if isinstance(item, Notice):
         return f"{item.t_s:8.2f} s  ! {item.text}"
+    if isinstance(item, Status):
+        return f"{item.t_s:8.2f} s  . {item.text}"
     raise TypeError(type(item))
 
 
@@ -81,6 +83,8 @@ class Display:
                 self.play()
         elif isinstance(item, Withdrawn):
             self.print(line, "dim")
+        elif isinstance(item, Status):
+            self.print(line, "cyan")
         else:
             self.print(line, "bold red")
 

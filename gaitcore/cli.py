@@ -241,7 +241,7 @@ def _analyze(args) -> int:
 
 def _simulate(args) -> int:
     from . import simulate
-    if args.list or not args.drill:
+    if args.list or args.drill is None:
         for name, drill in simulate.DRILLS.items():
             print(f"{name:<14} {drill.description}")
         return 0
@@ -288,6 +288,11 @@ def _export(args) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise GaitError(f"{args.out} exists; choose a new file name")
     _output_file(args.out, "--out")
+    suffix = {"csv": ".csv", "parquet": ".parquet"}
+    other = next((k for k, v in suffix.items() if k != args.to and args.out.suffix.lower() == v), None)
+    if other is not None:
+        raise GaitError(f"--out {args.out} names a {other} file but --to {args.to} writes {args.to}; name it "
+                        f"{args.out.with_suffix(suffix[args.to])} or give --to {other}")
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
     try:
         if args.to == "csv":
@@ -463,7 +468,7 @@ def _live(args) -> int:
 
 def _replay(args) -> int:
     import json
-    from firmware_bridge.live import as_dict, feed, finish, new_live_state
+    from firmware_bridge.live import as_dict, feed, finish, new_live_state, replays_what_was_shown
     from firmware_bridge.live_display import Sound, make_display
     from firmware_bridge.recorder import SESSION_POD
     from firmware_bridge.session_file import KIND_EVENT, read_session
@@ -504,8 +509,7 @@ def _replay(args) -> int:
         sys.stdout.write(to_json(result))
         return 0
     if recorded:
-        live_part = shown[:len(recorded)]
-        same = live_part == recorded
+        same = replays_what_was_shown(recorded, shown)
         display.print(f"replay {'matches' if same else 'DIFFERS FROM'} what was shown live ({len(recorded)} lines)",
                       None if same else "bold red")
     sys.stdout.write(step_table(result) + "\n" + summary_text(result))

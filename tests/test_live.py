@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.live import (LiveStep, Notice, as_dict, contacts_longer, final_steps, quick_off_the_ground,
-                                  replay)
+from firmware_bridge.live import (LiveStep, Notice, Status, as_dict, contacts_longer, final_steps,
+                                  quick_off_the_ground, replay, replays_what_was_shown)
 from firmware_bridge.protocol import decode, encode
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
 from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, VirtualPod, VirtualPodConfig, pod_signals, to_counts
@@ -73,6 +73,50 @@ def test_live_steps_are_the_analysis_contacts(session):
         assert np.median(err) < 0.005 and err.max() < 0.03, err
         assert max(abs(c / d - 1) for _, _, c, d in pairs) < 0.03
     assert any(x.contact_change_pct is not None for x in steps)
+
+
+def test_the_warm_up_is_told_before_its_steps(session):
+    """Without a mounting, each pod says at once that it is learning how it sits, then
+    that it is ready, and only then shows its steps (the backlog)."""
+    s = read_session(session)
+    items = replay(s.records, s.meta)
+    for pod in ("left", "right"):
+        mine = [i for i in items if getattr(i, "pod", None) == pod and isinstance(i, (Status, LiveStep))]
+        status = [k for k, i in enumerate(mine) if isinstance(i, Status)]
+        assert "learning how the pod sits" in mine[0].text, mine[:3]
+        ready = [k for k in status if "ready" in mine[k].text]
+        assert len(ready) == 1 and all(isinstance(i, LiveStep) for i in mine[ready[0] + 1:]), mine[:10]
+        assert not any(isinstance(i, LiveStep) for i in mine[:ready[0]])
+        assert "learned from" in mine[ready[0]].text
+        # a line every 10 s of data while it lasts: the 12 s sprint is learned well before
+        assert len(status) == 2
+
+
+def test_a_standing_pod_is_told_it_is_still_warming_up(tmp_path):
+    """A pod that only stands for 25 s: a status line every 10 s, no steps, and at the
+    end the mounting is fixed on what there was, and that is said."""
+    from gaitcore.signals import SensorRecording
+    fs, n = 200.0, 5000
+    rng = np.random.default_rng(SEED)
+    standing = SensorRecording("right", Placement(Side.RIGHT, Segment.FOOT), fs, np.arange(n) / fs,
+                               np.array([0.0, 0.0, 9.81]) + rng.normal(0, 0.02, (n, 3)), rng.normal(0, 0.3, (n, 3)))
+    path = tmp_path / "standing.podses"
+    _pod_session(path, standing, 200)
+    s = read_session(path)
+    items = replay(s.records, s.meta)
+    status = [i.text for i in items if isinstance(i, Status)]
+    assert not any(isinstance(i, LiveStep) for i in items)
+    assert "learning" in status[0] and sum("still learning" in x for x in status) == 2, status
+    assert "fixed on 0 strides" in status[-1] and len(status) == 4, status
+
+
+def test_a_session_recorded_before_status_lines_still_replays_as_shown():
+    step = {"type": "LiveStep", "pod": "left", "ic_s": 1.0}
+    status = {"type": "Status", "pod": "left", "t_s": 0.1, "text": "learning"}
+    assert replays_what_was_shown([step], [status, step])           # an older session: none recorded
+    assert replays_what_was_shown([status, step], [status, step, step])
+    assert not replays_what_was_shown([status, step], [step])
+    assert not replays_what_was_shown([step], [status, dict(step, ic_s=1.1)])
 
 
 def _when_shown(records, meta) -> tuple[list, dict]:
