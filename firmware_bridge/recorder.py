@@ -154,6 +154,8 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 put(KIND_RX, k, (stamped or clock_ns()) - t0, bytes(data))
                 rep.bytes_received += len(data)
 
+    given_up: set = set()
+
     async def run(k: int) -> None:
         tr, rep = transports[k], reports[k]
         attempt = 0
@@ -161,7 +163,9 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
         while clock_ns() < deadline:
             if not connected_once and attempt >= FIRST_ATTEMPTS:
                 event(k, "given up", attempts=attempt)
-                tell(f"{rep.name}: not reached after {attempt} attempts; recording the other pods")
+                given_up.add(k)
+                tell(f"{rep.name}: not reached after {attempt} attempts" +
+                     ("; recording the other pods" if len(given_up) < len(pods) else ""))
                 return
             try:
                 await tr.open()

@@ -41,12 +41,15 @@ def beyond_rows(acc, gyr, acc_limit, gyr_limit, out):
 
 
 @kernel
-def unit_counts(acc, gyr, step, acc_lo, acc_hi, gyr_hi, out):
+def unit_counts(acc, gyr, step, acc_lo, acc_hi, gyr_hi, quiet_dps, quiet_lo, quiet_hi, move_mps2, turn_dps, out):
     """Over every ``step``-th row with six finite values: out[0] = how many, out[1] / out[2]
     = how many have a specific-force magnitude below ``acc_lo`` / above ``acc_hi``, out[3]
-    = how many a rate magnitude above ``gyr_hi``."""
+    = how many a rate magnitude above ``gyr_hi``, out[4] = how many a rate below
+    ``quiet_dps``, out[5] = how many of those a specific force outside ``quiet_lo`` ..
+    ``quiet_hi``, out[6] = how many a specific force above ``move_mps2``, out[7] = how
+    many a rate above ``turn_dps``."""
     a, g = acc.ravel(), gyr.ravel()
-    for k in range(4):
+    for k in range(8):
         out[k] = 0
     for i in range(0, acc.shape[0], step):
         j = 3 * i
@@ -58,6 +61,11 @@ def unit_counts(acc, gyr, step, acc_lo, acc_hi, gyr_hi, out):
         out[1] += an < acc_lo
         out[2] += an > acc_hi
         out[3] += gn > gyr_hi
+        if gn < quiet_dps:
+            out[4] += 1
+            out[5] += an < quiet_lo or an > quiet_hi
+        out[6] += an > move_mps2
+        out[7] += gn > turn_dps
 
 
 @kernel

@@ -52,6 +52,12 @@ class SensorResult:
 
 UNIT_ACC_MEDIAN_MPS2 = (0.3 * GRAVITY_MPS2, 20.0 * GRAVITY_MPS2)
 UNIT_GYR_P99_DPS = 5000.0
+UNIT_QUIET_DPS = 10.0                                        # a foot that barely turns ...
+UNIT_QUIET_MPS2 = (0.5 * GRAVITY_MPS2, 2.0 * GRAVITY_MPS2)   # ... feels about gravity
+UNIT_QUIET_MIN_S = 1.0                                       # checked with at least this much of it
+UNIT_MOVE_MPS2 = 2.0 * GRAVITY_MPS2   # a foot moving (1% of rows or more beyond this) ...
+UNIT_TURN_DPS = 30.0                  # ... turns faster than this in 1% of rows or more (real: 31-75%)
+UNIT_STEP = 8                                                # rows: every this many is counted
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -75,21 +81,40 @@ def _check_units(sensor: SensorRecording) -> None:
     """Refuse values no body-worn IMU gives in the declared units, the sign of a unit read
     wrong: a foot pod's specific force has a median between 0.3 g and 20 g (gravity while
     standing, about 5 g over a simulated sprint), and its rate a 99th percentile below
-    5000 deg/s (simulated sprint: 1200; real walks: 300-600).  Every 8th sample is enough."""
-    counts = np.zeros(4, dtype=np.int64)
-    unit_counts(np.ascontiguousarray(sensor.acc_mps2_sf, dtype=np.float64),
-                np.ascontiguousarray(sensor.gyr_dps_sf, dtype=np.float64), 8, UNIT_ACC_MEDIAN_MPS2[0],
-                UNIT_ACC_MEDIAN_MPS2[1], UNIT_GYR_P99_DPS, counts)
-    n, low, high, fast = counts.tolist()
+    5000 deg/s (simulated sprint: 1200; real walks: 300-600).  Where the rate stays below
+    10 deg/s for a second or more in all, the specific force there is mostly 0.5-2 g: the
+    foot is on the ground or standing (medians 0.98-1.02 g in every real and simulated
+    recording; at most 20% of those rows beyond 3 g, in bunny hops), which catches a walk
+    in m/s^2 declared as g (10 g).  A foot whose specific force passes 2 g in 1% of the
+    rows or more turns faster than 30 deg/s in 1% or more too (31-75% of the rows in every
+    real recording), which catches rates in rad/s declared as deg/s.  Every 8th sample
+    is enough."""
+    counts = np.zeros(8, dtype=np.int64)
+    acc = np.ascontiguousarray(sensor.acc_mps2_sf, dtype=np.float64)
+    gyr = np.ascontiguousarray(sensor.gyr_dps_sf, dtype=np.float64)
+    unit_counts(acc, gyr, UNIT_STEP, UNIT_ACC_MEDIAN_MPS2[0], UNIT_ACC_MEDIAN_MPS2[1], UNIT_GYR_P99_DPS,
+                UNIT_QUIET_DPS, UNIT_QUIET_MPS2[0], UNIT_QUIET_MPS2[1], UNIT_MOVE_MPS2, UNIT_TURN_DPS, counts)
+    n, low, high, fast, quiet, off, moving, turning = counts.tolist()
     if 2 * low > n or 2 * high > n:
-        med = float(np.nanmedian(np.linalg.norm(sensor.acc_mps2_sf, axis=1)))
+        med = float(np.nanmedian(np.linalg.norm(acc, axis=1)))
         raise SignalError(sensor.name, f"the accelerometer's median magnitude is {med:.3g} m/s^2 where gravity "
                           "alone is 9.81", "check the accelerometer's unit in the file's header (g read as m/s^2, "
                           "or the reverse?)")
     if 100 * fast > n:
-        p99 = float(np.nanpercentile(np.linalg.norm(sensor.gyr_dps_sf, axis=1), 99))
+        p99 = float(np.nanpercentile(np.linalg.norm(gyr, axis=1), 99))
         raise SignalError(sensor.name, f"the gyroscope reads {p99:.0f} deg/s or more 1% of the time; no foot turns "
                           "that fast", "check the gyroscope's unit in the file's header (deg/s read as rad/s?)")
+    if 100 * moving >= n and 100 * turning < n:
+        p99 = float(np.nanpercentile(np.linalg.norm(gyr, axis=1), 99))
+        raise SignalError(sensor.name, f"the accelerometer shows the foot moving but the gyroscope's 99th "
+                          f"percentile is {p99:.3g} deg/s; a moving foot turns faster",
+                          "check the gyroscope's unit in the file's header (rad/s read as deg/s?)")
+    if quiet * UNIT_STEP >= UNIT_QUIET_MIN_S * sensor.fs_hz and 2 * off > quiet:
+        still = np.linalg.norm(gyr, axis=1) < UNIT_QUIET_DPS
+        med = float(np.nanmedian(np.linalg.norm(acc[still], axis=1)))
+        raise SignalError(sensor.name, f"while the gyroscope shows no turning the accelerometer reads {med:.3g} "
+                          "m/s^2 (median), where a foot on the ground feels gravity, 9.81",
+                          "check the accelerometer's unit in the file's header (m/s^2 read as g?)")
 
 
 @dataclass(frozen=True)

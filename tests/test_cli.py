@@ -1,9 +1,11 @@
 """The gait command: outputs, report files, and one-line errors with exit code 2."""
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gaitcore.cli import main
@@ -49,7 +51,8 @@ def test_table_output(capsys):
 
 BAD = {
     "empty.csv": b"",
-    "truncated.csv": b"sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n1,2,3",
+    "truncated.csv": b"sensor,left,left,left,left,left,left\naxis,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,1,2,3,4,5,6\n1,2,3\n"
+                     b"2,1,2,3,4,5,6\n",
     "wrong_unit.csv": b"Time (s),Gyroscope X (deg/s),Gyroscope Y (deg/s),Gyroscope Z (deg/s),"
                       b"Accelerometer X (mg),Accelerometer Y (mg),Accelerometer Z (mg)\n0,0,0,0,0,0,1000\n",
     "wrong_shape.csv": b"sensor,left,left,left\naxis,acc_x,acc_y,acc_z\n0,1,2,3\n",
@@ -159,15 +162,21 @@ def _one_error(r) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("column, unit", [("Accelerometer", "m/s^2"), ("Gyroscope", "rad/s")])
-def test_a_unit_header_the_values_contradict_is_refused(shared_data, tmp_path, column, unit):
-    """The x-io walk with its header saying m/s^2 over values in g, or rad/s over deg/s."""
+@pytest.mark.parametrize("column, unit, scale", [("Accelerometer", "m/s^2", 1.0), ("Gyroscope", "rad/s", 1.0),
+                                                 ("Accelerometer", "g", 9.80665),
+                                                 ("Gyroscope", "deg/s", np.pi / 180.0)])
+def test_a_unit_header_the_values_contradict_is_refused(shared_data, tmp_path, column, unit, scale):
+    """The x-io walk with its header saying m/s^2 over values in g, or rad/s over deg/s;
+    or values converted to m/s^2 (rad/s) under its header's g (deg/s)."""
     text = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text()
     head, rest = text.split("\n", 1)
     old = "(g)" if column == "Accelerometer" else "(deg/s)"
+    cols = [k for k, c in enumerate(head.split(",")) if c.startswith(column)]
     head = ",".join(c.replace(old, f"({unit})") if c.startswith(column) else c for c in head.split(","))
+    data = np.loadtxt(io.StringIO(rest), delimiter=",")
+    data[:, cols] *= scale
     p = tmp_path / "walk.csv"
-    p.write_text(head + "\n" + rest)
+    p.write_text(head + "\n" + "\n".join(",".join(repr(float(v)) for v in row) for row in data) + "\n")
     out = tmp_path / "report"
     line = _one_error(run(["analyze", str(p), "--out", str(out)]))
     assert "unit" in line and column.lower() in line, line
@@ -198,6 +207,9 @@ def test_output_paths_that_cannot_be_written_are_refused_before_any_work(tmp_pat
         (["analyze", str(BUNDLED), "--out", str(report)], "is a file"),
         (["record", "--pod", "left=/dev/no-such-pod", "--duration", "1", "--out", str(tmp_path / "no" / "r.podses")],
          "there is no folder"),
+        (["export", str(BUNDLED), "--to", "parquet", "--out", str(tmp_path / "e.csv")], "names a csv file"),
+        (["export", str(BUNDLED), "--to", "csv", "--out", str(tmp_path / "e.parquet")], "names a parquet file"),
+        (["simulate", "", "--out", str(tmp_path / "x.gaitrec")], "unknown drill"),
     ]
     for args, what in cases:
         assert what in _one_error(run(args)), args
@@ -211,6 +223,18 @@ def test_an_unknown_drill_or_a_pod_name_without_placement_is_told(tmp_path):
              "--out", str(out)])
     assert r.returncode == 2 and not out.exists()
     assert "pod 'middle': its name is its placement" in r.stderr and "drill 'nodrill' is not one gait knows" in r.stderr
+
+
+def test_fs_on_time_stamped_files_is_told_it_is_not_used(shared_data):
+    r = run(["analyze", str(shared_data / "xio_gait_tracking" / "short_walk.csv"), "--fs", "100", "--no-trajectory"])
+    assert r.returncode == 0 and "gait: warning: --fs 100 was not used: this file carries time stamps" in r.stderr
+    r = run(["analyze", str(BUNDLED), "--no-trajectory"])
+    assert r.returncode == 0 and "--fs" not in r.stderr
+
+
+def test_a_folder_of_folders_points_at_the_one_with_the_recordings(shared_data):
+    line = _one_error(run(["analyze", str(shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS")]))
+    assert "only folders (IMU, OptoGait); give the one with the recordings" in line, line
 
 
 def test_exported_files_are_ordinary_files(tmp_path):

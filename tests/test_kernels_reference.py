@@ -535,8 +535,12 @@ def test_unit_counts_match_numpy(seed):
     gyr = rng.normal(0, 3000, (n, 3))
     acc[rng.random(n) < 0.05, 1] = np.nan
     gyr[rng.random(n) < 0.05, 2] = np.inf
-    out = np.zeros(4, dtype=np.int64)
-    QK.unit_counts(acc, gyr, 8, 3.0, 60.0, 5000.0, out)
+    out = np.zeros(8, dtype=np.int64)
+    QK.unit_counts(acc, gyr, 8, 3.0, 60.0, 5000.0, 2000.0, 20.0, 50.0, 40.0, 3000.0, out)
     a, g = np.linalg.norm(acc[::8], axis=1), np.linalg.norm(gyr[::8], axis=1)
     ok = np.isfinite(a) & np.isfinite(g)
-    assert out.tolist() == [ok.sum(), (a[ok] < 3.0).sum(), (a[ok] > 60.0).sum(), (g[ok] > 5000.0).sum()]
+    a, g = a[ok], g[ok]
+    quiet = g < 2000.0
+    assert out.tolist() == [ok.sum(), (a < 3.0).sum(), (a > 60.0).sum(), (g > 5000.0).sum(), quiet.sum(),
+                            ((a[quiet] < 20.0) | (a[quiet] > 50.0)).sum(), (a > 40.0).sum(), (g > 3000.0).sum()]
+    assert 0 < out[5] < out[4]      # the draws exercise both sides of the quiet test

@@ -141,6 +141,20 @@ def test_record_refuses_an_existing_file_and_bad_pod_specs(tmp_path):
     assert f.read_text() == "keep me"
 
 
+def test_an_unreachable_pod_is_given_up_and_said_so(tmp_path):
+    """Two pods whose device paths do not exist: each is given up after its attempts, the
+    second without "recording the other pods" (there are none), and no session is left."""
+    out = tmp_path / "none.podses"
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "8", "--out", str(out),
+                        "--pod", f"left=serial://{tmp_path}/no-such-tty-1",
+                        "--pod", f"right=serial://{tmp_path}/no-such-tty-2"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    given_up = [x for x in r.stderr.splitlines() if "not reached after" in x]
+    assert r.returncode == 2 and len(given_up) == 2, r.stderr
+    assert given_up[0].endswith("recording the other pods") and given_up[1].endswith("attempts"), given_up
+    assert "no pod sent anything" in r.stderr and not out.exists()
+
+
 def test_session_clock_maps_each_pod_onto_host_time(tmp_path):
     """Pods with +-50 ppm crystals and a 2-6 s uptime, frames arriving 0.5-3 ms after the
     4 ms polling grid catches them: every sample's session time is its true host time

@@ -23,7 +23,10 @@ def _expand(paths: list[Path]) -> list[Path]:
         if p.is_dir():
             files = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
             if not files:
-                raise InputFormatError(p, "folder holds no files", f"one file per sensor ({SUPPORTED})")
+                subs = sorted(q.name for q in p.iterdir() if q.is_dir() and not q.name.startswith("."))
+                what = (f"folder holds no files, only folders ({', '.join(subs)}); give the one with the "
+                        f"recordings, e.g. {p / subs[0]}") if subs else "folder holds no files"
+                raise InputFormatError(p, what, f"one file per sensor ({SUPPORTED})")
             out.extend(files)
         elif p.exists():
             out.append(p)
@@ -43,7 +46,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     if placements and len(placements) != len(files):
         raise UsageError(f"--placement was given {len(placements)} times for {len(files)} files; "
                          "give one per file, in order")
-    sensors, origin = [], TimeOrigin.FIRST_SAMPLE
+    sensors, origin, fs_used = [], TimeOrigin.FIRST_SAMPLE, False
     for i, f in enumerate(files):
         forced = None
         if placements:
@@ -51,11 +54,17 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
                 forced = Placement.parse(placements[i])
             except ValueError as err:
                 raise UsageError(str(err)) from None
-        read, origin = _read_one(f, fs_hz, forced)
+        read, origin, used = _read_one(f, fs_hz, forced)
+        fs_used |= used
         if forced is not None and len(read) > 1:
             raise UsageError(f"{f} holds {len(read)} sensors ({', '.join(x.name for x in read)}) and --placement "
                              "gives one placement per file; leave it out (their names give their placements)")
         sensors.extend(_from_source(read, f))
+    if fs_hz is not None and not fs_used:
+        import warnings
+        warnings.warn(f"--fs {fs_hz:g} was not used: {'this file carries' if len(files) == 1 else 'these files carry'} "
+                      "time stamps, and the rate comes from them (--fs is for gaitmap CSV, which has none)",
+                      stacklevel=2)
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         raise UsageError(f"two sensors share a name among {names}; rename the files")
@@ -82,7 +91,8 @@ def _from_source(sensors, path: str | Path) -> list:
     return [replace(s, meta={**s.meta, CLOCK_SOURCE_META: str(path)}) for s in sensors]
 
 
-def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tuple[list, TimeOrigin]:
+def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tuple[list, TimeOrigin, bool]:
+    """The file's sensors, where its times count from, and whether ``fs_hz`` was used."""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -93,8 +103,10 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tupl
     if head.startswith(b"PODSESSION"):
         from firmware_bridge.session_file import read_session
         rec = session_recording(read_session(path), path)
-        return [_force(s, forced) for s in rec.sensors], rec.time_origin
-    return _read_file(path, head, fs_hz, forced), TimeOrigin.FIRST_SAMPLE
+        return [_force(s, forced) for s in rec.sensors], rec.time_origin, False
+    lines = None if b"\x00" in head else head.decode("utf-8-sig", errors="replace").splitlines()
+    return _read_file(path, head, fs_hz, forced), TimeOrigin.FIRST_SAMPLE, \
+        lines is not None and gaitmap_csv.sniff(lines)
 
 
 def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> list:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
     """Parse comma-separated numeric rows; empty cells become NaN.
 
     Rows may carry trailing empty cells (Physilog ends each line with a comma).
-    A row with fewer than ``n_cols`` cells is a truncated file and is refused.
+    A last row with fewer than ``n_cols`` cells is the line a logger was writing when it
+    stopped: it is left out with a warning.  A shorter row anywhere else is refused.
     ``lines[0]`` is line ``first_line_no`` of the file (1-based); blank lines are
     skipped.  With ``time_col``, that column must hold a number on every row
     (:func:`check_time_stamps`): an empty or non-numeric sensor cell is a break the
@@ -42,6 +44,14 @@ def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
         if ln.strip():
             body.append(ln)
             line_nos.append(first_line_no + i)
+    if body and body[-1].count(",") < n_cols - 1:
+        warnings.warn(f"{path}: the last row (line {line_nos[-1]}) is cut short ({body[-1].count(',') + 1} of "
+                      f"{n_cols} cells: the logger stopped while writing it); read without it")
+        body, line_nos = body[:-1], line_nos[:-1]
+    for ln, no in zip(body, line_nos):
+        if ln.count(",") < n_cols - 1:
+            raise InputFormatError(path, f"row {no} is truncated "
+                                   f"({ln.count(',') + 1} of {n_cols} cells)", expected)
     if not body:
         raise InputFormatError(path, "no data rows after the header", expected)
     try:
@@ -53,10 +63,6 @@ def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
     data = np.atleast_2d(data)
     if data.shape[1] != n_cols:
         raise InputFormatError(path, f"rows have {data.shape[1]} columns, not {n_cols}", expected)
-    for ln, no in zip(body, line_nos):
-        if ln.count(",") < n_cols - 1:
-            raise InputFormatError(path, f"row {no} is truncated "
-                                   f"({ln.count(',') + 1} of {n_cols} cells)", expected)
     if time_col is not None:
         check_time_stamps(path, data[:, time_col], line_nos=line_nos, what=time_name, stamp=stamp)
     return data
