@@ -104,28 +104,29 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tupl
         from firmware_bridge.session_file import read_session
         rec = session_recording(read_session(path), path)
         return [_force(s, forced) for s in rec.sensors], rec.time_origin, False
-    lines = None if b"\x00" in head else head.decode("utf-8-sig", errors="replace").splitlines()
-    return _read_file(path, head, fs_hz, forced), TimeOrigin.FIRST_SAMPLE, \
-        lines is not None and gaitmap_csv.sniff(lines)
+    sensors, fs_used = _read_file(path, head, fs_hz, forced)
+    return sensors, TimeOrigin.FIRST_SAMPLE, fs_used
 
 
-def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> list:
+def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> tuple[list, bool]:
+    """The sensors of a file that is not a pod session, and whether ``fs_hz`` was used
+    (only gaitmap CSV, which has no time column, takes it)."""
     name = path.stem
     placement = forced or placement_from_name(path.name) or Placement(Side.UNKNOWN, Segment.FOOT)
     if native.sniff_bytes(head):
         sensors = native.read(path)
-        return [_force(s, forced) for s in sensors]
+        return [_force(s, forced) for s in sensors], False
     if pyshoe_mat.sniff_bytes(head):
-        return [pyshoe_mat.read(path, name, placement)]
+        return [pyshoe_mat.read(path, name, placement)], False
     if b"\x00" in head:
         raise InputFormatError(path, "binary file of unknown kind", SUPPORTED)
     lines = head.decode("utf-8-sig", errors="replace").splitlines()
     if gaitmap_csv.sniff(lines):
-        return [_force(s, forced) for s in gaitmap_csv.read(path, fs_hz)]
+        return [_force(s, forced) for s in gaitmap_csv.read(path, fs_hz)], True
     if physilog.sniff(lines):
-        return [physilog.read(path, name, placement)]
+        return [physilog.read(path, name, placement)], False
     if xio.sniff(lines):
-        return [xio.read(path, name, placement)]
+        return [xio.read(path, name, placement)], False
     first = lines[0][:60] if lines else ""
     raise InputFormatError(path, f"unrecognised content (first line {first!r})", SUPPORTED)
 
