@@ -225,6 +225,37 @@ def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[Str
     return out
 
 
+@dataclass(frozen=True)
+class LiftAccuracy:
+    kind: str
+    n_strides: int
+    bias_cm: float
+    mae_cm: float
+    median_ours_cm: float
+    median_ref_cm: float
+
+
+def pyshoe_lift_accuracy(kind: str = "jog", shared: Path = SHARED) -> LiftAccuracy:
+    """Foot lift (``peak_height_m``) against VICON's: the VICON point's highest rise above its
+    height at the stride's first stance anchor, up to the next anchor (strides with a stale or
+    missing VICON row in them left out).  The VICON point is not the IMU's (fitted offset
+    (2.1, 0.5, -4.3) cm in the sensor frame, README), so a foot that pitches in swing moves the
+    two apart by up to a few cm; the figure is a check on the scale, not a sub-cm reference."""
+    ours, ref = [], []
+    for _, gt, r in _pyshoe_trials(kind, shared):
+        stale = _repeated_rows(gt)
+        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
+            a, b = g["anchor"], nxt["anchor"]
+            if g["peak_height_m"] is None or a < 0 or b < 0 or stale[a:b + 1].any() \
+                    or not np.isfinite(gt[a:b + 1]).all():
+                continue
+            ours.append(g["peak_height_m"])
+            ref.append(float(gt[a:b + 1, 2].max() - gt[a, 2]))
+    d = (np.array(ours) - np.array(ref)) * 100
+    return LiftAccuracy(kind, d.size, float(d.mean()), float(np.abs(d).mean()), float(np.median(ours) * 100),
+                        float(np.median(ref) * 100))
+
+
 # VICON contact reference (thresholds from the VICON foot speed alone: stance moves at
 # 0.01-0.05 m/s, a walking or jogging swing peaks at 1.5-5 m/s)
 VICON_SMOOTH = 9          # samples (45 ms at 200 Hz): moving average of the positions before differencing

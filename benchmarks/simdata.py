@@ -34,10 +34,29 @@ class SimScore:
     n_step_lengths: int = 0
     step_length_mae_cm: float = float("nan")
     stride_confidence_mean: float = float("nan")
+    n_flights: int = 0                 # flights in truth and found (true_flights_s)
+    flight_mae_ms: float = float("nan")
+    n_flight_disagree: int = 0         # contacts with a flight in one of truth and analysis only
 
     @property
     def found_fraction(self) -> float:
         return self.n_found / self.n_truth if self.n_truth else float("nan")
+
+
+def true_flights_s(contacts: list[dict]) -> list[float | None]:
+    """The time in the air after each truth contact's TO (``steps`` definition): to the
+    first landing of either foot, when the other foot's last contact begun by then has
+    ended; None otherwise."""
+    out = []
+    for c in contacts:
+        fl = None
+        if c["to_s"] is not None:
+            other = [t for t in contacts if t["foot"] != c["foot"] and t["ic_s"] <= c["to_s"]]
+            if not other or (other[-1]["to_s"] is not None and other[-1]["to_s"] < c["to_s"]):
+                later = [t["ic_s"] for t in contacts if t["ic_s"] > c["to_s"]]
+                fl = min(later) - c["to_s"] if later else None
+        out.append(fl)
+    return out
 
 
 def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_range_g: float = 16.0) -> SimScore:
@@ -48,9 +67,10 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
     steps = result["steps"]
     used = set()
     d_contact, d_ic, d_to = [], [], []
-    d_stride, d_peak, d_step, conf = [], [], [], []
-    n_found = 0
-    for c in truth:
+    d_stride, d_peak, d_step, conf, d_flight = [], [], [], [], []
+    n_found = n_flight_disagree = 0
+    flights = true_flights_s(truth)
+    for c, flight in zip(truth, flights):
         best, best_d = None, MATCH_TOL_S
         for j, s in enumerate(steps):
             if s["foot"] == c["foot"] and j not in used and abs(s["ic_s"] - c["ic_s"]) <= best_d:
@@ -74,6 +94,10 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
         if c not in mine[-2:] and not together and c.get("step_length_m") is not None \
                 and s["step_length_m"] is not None:
             d_step.append(s["step_length_m"] - c["step_length_m"])
+        if flight is not None and s["flight_s"] is not None:
+            d_flight.append(s["flight_s"] - flight)
+        elif (flight is None) != (s["flight_s"] is None) and c is not truth[-1] and s is not steps[-1]:
+            n_flight_disagree += 1
         if s["to_s"] is not None and c["to_s"] is not None:
             d_to.append(s["to_s"] - c["to_s"])
             d_contact.append(s["contact_s"] - c["contact_s"])
@@ -87,7 +111,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
                     pct(d_stride, lambda a: np.abs(a).max()),
                     pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()),
                     len(d_step), pct(d_step, lambda a: np.abs(a).mean()),
-                    float(np.mean(conf)) if conf else float("nan"))
+                    float(np.mean(conf)) if conf else float("nan"),
+                    len(d_flight), ms(d_flight, lambda a: np.abs(a).mean()), n_flight_disagree)
 
 
 SEGMENT_TRIM = 3   # contacts left out at each end per foot: the standing start and the stop

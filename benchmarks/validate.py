@@ -18,7 +18,8 @@ import numpy as np
 
 from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_heading_drift, gaitmap_step_length_accuracy,
                                  gaitmap_stride_accuracy, pyshoe_contact_accuracy, pyshoe_heading_drift,
-                                 pyshoe_stride_accuracy, tripod_contact_accuracy, xio_loop_closure)
+                                 pyshoe_lift_accuracy, pyshoe_stride_accuracy, tripod_contact_accuracy,
+                                 xio_loop_closure)
 from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
@@ -50,6 +51,12 @@ def _real_tables() -> list[str]:
         label = "all jogging trials" if a.name == "all" else f"PyShoe {a.name}"
         out.append(f"| {label} | VICON foot | {a.n_strides} | {a.mae_pct:.1f}% | {a.bias_pct:+.1f}% | "
                    f"{a.max_pct:.0f}% | <= 2% |")
+    out += ["", "| foot lift (peak height in swing) | reference | strides | bias | MAE | median ours / reference |",
+            "|---|---|---|---|---|---|"]
+    for kind, label in (("walk", "walking"), ("jog", "jogging")):
+        lf = pyshoe_lift_accuracy(kind)
+        out.append(f"| PyShoe {label} | VICON point (4 cm below the IMU) | {lf.n_strides} | {lf.bias_cm:+.1f} cm | "
+                   f"{lf.mae_cm:.1f} cm | {lf.median_ours_cm:.1f} / {lf.median_ref_cm:.1f} cm |")
     out += ["", "| closed loop (x-io NGIMU, ~400 Hz) | contacts | path | end to start | publisher's method | target |",
             "|---|---|---|---|---|---|"]
     for name, target in (("short_walk", 0.040), ("long_walk", 0.150)):

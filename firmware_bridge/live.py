@@ -68,7 +68,7 @@ from typing import Callable
 import numpy as np
 
 from calibration.mounting import mountings_of
-from gaitcore.align import REMOUNT_DEG, still_mask
+from gaitcore.align import REMOUNT_DEG
 from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
@@ -605,7 +605,7 @@ def _standing_bias(pod: _Pod) -> tuple:
     if pod.frames[0][0] != 0:
         return (0.0, 0.0, 0.0)
     _, acc, gyr = _samples(pod, 0, pod.n_fed)
-    return standing_gyro_bias(still_mask(acc, gyr, pod.fs_hz), gyr, pod.fs_hz)
+    return standing_gyro_bias(acc, gyr, pod.fs_hz) or (0.0, 0.0, 0.0)
 
 
 # ---- drill cues: each takes a step and returns a cue or None ---------------------------

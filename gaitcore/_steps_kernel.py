@@ -32,11 +32,14 @@ def _unbroken(a_ic, a_run_end, b_ic, b_run_start):
 
 
 @kernel
-def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_run_start_s, other_run_end_s,
+def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_off_s, other_run_start_s, other_run_end_s,
                  swing_dps, push_dps, impact, saturated, max_stride_s, strong_swing_dps, strong_push_dps, out):
     """Contact, flight, step and stride time, cadence and confidence per contact
     (rows of ``out``; NaN = unknown).  ``to_s``/``push_dps`` are NaN without a TO;
-    ``other_ic_s`` (sorted) are the other foot's contacts.  ``run_start_s``/``run_end_s``
+    ``other_ic_s`` (sorted) and ``other_off_s`` are the other foot's contacts (their TO
+    however long they lasted; NaN: none found).  Flight runs from this TO to the next
+    IC of either foot, when the other foot is off the ground at this TO (its latest
+    contact before it ended before it).  ``run_start_s``/``run_end_s``
     (``other_...`` for the other foot) bound the stretch around each IC in which its
     sensor missed no contact (-inf/inf without a break in the signal): an interval
     between two contacts that reaches outside either one's stretch spans lost samples,
@@ -57,10 +60,20 @@ def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_run_start
         flight = np.nan
         step = np.nan
         if n_other > 0:
-            j = np.searchsorted(other_ic_s, ic, side="right")
-            if np.isfinite(to) and j < n_other and _unbroken(ic, run_end_s[k], other_ic_s[j], other_run_start_s[j]):
-                fl = other_ic_s[j] - to
-                if 0.0 <= fl <= max_stride_s:
+            j = np.searchsorted(other_ic_s, to, side="right")   # the other foot's first IC after this TO
+            airborne = j == 0 or other_off_s[j - 1] < to          # (NaN: no TO found)
+            if np.isfinite(to) and airborne:
+                land, ok = np.inf, False      # the first landing of either foot after this TO
+                if j < n_other:
+                    land, ok = other_ic_s[j], _unbroken(ic, run_end_s[k], other_ic_s[j], other_run_start_s[j])
+                if k + 1 < n and ic_s[k + 1] < land:
+                    # this foot lands first, if the other one's signal lost nothing before then
+                    # (else its landing may be missing)
+                    other_ok = other_run_end_s[j - 1] >= ic_s[k + 1] if j > 0 else \
+                        (j < n_other and other_run_start_s[j] <= ic)
+                    land, ok = ic_s[k + 1], other_ok and _unbroken(ic, run_end_s[k], ic_s[k + 1], run_start_s[k + 1])
+                fl = land - to
+                if ok and 0.0 <= fl <= max_stride_s:
                     flight = fl
             j = np.searchsorted(other_ic_s, ic, side="left") - 1
             if (j >= 0 and ic - other_ic_s[j] <= max_stride_s

@@ -48,6 +48,8 @@ class SensorResult:
     stride_path_m: np.ndarray | None = None    # positions_m without the smoother's interval steps: what
     #                                            strides are measured on (trajectory.smoother_steps_removed)
     duplicates: int = 0    # rows dropped as repeats of the row before (quality.duplicate_rows)
+    gyro_bias_from_standing: bool | None = None   # the INS's gyro bias measured at quiet standing
+    #                                               (trajectory.standing_gyro_bias); None: no trajectory
 
 
 UNIT_ACC_MEDIAN_MPS2 = (0.3 * GRAVITY_MPS2, 20.0 * GRAVITY_MPS2)
@@ -167,16 +169,16 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                     final=(b == n))
             events.extend(ev)
     events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
-    spatial = positions = path = None
+    spatial = positions = path = calibrated = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included
         dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
-        spatial, positions, path = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs,
-                                               state.alignment, step)
+        spatial, positions, path, calibrated = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs,
+                                                           p.gyr_fs, state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks),
                         None if known is None else _mounting_offset_deg(fixed, known), path,
-                        int(np.count_nonzero(p.repeated)))
+                        int(np.count_nonzero(p.repeated)), calibrated)
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -234,14 +236,19 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
-                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """Stride geometry per IC event, the smoothed positions and the path strides are measured
+                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray, np.ndarray,
+                                                                          bool | None]:
+    """Stride geometry per IC event, the smoothed positions, the path strides are measured
     on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
-    depend on ``step``)."""
+    depend on ``step``), and whether the gyro bias came from the recording's standing start
+    (None when ``gyr_bias0_rad_s`` was given)."""
     n = sensor.n_samples
     still = still_mask(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
+    calibrated = None
     if gyr_bias0_rad_s is None:
-        gyr_bias0_rad_s = standing_gyro_bias(still, sensor.gyr_dps_sf, sensor.fs_hz)
+        gyr_bias0_rad_s = standing_gyro_bias(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
+        calibrated = gyr_bias0_rad_s is not None
+        gyr_bias0_rad_s = gyr_bias0_rad_s or (0.0, 0.0, 0.0)
     zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
     acc, gyr, extra = ins_inputs(sensor, acc_fs, gyr_fs, breaks)
     level = np.zeros(n, dtype=np.bool_)
@@ -268,7 +275,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
             # the foot's pitch is measured from the foot frame, whose up then leans by the
             # foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
             g["strike_angle_deg"] = g["toe_off_angle_deg"] = None
-    return geometry, pos, path
+    return geometry, pos, path, calibrated
 
 
 _STRIDE_KEYS = ("stride_length_m", "peak_height_m", "lateral_excursion_m", "turning_angle_deg")
@@ -406,5 +413,7 @@ def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list,
         "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
         "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},
         "net_displacement_m": {r.sensor.name: r.net_displacement_m for r in results},
+        "gyro_bias_from_standing": {r.sensor.name: r.gyro_bias_from_standing for r in results
+                                    if r.gyro_bias_from_standing is not None},
         "feet_clock": feet_clock.as_dict(),
     }

@@ -47,6 +47,11 @@ def step_table(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# the lowest rate the contact timing was validated at (README "Measured accuracy"); at 100 Hz the
+# simulated fast feet lose half their contacts and tempo's ICs come 40-50 ms late
+RELIABLE_RATE_HZ = 200.0
+
+
 def summary_text(result: dict) -> str:
     sm = result["summary"]
     out = []
@@ -68,8 +73,9 @@ def summary_text(result: dict) -> str:
         if cad["n"]:
             line += f", cadence {cad['mean']:.0f} steps/min"
         if pf.get("stride_length_m", {}).get("n"):
-            line += (f", stride {pf['stride_length_m']['mean']:.2f} m at {pf['speed_mps']['mean']:.1f} m/s,"
-                     f" foot lift {100 * pf['peak_height_m']['mean']:.0f} cm")
+            # medians: the strides into a stop or out of a standing start would pull a mean off the pace
+            line += (f", median stride {pf['stride_length_m']['median']:.2f} m at {pf['speed_mps']['median']:.1f} m/s,"
+                     f" foot lift {100 * pf['peak_height_m']['median']:.0f} cm")
         for k, what in (("thigh_angle_peak_deg", "thigh peak"), ("shank_angle_peak_deg", "shank peak")):
             if pf.get(k, {}).get("n"):
                 line += f", {what} {pf[k]['mean']:.0f} deg"
@@ -105,6 +111,16 @@ def summary_text(result: dict) -> str:
                    f"{abs(sm['feet_clock']['lag_s']):.1f} s apart at the closest): flight time, step time and step "
                    "length are left out; analyse sensors that share a clock (one pod session, or devices "
                    "synchronised before recording)")
+    unmeasured = [k for k, v in sm.get("gyro_bias_from_standing", {}).items() if not v]
+    if unmeasured:
+        out.append(f"  warning: no quiet standing at the start of {', '.join(unmeasured)}: the gyroscope's bias "
+                   "was not measured, so headings, turns and positions drift with it (stride lengths hardly); "
+                   "start recordings with 1 s of standing")
+    slow = [f"{sen['name']} ({sen['fs_hz']:g} Hz)" for sen in result["sensors"] if sen["fs_hz"] < RELIABLE_RATE_HZ]
+    if slow:
+        out.append(f"  warning: {', '.join(slow)} sampled below {RELIABLE_RATE_HZ:g} Hz, where short contacts "
+                   "(sprints, fast feet) are found late or merged; the accuracy measured starts at 200 Hz, and "
+                   "sprint work wants 500 Hz or more")
     low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
     if low:
         out.append(f"  warning: uncertain sensor alignment {low} (no still stance or few strides)")

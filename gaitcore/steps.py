@@ -2,10 +2,12 @@
 
 Definitions (times in s since the recording's first sample):
 - contact_s: this contact's TO minus its IC.
-- flight_s: from this foot's TO to the other foot's first IC after this IC;
-  null when that is negative (walking: double support), or no other foot was
-  recorded (or the two feet's clocks disagree, see ``build_steps``: then step_time_s
-  and step_length_m are null too).
+- flight_s: the time in the air after this TO: to the next IC of either foot (the
+  other foot's in running, this foot's own after a skip's hop), when the other foot
+  is off the ground at this TO; null when it is on the ground (walking's double
+  support; in bunny hops the foot that leaves first), or no other foot was recorded
+  (or the two feet's clocks disagree, see ``build_steps``: then step_time_s and
+  step_length_m are null too).
 - step_time_s: from the other foot's latest IC before this one to this IC
   (null without another foot).
 - stride_time_s: from this IC to the same foot's next IC.
@@ -72,6 +74,7 @@ class Contact(NamedTuple):
     # spans lost samples
     run_start_s: float = -np.inf
     run_end_s: float = np.inf
+    off_s: float | None = None    # the TO that ends the contact, also after MAX_CONTACT_S (to_s: None)
 
 
 def _time_at(pos: float, t_s: np.ndarray) -> float:
@@ -163,7 +166,7 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
         out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
                            ev.strength_dps, to.strength_dps if to else None,
                            ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None,
-                           run_lo[k], run_hi[k]))
+                           run_lo[k], run_hi[k], float(times[nxt[k]]) if has_to[k] else None))
     return out
 
 
@@ -188,6 +191,7 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]], pair_feet: bool = 
         K.foot_metrics(ic, to, np.array([c.run_start_s for c in cs], dtype=float),
                        np.array([c.run_end_s for c in cs], dtype=float),
                        np.array([c.ic_s for c in other], dtype=float),
+                       np.array([nan if c.off_s is None else c.off_s for c in other], dtype=float),
                        np.array([c.run_start_s for c in other], dtype=float),
                        np.array([c.run_end_s for c in other], dtype=float),
                        np.array([c.swing_peak_dps for c in cs]),

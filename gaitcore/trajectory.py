@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _geometry_kernel as G
 from . import _ins_kernel as K
+from .align import still_mask
 from .errors import UsageError
 from .events import Event, EventKind
 from .quality import CLIP_MARGIN
@@ -45,6 +46,10 @@ LEVER_M = 0.1
 BUFFER_S = 8.0
 STAND_START_S = 0.5
 STAND_MIN_S = 1.0
+# standing is judged on means over this long: the per-sample tolerances of still_mask meet a
+# noise that grows with the square root of the rate, and at 1.6 kHz broke the simulator's
+# standing starts into pieces shorter than STAND_MIN_S on 64 of 120 feet (0 at 200 Hz)
+STAND_MEAN_S = 0.005
 MAX_OVERSHOOT = 3.0
 # the uncertainty of a sample's unresolved part, in units of that part (see unresolved_sigma)
 UNRESOLVED_GAIN = 1.0
@@ -181,12 +186,15 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
     return out, TrajectoryState(state.fs_hz, state.params, x, P, meta, prev_in, buf.generation, buf)
 
 
-def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> tuple:
+def standing_gyro_bias(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> tuple | None:
     """The mean rate (rad/s) over quiet standing at the start of a recording (a still
     stretch that begins within the first ``STAND_START_S`` and lasts ``STAND_MIN_S``), the
-    classic static calibration of a foot INS; zeros without one.  One second averages the
+    classic static calibration of a foot INS; None without one.  One second averages the
     rate noise well below the filter's bias uncertainty, and an athlete's leading foot
-    often lifts before two."""
+    often lifts before two.  Stillness (:func:`gaitcore.align.still_mask`) is judged on
+    means over ``STAND_MEAN_S``, so that it does not depend on the sampling rate."""
+    w = max(1, int(round(STAND_MEAN_S * fs_hz)))
+    still = still_mask(_trailing_mean(acc_mps2_sf, w), _trailing_mean(gyr_dps_sf, w), fs_hz)
     # every still run that begins in time, not only the first: a single jolted sample can
     # split the standing into a fraction-of-a-second run and the long one after it
     for a, b in true_runs(still):
@@ -194,7 +202,18 @@ def standing_gyro_bias(still: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) 
             break
         if b - a >= STAND_MIN_S * fs_hz:
             return tuple(float(v) for v in np.radians(gyr_dps_sf[a:b].mean(axis=0)))
-    return (0.0, 0.0, 0.0)
+    return None
+
+
+def _trailing_mean(x: np.ndarray, w: int) -> np.ndarray:
+    """Each row's mean with the ``w - 1`` rows before it (the first ones as given); a
+    non-finite row spoils only the ``w`` means that include it."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if w <= 1 or x.shape[0] < w:
+        return x
+    out = x.copy()
+    out[w - 1:] = np.lib.stride_tricks.sliding_window_view(x, w, axis=0).mean(axis=-1)
+    return out
 
 
 def reconstruct_clipped(x: np.ndarray, limits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -387,7 +406,8 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
                      n_breaks, n_rec, metrics, rec)
     out = []
     for row, r in zip(metrics.tolist(), rec.tolist()):
-        g = {k: None if v != v else round(v, d) for k, v, d in zip(_METRICS, row, _DECIMALS)}
+        # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
+        g = {k: None if v != v else round(v, d) + 0.0 for k, v, d in zip(_METRICS, row, _DECIMALS)}
         g["position_m"] = None
         g["reconstructed"] = r
         out.append(g)

@@ -350,11 +350,13 @@ def test_column_stats_match_numpy(m):
             np.testing.assert_allclose(out[g, c], want, rtol=1e-12, atol=1e-12, err_msg=f"m {m} group {g} col {c}")
 
 
-def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, max_stride,
+def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, max_stride,
                             strong_swing, strong_push):
     """Per contact: contact, flight, step and stride time, cadence, confidence; an interval
     from contact A to a later contact B counts only when both lie in each other's stretch
-    of unbroken signal (A's stretch reaches B's IC and B's reaches back to A's)."""
+    of unbroken signal (A's stretch reaches B's IC and B's reaches back to A's).  Flight:
+    from the TO to the first landing of either foot after it, if the other foot's last
+    contact begun by then has ended (``ooff``; NaN: unknown, so not)."""
     def unbroken(a_ic, a_hi, b_ic, b_lo):
         return a_hi >= b_ic and b_lo <= a_ic
 
@@ -366,12 +368,18 @@ def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing
         if k + 1 < n and ic[k + 1] - ic[k] <= max_stride and unbroken(ic[k], run_hi[k], ic[k + 1], run_lo[k + 1]):
             out[k, 3] = ic[k + 1] - ic[k]
         out[k, 4] = 120.0 / out[k, 3]
-        later = [j for j in range(len(oic)) if oic[j] > ic[k]]
-        if later and np.isfinite(to[k]):
-            j = later[0]
-            fl = oic[j] - to[k]
-            if 0.0 <= fl <= max_stride and unbroken(ic[k], run_hi[k], oic[j], orun_lo[j]):
-                out[k, 1] = fl
+        begun = [j for j in range(len(oic)) if oic[j] <= to[k]]
+        if np.isfinite(to[k]) and (not begun or ooff[begun[-1]] < to[k]):
+            landings = [(oic[j], unbroken(ic[k], run_hi[k], oic[j], orun_lo[j])) for j in range(len(oic))
+                        if oic[j] > to[k]][:1]
+            if k + 1 < n:       # this foot's own: the other sensor must have lost nothing before it
+                other_ok = orun_hi[begun[-1]] >= ic[k + 1] if begun else \
+                    next((orun_lo[j] <= ic[k] for j in range(len(oic)) if oic[j] > to[k]), False)
+                landings.append((ic[k + 1], other_ok and unbroken(ic[k], run_hi[k], ic[k + 1], run_lo[k + 1])))
+            if landings:
+                land, ok = min(landings)
+                if ok and 0.0 <= land - to[k] <= max_stride:
+                    out[k, 1] = land - to[k]
         earlier = [j for j in range(len(oic)) if oic[j] < ic[k]]
         if earlier:
             j = earlier[-1]
@@ -415,6 +423,8 @@ def test_foot_metrics_match_reference(seed):
     ic, oic = t[(foot == 0) & keep], t[(foot == 1) & keep]
     to = ic + rng.uniform(0.05, 0.3, ic.size)
     to[rng.random(ic.size) < 0.15] = np.nan
+    ooff = oic + rng.uniform(0.05, 0.3, oic.size)       # the other foot's TOs
+    ooff[rng.random(oic.size) < 0.15] = np.nan
     run_lo, run_hi = runs(ic, 0)
     orun_lo, orun_hi = runs(oic, 1)
     swing = rng.uniform(50, 400, ic.size)
@@ -422,14 +432,15 @@ def test_foot_metrics_match_reference(seed):
     impact = rng.random(ic.size) < 0.3
     sat = rng.random(ic.size) < 0.2
     out = np.empty((ic.size, SK.N_COLS))
-    SK.foot_metrics(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 150.0, 150.0, out)
-    ref = _foot_metrics_reference(ic, to, run_lo, run_hi, oic, orun_lo, orun_hi, swing, push, impact, sat, 3.0,
+    SK.foot_metrics(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 150.0, 150.0,
+                    out)
+    ref = _foot_metrics_reference(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0,
                                   150.0, 150.0)
     cols = [SK.C_CONTACT, SK.C_FLIGHT, SK.C_STEP, SK.C_STRIDE, SK.C_CADENCE, SK.C_CONF]
     np.testing.assert_allclose(out[:, cols], ref, rtol=0, atol=1e-12, err_msg=f"seed {seed}")
     inf = np.full(ic.size, np.inf), np.full(oic.size, np.inf)
-    whole = _foot_metrics_reference(ic, to, -inf[0], inf[0], oic, -inf[1], inf[1], swing, push, impact, sat, 3.0,
-                                    150.0, 150.0)
+    whole = _foot_metrics_reference(ic, to, -inf[0], inf[0], oic, ooff, -inf[1], inf[1], swing, push, impact, sat,
+                                    3.0, 150.0, 150.0)
     for c in (1, 2, 3):     # each interval is cut by a lost stretch somewhere
         assert (np.isfinite(whole[:, c]) & np.isnan(ref[:, c])).any(), f"seed {seed} column {c}"
 

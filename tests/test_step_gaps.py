@@ -50,7 +50,8 @@ def _spanning(steps: list[dict], damaged: str, g0: float, g1: float):
         nxt = [t for t in mine if t > s["ic_s"]]
         later = [t for t in other if t > s["ic_s"]]
         before = [t for t in other if t < s["ic_s"]]
-        spans = {"flight_s": (s["ic_s"], later[0] if later else None),
+        landings = ([later[0]] if later else []) + ([nxt[0]] if nxt else [])   # either foot's next landing
+        spans = {"flight_s": (s["ic_s"], min(landings) if landings else None),
                  "step_time_s": (before[-1] if before else None, s["ic_s"])}
         if s["foot"] == damaged:
             spans["stride_time_s"] = (s["ic_s"], nxt[0] if nxt else None)

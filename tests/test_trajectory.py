@@ -201,20 +201,48 @@ def test_smoother_matches_textbook_rts():
     assert np.abs(dxs[:, 0:3]).max() > 1e-3  # the smoother really moved the swing
 
 
+def _standing(fs: float, n: int, acc_noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A foot standing still: gravity along z (read 0.25 m/s^2 high, a scale and bias error)
+    and a gyro bias, with white noise."""
+    rng = np.random.default_rng(seed)
+    acc = rng.normal(0.0, acc_noise, (n, 3)) + [0.0, 0.0, 9.81 + 0.25]
+    gyr = rng.normal(0.0, 0.3, (n, 3)) + [0.5, -0.3, 0.1]
+    return acc, gyr
+
+
 def test_standing_bias_from_a_standing_split_by_one_jolt():
     """The x-io long loop stands 0.28 s, jolts one sample, then stands 11 s: the
     calibration is the long stretch's mean, not nothing because the first run is short."""
     from gaitcore.trajectory import standing_gyro_bias
     fs = 400.0
     n = int(20 * fs)
-    gyr = np.random.default_rng(3).normal(0.0, 0.2, (n, 3)) + [0.5, -0.3, 0.1]
-    still = np.zeros(n, dtype=bool)
-    still[:112] = True                     # 0.28 s
-    still[113:int(12 * fs)] = True         # one jolted sample, then 11.7 s
-    bias = np.degrees(standing_gyro_bias(still, gyr, fs))
-    assert np.allclose(bias, gyr[113:int(12 * fs)].mean(axis=0)), bias
-    still[:int(0.6 * fs)] = False          # standing that begins too late is not a start calibration
-    assert standing_gyro_bias(still, gyr, fs) == (0.0, 0.0, 0.0)
+    acc, gyr = _standing(fs, n, 0.05, 3)
+    acc[112] = [30.0, 0.0, 9.81]           # one jolted sample 0.28 s in
+    acc[int(12 * fs):] = [0.0, 0.0, 30.0]  # then walking
+    gyr[int(12 * fs):] = 200.0
+    bias = np.degrees(standing_gyro_bias(acc, gyr, fs))
+    still_from = 112 + 2 + int(0.1 * fs)   # after the jolt's two 5 ms means and a still window
+    assert np.allclose(bias, gyr[still_from - int(0.1 * fs):int(12 * fs)].mean(axis=0), atol=0.02), bias
+    acc[:int(0.6 * fs)] = [0.0, 0.0, 30.0]  # standing that begins too late is not a start calibration
+    assert standing_gyro_bias(acc, gyr, fs) is None
+
+
+def test_standing_bias_does_not_depend_on_the_rate():
+    """Sensor noise per sample grows with the square root of the rate (here the simulator's
+    0.004 m/s^2 per sqrt(Hz)): at 1.6 kHz the per-sample stillness test breaks a 3 s standing
+    into pieces shorter than 1 s, while its 5 ms means find it, as at 200 Hz."""
+    from gaitcore.align import still_mask
+    from gaitcore.signals import true_runs
+    from gaitcore.trajectory import STAND_MIN_S, standing_gyro_bias
+    for fs in (200.0, 1000.0, 1600.0):
+        n = int(3 * fs)
+        acc, gyr = _standing(fs, n, 0.004 * np.sqrt(fs), 11)
+        if fs == 1600.0:
+            runs = true_runs(still_mask(acc, gyr, fs))
+            assert max(b - a for a, b in runs) < STAND_MIN_S * fs     # the per-sample test fails here
+        bias = standing_gyro_bias(acc, gyr, fs)
+        assert bias is not None, fs
+        assert np.allclose(np.degrees(bias), [0.5, -0.3, 0.1], atol=0.05), (fs, np.degrees(bias))
 
 
 def test_unresolved_sigma_is_the_part_the_sampling_misses():
