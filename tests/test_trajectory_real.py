@@ -44,7 +44,7 @@ def test_xio_short_loop_bar(shared_data):
     assert xio_loop_closure("short_walk", shared_data).net_displacement_m < 0.040
 
 
-@pytest.mark.xfail(strict=True, reason="the long loop ends 252 mm from the start, the bar is 150 mm (README)")
+@pytest.mark.xfail(strict=True, reason="the long loop ends 246 mm from the start, the bar is 150 mm (README)")
 def test_xio_long_loop_bar(shared_data):
     assert xio_loop_closure("long_walk", shared_data).net_displacement_m < 0.150
 
