@@ -111,7 +111,7 @@ def summary_text(result: dict) -> str:
                    f"{abs(sm['feet_clock']['lag_s']):.1f} s apart at the closest): flight time, step time and step "
                    "length are left out; analyse sensors that share a clock (one pod session, or devices "
                    "synchronised before recording)")
-    unmeasured = [k for k, v in sm.get("gyro_bias_from_standing", {}).items() if not v]
+    unmeasured = [k for k, v in sm["gyro_bias_from_standing"].items() if not v]
     if unmeasured:
         out.append(f"  warning: no quiet standing at the start of {', '.join(unmeasured)}: the gyroscope's bias "
                    "was not measured, so headings, turns and positions drift with it (stride lengths hardly); "

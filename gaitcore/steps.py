@@ -158,7 +158,9 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks)
     run_lo, run_hi = run_lo.tolist(), run_hi.tolist()
     ic_s = times[ics].tolist()
-    to_s = np.where(has_to & (times[nxt] - times[ics] <= MAX_CONTACT_S), times[nxt], np.nan).tolist()
+    off_s = np.where(has_to, times[nxt], np.nan)     # the TO ending each contact, however long it was
+    to_s = np.where(off_s - times[ics] <= MAX_CONTACT_S, off_s, np.nan).tolist()
+    off_s = off_s.tolist()
     out = []
     for k, j in enumerate(ics.tolist()):
         ev = events[j]
@@ -166,7 +168,7 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
         out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
                            ev.strength_dps, to.strength_dps if to else None,
                            ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None,
-                           run_lo[k], run_hi[k], float(times[nxt[k]]) if has_to[k] else None))
+                           run_lo[k], run_hi[k], None if off_s[k] != off_s[k] else off_s[k]))
     return out
 
 
