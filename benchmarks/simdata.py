@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gaitcore.analysis import analyze
+from gaitcore.events import MIN_SWING_S
 from gaitcore.simulate import drill_by_name, simulate_session
 
 MATCH_TOL_S = 0.04
@@ -37,6 +38,8 @@ class SimScore:
     n_flights: int = 0                 # flights in truth and found (true_flights_s)
     flight_mae_ms: float = float("nan")
     n_flight_disagree: int = 0         # contacts with a flight in one of truth and analysis only
+    n_step_times: int = 0              # step times in truth and found (true_step_times_s)
+    step_time_mae_ms: float = float("nan")
 
     @property
     def found_fraction(self) -> float:
@@ -59,6 +62,28 @@ def true_flights_s(contacts: list[dict]) -> list[float | None]:
     return out
 
 
+def true_step_times_s(contacts: list[dict]) -> list[float | None]:
+    """Each truth contact's step time (``steps`` definition): from the other foot's
+    latest landing before it, or, in a landing on both feet (the other foot in the air
+    at this IC lands before this TO, within MIN_SWING_S), from this landing to the
+    other's; None without another foot.  A contact without a TO is the
+    standing at the end: still on the ground."""
+    out = []
+    for c in contacts:
+        other = [t for t in contacts if t["foot"] != c["foot"]]
+        before = [t for t in other if t["ic_s"] < c["ic_s"]]
+        after = [t for t in other if t["ic_s"] >= c["ic_s"]]
+        st = None
+        off = np.inf if c["to_s"] is None else c["to_s"]
+        if after and after[0]["ic_s"] < min(off, c["ic_s"] + MIN_SWING_S) and (
+                not before or (before[-1]["to_s"] is not None and before[-1]["to_s"] < c["ic_s"])):
+            st = after[0]["ic_s"] - c["ic_s"]
+        elif before:
+            st = c["ic_s"] - before[-1]["ic_s"]
+        out.append(st)
+    return out
+
+
 def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_range_g: float = 16.0) -> SimScore:
     sim = simulate_session(drill_by_name(drill), fs_hz=fs_hz, duration_s=duration_s, seed=seed,
                            acc_range_g=acc_range_g)
@@ -70,7 +95,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
     d_stride, d_peak, d_step, conf, d_flight = [], [], [], [], []
     n_found = n_flight_disagree = 0
     flights = true_flights_s(truth)
-    for c, flight in zip(truth, flights):
+    d_step_time = []
+    for c, flight, step_time in zip(truth, flights, true_step_times_s(truth)):
         best, best_d = None, MATCH_TOL_S
         for j, s in enumerate(steps):
             if s["foot"] == c["foot"] and j not in used and abs(s["ic_s"] - c["ic_s"]) <= best_d:
@@ -94,6 +120,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
         if c not in mine[-2:] and not together and c.get("step_length_m") is not None \
                 and s["step_length_m"] is not None:
             d_step.append(s["step_length_m"] - c["step_length_m"])
+        if step_time is not None and s["step_time_s"] is not None:
+            d_step_time.append(s["step_time_s"] - step_time)
         if flight is not None and s["flight_s"] is not None:
             d_flight.append(s["flight_s"] - flight)
         elif (flight is None) != (s["flight_s"] is None) and c is not truth[-1] and s is not steps[-1]:
@@ -112,7 +140,8 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
                     pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()),
                     len(d_step), pct(d_step, lambda a: np.abs(a).mean()),
                     float(np.mean(conf)) if conf else float("nan"),
-                    len(d_flight), ms(d_flight, lambda a: np.abs(a).mean()), n_flight_disagree)
+                    len(d_flight), ms(d_flight, lambda a: np.abs(a).mean()), n_flight_disagree,
+                    len(d_step_time), ms(d_step_time, lambda a: np.abs(a).mean()))
 
 
 SEGMENT_TRIM = 3   # contacts left out at each end per foot: the standing start and the stop

@@ -74,8 +74,8 @@ from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Eve
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate)
 from gaitcore.quality import CLIP_MARGIN, DROP_FACTOR, implausible_rows
-from gaitcore.signals import GRAVITY_MPS2, Placement, Segment, SensorRecording, Side, true_runs
-from gaitcore.trajectory import MAX_STRIDE_S, standing_gyro_bias
+from gaitcore.signals import GRAVITY_MPS2, MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
+from gaitcore.trajectory import standing_gyro_bias
 
 from .assemble import movesense_rate, place_packet
 from .devices import movesense
@@ -108,7 +108,7 @@ class LiveStep:
     contact_s: float | None
     flight_before_s: float | None   # from the other foot's last toe-off to this contact
     step_time_s: float | None       # from the other foot's last contact to this one
-    cadence_spm: float | None
+    cadence_spm: float | None       # 2 steps per the stride that ended at this contact (as the analysis)
     saturated: bool
     baseline_contact_s: float | None
     contact_change_pct: float | None
@@ -538,6 +538,9 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     others = [p for p in state.pods if p.foot != pod.foot and p.last_ic_s is not None]
     other = max(others, key=lambda p: p.last_ic_s) if others else None
     step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s else None
+    # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
+    stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None else None
+    cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
     flight = ic_s - other.last_to_s if other is not None and other.last_to_s is not None \
         and other.last_to_s < ic_s else None
     saturated = _saturated(pod, ic, to)
@@ -550,8 +553,7 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
         contacts = contacts + (contact,)
     stride = _last_stride(pod, ic, to, ic_s) if to is not None else (None, None)
     s = LiveStep(pod.name, pod.foot, rep, ic_s, _arrival(pod, ic), _arrival(pod, to) if to is not None else None,
-                 contact, flight, step,
-                 60.0 / step if step else None, saturated, base, change,
+                 contact, flight, step, cadence, saturated, base, change,
                  last_stride_m=stride[0], last_speed_mps=stride[1])
     s = replace(s, cue=_cue(state, s))
     pod.last_ic_s, pod.last_to_s = ic_s, to_s

@@ -32,14 +32,20 @@ def _unbroken(a_ic, a_run_end, b_ic, b_run_start):
 
 
 @kernel
-def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_off_s, other_run_start_s, other_run_end_s,
-                 swing_dps, push_dps, impact, saturated, max_stride_s, strong_swing_dps, strong_push_dps, out):
+def foot_metrics(ic_s, to_s, off_s, run_start_s, run_end_s, other_ic_s, other_off_s, other_run_start_s,
+                 other_run_end_s, swing_dps, push_dps, impact, saturated, max_stride_s, together_s,
+                 strong_swing_dps, strong_push_dps, out):
     """Contact, flight, step and stride time, cadence and confidence per contact
     (rows of ``out``; NaN = unknown).  ``to_s``/``push_dps`` are NaN without a TO;
-    ``other_ic_s`` (sorted) and ``other_off_s`` are the other foot's contacts (their TO
-    however long they lasted; NaN: none found).  Flight runs from this TO to the next
-    IC of either foot, when the other foot is off the ground at this TO (its latest
-    contact before it ended before it).  ``run_start_s``/``run_end_s``
+    ``off_s``/``other_off_s`` are this and the other foot's contacts' TOs however long
+    they lasted (NaN: none found); ``other_ic_s`` is sorted.  Flight runs from this TO
+    to the next IC of either foot, when the other foot is off the ground at this TO (its
+    latest contact before it ended before it).  Step time runs from the other foot's
+    latest IC to this one, except in a landing on both feet (the other foot is in the
+    air at this IC and lands within ``together_s`` of it, before this foot leaves):
+    then from this IC to the other foot's, so that both feet carry the time between
+    their landings.
+    ``run_start_s``/``run_end_s``
     (``other_...`` for the other foot) bound the stretch around each IC in which its
     sensor missed no contact (-inf/inf without a break in the signal): an interval
     between two contacts that reaches outside either one's stretch spans lost samples,
@@ -76,7 +82,11 @@ def foot_metrics(ic_s, to_s, run_start_s, run_end_s, other_ic_s, other_off_s, ot
                 if ok and 0.0 <= fl <= max_stride_s:
                     flight = fl
             j = np.searchsorted(other_ic_s, ic, side="left") - 1
-            if (j >= 0 and ic - other_ic_s[j] <= max_stride_s
+            if (j + 1 < n_other and other_ic_s[j + 1] < min(off_s[k], ic + together_s)
+                    and (j < 0 or other_off_s[j] < ic)):
+                if _unbroken(ic, run_end_s[k], other_ic_s[j + 1], other_run_start_s[j + 1]):
+                    step = other_ic_s[j + 1] - ic      # landing on both feet, this one first
+            elif (j >= 0 and ic - other_ic_s[j] <= max_stride_s
                     and _unbroken(other_ic_s[j], other_run_end_s[j], ic, run_start_s[k])):
                 step = ic - other_ic_s[j]
         out[k, C_FLIGHT] = flight

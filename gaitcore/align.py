@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._align_kernel import direction_votes, low_motion_marks_of_rate, max_strides, motion_summary
-from .signals import GRAVITY_MPS2
+from .signals import GRAVITY_MPS2, MAX_STRIDE_S
 
 STILL_GYR_DPS = 20.0
 STILL_ACC_TOL_MPS2 = 0.6
@@ -39,7 +39,6 @@ LOW_MOTION_FRACTION = 0.1
 LOW_MOTION_MIN_DPS = 30.0
 MIN_STRIDE_S = 0.12
 REMOUNT_DEG = 20.0   # a mounting given (calibration.mounting) this far from what a recording shows is told
-MAX_STRIDE_S = 3.0
 MIN_STRIDE_M = 0.1
 MAX_CLOSURE = 0.3
 FALLBACK_CLOSURE = 0.8  # short strides (fast feet): attitude error dominates closure

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 GRAVITY_MPS2 = 9.80665
+MAX_STRIDE_S = 3.0   # the longest stride of any gait: contacts further apart are no stride
 # SensorRecording.meta key naming where the time stamps come from (readers: the file read);
 # sensors with the same value share one clock (one file, one pod session)
 CLOCK_SOURCE_META = "clock_source"

@@ -36,7 +36,7 @@ from .align import still_mask
 from .errors import UsageError
 from .events import Event, EventKind
 from .quality import CLIP_MARGIN
-from .signals import GRAVITY_MPS2, SensorRecording, true_runs
+from .signals import GRAVITY_MPS2, MAX_STRIDE_S, SensorRecording, true_runs
 
 EDGE_FRACTION = 0.2
 ZV_GYR_DPS = 20.0
@@ -348,9 +348,6 @@ def ins_inputs(sensor: SensorRecording, acc_fs: np.ndarray | None, gyr_fs: np.nd
     extra_acc = np.sqrt(extra_acc ** 2 + unresolved_sigma(acc, breaks) ** 2)
     acc = match_gyro_filter(acc, float(sensor.meta.get(GYRO_FILTER_META, 0.0)), sensor.fs_hz, breaks)
     return acc, gyr, np.hstack([extra_acc, extra_gyr])
-
-
-MAX_STRIDE_S = 3.0
 
 
 _METRICS = ("stride_length_m", "peak_height_m", "strike_angle_deg", "toe_off_angle_deg",

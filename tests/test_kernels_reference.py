@@ -350,13 +350,16 @@ def test_column_stats_match_numpy(m):
             np.testing.assert_allclose(out[g, c], want, rtol=1e-12, atol=1e-12, err_msg=f"m {m} group {g} col {c}")
 
 
-def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, max_stride,
-                            strong_swing, strong_push):
+def _foot_metrics_reference(ic, to, off, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat,
+                            max_stride, together, strong_swing, strong_push):
     """Per contact: contact, flight, step and stride time, cadence, confidence; an interval
     from contact A to a later contact B counts only when both lie in each other's stretch
     of unbroken signal (A's stretch reaches B's IC and B's reaches back to A's).  Flight:
     from the TO to the first landing of either foot after it, if the other foot's last
-    contact begun by then has ended (``ooff``; NaN: unknown, so not)."""
+    contact begun by then has ended (``ooff``; NaN: unknown, so not).  Step: from the
+    other foot's last landing before this one, or, when the other foot was in the air
+    and lands before this contact ends (``off``) and within ``together`` of it, to that
+    landing."""
     def unbroken(a_ic, a_hi, b_ic, b_lo):
         return a_hi >= b_ic and b_lo <= a_ic
 
@@ -381,7 +384,13 @@ def _foot_metrics_reference(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi,
                 if ok and 0.0 <= land - to[k] <= max_stride:
                     out[k, 1] = land - to[k]
         earlier = [j for j in range(len(oic)) if oic[j] < ic[k]]
-        if earlier:
+        later = [j for j in range(len(oic)) if oic[j] >= ic[k]]
+        if later and oic[later[0]] < off[k] and oic[later[0]] - ic[k] < together and (
+                not earlier or ooff[earlier[-1]] < ic[k]):
+            j = later[0]
+            if unbroken(ic[k], run_hi[k], oic[j], orun_lo[j]):
+                out[k, 2] = oic[j] - ic[k]
+        elif earlier:
             j = earlier[-1]
             if ic[k] - oic[j] <= max_stride and unbroken(oic[j], orun_hi[j], ic[k], run_lo[k]):
                 out[k, 2] = ic[k] - oic[j]
@@ -432,17 +441,20 @@ def test_foot_metrics_match_reference(seed):
     impact = rng.random(ic.size) < 0.3
     sat = rng.random(ic.size) < 0.2
     out = np.empty((ic.size, SK.N_COLS))
-    SK.foot_metrics(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 150.0, 150.0,
-                    out)
-    ref = _foot_metrics_reference(ic, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0,
-                                  150.0, 150.0)
+    SK.foot_metrics(ic, to, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 0.25,
+                    150.0, 150.0, out)
+    ref = _foot_metrics_reference(ic, to, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat,
+                                  3.0, 0.25, 150.0, 150.0)
     cols = [SK.C_CONTACT, SK.C_FLIGHT, SK.C_STEP, SK.C_STRIDE, SK.C_CADENCE, SK.C_CONF]
     np.testing.assert_allclose(out[:, cols], ref, rtol=0, atol=1e-12, err_msg=f"seed {seed}")
     inf = np.full(ic.size, np.inf), np.full(oic.size, np.inf)
-    whole = _foot_metrics_reference(ic, to, -inf[0], inf[0], oic, ooff, -inf[1], inf[1], swing, push, impact, sat,
-                                    3.0, 150.0, 150.0)
+    whole = _foot_metrics_reference(ic, to, to, -inf[0], inf[0], oic, ooff, -inf[1], inf[1], swing, push, impact, sat,
+                                    3.0, 0.25, 150.0, 150.0)
     for c in (1, 2, 3):     # each interval is cut by a lost stretch somewhere
         assert (np.isfinite(whole[:, c]) & np.isnan(ref[:, c])).any(), f"seed {seed} column {c}"
+    # and some steps are landings on both feet (paired forward) and some are not
+    forward = [np.isclose(oic - ic[k], out[k, SK.C_STEP], rtol=0, atol=1e-12).any() for k in range(ic.size)]
+    assert 0 < sum(forward) < np.isfinite(out[:, SK.C_STEP]).sum(), f"seed {seed}"
 
 
 def test_warmup_early_stop_changes_no_outcome(shared_data):

@@ -75,6 +75,32 @@ def test_live_steps_are_the_analysis_contacts(session):
     assert any(x.contact_change_pct is not None for x in steps)
 
 
+def test_live_cadence_is_per_stride_as_in_the_analysis(tmp_path):
+    """Bunny hops (seed 3): both feet land within a few ms, so a cadence per step read
+    thousands of steps a minute for the second foot.  Live shows two steps per the
+    stride that just ended, the analysis's cadence of the contact before."""
+    path = tmp_path / "hops.podses"
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "bunny_hops", SEED, 1000.0, 12.0)
+        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
+    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                             for f in ("left", "right")]})
+    _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
+    s = read_session(path)
+    steps = final_steps(replay(s.records, s.meta))
+    out = analyze(read_recording([path]))
+    for foot in ("left", "right"):
+        live = [x for x in steps if x.foot == foot]
+        batch = [x for x in out["steps"] if x["foot"] == foot]
+        assert len(live) == len(batch) >= 12 and live[0].cadence_spm is None, foot
+        for x, y in zip(live[1:], batch):
+            assert abs(x.cadence_spm - y["cadence_spm"]) < 0.5 and x.cadence_spm < 300, (foot, x, y)
+    # the analysis's step times: the few ms between the two landings, whichever foot was first
+    assert all(x["step_time_s"] is None or x["step_time_s"] < 0.03 for x in out["steps"])
+    assert sum(x["step_time_s"] is not None for x in out["steps"]) >= 2 * 12 - 1
+
+
 def test_the_warm_up_is_told_before_its_steps(session):
     """Without a mounting, each pod says at once that it is learning how it sits, then
     that it is ready, and only then shows its steps (the backlog)."""

@@ -25,7 +25,7 @@ CASES = {
 }
 # allowed difference per field: two units of the last digit written
 TOLERANCE = {"ic_s": 2e-4, "to_s": 2e-4, "contact_s": 2e-4, "flight_s": 2e-4, "step_time_s": 2e-4,
-             "stride_time_s": 2e-4, "cadence_spm": 0.02, "stride_length_m": 2e-3, "speed_mps": 2e-3,
+             "stride_time_s": 2e-4, "cadence_spm": 0.02, "stride_length_m": 2e-3, "step_length_m": 2e-3, "speed_mps": 2e-3,
              "peak_height_m": 2e-3, "strike_angle_deg": 0.2, "toe_off_angle_deg": 0.2,
              "lateral_excursion_m": 2e-3, "turning_angle_deg": 0.2, "position_m": 2e-3, "confidence": 2e-3}
 

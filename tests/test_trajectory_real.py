@@ -89,11 +89,12 @@ def test_pyshoe_jogging_bar(pyshoe):
 
 def test_gaitmap_step_length(shared_data):
     """Step length between the feet against both heels' motion capture (the issue sets
-    no bar; 3.0 cm MAE measured, guarded at 4 cm)."""
+    no bar; 1.7 cm MAE measured, 2.4 cm with the spanning stride's speed alone before
+    session 19; guarded at 2.5 cm)."""
     from benchmarks.realdata import gaitmap_step_length_accuracy
     a = gaitmap_step_length_accuracy()
     assert a.n_steps >= 55 and a.n_steps == a.n_ref, a
-    assert a.mae_m <= 0.04 and abs(a.bias_m) <= 0.02, a
+    assert a.mae_m <= 0.025 and abs(a.bias_m) <= 0.02, a
 
 
 def test_no_toe_off_angle_without_a_toe_off(shared_data):
