@@ -14,7 +14,7 @@ import numpy as np
 from gaitcore.analysis import analyze, detect_sensor
 from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
-from gaitcore.signals import true_runs
+from gaitcore.signals import MAX_STRIDE_S, true_runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GAITMAP_FS_HZ = 204.8
@@ -226,7 +226,8 @@ def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[Str
 
 
 @dataclass(frozen=True)
-class LiftAccuracy:
+class SwingAccuracy:
+    """One per-stride swing measure (cm) against VICON's, strides pooled over a day's trials."""
     kind: str
     n_strides: int
     bias_cm: float
@@ -235,7 +236,7 @@ class LiftAccuracy:
     median_ref_cm: float
 
 
-def pyshoe_lift_accuracy(kind: str = "jog", shared: Path = SHARED) -> LiftAccuracy:
+def pyshoe_lift_accuracy(kind: str = "jog", shared: Path = SHARED) -> SwingAccuracy:
     """Foot lift (``peak_height_m``) against VICON's: the VICON point's highest rise above its
     height at the stride's first stance anchor, up to the next anchor (strides with a stale or
     missing VICON row in them left out).  The VICON point is not the IMU's (fitted offset
@@ -251,9 +252,43 @@ def pyshoe_lift_accuracy(kind: str = "jog", shared: Path = SHARED) -> LiftAccura
                 continue
             ours.append(g["peak_height_m"])
             ref.append(float(gt[a:b + 1, 2].max() - gt[a, 2]))
+    return _swing_accuracy(kind, ours, ref)
+
+
+def _swing_accuracy(kind: str, ours: list, ref: list) -> SwingAccuracy:
     d = (np.array(ours) - np.array(ref)) * 100
-    return LiftAccuracy(kind, d.size, float(d.mean()), float(np.abs(d).mean()), float(np.median(ours) * 100),
-                        float(np.median(ref) * 100))
+    return SwingAccuracy(kind, d.size, float(d.mean()), float(np.abs(d).mean()), float(np.median(ours) * 100),
+                         float(np.median(ref) * 100))
+
+
+def pyshoe_lateral_accuracy(kind: str = "jog", shared: Path = SHARED) -> SwingAccuracy:
+    """Lateral excursion (``lateral_excursion_m``) against the VICON path's by the same
+    definition (the swing's largest sideways departure from the arc the stride follows,
+    :func:`gaitcore._geometry_kernel.stride_metrics`), between our own IC, TO and stance
+    anchors, on strides whose VICON rows from the previous stride's anchor to the next
+    one's are fresh (the arc's turn comes from the neighbouring strides)."""
+    from gaitcore import _geometry_kernel as G
+    ours, ref = [], []
+    for _, gt, r in _pyshoe_trials(kind, shared):
+        ics = [k for k, ev in enumerate(r.events) if ev.kind is EventKind.IC]
+        ic = np.array([r.events[k].pos for k in ics], dtype=float)
+        to = np.array([r.events[k + 1].pos if k + 1 < len(r.events) and r.events[k + 1].kind is EventKind.TO
+                       else np.nan for k in ics])
+        anchor = np.array([g["anchor"] for g in r.spatial], dtype=np.int64)
+        bad = _repeated_rows(gt) | ~np.isfinite(gt).all(axis=1)
+        path = np.ascontiguousarray(np.where(bad[:, None], np.nan, gt))
+        m = np.empty((ic.size, 6))
+        no = np.zeros(gt.shape[0] + 1, dtype=np.int64)
+        G.stride_metrics(ic, to, anchor, path, np.tile([1.0, 0.0, 0.0, 0.0], (gt.shape[0], 1)),
+                         np.array([1.0, 0.0, 0.0]), MAX_STRIDE_S * r.sensor.fs_hz, no, no, m, np.empty(ic.size, bool))
+        for j, g in enumerate(r.spatial[:-1]):
+            lo, hi = anchor[max(0, j - 1)], anchor[min(len(anchor) - 1, j + 2)]
+            if g["lateral_excursion_m"] is None or min(lo, hi, anchor[j], anchor[j + 1]) < 0 \
+                    or bad[lo:hi + 1].any() or not np.isfinite(m[j, 4]):
+                continue
+            ours.append(g["lateral_excursion_m"])
+            ref.append(float(m[j, 4]))
+    return _swing_accuracy(kind, ours, ref)
 
 
 # VICON contact reference (thresholds from the VICON foot speed alone: stance moves at

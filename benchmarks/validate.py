@@ -18,8 +18,8 @@ import numpy as np
 
 from benchmarks.realdata import (gaitmap_event_accuracy, gaitmap_heading_drift, gaitmap_step_length_accuracy,
                                  gaitmap_stride_accuracy, pyshoe_contact_accuracy, pyshoe_heading_drift,
-                                 pyshoe_lift_accuracy, pyshoe_stride_accuracy, tripod_contact_accuracy,
-                                 xio_loop_closure)
+                                 pyshoe_lateral_accuracy, pyshoe_lift_accuracy, pyshoe_stride_accuracy,
+                                 tripod_contact_accuracy, xio_loop_closure)
 from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
@@ -57,6 +57,12 @@ def _real_tables() -> list[str]:
         lf = pyshoe_lift_accuracy(kind)
         out.append(f"| PyShoe {label} | VICON point (4 cm below the IMU) | {lf.n_strides} | {lf.bias_cm:+.1f} cm | "
                    f"{lf.mae_cm:.1f} cm | {lf.median_ours_cm:.1f} / {lf.median_ref_cm:.1f} cm |")
+    out += ["", "| lateral excursion (from the arc the stride follows) | reference | strides | bias | MAE | "
+                "median ours / reference |", "|---|---|---|---|---|---|"]
+    for kind, label in (("walk", "walking"), ("jog", "jogging")):
+        la = pyshoe_lateral_accuracy(kind)
+        out.append(f"| PyShoe {label} | VICON point's path, same definition | {la.n_strides} | {la.bias_cm:+.1f} cm | "
+                   f"{la.mae_cm:.1f} cm | {la.median_ours_cm:.1f} / {la.median_ref_cm:.1f} cm |")
     out += ["", "| closed loop (x-io NGIMU, ~400 Hz) | contacts | path | end to start | publisher's method | target |",
             "|---|---|---|---|---|---|"]
     for name, target in (("short_walk", 0.040), ("long_walk", 0.150)):

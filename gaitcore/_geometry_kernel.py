@@ -93,16 +93,68 @@ def _finite_row(a, i):
 
 
 @kernel
+def _wrap_rad(x):
+    return (x + np.pi) % (2.0 * np.pi) - np.pi
+
+
+@kernel
+def path_turn_rad(chord_rad, j):
+    """The path's turn over stride j (rad) from the directions of the foot's chords
+    (NaN: no stride): half the turn from the previous chord to the next, or the turn to
+    the one neighbour there is, else 0 (a circle's equal chords each turn by the angle
+    one of them subtends)."""
+    m = chord_rad.shape[0]
+    prev = chord_rad[j - 1] if j > 0 else np.nan
+    nxt = chord_rad[j + 1] if j + 1 < m else np.nan
+    if np.isfinite(prev) and np.isfinite(nxt):
+        return 0.5 * _wrap_rad(nxt - prev)
+    if np.isfinite(nxt):
+        return _wrap_rad(nxt - chord_rad[j])
+    if np.isfinite(prev):
+        return _wrap_rad(chord_rad[j] - prev)
+    return 0.0
+
+
+@kernel
+def arc_offset(u, length, turn_rad):
+    """Signed sideways offset (m, positive to the left) from a chord of ``length`` of
+    the circular arc whose tangent turns by ``turn_rad`` (positive: left) between the
+    chord's ends, at ``u`` along the chord from its middle.  A left turn's arc lies to
+    the right of its chord.  Written as (c^2 - u^2) k / (sqrt(1 - k^2 u^2) + sqrt(1 -
+    k^2 c^2)) with c = length / 2 and curvature k = 2 sin(|turn| / 2) / length, the
+    difference sqrt(R^2 - u^2) - sqrt(R^2 - c^2) without its cancellation; beyond the
+    circle (|u| > R) the offset at |u| = R."""
+    c = 0.5 * length
+    k = 2.0 * np.sin(0.5 * abs(turn_rad)) / length
+    if k * abs(u) > 1.0:
+        u = 1.0 / k
+    den = np.sqrt(max(0.0, 1.0 - k * k * u * u)) + np.sqrt(max(0.0, 1.0 - k * k * c * c))
+    if den <= 0.0:
+        return 0.0
+    h = (c * c - u * u) * k / den
+    return -h if turn_rad > 0 else h
+
+
+@kernel
 def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_breaks, n_rec, out, reconstructed):
     """Per contact j, into ``out[j]`` (NaN when unknown): stride length to the next
     contact's anchor (m), peak height above the anchor in the swing between TO and the
-    next IC (m), strike and toe-off pitch (deg), lateral excursion from the stride's
-    chord (m), turn between the two anchors (deg, -180..180).  ``reconstructed[j]``:
-    a clipped sample lies in the stride.  ``n_breaks``/``n_rec`` are cumulative
-    counts of breaks / reconstructed samples (length n + 1)."""
+    next IC (m), strike and toe-off pitch (deg), lateral excursion (m), turn between
+    the two anchors (deg, -180..180).  ``reconstructed[j]``: a clipped sample lies in
+    the stride.  ``n_breaks``/``n_rec`` are cumulative counts of breaks /
+    reconstructed samples (length n + 1).
+
+    Lateral excursion is the swing's largest sideways departure from the path the
+    stride follows: from the circular arc between the two anchors that turns as the
+    path does (:func:`path_turn_rad`, :func:`arc_offset`; on a straight, the chord).
+    From the chord alone a bend's sagitta counted as excursion (L^2 / 8R: 7 cm for a
+    4.4 m stride on a 36.5 m track bend)."""
     n = pos.shape[0]
     m = ic.shape[0]
     f0, f1, f2 = fwd_sf[0], fwd_sf[1], fwd_sf[2]
+    chord_rad = np.full(m, np.nan)
+    swing_lo = np.full(m, -1, dtype=np.int64)
+    swing_hi = np.full(m, -1, dtype=np.int64)
     for j in range(m):
         for c in range(6):
             out[j, c] = np.nan
@@ -124,23 +176,33 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
         dx, dy = pos[b, 0] - pos[a, 0], pos[b, 1] - pos[a, 1]
         length = np.hypot(dx, dy)
         out[j, 0] = length
+        if length > 0:
+            chord_rad[j] = np.arctan2(dy, dx)
         reconstructed[j] = n_rec[b] > n_rec[a]
         lo = int(np.ceil(to[j])) if np.isfinite(to[j]) else a
         hi = min(n - 1, int(np.floor(ic[j + 1])))
         if hi > lo:
+            swing_lo[j], swing_hi[j] = lo, hi
             peak = -np.inf
-            lateral = -np.inf
             for i in range(lo, hi + 1):
                 if pos[i, 2] > peak:
                     peak = pos[i, 2]
-                if length > 0:
-                    e = abs(dx / length * (pos[i, 1] - pos[a, 1]) - dy / length * (pos[i, 0] - pos[a, 0]))
-                    if e > lateral:
-                        lateral = e
             if peak > -np.inf:
                 out[j, 1] = peak - pos[a, 2]
-            if length > 0 and lateral > -np.inf:
-                out[j, 4] = lateral
         yaw_a = _pitch_yaw(quat, a, f0, f1, f2)[1]
         yaw_b = _pitch_yaw(quat, b, f0, f1, f2)[1]
         out[j, 5] = (yaw_b - yaw_a + 180.0) % 360.0 - 180.0
+    for j in range(m):
+        if not np.isfinite(chord_rad[j]) or swing_lo[j] < 0:
+            continue
+        a, length = anchor[j], out[j, 0]
+        ux, uy = np.cos(chord_rad[j]), np.sin(chord_rad[j])
+        turn = path_turn_rad(chord_rad, j)
+        lateral = -np.inf
+        for i in range(swing_lo[j], swing_hi[j] + 1):
+            px, py = pos[i, 0] - pos[a, 0], pos[i, 1] - pos[a, 1]
+            e = abs(ux * py - uy * px - arc_offset(ux * px + uy * py - 0.5 * length, length, turn))
+            if e > lateral:
+                lateral = e
+        if lateral > -np.inf:
+            out[j, 4] = lateral
