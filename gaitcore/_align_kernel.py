@@ -271,3 +271,19 @@ def moving_mean(gn, w, out):
             if 0 <= k < n:
                 s += gn[k]
         out[i] = s / w
+
+
+@kernel
+def trailing_mean_rows(x, w, out):
+    """Each row of ``x`` (n x k) averaged with the ``w - 1`` rows before it, the first
+    ``w - 1`` rows as given; a non-finite value spoils only the ``w`` means that hold it."""
+    n, k = x.shape
+    for i in range(n):
+        for c in range(k):
+            if i < w - 1:
+                out[i, c] = x[i, c]
+            else:
+                s = 0.0
+                for j in range(i - w + 1, i + 1):
+                    s += x[j, c]
+                out[i, c] = s / w

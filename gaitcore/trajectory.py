@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _geometry_kernel as G
 from . import _ins_kernel as K
+from ._align_kernel import trailing_mean_rows
 from .align import still_mask
 from .errors import UsageError
 from .events import Event, EventKind
@@ -211,8 +212,8 @@ def _trailing_mean(x: np.ndarray, w: int) -> np.ndarray:
     x = np.ascontiguousarray(x, dtype=np.float64)
     if w <= 1 or x.shape[0] < w:
         return x
-    out = x.copy()
-    out[w - 1:] = np.lib.stride_tricks.sliding_window_view(x, w, axis=0).mean(axis=-1)
+    out = np.empty_like(x)
+    trailing_mean_rows(x, w, out)
     return out
 
 

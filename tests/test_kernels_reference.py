@@ -627,3 +627,18 @@ def test_unit_counts_match_numpy(seed):
     assert out.tolist() == [ok.sum(), (a < 3.0).sum(), (a > 60.0).sum(), (g > 5000.0).sum(), quiet.sum(),
                             ((a[quiet] < 20.0) | (a[quiet] > 50.0)).sum(), (a > 40.0).sum(), (g > 3000.0).sum()]
     assert 0 < out[5] < out[4]      # the draws exercise both sides of the quiet test
+
+
+@pytest.mark.parametrize("w", [1, 2, 5, 17])
+def test_trailing_mean_matches_numpy_windows(w):
+    """The standing calibration's 5 ms means: each row with the w - 1 before it, NaN
+    spoiling only the means that hold it (seed 11)."""
+    from gaitcore._align_kernel import trailing_mean_rows
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((300, 3)) * 5.0
+    x[[40, 41, 200], [0, 0, 2]] = np.nan
+    out = np.empty_like(x)
+    trailing_mean_rows(x, w, out)
+    ref = x.copy()
+    ref[w - 1:] = np.lib.stride_tricks.sliding_window_view(x, w, axis=0).mean(axis=-1)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12, equal_nan=True)
