@@ -23,7 +23,7 @@ from .align import Alignment, warmup_alignment
 from .quality import GAP_FACTOR, bridged_drops, clock_check, new_clock
 from .quaternion import rotation_angle_deg
 
-WARMUP_STEP_S = 1.0   # the warm-up tries again after each second of data (an attempt that cannot succeed is cheap)
+WARMUP_STEP_S = 5.0
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
 WARMUP_KEEP_S = 10.0   # no swing at all by the warm-up's end (standing): only this much is kept, and it waits on

@@ -116,10 +116,6 @@ def test_the_warm_up_is_told_before_its_steps(session):
         assert "learned from" in mine[ready[0]].text
         # a line every 10 s of data while it lasts: the 12 s sprint is learned well before
         assert len(status) == 2
-        # tried after every second of data: ready within a second (and a frame's delivery)
-        # of the landing that ends the sixth stride (every 5 s, the right pod waited until 10 s)
-        steps = [i for i in mine if isinstance(i, LiveStep)]
-        assert mine[ready[0]].t_s <= steps[6].ic_s + 1.1, (pod, mine[ready[0]], steps[6].ic_s)
 
 
 def test_a_standing_pod_is_told_it_is_still_warming_up(tmp_path):
