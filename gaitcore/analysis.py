@@ -50,6 +50,8 @@ class SensorResult:
     duplicates: int = 0    # rows dropped as repeats of the row before (quality.duplicate_rows)
     gyro_bias_from_standing: bool | None = None   # the INS's gyro bias measured at quiet standing
     #                                               (trajectory.standing_gyro_bias); None: no trajectory
+    attitude_quat: np.ndarray | None = None   # (n, 4) smoothed attitude, sensor to world
+    #                                           (gaitcore.quaternion), NaN where unknown
 
 
 UNIT_ACC_MEDIAN_MPS2 = (0.3 * GRAVITY_MPS2, 20.0 * GRAVITY_MPS2)
@@ -169,16 +171,16 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
                                     final=(b == n))
             events.extend(ev)
     events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
-    spatial = positions = path = calibrated = None
+    spatial = positions = quat = path = calibrated = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included
         dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
-        spatial, positions, path, calibrated = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs,
-                                                           p.gyr_fs, state.alignment, step)
+        spatial, positions, quat, path, calibrated = _trajectory(fixed, events, p.clipped, p.breaks, dt_s,
+                                                                 p.acc_fs, p.gyr_fs, state.alignment, step)
     return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
                         positions, None if positions is None else _net_displacement(positions, p.breaks),
                         None if known is None else _mounting_offset_deg(fixed, known), path,
-                        int(np.count_nonzero(p.repeated)), calibrated)
+                        int(np.count_nonzero(p.repeated)), calibrated, quat)
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -237,9 +239,9 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
                 step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray, np.ndarray,
-                                                                          bool | None]:
-    """Stride geometry per IC event, the smoothed positions, the path strides are measured
-    on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
+                                                                          np.ndarray, bool | None]:
+    """Stride geometry per IC event, the smoothed positions and attitude, the path strides
+    are measured on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
     depend on ``step``), and whether the gyro bias came from the recording's standing start
     (None when ``gyr_bias0_rad_s`` was given)."""
     n = sensor.n_samples
@@ -275,7 +277,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
             # the foot's pitch is measured from the foot frame, whose up then leans by the
             # foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
             g["strike_angle_deg"] = g["toe_off_angle_deg"] = None
-    return geometry, pos, path, calibrated
+    return geometry, pos, quat, path, calibrated
 
 
 _STRIDE_KEYS = ("stride_length_m", "peak_height_m", "lateral_excursion_m", "turning_angle_deg")

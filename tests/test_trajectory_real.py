@@ -98,6 +98,16 @@ def test_gaitmap_step_length(shared_data):
 
 
 @pytest.mark.parametrize("kind", ["walk", "jog"])
+def test_pyshoe_foot_lift_at_the_vicon_point(shared_data, kind):
+    """Foot lift against VICON's, ours carried to the VICON point by our own attitude (the
+    issue sets no bar on real data; walking / jogging bias -0.8 / -0.1 cm, MAE 1.2 / 1.5 cm
+    measured, guarded at 1.5 / 2; at the IMU itself, 4 cm above the point, +2.0 / +3.3 cm)."""
+    from benchmarks.realdata import PYSHOE_VICON_POINT_SF_M, pyshoe_lift_accuracy
+    a = pyshoe_lift_accuracy(kind, PYSHOE_VICON_POINT_SF_M)
+    assert a.n_strides >= 250 and abs(a.bias_cm) <= 1.5 and a.mae_cm <= 2.0, a
+
+
+@pytest.mark.parametrize("kind", ["walk", "jog"])
 def test_pyshoe_lateral_excursion(shared_data, kind):
     """Lateral excursion against the VICON path's by the same definition (the issue sets no
     bar; walking / jogging bias -0.6 / -0.5 cm, MAE 0.8 / 1.0 cm measured, guarded at 1 / 1.5)."""
