@@ -209,6 +209,13 @@ def _output_file(path: Path, option: str) -> None:
         raise GaitError(f"{option} {path}: folder {parent} is not writable; choose another")
 
 
+def _new_output_file(path: Path, option: str, why: str = "") -> None:
+    """As :func:`_output_file`, and refuse a file that exists (``why``: said after it)."""
+    if path.exists() and not path.is_dir():
+        raise GaitError(f"{path} exists; choose a new file name{why}")
+    _output_file(path, option)
+
+
 def _analyze(args) -> int:
     from .analysis import analyze
     from .readers import read_recording
@@ -285,9 +292,7 @@ def _pod_emulate(args) -> int:
 def _export(args) -> int:
     from .export import to_gaitmap_csv, to_parquet
     from .readers import read_recording
-    if args.out.exists() and not args.out.is_dir():
-        raise GaitError(f"{args.out} exists; choose a new file name")
-    _output_file(args.out, "--out")
+    _new_output_file(args.out, "--out")
     suffix = {"csv": ".csv", "parquet": ".parquet"}
     other = next((k for k, v in suffix.items() if k != args.to and args.out.suffix.lower() == v), None)
     if other is not None:
@@ -367,9 +372,7 @@ def _new_session(args) -> tuple[list[tuple[str, str]], dict]:
     """The pods and the header metadata of a session about to be recorded into a new ``--out``."""
     pods = _pods_arg(args.pod)
     _check_drill(args.drill)
-    if args.out.exists() and not args.out.is_dir():
-        raise GaitError(f"{args.out} exists; choose a new file name (sessions are never overwritten)")
-    _output_file(args.out, "--out")
+    _new_output_file(args.out, "--out", " (sessions are never overwritten)")
     return pods, _session_meta(args, pods)
 
 

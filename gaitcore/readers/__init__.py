@@ -59,7 +59,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
         if forced is not None and len(read) > 1:
             raise UsageError(f"{f} holds {len(read)} sensors ({', '.join(x.name for x in read)}) and --placement "
                              "gives one placement per file; leave it out (their names give their placements)")
-        sensors.extend(_from_source(read, f))
+        sensors.extend(read)
     if fs_hz is not None and not fs_used:
         import warnings
         warnings.warn(f"--fs {fs_hz:g} was not used: {'this file carries' if len(files) == 1 else 'these files carry'} "
@@ -92,7 +92,8 @@ def _from_source(sensors, path: str | Path) -> list:
 
 
 def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tuple[list, TimeOrigin, bool]:
-    """The file's sensors, where its times count from, and whether ``fs_hz`` was used."""
+    """The file's sensors (marked as sharing its clock), where its times count from, and
+    whether ``fs_hz`` was used."""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -105,7 +106,7 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tupl
         rec = session_recording(read_session(path), path)
         return [_force(s, forced) for s in rec.sensors], rec.time_origin, False
     sensors, fs_used = _read_file(path, head, fs_hz, forced)
-    return sensors, TimeOrigin.FIRST_SAMPLE, fs_used
+    return _from_source(sensors, path), TimeOrigin.FIRST_SAMPLE, fs_used
 
 
 def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> tuple[list, bool]:
