@@ -73,7 +73,7 @@ from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate)
-from gaitcore.quality import CLIP_MARGIN, DROP_FACTOR, implausible_rows
+from gaitcore.quality import BRIDGE_S, CLIP_MARGIN, DROP_FACTOR, implausible_rows
 from gaitcore.signals import GRAVITY_MPS2, MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
 from gaitcore.trajectory import standing_gyro_bias
 
@@ -171,8 +171,12 @@ class _Pod:
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
     early: tuple | None = None            # (to pos, rep, index in the rep's contacts) of the open contact shown early
     contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
-    last_ic_s: float | None = None
+    last_ic_s: float | None = None        # session s of the last shown contact (None after a break) ...
     last_to_s: float | None = None
+    prev_ic_s: float | None = None        # ... and of the one shown before it
+    prev_to_s: float | None = None
+    breaks_s: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # session s of the first
+    #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
     framing: str = "cobs"
     mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
@@ -218,7 +222,8 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 
 def _copy_pod(p: _Pod) -> _Pod:
-    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS))
+    return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS),
+                   breaks_s=deque(p.breaks_s, RECENT_CONTACTS))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -320,6 +325,8 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     pod.offsets.append((t_rx, off))
     while pod.offsets[0][0] < t_rx - CLOCK_WINDOW_S:
         pod.offsets.popleft()
+    if lost / pod.fs_hz > BRIDGE_S:       # the analysis restarts here: a contact may be among them
+        pod.breaks_s.append(float(t_dev[0] + pod.offsets[0][1]))
     gn = np.sqrt((gyr * gyr).sum(axis=1))
     clip = (np.abs(acc) >= CLIP_MARGIN * pod.acc_range_mps2).any(axis=1) \
         | (np.abs(gyr) >= CLIP_MARGIN * pod.gyr_range_dps).any(axis=1)
@@ -493,6 +500,8 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
             if pod.contacts and pod.contacts[-1][0] == prev[0]:
                 pod.contacts.pop()
+            # the stride (cadence) and the other foot's flight run from the contact shown before it
+            pod.last_ic_s, pod.last_to_s, pod.prev_ic_s, pod.prev_to_s = pod.prev_ic_s, pod.prev_to_s, None, None
     shown, state = _show(state, k, ic, to)
     pod.contacts.append((ic, to))
     return items + shown, state
@@ -530,6 +539,12 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
     return [s], replace(state, rep_contacts=contacts)
 
 
+def _unbroken(t_s: float, since_s: float, *pods: _Pod) -> bool:
+    """Whether no pod in ``pods`` lost samples enough to hide a contact between ``since_s``
+    and ``t_s`` (session s), as the analysis leaves such intervals unknown."""
+    return not any(since_s < b <= t_s for p in pods for b in p.breaks_s)
+
+
 def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, LiveState]:
     pod = state.pods[k]
     ic_s = _time(pod, ic)
@@ -537,12 +552,13 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
     others = [p for p in state.pods if p.foot != pod.foot and p.last_ic_s is not None]
     other = max(others, key=lambda p: p.last_ic_s) if others else None
-    step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s else None
+    step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s \
+        and _unbroken(ic_s, other.last_ic_s, pod, other) else None
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
-    stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None else None
+    stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None and _unbroken(ic_s, pod.last_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
     flight = ic_s - other.last_to_s if other is not None and other.last_to_s is not None \
-        and other.last_to_s < ic_s else None
+        and other.last_to_s < ic_s and _unbroken(ic_s, other.last_to_s, pod, other) else None
     saturated = _saturated(pod, ic, to)
     rep, contacts = state.rep, state.rep_contacts
     if state.last_contact_s is not None and ic_s - state.last_contact_s > REP_PAUSE_S:
@@ -556,6 +572,7 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
                  contact, flight, step, cadence, saturated, base, change,
                  last_stride_m=stride[0], last_speed_mps=stride[1])
     s = replace(s, cue=_cue(state, s))
+    pod.prev_ic_s, pod.prev_to_s = pod.last_ic_s, pod.last_to_s
     pod.last_ic_s, pod.last_to_s = ic_s, to_s
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.live import (LiveStep, Notice, Status, as_dict, contacts_longer, final_steps,
+from firmware_bridge.live import (LiveStep, Notice, Status, Withdrawn, as_dict, contacts_longer, final_steps,
                                   quick_off_the_ground, replay, replays_what_was_shown)
 from firmware_bridge.protocol import decode, encode
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
@@ -99,6 +99,55 @@ def test_live_cadence_is_per_stride_as_in_the_analysis(tmp_path):
     # the analysis's step times: the few ms between the two landings, whichever foot was first
     assert all(x["step_time_s"] is None or x["step_time_s"] < 0.03 for x in out["steps"])
     assert sum(x["step_time_s"] is not None for x in out["steps"]) >= 2 * 12 - 1
+
+
+def _cadence_as_analysis(live: list, batch: list) -> int:
+    """Each shown step's cadence is the analysis's for the contact before (both None or
+    within 0.5 steps/min); returns how many were compared with a value."""
+    assert len(live) == len(batch)
+    for x, prev in zip(live[1:], batch):
+        assert (x.cadence_spm is None) == (prev["cadence_spm"] is None), (x, prev)
+        if x.cadence_spm is not None:
+            assert abs(x.cadence_spm - prev["cadence_spm"]) < 0.5, (x, prev)
+    return sum(x.cadence_spm is not None for x in live)
+
+
+def test_live_cadence_after_a_withdrawn_swing_artefact(shared_data, tmp_path):
+    """PyShoe jogging trial 11-13-41 sent through one pod: a contact shown and then withdrawn
+    as a swing artefact does not start the next stride (it read 1530 steps/min)."""
+    sensor = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-13-41.mat"]).sensors[0]
+    path = tmp_path / "jog.podses"
+    _pod_session(path, sensor, 200)
+    s = read_session(path)
+    items = replay(s.records, s.meta)
+    assert any(isinstance(i, Withdrawn) for i in items)
+    assert _cadence_as_analysis(final_steps(items), analyze(read_recording([path]))["steps"]) >= 15
+
+
+def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
+    """A jog (seed 3) whose left pod loses 0.25 s of frames holding a landing: no cadence
+    for the stride across it (it read half the cadence), as in the analysis."""
+    src, path = tmp_path / "jog.podses", tmp_path / "lost.podses"
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "jog", SEED, 1000.0, 14.0)
+        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
+    meta = {"pods": [{"name": f, "placement": f, "framing": "cobs"} for f in ("left", "right")]}
+    _drive(SessionWriter.create(src, meta), pods, (0.0021, 0.0137), 14.1, np.random.default_rng(7))
+    s = read_session(src)
+    w = SessionWriter.create(path, s.meta)
+    for r in s.records:
+        if r.kind == KIND_RX and not (r.pod == 0 and 8.0 <= r.t_ns * 1e-9 < 8.25):
+            w.rx(r.pod, r.t_ns, r.payload)
+    w.close()
+    s = read_session(path)
+    live = final_steps(replay(s.records, s.meta))
+    batch = analyze(read_recording([path]))["steps"]
+    left = [x for x in live if x.foot == "left"]
+    after = next(x for x in left if x.ic_s > 8.25)
+    assert after.cadence_spm is None and after.flight_before_s is None, after
+    for foot in ("left", "right"):
+        _cadence_as_analysis([x for x in live if x.foot == foot], [y for y in batch if y["foot"] == foot])
 
 
 def test_the_warm_up_is_told_before_its_steps(session):
