@@ -98,21 +98,24 @@ def _wrap_rad(x):
 
 
 @kernel
-def path_turn_rad(chord_rad, j):
+def path_turn_rad(chord_rad, length_m, j):
     """The path's turn over stride j (rad) from the directions of the foot's chords
-    (NaN: no stride): half the turn from the previous chord to the next, or the turn to
-    the one neighbour there is, else 0 (a circle's equal chords each turn by the angle
-    one of them subtends)."""
+    (NaN: no stride): a circle's equal chords each turn from the one before by the angle
+    one of them subtends, so the turn from the previous chord to this one, and from this
+    one to the next, where both agree in sign the smaller of the two (a bend both sides
+    show), where they disagree 0 (a corner made at one stance, an S-bend's inflection);
+    the one there is at the end of a bout; 0 without either.  A neighbour under half this
+    stride's length counts as none (the direction of a settling shuffle is noise)."""
     m = chord_rad.shape[0]
-    prev = chord_rad[j - 1] if j > 0 else np.nan
-    nxt = chord_rad[j + 1] if j + 1 < m else np.nan
-    if np.isfinite(prev) and np.isfinite(nxt):
-        return 0.5 * _wrap_rad(nxt - prev)
-    if np.isfinite(nxt):
-        return _wrap_rad(nxt - chord_rad[j])
-    if np.isfinite(prev):
-        return _wrap_rad(chord_rad[j] - prev)
-    return 0.0
+    before = j > 0 and np.isfinite(chord_rad[j - 1]) and length_m[j - 1] >= 0.5 * length_m[j]
+    after = j + 1 < m and np.isfinite(chord_rad[j + 1]) and length_m[j + 1] >= 0.5 * length_m[j]
+    t1 = _wrap_rad(chord_rad[j] - chord_rad[j - 1]) if before else 0.0
+    t2 = _wrap_rad(chord_rad[j + 1] - chord_rad[j]) if after else 0.0
+    if before and after:
+        if t1 * t2 <= 0.0:
+            return 0.0
+        return t1 if abs(t1) < abs(t2) else t2
+    return t1 if before else t2
 
 
 @kernel
@@ -146,7 +149,8 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
 
     Lateral excursion is the swing's largest sideways departure from the path the
     stride follows: from the circular arc between the two anchors that turns as the
-    path does (:func:`path_turn_rad`, :func:`arc_offset`; on a straight, the chord).
+    path does where the neighbouring strides show a bend (:func:`path_turn_rad`,
+    :func:`arc_offset`; elsewhere the chord).
     From the chord alone a bend's sagitta counted as excursion (L^2 / 8R: 7 cm for a
     4.4 m stride on a 36.5 m track bend)."""
     n = pos.shape[0]
@@ -197,7 +201,7 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
             continue
         a, length = anchor[j], out[j, 0]
         ux, uy = np.cos(chord_rad[j]), np.sin(chord_rad[j])
-        turn = path_turn_rad(chord_rad, j)
+        turn = path_turn_rad(chord_rad, out[:, 0], j)
         lateral = -np.inf
         for i in range(swing_lo[j], swing_hi[j] + 1):
             px, py = pos[i, 0] - pos[a, 0], pos[i, 1] - pos[a, 1]

@@ -253,8 +253,10 @@ def _stride_metrics_reference(spans, pos, quat, fwd_sf, max_stride, breaks, rec)
     Lateral excursion: the largest sideways distance of a swing sample from the circular
     arc between the anchors, R = L / (2 sin(|turn| / 2)), at the same place along the
     chord: sqrt(R^2 - u^2) - sqrt(R^2 - (L/2)^2), u from the chord's middle, on the
-    side away from the turn; the turn is half the change from the previous stride's
-    chord direction to the next's (or the change to the one neighbour there is)."""
+    side away from the turn.  The turn: the changes of chord direction from the previous
+    stride to this one and from this one to the next (a neighbour under half this stride's
+    length counts as none); both there: the smaller if they agree in sign, else 0; one
+    there: it; none: 0."""
     n = pos.shape[0]
     out = np.full((len(spans), 6), np.nan)
     flags = np.zeros(len(spans), dtype=bool)
@@ -295,10 +297,16 @@ def _stride_metrics_reference(spans, pos, quat, fwd_sf, max_stride, breaks, rec)
     for j in range(len(spans)):
         if chord[j] is None or swing[j] is None:
             continue
-        prev, nxt = chord[j - 1] if j > 0 else None, chord[j + 1] if j + 1 < len(spans) else None
-        turn = (0.5 * wrap(nxt - prev) if prev is not None and nxt is not None else
-                wrap(nxt - chord[j]) if nxt is not None else wrap(chord[j] - prev) if prev is not None else 0.0)
         length = out[j, 0]
+        sides = []
+        if j > 0 and chord[j - 1] is not None and out[j - 1, 0] >= 0.5 * length:
+            sides.append(wrap(chord[j] - chord[j - 1]))
+        if j + 1 < len(spans) and chord[j + 1] is not None and out[j + 1, 0] >= 0.5 * length:
+            sides.append(wrap(chord[j + 1] - chord[j]))
+        if len(sides) == 2:
+            turn = min(sides, key=abs) if sides[0] * sides[1] > 0 else 0.0
+        else:
+            turn = sides[0] if sides else 0.0
         along = np.cos(chord[j]) * swing[j][:, 0] + np.sin(chord[j]) * swing[j][:, 1] - length / 2
         side = np.cos(chord[j]) * swing[j][:, 1] - np.sin(chord[j]) * swing[j][:, 0]
         if turn == 0.0:

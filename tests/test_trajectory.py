@@ -443,3 +443,31 @@ def test_lateral_excursion_is_measured_from_the_bend(turn):
         GK.stride_metrics(anchors.astype(float), anchors + 1.0, anchors, pos, quat, np.array([1.0, 0.0, 0.0]),
                           10.0 * per, zeros, zeros, out, rec)
         np.testing.assert_allclose(out[:-1, 4], 0.03, atol=2e-4, err_msg=f"bend {bend}, turn {turn}")
+
+
+def test_lateral_excursion_at_a_corner_and_a_shuffle():
+    """Straight 1.4 m strides, a 90 deg corner made at one stance, then a 3 cm settling
+    shuffle at the stop; every real swing bulges 3 cm to its left.  The strides beside the
+    corner are straight (a turn one neighbour shows and the other does not is no bend), and
+    the shuffle's direction does not bend the stride before it: each reads its 3 cm."""
+    from gaitcore import _geometry_kernel as GK
+    per = 100
+    corners = np.array([[0.0, 0.0], [1.4, 0.0], [2.8, 0.0], [4.2, 0.0], [4.2, 1.4], [4.2, 2.8], [4.2, 4.2],
+                        [4.22, 4.22]])
+    pts = []
+    for a, b in zip(corners[:-1], corners[1:]):
+        d = b - a
+        left = np.array([-d[1], d[0]]) / np.hypot(*d)
+        f = np.arange(per) / per
+        bulge = 0.03 * np.sin(np.pi * f) * (np.hypot(*d) > 0.5)
+        pts.append(a + f[:, None] * d + bulge[:, None] * left)
+    pts.append(corners[-1:])
+    xy = np.vstack(pts)
+    pos = np.column_stack([xy, np.zeros(len(xy))])
+    anchors = np.arange(len(corners)) * per
+    quat = np.tile([1.0, 0.0, 0.0, 0.0], (len(xy), 1))
+    out = np.empty((anchors.size, 6))
+    zeros = np.zeros(len(xy) + 1)
+    GK.stride_metrics(anchors.astype(float), anchors + 1.0, anchors, pos, quat, np.array([1.0, 0.0, 0.0]),
+                      10.0 * per, zeros, zeros, out, np.empty(anchors.size, dtype=np.bool_))
+    np.testing.assert_allclose(out[:6, 4], 0.03, atol=2e-4)
