@@ -82,7 +82,8 @@ def foot_metrics(ic_s, to_s, off_s, run_start_s, run_end_s, other_ic_s, other_of
                 if ok and 0.0 <= fl <= max_stride_s:
                     flight = fl
             j = np.searchsorted(other_ic_s, ic, side="left") - 1
-            if (j + 1 < n_other and other_ic_s[j + 1] < min(off_s[k], ic + together_s)
+            off = off_s[k]
+            if (j + 1 < n_other and not np.isnan(off) and other_ic_s[j + 1] < min(off, ic + together_s)
                     and (j < 0 or other_off_s[j] < ic)):
                 if _unbroken(ic, run_end_s[k], other_ic_s[j + 1], other_run_start_s[j + 1]):
                     step = other_ic_s[j + 1] - ic      # landing on both feet, this one first

@@ -477,15 +477,16 @@ def test_foot_metrics_match_reference(seed):
     push = np.where(np.isfinite(to), rng.uniform(50, 400, ic.size), np.nan)
     impact = rng.random(ic.size) < 0.3
     sat = rng.random(ic.size) < 0.2
+    off = np.where(np.isnan(to) & (rng.random(ic.size) < 0.5), np.inf, to)   # some still standing at the end
     out = np.empty((ic.size, SK.N_COLS))
-    SK.foot_metrics(ic, to, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 0.25,
+    SK.foot_metrics(ic, to, off, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat, 3.0, 0.25,
                     150.0, 150.0, out)
-    ref = _foot_metrics_reference(ic, to, to, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat,
+    ref = _foot_metrics_reference(ic, to, off, run_lo, run_hi, oic, ooff, orun_lo, orun_hi, swing, push, impact, sat,
                                   3.0, 0.25, 150.0, 150.0)
     cols = [SK.C_CONTACT, SK.C_FLIGHT, SK.C_STEP, SK.C_STRIDE, SK.C_CADENCE, SK.C_CONF]
     np.testing.assert_allclose(out[:, cols], ref, rtol=0, atol=1e-12, err_msg=f"seed {seed}")
     inf = np.full(ic.size, np.inf), np.full(oic.size, np.inf)
-    whole = _foot_metrics_reference(ic, to, to, -inf[0], inf[0], oic, ooff, -inf[1], inf[1], swing, push, impact, sat,
+    whole = _foot_metrics_reference(ic, to, off, -inf[0], inf[0], oic, ooff, -inf[1], inf[1], swing, push, impact, sat,
                                     3.0, 0.25, 150.0, 150.0)
     for c in (1, 2, 3):     # each interval is cut by a lost stretch somewhere
         assert (np.isfinite(whole[:, c]) & np.isnan(ref[:, c])).any(), f"seed {seed} column {c}"
