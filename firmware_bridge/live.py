@@ -171,7 +171,7 @@ class _Pod:
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
     early: tuple | None = None            # (to pos, rep, index in the rep's contacts) of the open contact shown early
     contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
-    last_ic_s: float | None = None        # session s of the last shown contact (None after a break) ...
+    last_ic_s: float | None = None        # session s of the last shown contact ...
     last_to_s: float | None = None
     prev_ic_s: float | None = None        # ... and of the one shown before it
     prev_to_s: float | None = None

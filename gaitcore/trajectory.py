@@ -195,15 +195,24 @@ def standing_gyro_bias(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: f
     often lifts before two.  Stillness (:func:`gaitcore.align.still_mask`) is judged on
     means over ``STAND_MEAN_S``, so that it does not depend on the sampling rate."""
     w = max(1, int(round(STAND_MEAN_S * fs_hz)))
-    still = still_mask(_trailing_mean(acc_mps2_sf, w), _trailing_mean(gyr_dps_sf, w), fs_hz)
-    # every still run that begins in time, not only the first: a single jolted sample can
-    # split the standing into a fraction-of-a-second run and the long one after it
-    for a, b in true_runs(still):
-        if a > STAND_START_S * fs_hz:
-            break
-        if b - a >= STAND_MIN_S * fs_hz:
-            return tuple(float(v) for v in np.radians(gyr_dps_sf[a:b].mean(axis=0)))
-    return None
+    n = gyr_dps_sf.shape[0]
+    # Both the means and the mask are causal, so a prefix gives the recording's own runs
+    # except one that reaches the prefix's end: only then is the prefix doubled.
+    p = min(n, int((STAND_START_S + 2.0 * STAND_MIN_S) * fs_hz))
+    while True:
+        still = still_mask(_trailing_mean(acc_mps2_sf[:p], w), _trailing_mean(gyr_dps_sf[:p], w), fs_hz)
+        # every still run that begins in time, not only the first: a single jolted sample can
+        # split the standing into a fraction-of-a-second run and the long one after it
+        for a, b in true_runs(still):
+            if a > STAND_START_S * fs_hz:
+                return None
+            if b == p < n:
+                break           # it may go on: look further
+            if b - a >= STAND_MIN_S * fs_hz:
+                return tuple(float(v) for v in np.radians(gyr_dps_sf[a:b].mean(axis=0)))
+        else:
+            return None
+        p = min(n, 2 * p)
 
 
 def _trailing_mean(x: np.ndarray, w: int) -> np.ndarray:

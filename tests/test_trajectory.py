@@ -245,6 +245,57 @@ def test_standing_bias_does_not_depend_on_the_rate():
         assert np.allclose(np.degrees(bias), [0.5, -0.3, 0.1], atol=0.05), (fs, np.degrees(bias))
 
 
+def _standing_bias_whole(acc, gyr, fs):
+    """Reference: the standing calibration with the means and the mask over the whole
+    recording at once."""
+    from gaitcore.align import still_mask
+    from gaitcore.signals import true_runs
+    from gaitcore.trajectory import STAND_MEAN_S, STAND_MIN_S, STAND_START_S
+    w = max(1, int(round(STAND_MEAN_S * fs)))
+
+    def means(x):
+        out = np.array(x, dtype=float)
+        if w > 1 and len(x) >= w:
+            out[w - 1:] = np.lib.stride_tricks.sliding_window_view(x, w, axis=0).mean(axis=-1)
+        return out
+    for a, b in true_runs(still_mask(means(acc), means(gyr), fs)):
+        if a > STAND_START_S * fs:
+            break
+        if b - a >= STAND_MIN_S * fs:
+            return tuple(float(v) for v in np.radians(gyr[a:b].mean(axis=0)))
+    return None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_standing_bias_from_a_prefix_equals_the_whole(seed):
+    """The calibration looks at a prefix and doubles it while a still run reaches its end:
+    the same as looking at everything, on standings of 0.3-20 s (some split by a jolt, some
+    starting too late) at 200-1600 Hz and on the simulator's drills (seed printed)."""
+    from gaitcore.simulate import drill_by_name
+    from gaitcore.trajectory import standing_gyro_bias
+    rng = np.random.default_rng(seed)
+    found = 0
+    for _ in range(12):
+        fs = float(rng.choice([200.0, 400.0, 1000.0, 1600.0]))
+        n = int(rng.uniform(1.0, 30.0) * fs)
+        acc, gyr = _standing(fs, n, 0.004 * np.sqrt(fs), int(rng.integers(1000)))
+        move = int(rng.uniform(0.3, 20.0) * fs)
+        acc[move:] = [0.0, 0.0, 30.0]
+        gyr[move:] = 200.0
+        if rng.random() < 0.5:
+            acc[int(rng.uniform(0.0, 0.6) * fs)] = [30.0, 0.0, 9.81]
+        if rng.random() < 0.2:
+            acc[:int(rng.uniform(0.5, 0.8) * fs)] = [0.0, 0.0, 30.0]
+        want = _standing_bias_whole(acc, gyr, fs)
+        assert standing_gyro_bias(acc, gyr, fs) == want, (seed, fs, n, move)
+        found += want is not None
+    for drill in ("sprint", "walk"):
+        s = simulate_session(drill_by_name(drill), fs_hz=1000.0, duration_s=8.0, seed=seed).recording.sensors[0]
+        want = _standing_bias_whole(s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz)
+        assert standing_gyro_bias(s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz) == want and want is not None, (seed, drill)
+    assert found >= 3, seed
+
+
 def test_unresolved_sigma_is_the_part_the_sampling_misses():
     """A single-sample impact is unknown to its own excess over its neighbours; a smooth
     signal sampled well above its bandwidth gains next to nothing; nothing across a break."""
