@@ -14,7 +14,7 @@ import numpy as np
 from gaitcore.analysis import analyze, detect_sensor
 from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
-from gaitcore.signals import MAX_STRIDE_S, true_runs
+from gaitcore.signals import true_runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GAITMAP_FS_HZ = 204.8
@@ -278,30 +278,29 @@ def _swing_accuracy(kind: str, ours: list, ref: list) -> SwingAccuracy:
 def pyshoe_lateral_accuracy(kind: str = "jog", shared: Path = SHARED) -> SwingAccuracy:
     """Lateral excursion (``lateral_excursion_m``) against the VICON path's by the same
     definition (the swing's largest sideways departure from the arc the stride follows,
-    :func:`gaitcore._geometry_kernel.stride_metrics`), between our own IC, TO and stance
-    anchors, on strides whose VICON rows from the previous stride's anchor to the next
-    one's are fresh (the arc's turn comes from the neighbouring strides)."""
-    from gaitcore import _geometry_kernel as G
+    :func:`gaitcore.trajectory.stride_geometry`), over the contacts' own spans (IC, TO and
+    stance anchor, as the analysis took them), on strides whose VICON rows from the
+    previous stride's anchor to the next one's are fresh (the arc's turn comes from the
+    neighbouring strides)."""
+    from gaitcore.align import still_mask
+    from gaitcore.trajectory import stride_geometry, zero_velocity
     ours, ref = [], []
     for _, gt, r in _pyshoe_trials(kind, shared):
-        ics = [k for k, ev in enumerate(r.events) if ev.kind is EventKind.IC]
-        ic = np.array([r.events[k].pos for k in ics], dtype=float)
-        to = np.array([r.events[k + 1].pos if k + 1 < len(r.events) and r.events[k + 1].kind is EventKind.TO
-                       else np.nan for k in ics])
-        anchor = np.array([g["anchor"] for g in r.spatial], dtype=np.int64)
+        s = r.sensor
+        spans = zero_velocity(r.events, s.gyr_dps_sf, s.fs_hz, still_mask(s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz),
+                              r.breaks)[2]
         bad = _repeated_rows(gt) | ~np.isfinite(gt).all(axis=1)
-        path = np.ascontiguousarray(np.where(bad[:, None], np.nan, gt))
-        m = np.empty((ic.size, 6))
-        no = np.zeros(gt.shape[0] + 1, dtype=np.int64)
-        G.stride_metrics(ic, to, anchor, path, np.tile([1.0, 0.0, 0.0, 0.0], (gt.shape[0], 1)),
-                         np.array([1.0, 0.0, 0.0]), MAX_STRIDE_S * r.sensor.fs_hz, no, no, m, np.empty(ic.size, bool))
-        for j, g in enumerate(r.spatial[:-1]):
+        n = gt.shape[0]
+        vicon = stride_geometry(spans, np.where(bad[:, None], np.nan, gt), np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)),
+                                np.eye(3), s.fs_hz, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        anchor = [sp.anchor for sp in spans]
+        for j, (g, v) in enumerate(zip(r.spatial[:-1], vicon)):
             lo, hi = anchor[max(0, j - 1)], anchor[min(len(anchor) - 1, j + 2)]
-            if g["lateral_excursion_m"] is None or min(lo, hi, anchor[j], anchor[j + 1]) < 0 \
-                    or bad[lo:hi + 1].any() or not np.isfinite(m[j, 4]):
+            if g["lateral_excursion_m"] is None or v["lateral_excursion_m"] is None \
+                    or min(lo, hi, anchor[j], anchor[j + 1]) < 0 or bad[lo:hi + 1].any():
                 continue
             ours.append(g["lateral_excursion_m"])
-            ref.append(float(m[j, 4]))
+            ref.append(v["lateral_excursion_m"])
     return _swing_accuracy(kind, ours, ref)
 
 

@@ -16,10 +16,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from benchmarks.realdata import (PYSHOE_VICON_POINT_SF_M, gaitmap_event_accuracy, gaitmap_heading_drift, gaitmap_step_length_accuracy,
-                                 gaitmap_stride_accuracy, pyshoe_contact_accuracy, pyshoe_heading_drift,
-                                 pyshoe_lateral_accuracy, pyshoe_lift_accuracy, pyshoe_stride_accuracy,
-                                 tripod_contact_accuracy, xio_loop_closure)
+from benchmarks.realdata import (PYSHOE_VICON_POINT_SF_M, gaitmap_event_accuracy, gaitmap_heading_drift,
+                                 gaitmap_step_length_accuracy, gaitmap_stride_accuracy, pyshoe_contact_accuracy,
+                                 pyshoe_heading_drift, pyshoe_lateral_accuracy, pyshoe_lift_accuracy,
+                                 pyshoe_stride_accuracy, tripod_contact_accuracy, xio_loop_closure)
 from benchmarks.simdata import score, segment_score
 from gaitcore.simulate import DRILLS
 
@@ -57,7 +57,8 @@ def _real_tables() -> list[str]:
         for point, ours in ((None, "ours at the IMU"), (PYSHOE_VICON_POINT_SF_M, "ours at the VICON point")):
             lf = pyshoe_lift_accuracy(kind, point)
             out.append(f"| PyShoe {label}, {ours} | VICON point (4 cm below the IMU) | {lf.n_strides} | "
-                       f"{lf.bias_cm:+.1f} cm | {lf.mae_cm:.1f} cm | {lf.median_ours_cm:.1f} / {lf.median_ref_cm:.1f} cm |")
+                       f"{lf.bias_cm:+.1f} cm | {lf.mae_cm:.1f} cm | "
+                       f"{lf.median_ours_cm:.1f} / {lf.median_ref_cm:.1f} cm |")
     out += ["", "| lateral excursion (from the arc the stride follows) | reference | strides | bias | MAE | "
                 "median ours / reference |", "|---|---|---|---|---|---|"]
     for kind, label in (("walk", "walking"), ("jog", "jogging")):
