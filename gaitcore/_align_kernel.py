@@ -43,7 +43,7 @@ def _world_from_sensor_tilt(f, r_out):
 
 @kernel
 def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closure, min_stride_s,
-                    max_stride_s, min_stride_m, gravity_mps2, need, votes_out):
+                    max_stride_s, min_stride_m, gravity_mps2, need, votes_out, spans_out):
     """Cosines between ``forward`` and the displacement of each stride between
     low-motion ``marks``: from each mark, strapdown-integrate (tilt from the
     specific force at the mark, yaw arbitrary) up to three marks ahead; at each
@@ -53,7 +53,8 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
     first below ``good_closure`` at once).  Returns the number of votes written
     (at most ``len(votes_out)``).  It stops early, with the votes it has, once there
     is at least one and ``need`` can no longer be reached (the strides left, each at
-    least ``min_stride_s`` from mark to mark, cannot add enough: :func:`max_strides`)."""
+    least ``min_stride_s`` from mark to mark, cannot add enough: :func:`max_strides`).
+    ``spans_out`` receives each voting stride's length in samples."""
     dt = 1.0 / fs_hz
     rate_dt = dt * np.pi / 180.0
     n_votes = 0
@@ -110,6 +111,7 @@ def direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, good_closu
             i += 1
             continue
         votes_out[n_votes] = forward[0] * best_d[0] + forward[1] * best_d[1] + forward[2] * best_d[2]
+        spans_out[n_votes] = marks[best_j] - a
         n_votes += 1
         i = best_j
     return n_votes

@@ -25,6 +25,7 @@ foot's mean pitch; the result then carries ``quality < 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -107,14 +108,17 @@ def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]
     return out
 
 
-def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, need: int) -> list[float]:
+def _direction_votes(acc, gyr_dps, fs_hz, marks, forward, max_closure, need: int) -> tuple[list[float], list[int]]:
     """Cosines between ``forward`` and each closing stride's displacement (fewer than
-    all once there are some but ``need`` of them can no longer be reached)."""
+    all once there are some but ``need`` of them can no longer be reached), and each
+    voting stride's length in samples."""
     out = np.empty(MAX_VOTES)
+    spans = np.empty(MAX_VOTES, dtype=np.int64)
     n = direction_votes(acc, gyr_dps, float(fs_hz),
                         np.asarray(marks, dtype=np.int64), np.ascontiguousarray(forward, dtype=np.float64),
-                        max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, need, out)
-    return out[:n].tolist()
+                        max_closure, MAX_CLOSURE, MIN_STRIDE_S, MAX_STRIDE_S, MIN_STRIDE_M, GRAVITY_MPS2, need,
+                        out, spans)
+    return out[:n].tolist(), spans[:n].tolist()
 
 
 def estimate_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float) -> Alignment:
@@ -150,18 +154,35 @@ def up_and_swing_axis(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
     return _axes(sums, cov, n_moving, fs_hz)
 
 
+class WarmupAttempt(NamedTuple):
+    """What one warm-up attempt found: the alignment (None with fewer than the strides
+    asked for), how many strides voted and their median length (s, the upper median; NaN without votes),
+    so that the next attempt can wait for the strides that are missing."""
+
+    alignment: Alignment | None
+    n_votes: int
+    stride_s: float
+
+
 def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
                      min_strides: int) -> Alignment | None:
     """As :func:`estimate_alignment`, but None when fewer than ``min_strides`` strides
-    vote; found at once when fewer could (:func:`_align_kernel.max_strides`), which
-    spares the strapdown of a warm-up attempt that cannot succeed, and as soon as the
-    votes can no longer reach it."""
+    vote (:func:`warmup_attempt`)."""
+    return warmup_attempt(acc_mps2_sf, gyr_dps_sf, fs_hz, min_strides).alignment
+
+
+def warmup_attempt(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: float,
+                   min_strides: int) -> WarmupAttempt:
+    """:func:`estimate_alignment` needing ``min_strides`` voting strides; found at once
+    when fewer could (:func:`_align_kernel.max_strides`), which spares the strapdown of a
+    warm-up attempt that cannot succeed, and as soon as the votes can no longer reach it
+    (so ``n_votes`` of a failed attempt may count fewer than the samples hold)."""
     acc = np.ascontiguousarray(acc_mps2_sf, dtype=np.float64)
     gyr = np.ascontiguousarray(gyr_dps_sf, dtype=np.float64)
     gn, _, sums, cov, n_moving = _summary(acc, gyr, fs_hz)
     marks = _low_motion_marks(gn, fs_hz)
     if min_strides and max_strides(marks, MIN_STRIDE_S * fs_hz) < min_strides:
-        return None
+        return WarmupAttempt(None, 0, np.nan)
     n_still = int(sums[3])
     z, y, standing = _axes(sums, cov, n_moving, fs_hz)
     quality = 1.0 if standing else 0.5
@@ -169,19 +190,20 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
         # No swing seen: keep gravity, choose an arbitrary horizontal pair.
         y = _cross(z, [1.0, 0, 0]) if abs(z[0]) < 0.9 else _cross(z, [0, 1.0, 0])
         y /= np.linalg.norm(y)
-        return Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0, bool(standing))
+        return WarmupAttempt(Alignment(np.vstack([_cross(y, z), y, z]), n_still, 0, 0.0, bool(standing)), 0, np.nan)
     # Sign from the direction of travel over strides bounded by low-motion instants.
-    votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE, min_strides)
+    votes, spans = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), MAX_CLOSURE, min_strides)
     if not votes:
         # Dynamic drills: no stride closes well, because even the stance's least-rotating
         # instant carries the tangential acceleration of the roll-over.  Only stances that
         # follow an impact bound the strides then, so a mid-swing pause cannot.
         landings = _landing_marks(acc, marks, fs_hz)
-        votes = _direction_votes(acc, gyr, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE, min_strides)
+        votes, spans = _direction_votes(acc, gyr, fs_hz, landings, _cross(y, z), FALLBACK_CLOSURE, min_strides)
     if not votes:
-        votes = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE, min_strides)
+        votes, spans = _direction_votes(acc, gyr, fs_hz, marks, _cross(y, z), FALLBACK_CLOSURE, min_strides)
+    stride_s = sorted(spans)[len(spans) // 2] / fs_hz if spans else np.nan   # (np.median: 20 us a call)
     if len(votes) < min_strides:
-        return None
+        return WarmupAttempt(None, len(votes), stride_s)
     if votes:
         if sum(votes) < 0:
             y = -y
@@ -189,4 +211,5 @@ def warmup_alignment(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: flo
     else:
         quality *= 0.5
     x = _cross(y, z)
-    return Alignment(np.vstack([x, y, z]), n_still, len(votes), float(quality), bool(standing))
+    return WarmupAttempt(Alignment(np.vstack([x, y, z]), n_still, len(votes), float(quality), bool(standing)),
+                         len(votes), stride_s)

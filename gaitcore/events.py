@@ -19,11 +19,12 @@ import numpy as np
 
 from . import _events_kernel as K
 from ._quality_kernel import GAP_NONE
-from .align import Alignment, warmup_alignment
+from .align import Alignment, WarmupAttempt, warmup_alignment, warmup_attempt
 from .quality import GAP_FACTOR, bridged_drops, clock_check, new_clock
 from .quaternion import rotation_angle_deg
 
-WARMUP_STEP_S = 5.0
+WARMUP_STEP_S = 5.0    # the first attempt, and the wait after one in which no stride voted
+WARMUP_MIN_WAIT_S = 0.5   # the least wait after an attempt short of strides (:func:`_warmup_wait_s`)
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
 WARMUP_KEEP_S = 10.0   # no swing at all by the warm-up's end (standing): only this much is kept, and it waits on
@@ -167,8 +168,9 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
             return state
         use = min(n, b)
         last = b >= cap or (final and n < b)
-        al = warmup_alignment(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz,
-                              0 if last else WARMUP_MIN_STRIDES)
+        attempt = warmup_attempt(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz,
+                                 0 if last else WARMUP_MIN_STRIDES)
+        al = attempt.alignment
         if last and not (final and n < b) and al is not None and al.n_strides_used == 0 and al.quality == 0.0:
             drop = use - int(round(WARMUP_KEEP_S * state.fs_hz))     # no swing seen: standing
             state = replace(state, pending_t=state.pending_t[drop:], pending_acc=state.pending_acc[drop:],
@@ -178,8 +180,20 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
             continue
         if al is not None and (al.n_strides_used >= WARMUP_MIN_STRIDES or last):
             return replace(state, alignment=al)
-        state = replace(state, warmup_next=b + int(round(WARMUP_STEP_S * state.fs_hz)))
+        state = replace(state, warmup_next=min(cap, b + int(round(_warmup_wait_s(attempt) * state.fs_hz))))
     return state
+
+
+def _warmup_wait_s(attempt: WarmupAttempt) -> float:
+    """How long the warm-up waits after an attempt that found too few strides: as long as
+    the missing ones take at the pace of those that voted (a sprint from standing is ready
+    within a stride of its sixth, where a fixed 5 s schedule kept a pod waiting up to 5 s more),
+    at least ``WARMUP_MIN_WAIT_S`` so that a pace misjudged short does not retry at every
+    chunk, and ``WARMUP_STEP_S`` when no stride voted."""
+    if attempt.n_votes == 0 or not np.isfinite(attempt.stride_s):
+        return WARMUP_STEP_S
+    missing = max(1, WARMUP_MIN_STRIDES - attempt.n_votes)
+    return min(WARMUP_STEP_S, max(WARMUP_MIN_WAIT_S, missing * attempt.stride_s))
 
 
 def events_step(state: EventState, t_s: np.ndarray, acc_mps2_sf: np.ndarray,

@@ -111,16 +111,18 @@ def test_direction_vote_matches_reference(seed):
     forward = rng.standard_normal(3)
     forward /= np.linalg.norm(forward)
     marks = np.array([0, n - 1], dtype=np.int64)
-    votes = np.empty(4)
+    votes, spans = np.empty(4), np.empty(4)
     gyr_dps = np.degrees(gyr_rad)
-    k = AK.direction_votes(acc, gyr_dps, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, 0, votes)
+    k = AK.direction_votes(acc, gyr_dps, fs, marks, forward, np.inf, -1.0, 0.1, 3.0, 0.0, GRAVITY_MPS2, 0,
+                           votes, spans)
     assert k == 1
     assert votes[0] == pytest.approx(float(forward @ d_ref / np.linalg.norm(d_ref)), abs=1e-9)
+    assert spans[0] == n - 1
     # the closure decides: just above the reference closure the stride votes, just below it does not
     assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure + 1e-9, -1.0, 0.1, 3.0, 0.0,
-                              GRAVITY_MPS2, 0, votes) == 1
+                              GRAVITY_MPS2, 0, votes, spans) == 1
     assert AK.direction_votes(acc, gyr_dps, fs, marks, forward, closure - 1e-9, -1.0, 0.1, 3.0, 0.0,
-                              GRAVITY_MPS2, 0, votes) == 0
+                              GRAVITY_MPS2, 0, votes, spans) == 0
 
 
 def _gap_flags_reference(t_s, fs_hz, tol=1.5, track=0.01):

@@ -76,3 +76,35 @@ def test_standing_through_the_warm_up_does_not_spoil_the_session():
         assert abs(x["ic_s"] - 75.0 - y["ic_s"]) < 0.004, (x, y)
         assert (x["contact_s"] is None and y["contact_s"] is None) or abs(x["contact_s"] - y["contact_s"]) < 0.004
     assert to_json(analyze(rec, chunk_size=997)) == to_json(analyze(rec))
+
+
+def _fixed_at_s(sensor, chunk_s: float) -> float | None:
+    """When streaming ``sensor`` in chunks of ``chunk_s`` fixes its alignment (the chunk's end)."""
+    st = new_event_state(sensor.fs_hz)
+    ch = int(round(chunk_s * sensor.fs_hz))
+    for a in range(0, sensor.n_samples, ch):
+        _, st = events_step(st, sensor.t_s[a:a + ch], sensor.acc_mps2_sf[a:a + ch], sensor.gyr_dps_sf[a:a + ch])
+        if st.alignment is not None:
+            return min(a + ch, sensor.n_samples) / sensor.fs_hz
+    return None
+
+
+def test_the_warm_up_waits_only_for_the_strides_it_lacks():
+    """A sprint or acceleration from standing: each pod is ready within two strides of its
+    sixth stride's end (the warm-up needs six), not at the next 5 s mark (at 10 s for most
+    of these pods until session 20), and the alignment is the one batch finds."""
+    from gaitcore.events import detect_events
+    from gaitcore.simulate import ACCEL
+    for drill in (SPRINT, ACCEL):
+        for seed in (1, 2, 3):
+            sim = simulate_session(drill, fs_hz=1000.0, duration_s=9.0, seed=seed)
+            for s in sim.recording.sensors:
+                foot = "left" if s.name.startswith("left") else "right"
+                ics = [c["ic_s"] for c in sim.truth["contacts"] if c["foot"] == foot]
+                due = ics[6] + 2.0 * (ics[6] - ics[5])
+                got = _fixed_at_s(s, 0.05)
+                assert got is not None and got <= due, (drill.name, seed, s.name, got, due)
+                _, batch = detect_events(s.t_s, s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz)
+                st = new_event_state(s.fs_hz)
+                _, st = events_step(st, s.t_s, s.acc_mps2_sf, s.gyr_dps_sf)
+                assert np.array_equal(st.alignment.rot_ff_sf, batch.rot_ff_sf), (drill.name, seed, s.name)
