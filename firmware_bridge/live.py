@@ -95,6 +95,7 @@ EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's rec
 EARLY_HISTORY = 4       # ... recent: this many
 STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
 RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
+SHOWN_HISTORY = 512     # shown contacts' times kept per pod: the other pod's warm-up backlog reaches 60 s back
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ class _Pod:
     last_to_s: float | None = None
     prev_ic_s: float | None = None        # ... and of the one shown before it
     prev_to_s: float | None = None
+    shown_s: tuple = ()                   # (ic s, to s) of the last SHOWN_HISTORY shown contacts, for the other
+    #                                     foot's steps and flights (also its backlog's); a tuple: copies share it
     breaks_s: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
@@ -500,6 +503,8 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
             if pod.contacts and pod.contacts[-1][0] == prev[0]:
                 pod.contacts.pop()
+            if pod.shown_s and pod.shown_s[-1][0] == prev[2].ic_s:
+                pod.shown_s = pod.shown_s[:-1]
             # the stride (cadence) and the other foot's flight run from the contact shown before it
             pod.last_ic_s, pod.last_to_s, pod.prev_ic_s, pod.prev_to_s = pod.prev_ic_s, pod.prev_to_s, None, None
     shown, state = _show(state, k, ic, to)
@@ -535,6 +540,8 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
         pod.contacts.append((ic, to))
     s = replace(s, cue=_cue(state, s))
     pod.last_to_s = to_s
+    if pod.shown_s:
+        pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], to_s))
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep_contacts=contacts)
 
@@ -550,15 +557,16 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     ic_s = _time(pod, ic)
     to_s = _time(pod, to) if to is not None else None
     contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
-    others = [p for p in state.pods if p.foot != pod.foot and p.last_ic_s is not None]
-    other = max(others, key=lambda p: p.last_ic_s) if others else None
-    step = ic_s - other.last_ic_s if other is not None and ic_s > other.last_ic_s \
-        and _unbroken(ic_s, other.last_ic_s, pod, other) else None
+    # the other foot's last contact before this one: a pod whose warm-up ended later shows its
+    # backlog after the other's steps of the same time
+    before = [c for c in (_last_shown_before(p, ic_s) for p in state.pods if p.foot != pod.foot) if c is not None]
+    other_ic_s, other_to_s, other = max(before, key=lambda c: c[0]) if before else (None, None, None)
+    step = ic_s - other_ic_s if other is not None and _unbroken(ic_s, other_ic_s, pod, other) else None
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
     stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None and _unbroken(ic_s, pod.last_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
-    flight = ic_s - other.last_to_s if other is not None and other.last_to_s is not None \
-        and other.last_to_s < ic_s and _unbroken(ic_s, other.last_to_s, pod, other) else None
+    flight = ic_s - other_to_s if other_to_s is not None and other_to_s < ic_s \
+        and _unbroken(ic_s, other_to_s, pod, other) else None
     saturated = _saturated(pod, ic, to)
     rep, contacts = state.rep, state.rep_contacts
     if state.last_contact_s is not None and ic_s - state.last_contact_s > REP_PAUSE_S:
@@ -574,8 +582,18 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     s = replace(s, cue=_cue(state, s))
     pod.prev_ic_s, pod.prev_to_s = pod.last_ic_s, pod.last_to_s
     pod.last_ic_s, pod.last_to_s = ic_s, to_s
+    pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], (ic_s, to_s))
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)
+
+
+def _last_shown_before(pod: _Pod, t_s: float) -> tuple | None:
+    """(ic s, to s, pod) of ``pod``'s last shown contact that began before ``t_s``; None if
+    it has none (or no longer keeps it)."""
+    for ic_s, to_s in reversed(pod.shown_s):
+        if ic_s < t_s:
+            return ic_s, to_s, pod
+    return None
 
 
 def _cue(state: LiveState, s: LiveStep) -> str | None:

@@ -75,6 +75,46 @@ def test_live_steps_are_the_analysis_contacts(session):
     assert any(x.contact_change_pct is not None for x in steps)
 
 
+def _flights_and_steps_as_analysis(live: list, batch: list) -> tuple[int, int]:
+    """Each flight shown before a contact is the analysis's flight after the contact before
+    it, each step time the analysis's for the contact (within 0.5 ms); returns how many of
+    each were compared.  Not after either foot's last contact: the analysis never confirms
+    the toe-off of a foot that stands at the end, live shows the one its detector holds."""
+    by_ic = sorted(batch, key=lambda y: y["ic_s"])
+    end_s = min(max(y["ic_s"] for y in batch if y["foot"] == f) for f in ("left", "right"))
+    n_flight = n_step = 0
+    for x in live:
+        if x.ic_s > end_s + 1e-3:
+            continue
+        here = min(by_ic, key=lambda y: abs(y["ic_s"] - x.ic_s) + (y["foot"] != x.foot))
+        prev = [y for y in by_ic if y["ic_s"] < x.ic_s - 1e-3]   # (the JSON rounds to 0.1 ms)
+        if x.flight_before_s is not None:
+            assert prev and prev[-1]["flight_s"] is not None, (x, prev[-1:])
+            assert abs(prev[-1]["flight_s"] - x.flight_before_s) < 5e-4, (x, prev[-1])
+            n_flight += 1
+        if x.step_time_s is not None:
+            assert here["step_time_s"] is not None and abs(here["step_time_s"] - x.step_time_s) < 5e-4, (x, here)
+            n_step += 1
+    return n_flight, n_step
+
+
+def test_the_later_pods_warm_up_backlog_carries_flights_and_steps(session):
+    """The pod whose warm-up ends second shows its backlog after the other pod's steps of
+    the same time; those steps take their flight and step time from the other foot's
+    contacts before them (they had none, being later than the other pod's last shown one)."""
+    s = read_session(session)
+    items = replay(s.records, s.meta)
+    steps = final_steps(items)
+    batch = analyze(read_recording([session]))["steps"]
+    n_flight, n_step = _flights_and_steps_as_analysis(steps, batch)
+    # the backlog: steps shown after a step of the other foot that came later
+    shown_late = [x for k, x in enumerate(steps)
+                  if any(y.foot != x.foot and y.ic_s > x.ic_s + 0.05 for y in steps[:k])]
+    assert len(shown_late) >= 5
+    assert all(x.flight_before_s is not None and x.step_time_s is not None for x in shown_late[1:]), shown_late
+    assert n_flight >= 30 and n_step >= 30, (n_flight, n_step)
+
+
 def test_live_cadence_is_per_stride_as_in_the_analysis(tmp_path):
     """Bunny hops (seed 3): both feet land within a few ms, so a cadence per step read
     thousands of steps a minute for the second foot.  Live shows two steps per the
@@ -126,7 +166,8 @@ def test_live_cadence_after_a_withdrawn_swing_artefact(shared_data, tmp_path):
 
 def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
     """A jog (seed 3) whose left pod loses 0.25 s of frames holding a landing: no cadence
-    for the stride across it (it read half the cadence), as in the analysis."""
+    for the stride across it (it read half the cadence), as in the analysis, and every flight
+    shown is the analysis's."""
     src, path = tmp_path / "jog.podses", tmp_path / "lost.podses"
     pods = []
     for foot in ("left", "right"):
@@ -145,7 +186,12 @@ def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
     batch = analyze(read_recording([path]))["steps"]
     left = [x for x in live if x.foot == "left"]
     after = next(x for x in left if x.ic_s > 8.25)
-    assert after.cadence_spm is None and after.flight_before_s is None, after
+    assert after.cadence_spm is None, after
+    # every flight and step shown is the analysis's, and none spans the loss
+    for x in live:
+        for since in (x.flight_before_s, x.step_time_s):
+            assert since is None or x.ic_s - since >= 8.25 or x.ic_s <= 8.0, x
+    assert min(_flights_and_steps_as_analysis(live, batch)) >= 10
     for foot in ("left", "right"):
         _cadence_as_analysis([x for x in live if x.foot == foot], [y for y in batch if y["foot"] == foot])
 
