@@ -95,7 +95,7 @@ EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's rec
 EARLY_HISTORY = 4       # ... recent: this many
 STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
 RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
-SHOWN_HISTORY = 512     # shown contacts' times kept per pod: the other pod's warm-up backlog reaches 60 s back
+SHOWN_HISTORY = 512     # shown contacts' and losses' times kept per pod: the other pod's backlog reaches 60 s back
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ class _Pod:
     prev_to_s: float | None = None
     shown_s: tuple = ()                   # (ic s, to s) of the last SHOWN_HISTORY shown contacts, for the other
     #                                     foot's steps and flights (also its backlog's); a tuple: copies share it
-    breaks_s: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # session s of the first
+    breaks_s: deque = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
     framing: str = "cobs"
@@ -226,7 +226,7 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 def _copy_pod(p: _Pod) -> _Pod:
     return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS),
-                   breaks_s=deque(p.breaks_s, RECENT_CONTACTS))
+                   breaks_s=deque(p.breaks_s, SHOWN_HISTORY))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -562,6 +562,12 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     before = [c for c in (_last_shown_before(p, ic_s) for p in state.pods if p.foot != pod.foot) if c is not None]
     other_ic_s, other_to_s, other = max(before, key=lambda c: c[0]) if before else (None, None, None)
     step = ic_s - other_ic_s if other is not None and _unbroken(ic_s, other_ic_s, pod, other) else None
+    # landing on both feet, the other one shown first: both carry the time between the two
+    # landings, as in the analysis (the other foot landed after this one, before it left)
+    together = [c[0] for p in state.pods if p.foot != pod.foot for c in p.shown_s
+                if ic_s <= c[0] < ic_s + MIN_SWING_S and (to_s is None or c[0] < to_s)]
+    if together:
+        step = min(together) - ic_s
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
     stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None and _unbroken(ic_s, pod.last_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None

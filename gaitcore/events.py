@@ -180,7 +180,7 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
             continue
         if al is not None and (al.n_strides_used >= WARMUP_MIN_STRIDES or last):
             return replace(state, alignment=al)
-        state = replace(state, warmup_next=min(cap, b + int(round(_warmup_wait_s(attempt) * state.fs_hz))))
+        state = replace(state, warmup_next=b + int(round(_warmup_wait_s(attempt) * state.fs_hz)))
     return state
 
 
