@@ -115,21 +115,25 @@ def test_the_later_pods_warm_up_backlog_carries_flights_and_steps(session):
     assert n_flight >= 30 and n_step >= 30, (n_flight, n_step)
 
 
+def _hops_live_and_analysis(path: Path, duration_s: float) -> tuple[list, dict]:
+    """Two virtual pods doing bunny hops (seed 3) written to ``path``: the steps live shows
+    and the analysis."""
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "bunny_hops", SEED, 1000.0, duration_s)
+        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
+    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                             for f in ("left", "right")]})
+    _drive(w, pods, (0.0021, 0.0137), duration_s + 0.1, np.random.default_rng(7))
+    s = read_session(path)
+    return final_steps(replay(s.records, s.meta)), analyze(read_recording([path]))
+
+
 def test_live_cadence_is_per_stride_as_in_the_analysis(tmp_path):
     """Bunny hops (seed 3): both feet land within a few ms, so a cadence per step read
     thousands of steps a minute for the second foot.  Live shows two steps per the
     stride that just ended, the analysis's cadence of the contact before."""
-    path = tmp_path / "hops.podses"
-    pods = []
-    for foot in ("left", "right"):
-        cfg = VirtualPodConfig(foot, "bunny_hops", SEED, 1000.0, 12.0)
-        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
-    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
-                                             for f in ("left", "right")]})
-    _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
-    s = read_session(path)
-    steps = final_steps(replay(s.records, s.meta))
-    out = analyze(read_recording([path]))
+    steps, out = _hops_live_and_analysis(tmp_path / "hops.podses", 12.0)
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
         batch = [x for x in out["steps"] if x["foot"] == foot]
@@ -144,17 +148,7 @@ def test_a_hop_landing_shown_after_its_partners_carries_the_few_ms_between_them(
     """Bunny hops (seed 3, 30 s): where the foot that landed second was shown first, the
     other foot's step time is the few ms between the landings, as in the analysis (it was
     paired with the partner's previous landing: a whole hop, 0.53-0.55 s)."""
-    path = tmp_path / "hops.podses"
-    pods = []
-    for foot in ("left", "right"):
-        cfg = VirtualPodConfig(foot, "bunny_hops", SEED, 1000.0, 30.0)
-        pods.append(VirtualPod(cfg, *pod_signals(cfg)[:4]))
-    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
-                                             for f in ("left", "right")]})
-    _drive(w, pods, (0.0021, 0.0137), 30.1, np.random.default_rng(7))
-    s = read_session(path)
-    steps = final_steps(replay(s.records, s.meta))
-    out = analyze(read_recording([path]))
+    steps, out = _hops_live_and_analysis(tmp_path / "hops.podses", 30.0)
     n = 0
     for k, x in enumerate(steps):
         if any(y.foot != x.foot and x.ic_s <= y.ic_s < x.ic_s + 0.1 for y in steps[:k]):
