@@ -172,12 +172,9 @@ class _Pod:
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
     early: tuple | None = None            # (to pos, rep, index in the rep's contacts) of the open contact shown early
     contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
-    last_ic_s: float | None = None        # session s of the last shown contact ...
-    last_to_s: float | None = None
-    prev_ic_s: float | None = None        # ... and of the one shown before it
-    prev_to_s: float | None = None
-    shown_s: tuple = ()                   # (ic s, to s) of the last SHOWN_HISTORY shown contacts, for the other
-    #                                     foot's steps and flights (also its backlog's); a tuple: copies share it
+    shown_s: tuple = ()                   # (ic s, to s) of the last SHOWN_HISTORY shown contacts: this foot's
+    #                                     strides, the other foot's steps and flights (also its backlog's); a tuple:
+    #                                     copies share it
     breaks_s: deque = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
@@ -503,10 +500,9 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
             items.append(Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact"))
             if pod.contacts and pod.contacts[-1][0] == prev[0]:
                 pod.contacts.pop()
+            # the stride (cadence) and the other foot's flight and step run from the contact shown before it
             if pod.shown_s and pod.shown_s[-1][0] == prev[2].ic_s:
                 pod.shown_s = pod.shown_s[:-1]
-            # the stride (cadence) and the other foot's flight run from the contact shown before it
-            pod.last_ic_s, pod.last_to_s, pod.prev_ic_s, pod.prev_to_s = pod.prev_ic_s, pod.prev_to_s, None, None
     shown, state = _show(state, k, ic, to)
     pod.contacts.append((ic, to))
     return items + shown, state
@@ -539,7 +535,6 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list
         s = replace(s, last_stride_m=stride[0], last_speed_mps=stride[1])
         pod.contacts.append((ic, to))
     s = replace(s, cue=_cue(state, s))
-    pod.last_to_s = to_s
     if pod.shown_s:
         pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], to_s))
     pod.last_kept = (ic, to, s)
@@ -569,7 +564,8 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
     if together:
         step = min(together) - ic_s
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
-    stride_s = ic_s - pod.last_ic_s if pod.last_ic_s is not None and _unbroken(ic_s, pod.last_ic_s, pod) else None
+    own_ic_s = pod.shown_s[-1][0] if pod.shown_s else None
+    stride_s = ic_s - own_ic_s if own_ic_s is not None and _unbroken(ic_s, own_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
     flight = ic_s - other_to_s if other_to_s is not None and other_to_s < ic_s \
         and _unbroken(ic_s, other_to_s, pod, other) else None
@@ -586,8 +582,6 @@ def _show(state: LiveState, k: int, ic: float, to: float | None) -> tuple[list, 
                  contact, flight, step, cadence, saturated, base, change,
                  last_stride_m=stride[0], last_speed_mps=stride[1])
     s = replace(s, cue=_cue(state, s))
-    pod.prev_ic_s, pod.prev_to_s = pod.last_ic_s, pod.last_to_s
-    pod.last_ic_s, pod.last_to_s = ic_s, to_s
     pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], (ic_s, to_s))
     pod.last_kept = (ic, to, s)
     return [s], replace(state, rep=rep, rep_contacts=contacts, last_contact_s=ic_s)
