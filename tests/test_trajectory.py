@@ -400,6 +400,25 @@ def test_the_stride_into_a_stop_after_a_long_run():
     assert max(abs(r - 1) for r in ratios) < 0.05, sorted(ratios)[:3] + sorted(ratios)[-3:]
 
 
+@pytest.mark.parametrize("drill", ["sprint", "tempo", "jog", "walk"])
+def test_step_lengths_into_a_stop(drill):
+    """The last steps of a run stop the athlete within a stride, so the other foot's stride
+    that spans them holds no pace: speed times step time read 1.20 m for a 2.11 m step and
+    0.28 m for the standing foot's -1.56 m (the simulator's stop leaves the feet apart).
+    While the other foot stands, the step is this foot's stride minus the other's step."""
+    from gaitcore.analysis import analyze
+    from gaitcore.simulate import drill_by_name
+    sim = simulate_session(drill_by_name(drill), fs_hz=1000.0, duration_s=12.0, seed=1)
+    steps = analyze(sim.recording)["steps"]
+    truth = sim.truth["contacts"]
+    last_three = truth[-3:]          # the last running step and each foot's standing landing
+    assert [c["to_s"] for c in last_three[1:]] == [None, None]
+    for c in last_three:
+        s = [s for s in steps if s["foot"] == c["foot"] and abs(s["ic_s"] - c["ic_s"]) < 0.03]
+        assert s and s[0]["step_length_m"] is not None, c
+        assert abs(s[0]["step_length_m"] - c["step_length_m"]) < 0.05, (s[0]["step_length_m"], c)
+
+
 def test_no_foot_angles_without_a_standing_reference():
     """A recording that starts at a sprint has no standing to say where up is: the foot
     frame's up is then the mean specific force, leaning by the foot's mean pitch, and the
