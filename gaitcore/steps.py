@@ -23,11 +23,15 @@ Definitions (times in s since the recording's first sample):
   holds while the athlete speeds up (either alone read the simulated acceleration's
   first ten steps 3-4% long; on the gaitmap walk the mean took the MAE from 2.4 to
   1.7 cm).  Strides that start or end standing (a contact without a toe-off: the
-  stop, a pause) hold no pace and are not used.  When the other foot's spanning
-  stride is one of them, the step is this foot's stride minus the other foot's step
-  (the two steps of a stride add up to it): at a stop from full speed the pace read 1.20 m
-  for a 2.11 m step (simulated sprint), and on the gaitmap walk the MAE went from 1.71
-  to 1.65 cm (session 21).  It equals the distance between the two feet's contacts along the
+  stop, a pause: still on the ground at the end or for longer than MAX_CONTACT_S;
+  a toe-off that is merely unknown does not count) hold no pace and are not used.
+  When the other foot's spanning stride has no pace (one of them, or none known),
+  the step is this foot's stride minus the other foot's step (the two steps of a
+  stride add up to it), provided the other foot's contact lies within this foot's
+  stride and neither step is a landing on both feet (step time under MIN_SWING_S);
+  otherwise the pace of this foot's stride alone, if it has one, or none.  At a
+  stop from full speed the pace read 1.20 m for a 2.11 m step (simulated sprint);
+  on the gaitmap walk the MAE went from 1.71 to 1.65 cm (session 21).  It equals the distance between the two feet's contacts along the
   path when both feet land at the same place relative to the body; a placement
   asymmetry between the legs does not show in it (the feet's own trajectories
   cannot be put into one frame accurately enough: tried, 20 cm error on the gaitmap
@@ -201,6 +205,8 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]], pair_feet: bool = 
     for f in feet:
         feet[f].sort(key=lambda c: c.ic_s)
     steps = []
+    # standing: still on the ground when the recording ends, or longer than MAX_CONTACT_S
+    standing: set[int] = set()     # id() of their step records
     nan = float("nan")
     for foot, cs in feet.items():
         other = sorted((c for f, lst in feet.items() if f != foot and f != "unknown" and foot != "unknown"
@@ -248,13 +254,17 @@ def build_steps(contacts_by_sensor: dict[str, list[Contact]], pair_feet: bool = 
                           "thigh_angle_peak_deg": sp.get("thigh_angle_peak_deg"),
                           "saturated": c.saturated,
                           "confidence": round(cf * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else cf})
+            if c.off_s is not None and c.off_s - c.ic_s > MAX_CONTACT_S:
+                standing.add(id(steps[-1]))
     steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
-    _step_lengths(steps)
+    _step_lengths(steps, standing)
     return steps
 
 
-def _step_lengths(steps: list[dict]) -> None:
-    """Fill ``step_length_m`` (see the module docstring; None until then) in place; ``steps`` sorted by IC."""
+def _step_lengths(steps: list[dict], standing: set[int]) -> None:
+    """Fill ``step_length_m`` (see the module docstring; None until then) in place; ``steps``
+    sorted by IC; ``standing``: id() of the records of contacts that are standing, not a
+    step's stance (a contact whose toe-off is merely unknown is not one)."""
     following: dict[int, dict] = {}     # id(step) -> the same foot's next step
     last_of: dict[str, dict] = {}
     for s in steps:
@@ -264,10 +274,10 @@ def _step_lengths(steps: list[dict]) -> None:
 
     def pace_mps(s: dict | None) -> float | None:
         """The speed of the stride from ``s``, unless it starts or ends standing."""
-        if s is None or s["to_s"] is None:
+        if s is None or id(s) in standing:
             return None
         nxt = following.get(id(s))
-        return None if nxt is None or nxt["to_s"] is None else s["speed_mps"]
+        return None if nxt is None or id(nxt) in standing else s["speed_mps"]
 
     latest: dict[str, dict] = {}    # (in the order the feet first appear)
     for s in steps:

@@ -541,3 +541,30 @@ def test_lateral_excursion_at_a_corner_and_a_shuffle():
     GK.stride_metrics(anchors.astype(float), anchors + 1.0, anchors, pos, quat, np.array([1.0, 0.0, 0.0]),
                       10.0 * per, zeros, zeros, out, np.empty(anchors.size, dtype=np.bool_))
     np.testing.assert_allclose(out[:6, 4], 0.03, atol=2e-4)
+
+
+def test_a_missing_toe_off_is_not_a_stop():
+    """Only standing (still down at the end, or longer than MAX_CONTACT_S) stops a stride
+    from being a pace: a toe-off the detector missed leaves every step length as it was
+    (with it taken for standing, the stride-minus-step rule chained stride errors along
+    the walk)."""
+    from gaitcore.steps import _step_lengths
+    n, step_s, pace_mps = 30, 0.5, 1.4     # 3% noise on the stride lengths, seed 5 (both sets alike)
+
+    def records(missing_to: set[int]) -> list[dict]:
+        rng = np.random.default_rng(5)
+        out = []
+        for k in range(n):
+            length = pace_mps * 2 * step_s * (1 + 0.03 * rng.standard_normal())
+            out.append({"foot": "left" if k % 2 else "right", "ic_s": k * step_s,
+                        "to_s": None if k in missing_to else k * step_s + 0.3,
+                        "step_time_s": step_s if k else None, "step_length_m": None,
+                        "stride_length_m": length if k < n - 2 else None,
+                        "speed_mps": length / (2 * step_s) if k < n - 2 else None})
+        return out
+
+    full, missed = records(set()), records({7, 8, 15, 22})
+    _step_lengths(full, set())
+    _step_lengths(missed, set())
+    assert [s["step_length_m"] for s in missed] == [s["step_length_m"] for s in full]
+    assert sum(s["step_length_m"] is not None for s in full) >= n - 4
