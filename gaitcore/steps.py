@@ -31,8 +31,9 @@ Definitions (times in s since the recording's first sample):
   stride and neither step is a landing on both feet (step time under MIN_SWING_S);
   otherwise the pace of this foot's stride alone, if it has one, or none.  At a
   stop from full speed the pace read 1.20 m for a 2.11 m step (simulated sprint);
-  on the gaitmap walk the MAE went from 1.71 to 1.65 cm (session 21).  It equals the distance between the two feet's contacts along the
-  path when both feet land at the same place relative to the body; a placement
+  on the gaitmap walk the MAE went from 1.71 to 1.65 cm (session 21).  It equals
+  the distance between the two feet's contacts along the path when both feet land
+  at the same place relative to the body; a placement
   asymmetry between the legs does not show in it (the feet's own trajectories
   cannot be put into one frame accurately enough: tried, 20 cm error on the gaitmap
   walk, against 3 cm for this).
