@@ -31,6 +31,7 @@ from scipy.optimize import least_squares
 from benchmarks.realdata import SHARED
 from gaitcore.analysis import analyze
 from gaitcore.quality import drop_duplicate_rows
+from gaitcore.quaternion import quat_mul, rotmat_from_quat
 from gaitcore.readers import read_recording
 from gaitcore.signals import GRAVITY_MPS2, Recording
 
@@ -59,14 +60,6 @@ def closures_mm(recs: dict[str, Recording], gyr_matrix: np.ndarray) -> dict[str,
     return out
 
 
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton products of (..., 4) arrays, scalar first (``gaitcore.quaternion``)."""
-    w1, x1, y1, z1 = np.moveaxis(a, -1, 0)
-    w2, x2, y2, z2 = np.moveaxis(b, -1, 0)
-    return np.stack([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
-                     w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2], axis=-1)
-
-
 def _body_rotation(rotvec: np.ndarray) -> np.ndarray:
     """Ordered product of per-sample rotations (rotation vectors, rad), by pairwise
     reduction: the attitude at the end relative to the start."""
@@ -77,17 +70,13 @@ def _body_rotation(rotvec: np.ndarray) -> np.ndarray:
     while len(q) > 1:
         if len(q) % 2:
             q = np.vstack([q, [1.0, 0.0, 0.0, 0.0]])
-        q = _quat_mul(q[0::2], q[1::2])
+        q = quat_mul(q[0::2].T, q[1::2].T).T      # (quat_mul takes components first)
     return q[0]
 
 
 def _rotate_back(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """conj(q) * v * q: a vector of the start frame expressed in the end frame."""
-    w, x, y, z = q
-    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                  [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                  [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
-    return r.T @ v
+    return rotmat_from_quat(q).T @ v
 
 
 def tilt_fit(rec: Recording) -> dict:
