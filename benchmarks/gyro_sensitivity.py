@@ -3,7 +3,7 @@ factors, and whether the walks themselves can tell what those factors are.
 
     python -m benchmarks.gyro_sensitivity [--draws 16] [--seed 7] [--quick]
 
-Three measurements on ``../shared/data/xio_gait_tracking`` (the loops close: the true
+Three measurements on ``validation/data/xio_gait_tracking`` (the loops close: the true
 end-to-start distance is zero), each through the whole analysis (``analyze``):
 
 1. *One entry at a time*: the gyro's readings multiplied by ``I + e E_ij`` (e = +-0.5%)
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import least_squares
 
-from benchmarks.realdata import SHARED
+from benchmarks.realdata import REAL_DATA
 from gaitcore.analysis import analyze
 from gaitcore.quality import drop_duplicate_rows
 from gaitcore.quaternion import quat_mul, rotmat_from_quat
@@ -43,8 +43,8 @@ QUIET_MPS2 = 0.5
 MAX_PAIR_S = 2.5         # consecutive anchors further apart are not paired (standing, gaps)
 
 
-def _recordings(shared: Path) -> dict[str, Recording]:
-    return {w: read_recording([shared / "xio_gait_tracking" / f"{w}.csv"], placements=["right_foot"])
+def _recordings(data_dir: Path) -> dict[str, Recording]:
+    return {w: read_recording([data_dir / "xio_gait_tracking" / f"{w}.csv"], placements=["right_foot"])
             for w in WALKS}
 
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="4 draws and +0.5%% only")
     args = ap.parse_args(argv)
     draws = 4 if args.quick else args.draws
-    recs = _recordings(SHARED)
+    recs = _recordings(REAL_DATA)
     base = closures_mm(recs, np.eye(3))
     print(f"## Gyro sensitivity of the x-io loop closures (seed {args.seed})\n")
     print(f"As recorded: short {base['short_walk']:.0f} mm, long {base['long_walk']:.0f} mm "

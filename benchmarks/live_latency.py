@@ -15,7 +15,7 @@ after the toe-off.
 
 The simulator never revises an early step; real walks and jogs do (a heel strike's
 foot slap looks like a push-off), so the same live code also runs over the real
-recordings of ../shared/data (gaitmap walk, PyShoe walking and jogging) sent as one
+recordings of validation/data (gaitmap walk, PyShoe walking and jogging) sent as one
 sample per podwire frame, timed by sample: how long after its toe-off sample the
 line that stands was shown, and how many steps were revised.
 
@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drill", default="sprint")
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--seed", type=int, default=3)
-    ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "data",
-                    help="folder of the real recordings (../shared/data); 'none' to skip")
+    ap.add_argument("--real", type=Path, default=ROOT / "validation" / "data",
+                    help="folder of the real recordings (validation/data); 'none' to skip")
     a = ap.parse_args(argv)
     if str(a.real) != "none":
         for line in real_recordings(a.real) + stride_agreement(a.real):
@@ -123,15 +123,15 @@ def _sensor_records(sensor, rate_hz: int) -> list:
             for i in range(sensor.n_samples)]
 
 
-def real_recordings(shared: Path) -> list[str]:
+def real_recordings(data_dir: Path) -> list[str]:
     from firmware_bridge.live import LiveStep, Withdrawn, feed, finish, new_live_state
     from gaitcore.readers import read_recording
 
-    groups = {"gaitmap walk (204.8 Hz)": [read_recording([shared / "gaitmap_example" / "imu_sample.csv"], 204.8)],
+    groups = {"gaitmap walk (204.8 Hz)": [read_recording([data_dir / "gaitmap_example" / "imu_sample.csv"], 204.8)],
               "PyShoe walking (200 Hz)": [read_recording([f]) for f in
-                                          sorted((shared / "pyshoe_vicon").glob("2017-11-22-*.mat"))],
+                                          sorted((data_dir / "pyshoe_vicon").glob("2017-11-22-*.mat"))],
               "PyShoe jogging (200 Hz)": [read_recording([f]) for f in
-                                          sorted((shared / "pyshoe_vicon").glob("2017-11-27-*.mat"))]}
+                                          sorted((data_dir / "pyshoe_vicon").glob("2017-11-27-*.mat"))]}
     lines = ["early steps on real recordings (one sample per frame, timed by sample; warm-up steps not timed):"]
     for name, recs in groups.items():
         delays, revised, n = [], 0, 0
@@ -182,7 +182,7 @@ def _compare_strides(path: Path) -> list[tuple[float, float]]:
     return out
 
 
-def stride_agreement(shared: Path) -> list[str]:
+def stride_agreement(data_dir: Path) -> list[str]:
     from firmware_bridge.session_file import SessionWriter
     from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
     from gaitcore.readers import read_recording
@@ -204,7 +204,7 @@ def stride_agreement(shared: Path) -> list[str]:
         _drive(w, pods, (0.0021, 0.0137), 20.1, np.random.default_rng(7))
         cases.append((f"sim {drill} (1% frames lost)", _compare_strides(path)))
     jog = []
-    for f in sorted((shared / "pyshoe_vicon").glob("2017-11-27-*.mat")):
+    for f in sorted((data_dir / "pyshoe_vicon").glob("2017-11-27-*.mat")):
         sensor = read_recording([f]).sensors[0]
         path = tmp / f"{f.stem}.podses"
         w = SessionWriter.create(path, {"pods": [{"name": "right", "placement": "right", "framing": "cobs"}]})

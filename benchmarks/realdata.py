@@ -1,4 +1,4 @@
-"""Loading the real reference data in ../shared/data and matching our events to it.
+"""Loading the real reference data in validation/data and matching our events to it.
 
 Used by the validation script (benchmarks/validate.py) and by the accuracy
 tests, so the figures in the README and the asserted figures are one computation.
@@ -16,7 +16,8 @@ from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
 from gaitcore.signals import true_runs
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# other people's recordings with their references, carried with their licences (validation/data/README.md)
+REAL_DATA = Path(__file__).resolve().parents[1] / "validation" / "data"
 GAITMAP_FS_HZ = 204.8
 
 
@@ -43,14 +44,14 @@ def _match(ref: np.ndarray, det: np.ndarray, tol: float) -> np.ndarray:
     return err
 
 
-def gaitmap_event_accuracy(shared: Path = SHARED) -> dict[str, EventAccuracy]:
+def gaitmap_event_accuracy(data_dir: Path = REAL_DATA) -> dict[str, EventAccuracy]:
     """IC and TO against gaitmap's motion-capture events (both feet pooled).
 
     Extras: detected ICs of a foot strictly inside a referenced stride of that
     foot (between its ``pre_ic`` and ``ic``), i.e. contacts that cannot exist.
     """
-    rec = read_recording([shared / "gaitmap_example" / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
-    rows = list(csv.DictReader(open(shared / "gaitmap_example" / "stride_events_sample.csv")))
+    rec = read_recording([data_dir / "gaitmap_example" / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
+    rows = list(csv.DictReader(open(data_dir / "gaitmap_example" / "stride_events_sample.csv")))
     errs = {"ic": [], "to": []}
     n_ref = {"ic": 0, "to": 0}
     extra = 0
@@ -96,7 +97,7 @@ def _contact_stats(run, subset, n_ref, d_ms) -> ContactAccuracy:
                            float(np.abs(d).mean()))
 
 
-def tripod_contact_accuracy(run: str = "PWS", shared: Path = SHARED) -> tuple[ContactAccuracy, ContactAccuracy]:
+def tripod_contact_accuracy(run: str = "PWS", data_dir: Path = REAL_DATA) -> tuple[ContactAccuracy, ContactAccuracy]:
     """Per-step contact time against OptoGait on the TRIPOD treadmill excerpt.
 
     OptoGait's ``Split`` is each step's IC in the trigger clock; SyncInfo's
@@ -107,7 +108,7 @@ def tripod_contact_accuracy(run: str = "PWS", shared: Path = SHARED) -> tuple[Co
     25% of the trial's median (this drops the treadmill's stop at the end, where
     OptoGait logs 0.1 s "contacts").
     """
-    base = shared / "tripod_excerpt"
+    base = data_dir / "tripod_excerpt"
     sync = {r["run"]: float(r["ic_time"]) for r in csv.DictReader(open(base / "SyncInfo.csv"))}
     ic_time = sync[run]
     rows = list(csv.reader(open(base / "Sub_FZ" / run / "OptoGait" / "optogait.csv")))
@@ -158,9 +159,9 @@ class LoopClosure:
 XIO_PUBLISHER_M = {"short_walk": 0.082, "long_walk": 0.421}
 
 
-def xio_loop_closure(name: str, shared: Path = SHARED) -> LoopClosure:
+def xio_loop_closure(name: str, data_dir: Path = REAL_DATA) -> LoopClosure:
     """x-io NGIMU foot walks in closed loops: how far the trajectory ends from its start."""
-    rec = read_recording([shared / "xio_gait_tracking" / f"{name}.csv"], placements=["right_foot"])
+    rec = read_recording([data_dir / "xio_gait_tracking" / f"{name}.csv"], placements=["right_foot"])
     result = analyze(rec)
     steps = result["steps"]
     return LoopClosure(name, result["summary"]["net_displacement_m"][name],
@@ -186,13 +187,13 @@ def _stride_stats(name, ours, ref) -> StrideAccuracy:
                           float(np.abs(e).max()), float(ref.mean()))
 
 
-def _pyshoe_trials(kind: str, shared: Path):
+def _pyshoe_trials(kind: str, data_dir: Path):
     """PyShoe VICON trials of a day (``kind`` "jog": 2017-11-27, jogging/running
     1.8-2.6 m/s; "walk": 2017-11-22): (name, VICON foot position ``gt`` (n x 3, m, z up),
     our analysis of the shoe IMU) per trial, in name order."""
     import scipy.io
     day = {"jog": "2017-11-27", "walk": "2017-11-22"}[kind]
-    for path in sorted((shared / "pyshoe_vicon").glob(f"{day}-*.mat")):
+    for path in sorted((data_dir / "pyshoe_vicon").glob(f"{day}-*.mat")):
         gt = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
         yield path.stem, gt, detect_sensor(read_recording([path], placements=["right_foot"]).sensors[0])
 
@@ -203,12 +204,12 @@ def _repeated_rows(gt: np.ndarray) -> np.ndarray:
     return np.r_[False, (np.diff(gt, axis=0) == 0).all(axis=1)]
 
 
-def pyshoe_stride_accuracy(kind: str = "jog", shared: Path = SHARED) -> list[StrideAccuracy]:
+def pyshoe_stride_accuracy(kind: str = "jog", data_dir: Path = REAL_DATA) -> list[StrideAccuracy]:
     """PyShoe VICON trials (:func:`_pyshoe_trials`): our stride length against the VICON
     foot displacement between the same two stance anchors, leaving out strides that start
     or end on a stale (repeated) VICON row.  Per trial, then all strides pooled (last entry)."""
     out, all_ours, all_ref = [], [], []
-    for name, gt, r in _pyshoe_trials(kind, shared):
+    for name, gt, r in _pyshoe_trials(kind, data_dir):
         stale = _repeated_rows(gt)
         ours, ref = [], []
         for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
@@ -242,7 +243,7 @@ PYSHOE_VICON_POINT_SF_M = (0.021, 0.005, -0.043)
 
 
 def pyshoe_lift_accuracy(kind: str = "jog", point_sf_m: tuple | None = None,
-                         shared: Path = SHARED) -> SwingAccuracy:
+                         data_dir: Path = REAL_DATA) -> SwingAccuracy:
     """Foot lift against VICON's: the VICON point's highest rise above its height at the
     stride's first stance anchor, up to the next anchor (strides with a stale or missing
     VICON row in them left out).  Ours is the sensor's ``peak_height_m`` (``point_sf_m``
@@ -252,7 +253,7 @@ def pyshoe_lift_accuracy(kind: str = "jog", point_sf_m: tuple | None = None,
     swing does not move the two points apart)."""
     from gaitcore.quaternion import rotmat_from_quat
     ours, ref = [], []
-    for _, gt, r in _pyshoe_trials(kind, shared):
+    for _, gt, r in _pyshoe_trials(kind, data_dir):
         stale = _repeated_rows(gt)
         height = None
         if point_sf_m is not None:
@@ -275,7 +276,7 @@ def _swing_accuracy(kind: str, ours: list, ref: list) -> SwingAccuracy:
                          float(np.median(ref) * 100))
 
 
-def pyshoe_lateral_accuracy(kind: str = "jog", shared: Path = SHARED) -> SwingAccuracy:
+def pyshoe_lateral_accuracy(kind: str = "jog", data_dir: Path = REAL_DATA) -> SwingAccuracy:
     """Lateral excursion (``lateral_excursion_m``) against the VICON path's by the same
     definition (the swing's largest sideways departure from the arc the stride follows,
     :func:`gaitcore.trajectory.stride_geometry`), over the contacts' own spans (IC, TO and
@@ -285,7 +286,7 @@ def pyshoe_lateral_accuracy(kind: str = "jog", shared: Path = SHARED) -> SwingAc
     from gaitcore.align import still_mask
     from gaitcore.trajectory import stride_geometry, zero_velocity
     ours, ref = [], []
-    for _, gt, r in _pyshoe_trials(kind, shared):
+    for _, gt, r in _pyshoe_trials(kind, data_dir):
         s = r.sensor
         spans = zero_velocity(r.events, s.gyr_dps_sf, s.fs_hz, still_mask(s.acc_mps2_sf, s.gyr_dps_sf, s.fs_hz),
                               r.breaks)[2]
@@ -361,14 +362,14 @@ def vicon_contacts(gt: np.ndarray, fs_hz: float) -> tuple[list[tuple[int, int]],
     return ref, unknown
 
 
-def pyshoe_contact_accuracy(kind: str = "walk", shared: Path = SHARED) -> ContactCount:
+def pyshoe_contact_accuracy(kind: str = "walk", data_dir: Path = REAL_DATA) -> ContactCount:
     """Our contacts (IC to TO) against the contacts the VICON foot speed shows
     (:func:`vicon_contacts`), all trials of a day pooled.  The stride check above cannot
     see a lost contact (it compares our stride with VICON between our own anchors), this
     one does."""
     n_trials = n_ref = n_found = n_split = 0
     missed, extra = [], []
-    for name, gt, result in _pyshoe_trials(kind, shared):
+    for name, gt, result in _pyshoe_trials(kind, data_dir):
         n_trials += 1
         ref, unknown = vicon_contacts(gt, result.sensor.fs_hz)
         ev = result.events
@@ -386,12 +387,12 @@ def pyshoe_contact_accuracy(kind: str = "walk", shared: Path = SHARED) -> Contac
     return ContactCount(kind, n_trials, n_ref, n_found, len(extra), n_split, tuple(missed), tuple(extra))
 
 
-def gaitmap_stride_accuracy(shared: Path = SHARED) -> StrideAccuracy:
+def gaitmap_stride_accuracy(data_dir: Path = REAL_DATA) -> StrideAccuracy:
     """gaitmap walk: our sensor displacement between each reference stride's borders
     (min-velocity samples, stride_events_sample.csv), on the path our strides are measured on
     (``SensorResult.stride_path_m``), against the motion-capture heel
     displacement over the same stride (position_sample.csv, last row per stride)."""
-    base = shared / "gaitmap_example"
+    base = data_dir / "gaitmap_example"
     end_xy = {}
     for row in csv.DictReader(open(base / "position_sample.csv")):
         end_xy[(row[""], int(row["s_id"]))] = (float(row["pos_x"]), float(row["pos_y"]))
@@ -431,13 +432,13 @@ def _mocap_heels(base: Path) -> dict[str, np.ndarray]:
             for foot, marker in (("left", "L_FCC"), ("right", "R_FCC"))}
 
 
-def gaitmap_step_length_accuracy(shared: Path = SHARED) -> StepAccuracy:
+def gaitmap_step_length_accuracy(data_dir: Path = REAL_DATA) -> StepAccuracy:
     """gaitmap walk: our step_length_m against the motion-capture heels of both feet.
     Reference per step: this foot's heel where it stands still after this IC (least
     horizontal speed in the next 0.5 s) minus the other foot's heel where it stood
     still after its latest IC, along this foot's stride (its previous still point to
     this one); steps whose stride is under 0.3 m (turning on the spot) are left out."""
-    base = shared / "gaitmap_example"
+    base = data_dir / "gaitmap_example"
     heels = _mocap_heels(base)
 
     def still(foot: str, t0: float) -> np.ndarray:
@@ -506,11 +507,11 @@ def _heading_drift(name: str, rows: list[tuple[int, float, np.ndarray, np.ndarra
     return HeadingDrift(name, len(rows), float((t @ e) / (t @ t)), float(e.std()))
 
 
-def gaitmap_heading_drift(shared: Path = SHARED) -> list[HeadingDrift]:
+def gaitmap_heading_drift(data_dir: Path = REAL_DATA) -> list[HeadingDrift]:
     """gaitmap walk, per foot: the direction of each stride on our path (``stride_path_m``,
     between the reference's stride borders) against the heel marker's over the same
     stride (mocap_sample.csv): how our heading drifts over the 37 s walk."""
-    base = shared / "gaitmap_example"
+    base = data_dir / "gaitmap_example"
     heels = _mocap_heels(base)
     rec = read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)
     results = {s.name: detect_sensor(s) for s in rec.sensors}
@@ -528,12 +529,12 @@ def gaitmap_heading_drift(shared: Path = SHARED) -> list[HeadingDrift]:
     return [d for foot in ("left", "right") if (d := _heading_drift(f"gaitmap {foot}", rows[foot])) is not None]
 
 
-def pyshoe_heading_drift(kind: str = "jog", shared: Path = SHARED) -> list[HeadingDrift]:
+def pyshoe_heading_drift(kind: str = "jog", data_dir: Path = REAL_DATA) -> list[HeadingDrift]:
     """PyShoe VICON trials: the direction of each stride (stance anchor to the next) on our
     path against VICON's (its y axis points the other way: mirrored), per trial with at
     least ``MIN_HEADING_STRIDES`` strides, stale VICON rows left out as for the lengths."""
     out = []
-    for name, gt, r in _pyshoe_trials(kind, shared):
+    for name, gt, r in _pyshoe_trials(kind, data_dir):
         stale = _repeated_rows(gt)
         p, t = r.stride_path_m, r.sensor.t_s
         runs = np.cumsum(r.breaks)

@@ -12,7 +12,7 @@ separately at the end, cold = empty numba cache, warm = cache filled).
 2. The foot-trajectory filter and smoother (`trajectory_step`) on a 10-minute 1 kHz
    simulated sprint.
 3. Whole analysis (`gaitcore.analysis.analyze`: quality scans, alignment
-   warm-up, events, steps, summary) on ../shared/data/gaitmap_example/imu_sample.csv
+   warm-up, events, steps, summary) on validation/data/gaitmap_example/imu_sample.csv
    (2 x 7928 samples at 204.8 Hz), and on that file's rows repeated 16 times (a
    10-minute session, where per-recording costs no longer dominate), against gaitmap's pipeline on the same file in
    the same run, timed by benchmarks/gaitmap_peer.py under an interpreter that has
@@ -48,7 +48,7 @@ from gaitcore.events import events_step, new_event_state  # noqa: E402
 from gaitcore.readers import read_recording  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-GAITMAP_CSV = ROOT.parent / "shared" / "data" / "gaitmap_example" / "imu_sample.csv"
+GAITMAP_CSV = ROOT / "validation" / "data" / "gaitmap_example" / "imu_sample.csv"
 GAITMAP_FS_HZ = 204.8
 BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
 

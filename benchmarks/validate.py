@@ -3,7 +3,7 @@ the simulator's drills against their ground truth.
 
     python -m benchmarks.validate [--rates 200,500,1000,1600] [--seeds 1] [--duration 12]
 
-Real data comes from ../shared/data (other people's recordings and references);
+Real data comes from validation/data (other people's recordings and references);
 the simulated figures are per drill and sampling rate, pooled over the seeds
 given.  Progress goes to stderr, the tables (Markdown) to stdout.
 """
@@ -121,10 +121,10 @@ def _segment_score(args):
 def _tripod_shank_table() -> list[str]:
     from gaitcore.analysis import analyze
     from gaitcore.readers import read_recording
-    from benchmarks.realdata import SHARED
+    from benchmarks.realdata import REAL_DATA
     out = ["", "| shank pods, no angle reference | swings | shank peak median (SD) |", "|---|---|---|"]
     for run in ("PWS", "PWS-20"):
-        res = analyze(read_recording([SHARED / "tripod_excerpt" / "Sub_FZ" / run / "IMU"]))
+        res = analyze(read_recording([REAL_DATA / "tripod_excerpt" / "Sub_FZ" / run / "IMU"]))
         for foot in ("left", "right"):
             v = np.array([s["shank_angle_peak_deg"] for s in res["steps"]
                           if s["foot"] == foot and s["shank_angle_peak_deg"] is not None])

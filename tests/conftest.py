@@ -2,15 +2,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+from benchmarks.realdata import REAL_DATA
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"real validation data not found at {SHARED}; it must sit beside the checkout")
-    return SHARED
+def real_data() -> Path:
+    """Other people's recordings with their references, carried in the repository
+    (validation/data, each dataset with its licence and provenance)."""
+    if not REAL_DATA.is_dir():
+        pytest.fail(f"real validation data not found at {REAL_DATA}; it is part of the repository, "
+                    "so the checkout is incomplete")
+    return REAL_DATA
 
 
 def pytest_addoption(parser):

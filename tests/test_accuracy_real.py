@@ -1,9 +1,9 @@
-"""Accuracy against references nobody here produced (../shared/data)."""
+"""Accuracy against references nobody here produced (validation/data)."""
 from benchmarks.realdata import gaitmap_event_accuracy, tripod_contact_accuracy
 
 
-def test_gaitmap_walk_ic_to_against_motion_capture(shared_data):
-    acc = gaitmap_event_accuracy(shared_data)
+def test_gaitmap_walk_ic_to_against_motion_capture(real_data):
+    acc = gaitmap_event_accuracy(real_data)
     ic, to = acc["ic"], acc["to"]
     assert ic.n_found >= 0.98 * ic.n_ref and to.n_found >= 0.98 * to.n_ref
     assert ic.n_extra <= 2
@@ -11,24 +11,24 @@ def test_gaitmap_walk_ic_to_against_motion_capture(shared_data):
     assert abs(to.mean_ms) <= 10 and to.sd_ms <= 10
 
 
-def test_tripod_contact_time_against_optogait(shared_data):
+def test_tripod_contact_time_against_optogait(real_data):
     # No threshold in the issue; this guards the README figures against regression.
     for run in ("PWS", "PWS-20"):
-        _, steady = tripod_contact_accuracy(run, shared_data)
+        _, steady = tripod_contact_accuracy(run, real_data)
         assert steady.n_matched >= 0.95 * steady.n_ref
         assert abs(steady.bias_ms) < 80 and steady.sd_ms < 35
 
 
-def test_pyshoe_contacts_against_vicon(shared_data):
+def test_pyshoe_contacts_against_vicon(real_data):
     """Every contact the VICON foot speed shows is found, and none is made up in a swing
     (the stride figures cannot see a lost contact: they compare between our own anchors).
     Guards the README figures: the misses are shuffling steps (the foot slides at 1-1.7 m/s
     turning only 100-130 deg/s); a swing-artefact rule that lost real walking contacts
     missed 6."""
     from benchmarks.realdata import pyshoe_contact_accuracy
-    walk = pyshoe_contact_accuracy("walk", shared_data)
+    walk = pyshoe_contact_accuracy("walk", real_data)
     assert walk.n_ref >= 450 and len(walk.missed) <= 4 and walk.n_in_swing <= 3, walk
-    jog = pyshoe_contact_accuracy("jog", shared_data)
+    jog = pyshoe_contact_accuracy("jog", real_data)
     assert jog.n_ref >= 330 and len(jog.missed) <= 2 and jog.n_in_swing <= 5, jog
 
 

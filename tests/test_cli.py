@@ -122,10 +122,10 @@ def test_record_with_no_reachable_pod_is_one_error_and_no_file(tmp_path):
 
 @pytest.mark.parametrize("value", ["", "12:00:01"])
 @pytest.mark.parametrize("how", ["plain", "json", "out", "export"])
-def test_time_cell_empty_or_text_one_line_exit_2_nothing_written(shared_data, tmp_path, value, how):
+def test_time_cell_empty_or_text_one_line_exit_2_nothing_written(real_data, tmp_path, value, how):
     """A recording with one time cell emptied or not a number (once a crash with --json or
     export, and 'nan nan-nan s' in the table) is a one-line error, exit 2, nothing written."""
-    lines = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
+    lines = (real_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
     cells = lines[811].split(",")
     cells[0] = value
     lines[811] = ",".join(cells)
@@ -165,10 +165,10 @@ def _one_error(r) -> str:
 @pytest.mark.parametrize("column, unit, scale", [("Accelerometer", "m/s^2", 1.0), ("Gyroscope", "rad/s", 1.0),
                                                  ("Accelerometer", "g", 9.80665),
                                                  ("Gyroscope", "deg/s", np.pi / 180.0)])
-def test_a_unit_header_the_values_contradict_is_refused(shared_data, tmp_path, column, unit, scale):
+def test_a_unit_header_the_values_contradict_is_refused(real_data, tmp_path, column, unit, scale):
     """The x-io walk with its header saying m/s^2 over values in g, or rad/s over deg/s;
     or values converted to m/s^2 (rad/s) under its header's g (deg/s)."""
-    text = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text()
+    text = (real_data / "xio_gait_tracking" / "short_walk.csv").read_text()
     head, rest = text.split("\n", 1)
     old = "(g)" if column == "Accelerometer" else "(deg/s)"
     cols = [k for k, c in enumerate(head.split(",")) if c.startswith(column)]
@@ -183,12 +183,12 @@ def test_a_unit_header_the_values_contradict_is_refused(shared_data, tmp_path, c
     assert not out.exists()
 
 
-def test_two_pods_on_one_foot_are_refused(shared_data):
+def test_two_pods_on_one_foot_are_refused(real_data):
     """Two files of unknown side, or one --placement forced on a file of two sensors, would
     merge two pods' contacts into one foot's (cadence in the thousands)."""
-    walks = [str(shared_data / "xio_gait_tracking" / f"{w}_walk.csv") for w in ("short", "long")]
+    walks = [str(real_data / "xio_gait_tracking" / f"{w}_walk.csv") for w in ("short", "long")]
     assert "one pod per foot" in _one_error(run(["analyze", *walks]))
-    gaitmap = str(shared_data / "gaitmap_example" / "imu_sample.csv")
+    gaitmap = str(real_data / "gaitmap_example" / "imu_sample.csv")
     assert "holds 2 sensors" in _one_error(run(["analyze", gaitmap, "--fs", "204.8", "--placement", "left"]))
     assert run(["analyze", *walks, "--placement", "left", "--placement", "right", "--no-trajectory"]).returncode == 0
 
@@ -225,15 +225,15 @@ def test_an_unknown_drill_or_a_pod_name_without_placement_is_told(tmp_path):
     assert "pod 'middle': its name is its placement" in r.stderr and "drill 'nodrill' is not one gait knows" in r.stderr
 
 
-def test_fs_on_time_stamped_files_is_told_it_is_not_used(shared_data):
-    r = run(["analyze", str(shared_data / "xio_gait_tracking" / "short_walk.csv"), "--fs", "100", "--no-trajectory"])
+def test_fs_on_time_stamped_files_is_told_it_is_not_used(real_data):
+    r = run(["analyze", str(real_data / "xio_gait_tracking" / "short_walk.csv"), "--fs", "100", "--no-trajectory"])
     assert r.returncode == 0 and "gait: warning: --fs 100 was not used: this file carries time stamps" in r.stderr
     r = run(["analyze", str(BUNDLED), "--no-trajectory"])
     assert r.returncode == 0 and "--fs" not in r.stderr
 
 
-def test_a_folder_of_folders_points_at_the_one_with_the_recordings(shared_data):
-    line = _one_error(run(["analyze", str(shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS")]))
+def test_a_folder_of_folders_points_at_the_one_with_the_recordings(real_data):
+    line = _one_error(run(["analyze", str(real_data / "tripod_excerpt" / "Sub_FZ" / "PWS")]))
     assert "only folders (IMU, OptoGait); give the one with the recordings" in line, line
 
 

@@ -124,12 +124,12 @@ def test_bouts_ignore_non_finite_times():
     assert bouts(np.array([1.0, 2.0, np.nan, 3.0])) == [(1.0, 3.0)]
 
 
-def test_real_feet_on_one_clock(shared_data):
+def test_real_feet_on_one_clock(real_data):
     """gaitmap's walk has both feet in one file; TRIPOD's treadmill walk one file per
     sensor from synchronised devices, and its bouts agree."""
-    gm = analyze(read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8),
+    gm = analyze(read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8),
                  trajectory=False)["summary"]["feet_clock"]
     assert gm["state"] == "one_source"
-    fc = analyze(read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]),
+    fc = analyze(read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]),
                  trajectory=False)["summary"]["feet_clock"]
     assert fc["state"] == "agree" and abs(fc["lag_s"]) < 1.0, fc

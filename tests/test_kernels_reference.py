@@ -497,15 +497,15 @@ def test_foot_metrics_match_reference(seed):
     assert 0 < sum(forward) < np.isfinite(out[:, SK.C_STEP]).sum(), f"seed {seed}"
 
 
-def test_warmup_early_stop_changes_no_outcome(shared_data):
+def test_warmup_early_stop_changes_no_outcome(real_data):
     """A warm-up attempt that stops once it cannot reach its stride count decides as the
     full attempt does: where the full one has enough strides the alignment is the same,
     elsewhere there is none.  Real walks and jogs, windows of every warm-up length."""
     from gaitcore.align import warmup_alignment
     from gaitcore.readers import read_recording
-    recs = [read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)]
+    recs = [read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)]
     recs += [read_recording([p], placements=["right_foot"])
-             for p in sorted((shared_data / "pyshoe_vicon").glob("2017-11-27-*.mat"))[:4]]
+             for p in sorted((real_data / "pyshoe_vicon").glob("2017-11-27-*.mat"))[:4]]
     stopped = decided = 0
     for rec in recs:
         for s in rec.sensors:

@@ -170,10 +170,10 @@ def _cadence_as_analysis(live: list, batch: list) -> int:
     return sum(x.cadence_spm is not None for x in live)
 
 
-def test_live_cadence_after_a_withdrawn_swing_artefact(shared_data, tmp_path):
+def test_live_cadence_after_a_withdrawn_swing_artefact(real_data, tmp_path):
     """PyShoe jogging trial 11-13-41 sent through one pod: a contact shown and then withdrawn
     as a swing artefact does not start the next stride (it read 1530 steps/min)."""
-    sensor = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-13-41.mat"]).sensors[0]
+    sensor = read_recording([real_data / "pyshoe_vicon" / "2017-11-27-11-13-41.mat"]).sensors[0]
     path = tmp_path / "jog.podses"
     _pod_session(path, sensor, 200)
     s = read_session(path)
@@ -294,10 +294,10 @@ def _pod_session(path, sensor, rate_hz: int):
            np.random.default_rng(7))
 
 
-def test_live_on_real_jogging_revises_early_steps_to_the_analysis(shared_data, tmp_path):
+def test_live_on_real_jogging_revises_early_steps_to_the_analysis(real_data, tmp_path):
     """Real heel-strike jogging (PyShoe, 200 Hz): a foot slap can look like a push-off,
     so some steps shown early are revised; each contact's last line equals the analysis."""
-    sensor = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-12-18.mat"]).sensors[0]
+    sensor = read_recording([real_data / "pyshoe_vicon" / "2017-11-27-11-12-18.mat"]).sensors[0]
     path = tmp_path / "jog.podses"
     _pod_session(path, sensor, 200)
     s = read_session(path)
@@ -585,13 +585,13 @@ def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
     assert f"replay matches what was shown live ({shown} lines)" in rp.stdout, rp.stdout
 
 
-def test_live_gyro_bias_is_the_analysis_standing_calibration(shared_data, tmp_path):
+def test_live_gyro_bias_is_the_analysis_standing_calibration(real_data, tmp_path):
     """The x-io short walk stands 14.6 s while its gyro warms up (vertical rate -0.21 deg/s in
     the first second, -0.02 in the last): live takes the bias over the whole standing, as
     the analysis does, not over its first seconds."""
     from firmware_bridge.live import feed, new_live_state
     from gaitcore.trajectory import standing_gyro_bias
-    sensor = read_recording([shared_data / "xio_gait_tracking" / "short_walk.csv"],
+    sensor = read_recording([real_data / "xio_gait_tracking" / "short_walk.csv"],
                             placements=["right_foot"]).sensors[0]
     path = tmp_path / "walk.podses"
     _pod_session(path, sensor, 400)

@@ -74,23 +74,23 @@ def test_clipped_mask_marks_every_full_scale_sample(seed):
     assert ref.any(), f"seed {seed}: the sprint should clip somewhere"
 
 
-def test_clipping_found_in_real_recordings(shared_data):
+def test_clipping_found_in_real_recordings(real_data):
     """Calibrated sensors clip on a jittering plateau, at a level per axis and sign:
     the NilsPods of the gaitmap walk at 16 g on the vertical axis at heel strikes, the
     PyShoe VN-100 at about -525 deg/s about its y axis in the jogging swing.  The
     x-io walks and the TRIPOD treadmill walk do not clip."""
     from gaitcore.readers import read_recording
-    gm = read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
+    gm = read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
     for s in gm.sensors:
         acc, gyr = full_scale(s)
         assert 155 < acc[2, 0] < 160 and np.isinf(np.delete(acc.ravel(), 4)).all(), (s.name, acc)
         assert np.isinf(gyr).all(), (s.name, gyr)
-    jog = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-18-11.mat"], placements=["right_foot"])
+    jog = read_recording([real_data / "pyshoe_vicon" / "2017-11-27-11-18-11.mat"], placements=["right_foot"])
     acc, gyr = full_scale(jog.sensors[0])
     assert 515 < gyr[1, 1] < 530, gyr
     assert clipped_mask(jog.sensors[0], acc, gyr).sum() > 100
-    quiet = [read_recording([shared_data / "xio_gait_tracking" / f"{w}_walk.csv"]) for w in ("short", "long")]
-    quiet.append(read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]))
+    quiet = [read_recording([real_data / "xio_gait_tracking" / f"{w}_walk.csv"]) for w in ("short", "long")]
+    quiet.append(read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]))
     assert sum(len(r.sensors) for r in quiet) == 6
     for rec in quiet:
         for s in rec.sensors:
@@ -160,7 +160,7 @@ def test_repeated_rows_only_when_time_and_every_value_repeat():
     assert np.flatnonzero(duplicate_rows(d)).tolist() == [21]
 
 
-def test_clock_tolerance_tight_only_for_clean_time_stamps(shared_data):
+def test_clock_tolerance_tight_only_for_clean_time_stamps(real_data):
     """Device clocks (the bundled pods, x-io, gaitmap, TRIPOD: 99% of steps within 0.1% of
     the period) report a single lost sample; PyShoe's host stamps (99% within 4-6%) keep the
     jitter-tolerant rule, under which its late-then-early stamps are no gaps, and so do
@@ -179,12 +179,12 @@ def test_clock_tolerance_tight_only_for_clean_time_stamps(shared_data):
         assert clock_tolerance_periods(t * (1 + off), 200.0) == GAP_FACTOR, off
         kind, _, _ = clock_check(t * (1 + off), new_clock(clock_tolerance_periods(t * (1 + off), 200.0)), 200.0)
         assert not kind.any(), off
-    clean = [shared_data / "xio_gait_tracking" / "long_walk.csv", shared_data / "gaitmap_example" / "imu_sample.csv",
-             shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", ROOT / "recordings" / "sprint_drills.gaitrec"]
+    clean = [real_data / "xio_gait_tracking" / "long_walk.csv", real_data / "gaitmap_example" / "imu_sample.csv",
+             real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", ROOT / "recordings" / "sprint_drills.gaitrec"]
     for path in clean:
         for s in read_recording([path], fs_hz=204.8 if "gaitmap" in str(path) else None).sensors:
             assert clock_tolerance_periods(s.t_s, s.fs_hz) == DROP_FACTOR, path
-    for path in sorted(glob.glob(str(shared_data / "pyshoe_vicon" / "*.mat")))[::4]:
+    for path in sorted(glob.glob(str(real_data / "pyshoe_vicon" / "*.mat")))[::4]:
         s = read_recording([path], placements=["right_foot"]).sensors[0]
         assert clock_tolerance_periods(s.t_s, s.fs_hz) == GAP_FACTOR, path
 

@@ -1,4 +1,4 @@
-"""Readers against the real files in ../shared/data and hand-made bad files."""
+"""Readers against the real files in validation/data and hand-made bad files."""
 import numpy as np
 import pytest
 
@@ -7,8 +7,8 @@ from gaitcore.readers import read_recording
 from gaitcore.signals import GRAVITY_MPS2
 
 
-def test_gaitmap_csv_two_feet(shared_data):
-    rec = read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
+def test_gaitmap_csv_two_feet(real_data):
+    rec = read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
     assert [str(s.placement) for s in rec.sensors] == ["left_foot", "right_foot"]
     s = rec.sensors[0]
     assert s.n_samples == 7928 and s.fs_hz == 204.8
@@ -18,13 +18,13 @@ def test_gaitmap_csv_two_feet(shared_data):
     assert np.allclose(s.acc_mps2_sf[0], [0.8808107066241624, 2.7622080650315652, 9.408650477990726])
 
 
-def test_gaitmap_csv_needs_fs(shared_data):
+def test_gaitmap_csv_needs_fs(real_data):
     with pytest.raises(UsageError, match="--fs"):
-        read_recording([shared_data / "gaitmap_example" / "imu_sample.csv"])
+        read_recording([real_data / "gaitmap_example" / "imu_sample.csv"])
 
 
-def test_physilog_folder_units_and_placement(shared_data):
-    rec = read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])
+def test_physilog_folder_units_and_placement(real_data):
+    rec = read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])
     assert sorted(str(s.placement) for s in rec.sensors) == [
         "left_foot", "left_shank", "right_foot", "right_shank"]
     lf = next(s for s in rec.sensors if s.name == "LF")
@@ -34,19 +34,19 @@ def test_physilog_folder_units_and_placement(shared_data):
     assert abs(np.median(still) - GRAVITY_MPS2) < 0.3
 
 
-def test_xio_csv(shared_data):
-    rec = read_recording([shared_data / "xio_gait_tracking" / "short_walk.csv"])
+def test_xio_csv(real_data):
+    rec = read_recording([real_data / "xio_gait_tracking" / "short_walk.csv"])
     s = rec.sensors[0]
     assert 390 < s.fs_hz < 410
     assert abs(np.median(np.linalg.norm(s.acc_mps2_sf[:300], axis=1)) - GRAVITY_MPS2) < 0.3
 
 
-def test_pyshoe_mat_rad_to_deg(shared_data):
-    rec = read_recording([shared_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"])
+def test_pyshoe_mat_rad_to_deg(real_data):
+    rec = read_recording([real_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"])
     s = rec.sensors[0]
     assert 199 < s.fs_hz < 201
     from scipy.io import loadmat
-    m = loadmat(str(shared_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"))
+    m = loadmat(str(real_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"))
     assert np.allclose(s.gyr_dps_sf[5], np.degrees(m["imu"][5, 3:]))
 
 
@@ -69,10 +69,10 @@ def test_bad_files_refused_with_reason(tmp_path, content, match):
         read_recording([p], fs_hz=100.0)
 
 
-def test_a_last_row_cut_short_is_left_out_with_a_warning(shared_data, tmp_path):
+def test_a_last_row_cut_short_is_left_out_with_a_warning(real_data, tmp_path):
     """A logger killed mid-line leaves a short last row: the file reads as if that row
     had not been written, and the warning names its line."""
-    src = shared_data / "xio_gait_tracking" / "short_walk.csv"
+    src = real_data / "xio_gait_tracking" / "short_walk.csv"
     raw = src.read_bytes()
     end = raw.index(b"\n", len(raw) // 2)      # line 2 + k is the k-th data row
     whole = tmp_path / "whole.csv"
@@ -135,8 +135,8 @@ def _blank_time(lines: list[str], i: int, col: int, value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["", "abc", "  ", "nan", "inf"])
-def test_xio_time_cell_empty_or_text_is_refused_with_its_line(shared_data, tmp_path, value):
-    lines = (shared_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
+def test_xio_time_cell_empty_or_text_is_refused_with_its_line(real_data, tmp_path, value):
+    lines = (real_data / "xio_gait_tracking" / "short_walk.csv").read_text().splitlines()
     _blank_time(lines, 811, 0, value)                    # line 812 of the file
     p = tmp_path / "x.csv"
     p.write_text("\n".join(lines) + "\n")
@@ -170,8 +170,8 @@ def test_xio_empty_sensor_cell_is_still_a_break_not_an_error(tmp_path):
     assert np.isnan(s.gyr_dps_sf[40, :2]).all() and np.isfinite(s.t_s).all()
 
 
-def test_physilog_time_cell_empty_is_refused_with_its_line(shared_data, tmp_path):
-    src = shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU" / "LF.csv"
+def test_physilog_time_cell_empty_is_refused_with_its_line(real_data, tmp_path):
+    src = real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU" / "LF.csv"
     lines = src.read_text().splitlines()
     hdr = next(i for i, ln in enumerate(lines) if ln.lower().startswith("time,gyro"))
     _blank_time(lines, hdr + 50, 0, "")
@@ -194,9 +194,9 @@ def test_gaitmap_index_cell_empty_is_refused_with_its_line(tmp_path):
         read_recording([p], fs_hz=100.0)
 
 
-def test_pyshoe_mat_non_finite_ts_is_refused(shared_data, tmp_path):
+def test_pyshoe_mat_non_finite_ts_is_refused(real_data, tmp_path):
     from scipy.io import loadmat, savemat
-    m = loadmat(str(shared_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"))
+    m = loadmat(str(real_data / "pyshoe_vicon" / "2017-11-27-11-14-03.mat"))
     ts = np.asarray(m["ts"], dtype=np.float64).copy()
     ts.ravel()[[10, 20]] = [np.nan, np.inf]
     p = tmp_path / "walk.mat"

@@ -61,11 +61,11 @@ def test_gravity_kernel_matches_reference(seed):
     assert np.isnan(up[151:230]).all() and np.isnan(up[:10]).all()
 
 
-def test_tripod_shank_pods(shared_data):
+def test_tripod_shank_pods(real_data):
     """Treadmill walk at preferred speed with pods on both shanks: a backward shank
     peak for nearly every swing, steady from stride to stride and alike on both legs
     (no angle reference exists in this data set; walking shank peaks are 40-70 deg)."""
-    rec = read_recording([shared_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])
+    rec = read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])
     out = analyze(rec)
     means = []
     for foot in ("left", "right"):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 CASES = {
     "sprint_drills": ([ROOT / "recordings" / "sprint_drills.gaitrec"], None),
-    "gaitmap_imu_sample": ([ROOT.parent / "shared" / "data" / "gaitmap_example" / "imu_sample.csv"], 204.8),
+    "gaitmap_imu_sample": ([ROOT / "validation" / "data" / "gaitmap_example" / "imu_sample.csv"], 204.8),
 }
 # allowed difference per field: two units of the last digit written
 TOLERANCE = {"ic_s": 2e-4, "to_s": 2e-4, "contact_s": 2e-4, "flight_s": 2e-4, "step_time_s": 2e-4,
@@ -39,7 +39,7 @@ def _close(a, b, tol) -> bool:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_analysis_matches_snapshot(case, shared_data):
+def test_analysis_matches_snapshot(case, real_data):
     paths, fs_hz = CASES[case]
     out = analyze(read_recording(paths, fs_hz=fs_hz))
     path = SNAPSHOTS / f"{case}.json"
