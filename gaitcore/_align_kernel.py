@@ -197,13 +197,50 @@ def motion_summary(acc, gyr, still_gyr_dps, still_acc_tol, gravity_mps2, win, mo
 
 
 @kernel
+def select_kth(x, k):
+    """Reorder ``x`` in place so that x[k] is its k-th smallest value, everything before
+    it no larger and everything after it no smaller (quickselect, Hoare partition with a
+    median-of-three pivot; O(n) on average), and return x[k].  Written out because
+    numba's np.partition costs about 9 s of compilation for the same result."""
+    lo = 0
+    hi = x.shape[0] - 1
+    while hi > lo:
+        mid = (lo + hi) // 2
+        if x[mid] < x[lo]:
+            x[mid], x[lo] = x[lo], x[mid]
+        if x[hi] < x[lo]:
+            x[hi], x[lo] = x[lo], x[hi]
+        if x[hi] < x[mid]:
+            x[hi], x[mid] = x[mid], x[hi]
+        pivot = x[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while x[i] < pivot:
+                i += 1
+            while x[j] > pivot:
+                j -= 1
+            if i <= j:
+                x[i], x[j] = x[j], x[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return x[k]
+
+
+@kernel
 def percentile(x, q):
     """np.percentile(x, q) for finite 1-d ``x`` (linear method, numpy's rounding)."""
     n = x.shape[0]
     pos = q / 100.0 * (n - 1)
     lo = int(np.floor(pos))
-    part = np.partition(x, lo)
-    a = part[lo]
+    part = x.copy()
+    a = select_kth(part, lo)
     b = a
     if lo + 1 < n:
         b = part[lo + 1]

@@ -351,7 +351,7 @@ def analyze(recording: Recording, chunk_size: int | None = None, trajectory: boo
                 else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
                 "n_samples": s.n_samples}
                for s in recording.sensors]
-    return {"sensors": sensors, "steps": steps,
+    return {"session": recording.session.to_dict(), "sensors": sensors, "steps": steps,
             "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock, recording.time_origin)}
 
 

@@ -26,7 +26,54 @@ def _ms(x):
 
 
 def _num(x: float | None, digits: int) -> str:
-    return "" if x is None else f"{x:.{digits}f}"
+    """``x`` to ``digits`` decimals; a value that rounds to zero prints without a sign."""
+    if x is None:
+        return ""
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0.0 else text
+
+
+def _per_sensor(counts: dict) -> str:
+    """``{"left_pod": 602, "right_pod": 0}`` as ``left_pod 602``: the sensors with any."""
+    return ", ".join(f"{name} {n:g}" for name, n in counts.items())
+
+
+def session_header(ses: dict) -> str:
+    """Who, what and when: the output contract's ``session`` object
+    (:meth:`~gaitcore.signals.SessionInfo.to_dict`) as text; empty when the input carries none."""
+    parts = []
+    if ses.get("started_utc"):
+        parts.append(f"recorded {_when(ses['started_utc'])}")
+    if ses.get("athlete"):
+        parts.append(f"athlete {ses['athlete']}")
+    if ses.get("drill"):
+        parts.append(f"drill {ses['drill']}")
+    if ses.get("simulated"):
+        parts.append("simulated")
+    lines = [f"session: {', '.join(parts)}"] if parts else []
+    if ses.get("plan"):
+        plan = ses["plan"].splitlines()
+        lines.append(f"plan: {plan[0]}")
+        lines.extend(f"      {line}" for line in plan[1:])
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _when(iso: str) -> str:
+    """An ISO 8601 time as the recorder wrote it (UTC), to the minute; as given if unreadable."""
+    from datetime import datetime, timezone
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+STEP_LEGEND = ("conf     confidence 0-1: swing and push-off strength, agreement with this foot's neighbouring "
+               "contacts;\n         lower when clipped\n"
+               "CLIPPED  a sample of the contact hit the sensor's full scale: rebuilt from both sides; the timing "
+               "holds,\n         amplitudes there are uncertain")
 
 
 def step_table(result: dict) -> str:
@@ -44,6 +91,8 @@ def step_table(result: dict) -> str:
                      f"{_num(None if s.get('peak_height_m') is None else 100 * s['peak_height_m'], 0):>9}"
                      + "".join(f"{_num(s.get(k), 0):>11}" for k in segs) +
                      f"{s['confidence']:>6.2f}  {flags}")
+    if result["steps"]:
+        lines.append(STEP_LEGEND)
     return "\n".join(lines) + "\n"
 
 
@@ -58,6 +107,11 @@ def summary_text(result: dict) -> str:
     for sen in result["sensors"]:
         out.append(f"sensor {sen['name']}: {sen.get('placement', sen['foot'])}, {sen['fs_hz']:g} Hz, "
                    f"{sen['n_samples']} samples")
+    unknown = [sen["name"] for sen in result["sensors"] if sen.get("placement", "").startswith("unknown")]
+    if unknown:
+        out.append(f"  warning: the foot of {', '.join(unknown)} is unknown (its name says no side), so its steps have "
+                   "no flight, step time or step length with the other foot; name the side with --placement "
+                   "left|right (one per file, in order) or in the file or sensor name (left_..., LF.csv)")
     since = "the session's start" if sm["time_origin"] == TimeOrigin.SESSION_START.value else "the first sample"
     out.append(f"steps: {sm['n_steps']} (times in s since {since})")
     for foot, pf in sm["per_foot"].items():
@@ -74,11 +128,11 @@ def summary_text(result: dict) -> str:
             line += f", cadence {cad['mean']:.0f} steps/min"
         if pf.get("stride_length_m", {}).get("n"):
             # medians: the strides into a stop or out of a standing start would pull a mean off the pace
-            line += (f", median stride {pf['stride_length_m']['median']:.2f} m at {pf['speed_mps']['median']:.1f} m/s,"
-                     f" foot lift {100 * pf['peak_height_m']['median']:.0f} cm")
+            line += (f", median stride {_num(pf['stride_length_m']['median'], 2)} m at {_num(pf['speed_mps']['median'], 1)} m/s,"
+                     f" foot lift {_num(100 * pf['peak_height_m']['median'], 0)} cm")
         for k, what in (("thigh_angle_peak_deg", "thigh peak"), ("shank_angle_peak_deg", "shank peak")):
             if pf.get(k, {}).get("n"):
-                line += f", {what} {pf[k]['mean']:.0f} deg"
+                line += f", {what} {_num(pf[k]['mean'], 0)} deg"
         if pf["n_saturated"]:
             line += f", {pf['n_saturated']} clipped"
         out.append(line)
@@ -91,20 +145,22 @@ def summary_text(result: dict) -> str:
                    f"({g['n_samples']} samples)")
     for name, gs in bridged.items():
         n = [g["n_samples"] for g in gs]
-        out.append(f"  short drops in {name}, bridged: {len(gs)} ({min(n)}-{max(n)} samples each, {sum(n)} in all; "
+        each = f"{min(n)}" if min(n) == max(n) else f"{min(n)}-{max(n)}"
+        out.append(f"  short drops in {name}, bridged: {len(gs)} ({each} samples each, {sum(n)} in all; "
                    f"first {gs[0]['start_s']:.3f} s, last {gs[-1]['start_s']:.3f} s; each listed in the JSON)")
     dup = {k: v for k, v in sm["duplicate_rows"].items() if v}
     if dup:
-        out.append(f"  repeated rows dropped (same time stamp and values as the row before): {dup}")
+        out.append(f"  repeated rows dropped (same time stamp and values as the row before): {_per_sensor(dup)}")
     rep = {k: v for k, v in sm["repaired_samples"].items() if v}
     if rep:
-        out.append(f"  single bad samples interpolated: {rep}")
+        out.append(f"  single bad samples interpolated: {_per_sensor(rep)}")
     clip = {k: v for k, v in sm["clipped_samples"].items() if v}
     if clip:
-        out.append(f"  samples at full scale: {clip}")
+        out.append(f"  samples at full scale (clipped; rebuilt from both sides): {_per_sensor(clip)}")
     off = {k: v for k, v in sm["mounting_offset_deg"].items() if v is not None and v > REMOUNT_DEG}
     if off:
-        out.append(f"  warning: pods strapped differently from the mounting the session started from {off} deg; "
+        offs = ", ".join(f"{name} by {deg:.0f} deg" for name, deg in off.items())
+        out.append(f"  warning: pods strapped differently from the mounting the session started from ({offs}); "
                    "analyse a recording made without --mounting-from")
     if sm["feet_clock"]["state"] == ClockAgreement.DISAGREE.value:
         out.append(f"  warning: the two feet's sensors keep different time (their walking starts and stops "
@@ -123,7 +179,8 @@ def summary_text(result: dict) -> str:
                    "sprint work wants 500 Hz or more")
     low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
     if low:
-        out.append(f"  warning: uncertain sensor alignment {low} (no still stance or few strides)")
+        out.append(f"  warning: uncertain sensor alignment ({', '.join(f'{k} {v:.2f}' for k, v in low.items())}, "
+                   "1 is certain): no still stance or few strides; steps may be missed or misplaced")
     return "\n".join(out) + "\n"
 
 
@@ -144,7 +201,7 @@ def write_report(result: dict, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     # every text first: a value that cannot be written leaves no folder behind
     files = {"report.json": to_json(result), "steps.csv": steps_csv(result),
-             "summary.txt": summary_text(result) + "\n" + step_table(result)}
+             "summary.txt": session_header(result["session"]) + summary_text(result) + "\n" + step_table(result)}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():

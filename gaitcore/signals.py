@@ -7,7 +7,7 @@ included), angular rate in deg/s, all in the sensor frame (``_sf``).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -104,17 +104,55 @@ class SensorRecording:
 
 
 @dataclass(frozen=True)
+class SessionInfo:
+    """What a recording says about the session it holds: who, which drill, the plan, when.
+
+    Pod sessions carry it in their header (``gait record``/``gait live`` --athlete, --drill,
+    --plan, and the start time), a ``.gaitrec`` in its ``meta``; other formats carry none,
+    and the fields are None.  ``inputs`` are the names of the files read."""
+
+    athlete: str | None = None
+    drill: str | None = None
+    plan: str | None = None
+    started_utc: str | None = None    # ISO 8601, as the recorder wrote it
+    simulated: bool = False
+    inputs: tuple[str, ...] = ()
+
+    @classmethod
+    def from_meta(cls, meta: dict, inputs: tuple[str, ...] = ()) -> "SessionInfo":
+        """From a session header or a .gaitrec ``meta`` object (unknown keys are ignored;
+        a value that is not text is ignored rather than shown wrongly)."""
+        def text(key: str) -> str | None:
+            v = meta.get(key)
+            return v.strip() or None if isinstance(v, str) else None
+        return cls(text("athlete"), text("drill"), text("plan"), text("started_utc"),
+                   meta.get("simulated") is True, inputs)
+
+    @classmethod
+    def combined(cls, infos: "list[SessionInfo]") -> "SessionInfo":
+        """One description of several files read together: a field the files agree on (or
+        only one gives) is kept; different values are all kept, joined by " / "."""
+        def field_of(key: str) -> str | None:
+            values = list(dict.fromkeys(getattr(i, key) for i in infos if getattr(i, key) is not None))
+            return " / ".join(values) if values else None
+        return cls(field_of("athlete"), field_of("drill"), field_of("plan"), field_of("started_utc"),
+                   any(i.simulated for i in infos), tuple(n for i in infos for n in i.inputs))
+
+    def to_dict(self) -> dict:
+        return {"athlete": self.athlete, "drill": self.drill, "plan": self.plan, "started_utc": self.started_utc,
+                "simulated": self.simulated, "inputs": list(self.inputs)}
+
+
+@dataclass(frozen=True)
 class Recording:
     sensors: tuple[SensorRecording, ...]
     source: str
     t0_s: float = 0.0  # where 0 s is in the source's own clock
     time_origin: TimeOrigin = TimeOrigin.FIRST_SAMPLE
+    session: SessionInfo = SessionInfo()
 
     def rebased(self) -> "Recording":
         """Shift every sensor's time so the recording's first sample is at 0 s."""
         t0 = min(float(s.t_s[0]) for s in self.sensors if s.n_samples)
-        out = []
-        for s in self.sensors:
-            out.append(SensorRecording(s.name, s.placement, s.fs_hz, s.t_s - t0, s.acc_mps2_sf,
-                                       s.gyr_dps_sf, s.acc_range_mps2, s.gyr_range_dps, s.meta))
-        return Recording(tuple(out), self.source, self.t0_s + t0, TimeOrigin.FIRST_SAMPLE)
+        out = tuple(replace(s, t_s=s.t_s - t0) for s in self.sensors)
+        return replace(self, sensors=out, t0_s=self.t0_s + t0, time_origin=TimeOrigin.FIRST_SAMPLE)

@@ -64,6 +64,20 @@ def test_clip_levels(seed):
         assert np.isinf(out).all(), f"seed {seed}: an unclipped signal taken for clipped: {out}"
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_select_kth_is_the_sorted_arrays_kth(seed):
+    """Quickselect against a full sort: random lengths, many ties, every k in turn."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    x = rng.integers(0, max(1, n // (1 + seed % 4)), n).astype(float) if seed % 2 else rng.standard_normal(n)
+    ref = np.sort(x)
+    for k in range(n):
+        y = x.copy()
+        assert AK.select_kth(y, k) == ref[k], f"seed {seed}, k {k}"
+        assert (y[:k] <= y[k]).all() and (y[k + 1:] >= y[k]).all(), f"seed {seed}, k {k}"
+        assert np.array_equal(np.sort(y), ref), f"seed {seed}, k {k}: values lost"
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 4096])
 def test_percentile_matches_numpy(n):
     x = np.random.default_rng(n).standard_normal(n) * 100

@@ -6,19 +6,33 @@ that names what was expected.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import enum
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputFormatError, UsageError
-from ..signals import CLOCK_SOURCE_META, Placement, Recording, Segment, Side, TimeOrigin, placement_from_name
+from ..signals import (CLOCK_SOURCE_META, Placement, Recording, Segment, SessionInfo, Side, TimeOrigin,
+                       placement_from_name)
 from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
 
 SUPPORTED = ("native .gaitrec, pod session (gait record), gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
              "x-io NGIMU CSV, PyShoe .mat")
 
 
-def _expand(paths: list[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class _Inputs:
+    """The files to read, and the files of the given folders that are not recordings."""
+    files: tuple[Path, ...]
+    ignored: tuple[Path, ...]
+
+
+def _expand(paths: list[Path]) -> _Inputs:
+    """The files named, and the recordings in the folders named.  A folder's files that are
+    not recordings (a LICENSE, README or notes beside the sensor files) are skipped when at
+    least one of its files is one; a file named on its own is always read (and refused if
+    it is not a recording)."""
     out: list[Path] = []
+    ignored: list[Path] = []
     for p in paths:
         if p.is_dir():
             files = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
@@ -27,12 +41,28 @@ def _expand(paths: list[Path]) -> list[Path]:
                 what = (f"folder holds no files, only folders ({', '.join(subs)}); give the one with the "
                         f"recordings, e.g. {p / subs[0]}") if subs else "folder holds no files"
                 raise InputFormatError(p, what, f"one file per sensor ({SUPPORTED})")
-            out.extend(files)
+            kept = [f for f in files if _looks_like_recording(f)]
+            if not kept:
+                names = ", ".join(f.name for f in files[:5]) + (", ..." if len(files) > 5 else "")
+                raise InputFormatError(p, f"folder holds no recording ({names})", f"one file per sensor ({SUPPORTED})")
+            out.extend(kept)
+            ignored.extend(f for f in files if f not in kept)
         elif p.exists():
             out.append(p)
         else:
             raise UsageError(f"{p}: no such file or folder; check the path")
-    return out
+    return _Inputs(tuple(out), tuple(ignored))
+
+
+def _looks_like_recording(path: Path) -> bool:
+    """Whether the file's first bytes are those of a format we read (its content decides,
+    not its name)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return True      # unreadable: reading it says why
+    return _format_of(head) is not None
 
 
 def read_recording(paths: list[str | Path], fs_hz: float | None = None,
@@ -42,11 +72,15 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     ``placements`` overrides the placement inferred from file/sensor names, one
     per file in order (``left``, ``right_shank``, ``LF`` ...).
     """
-    files = _expand([Path(p) for p in paths])
+    given = _expand([Path(p) for p in paths])
+    files = given.files
+    if given.ignored:
+        import warnings
+        warnings.warn(f"not recordings, skipped: {', '.join(str(f) for f in given.ignored)}", stacklevel=2)
     if placements and len(placements) != len(files):
         raise UsageError(f"--placement was given {len(placements)} times for {len(files)} files; "
                          "give one per file, in order")
-    sensors, origin, fs_used = [], TimeOrigin.FIRST_SAMPLE, False
+    sensors, origin, fs_used, sessions = [], TimeOrigin.FIRST_SAMPLE, False, []
     for i, f in enumerate(files):
         forced = None
         if placements:
@@ -54,8 +88,10 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
                 forced = Placement.parse(placements[i])
             except ValueError as err:
                 raise UsageError(str(err)) from None
-        read, origin, used = _read_one(f, fs_hz, forced)
-        fs_used |= used
+        one = _read_one(f, fs_hz, forced)
+        read, origin = one.sensors, one.time_origin
+        fs_used |= one.fs_used
+        sessions.append(one.session)
         if forced is not None and len(read) > 1:
             raise UsageError(f"{f} holds {len(read)} sensors ({', '.join(x.name for x in read)}) and --placement "
                              "gives one placement per file; leave it out (their names give their placements)")
@@ -68,7 +104,7 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         raise UsageError(f"two sensors share a name among {names}; rename the files")
-    rec = Recording(tuple(sensors), ", ".join(str(f) for f in files))
+    rec = Recording(tuple(sensors), ", ".join(str(f) for f in files), session=SessionInfo.combined(sessions))
     if len(files) == 1 and origin is TimeOrigin.SESSION_START:
         return replace(rec, time_origin=TimeOrigin.SESSION_START)  # times as `gait live` showed them
     return rec.rebased()    # separate sessions' clocks each start at their own 0: nothing to keep
@@ -83,7 +119,8 @@ def session_recording(session, path: str | Path) -> Recording:
         warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
                       "process stopped mid-write) and were dropped", stacklevel=3)
     rec = recording_from_session(session, str(path))
-    return replace(rec, sensors=tuple(_from_source(rec.sensors, path)))
+    return replace(rec, sensors=tuple(_from_source(rec.sensors, path)),
+                   session=SessionInfo.from_meta(session.meta, (Path(path).name,)))
 
 
 def _from_source(sensors, path: str | Path) -> list:
@@ -91,9 +128,15 @@ def _from_source(sensors, path: str | Path) -> list:
     return [replace(s, meta={**s.meta, CLOCK_SOURCE_META: str(path)}) for s in sensors]
 
 
-def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tuple[list, TimeOrigin, bool]:
-    """The file's sensors (marked as sharing its clock), where its times count from, and
-    whether ``fs_hz`` was used."""
+@dataclass(frozen=True)
+class _FileRead:
+    sensors: list            # marked as sharing the file's clock
+    time_origin: TimeOrigin  # where the file's times count from
+    fs_used: bool            # whether the rate given (--fs) was used
+    session: SessionInfo
+
+
+def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> _FileRead:
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -101,35 +144,63 @@ def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> tupl
         raise InputFormatError(path, f"cannot read file ({err.strerror})", SUPPORTED) from None
     if not head.strip():
         raise InputFormatError(path, "file is empty", SUPPORTED)
-    if head.startswith(b"PODSESSION"):
+    kind = _format_of(head)
+    if kind is _Format.POD_SESSION:
         from firmware_bridge.session_file import read_session
         rec = session_recording(read_session(path), path)
-        return [_force(s, forced) for s in rec.sensors], rec.time_origin, False
-    sensors, fs_used = _read_file(path, head, fs_hz, forced)
-    return _from_source(sensors, path), TimeOrigin.FIRST_SAMPLE, fs_used
+        return _FileRead([_force(s, forced) for s in rec.sensors], rec.time_origin, False, rec.session)
+    if kind is None:
+        if b"\x00" in head:
+            raise InputFormatError(path, "binary file of unknown kind", SUPPORTED)
+        lines = head.decode("utf-8-sig", errors="replace").splitlines()
+        first = lines[0][:60] if lines else ""
+        raise InputFormatError(path, f"unrecognised content (first line {first!r})", SUPPORTED)
+    sensors, fs_used = _read_file(path, kind, fs_hz, forced)
+    meta = sensors[0].meta if kind is _Format.NATIVE else {}
+    return _FileRead(_from_source(sensors, path), TimeOrigin.FIRST_SAMPLE, fs_used,
+                     SessionInfo.from_meta(meta, (path.name,)))
 
 
-def _read_file(path: Path, head: bytes, fs_hz: float | None, forced: Placement | None) -> tuple[list, bool]:
+class _Format(enum.Enum):
+    POD_SESSION = "pod session"
+    NATIVE = "gaitrec"
+    PYSHOE_MAT = "PyShoe .mat"
+    GAITMAP_CSV = "gaitmap CSV"
+    PHYSILOG_CSV = "Physilog CSV"
+    XIO_CSV = "x-io CSV"
+
+
+def _format_of(head: bytes) -> _Format | None:
+    """The format a file's first bytes show, or None."""
+    if head.startswith(b"PODSESSION"):
+        return _Format.POD_SESSION
+    if native.sniff_bytes(head):
+        return _Format.NATIVE
+    if pyshoe_mat.sniff_bytes(head):
+        return _Format.PYSHOE_MAT
+    if b"\x00" in head:
+        return None
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    for kind, module in ((_Format.GAITMAP_CSV, gaitmap_csv), (_Format.PHYSILOG_CSV, physilog), (_Format.XIO_CSV, xio)):
+        if module.sniff(lines):
+            return kind
+    return None
+
+
+def _read_file(path: Path, kind: _Format, fs_hz: float | None, forced: Placement | None) -> tuple[list, bool]:
     """The sensors of a file that is not a pod session, and whether ``fs_hz`` was used
     (only gaitmap CSV, which has no time column, takes it)."""
     name = path.stem
     placement = forced or placement_from_name(path.name) or Placement(Side.UNKNOWN, Segment.FOOT)
-    if native.sniff_bytes(head):
-        sensors = native.read(path)
-        return [_force(s, forced) for s in sensors], False
-    if pyshoe_mat.sniff_bytes(head):
+    if kind is _Format.NATIVE:
+        return [_force(s, forced) for s in native.read(path)], False
+    if kind is _Format.PYSHOE_MAT:
         return [pyshoe_mat.read(path, name, placement)], False
-    if b"\x00" in head:
-        raise InputFormatError(path, "binary file of unknown kind", SUPPORTED)
-    lines = head.decode("utf-8-sig", errors="replace").splitlines()
-    if gaitmap_csv.sniff(lines):
+    if kind is _Format.GAITMAP_CSV:
         return [_force(s, forced) for s in gaitmap_csv.read(path, fs_hz)], True
-    if physilog.sniff(lines):
+    if kind is _Format.PHYSILOG_CSV:
         return [physilog.read(path, name, placement)], False
-    if xio.sniff(lines):
-        return [xio.read(path, name, placement)], False
-    first = lines[0][:60] if lines else ""
-    raise InputFormatError(path, f"unrecognised content (first line {first!r})", SUPPORTED)
+    return [xio.read(path, name, placement)], False
 
 
 def _force(sensor, forced: Placement | None):
