@@ -238,7 +238,7 @@ class SwingAccuracy:
 
 
 # The VICON point seen from the IMU, sensor frame (m): fitted to the VICON positions of every
-# trial (session 12, README), the same on each
+# trial (docs/findings.md), the same on each
 PYSHOE_VICON_POINT_SF_M = (0.021, 0.005, -0.043)
 
 

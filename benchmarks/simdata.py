@@ -113,8 +113,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
             if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
                 d_peak.append(s["peak_height_m"] - c["peak_height_m"])
         # Step length: not when both feet land together (bunny hops: which of two landings
-        # 2 ms apart is "the step" is arbitrary).  The steps into the final standing count
-        # (until session 21 they were left out: the speed-based estimate missed by up to 1.9 m).
+        # 2 ms apart is "the step" is arbitrary).  The steps into the final standing count.
         together = any(t["foot"] != c["foot"] and abs(t["ic_s"] - c["ic_s"]) < 0.05 for t in truth)
         if not together and c.get("step_length_m") is not None \
                 and s["step_length_m"] is not None:

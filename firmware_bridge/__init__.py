@@ -1,1 +1,1 @@
-"""firmware_bridge: foot-pod devices, wire protocol and transports (see issue 4)."""
+"""firmware_bridge: foot-pod devices, wire protocol, transports, recorder and the live display's pipeline."""

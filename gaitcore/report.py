@@ -96,7 +96,7 @@ def step_table(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-# the lowest rate the contact timing was validated at (README "Measured accuracy"); at 100 Hz the
+# the lowest rate the contact timing was validated at (docs/accuracy.md); at 100 Hz the
 # simulated fast feet lose half their contacts and tempo's ICs come 40-50 ms late
 RELIABLE_RATE_HZ = 200.0
 

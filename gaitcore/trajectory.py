@@ -75,7 +75,7 @@ class InsParams:
     p0_gyr_bias: float = np.radians(1.0)
     # the gyro bias along the sensor's up at each start of the filter (the first zero-velocity
     # sample, and again after every break; zero-velocity updates cannot observe it: a heading
-    # rate); see the README, session 15
+    # rate; learned there, it came from the model's errors and turned the heading: docs/findings.md)
     p0_gyr_bias_up: float = np.radians(0.1)       # rad/s
     sigma_gyr_bias_up: float = np.radians(0.005)  # rad/s / sqrt(s)
     sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)

@@ -77,7 +77,7 @@ def test_clipped_mask_marks_every_full_scale_sample(seed):
 def test_clipping_found_in_real_recordings(real_data):
     """Calibrated sensors clip on a jittering plateau, at a level per axis and sign:
     the NilsPods of the gaitmap walk at 16 g on the vertical axis at heel strikes, the
-    PyShoe VN-100 at about -525 deg/s about its y axis in the jogging swing.  The
+    PyShoe MicroStrain 3DM-GX5-25 at about -525 deg/s about its y axis in the jogging swing.  The
     x-io walks and the TRIPOD treadmill walk do not clip."""
     from gaitcore.readers import read_recording
     gm = read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8)
@@ -98,8 +98,8 @@ def test_clipping_found_in_real_recordings(real_data):
 
 
 def test_an_impossible_value_is_a_bad_sample_not_motion():
-    """One gyro value of 1e300 used to enter the filters as motion and null most strides
-    without a word; it is now a bad sample, interpolated and counted like a NaN."""
+    """One gyro value of 1e300 is a bad sample, interpolated and counted like a NaN; taken
+    as motion it would null most strides without a word."""
     from dataclasses import replace
     from gaitcore.analysis import analyze
     from gaitcore.signals import Recording

@@ -91,8 +91,8 @@ def _fixed_at_s(sensor, chunk_s: float) -> float | None:
 
 def test_the_warm_up_waits_only_for_the_strides_it_lacks():
     """A sprint or acceleration from standing: each pod is ready within two strides of its
-    sixth stride's end (the warm-up needs six), not at the next 5 s mark (at 10 s for most
-    of these pods until session 20), and the alignment is the one batch finds."""
+    sixth stride's end (the warm-up needs six), not at the next 5 s mark, and the alignment
+    is the one batch finds."""
     from gaitcore.events import detect_events
     from gaitcore.simulate import ACCEL
     for drill in (SPRINT, ACCEL):

@@ -467,9 +467,9 @@ def test_the_first_stride_after_a_restart_in_motion_is_not_given():
 
 def test_a_stride_into_a_doubtful_contact_is_doubtful():
     """Fast feet at 200 Hz, seed 2: the two contacts at the stop are merged into one 0.33 s
-    contact (confidence 0.3), and the stride into it comes out 58% short; it used to keep
-    its own contact's 0.9.  Every step with a stride takes the lesser confidence of its own
-    contact and the next one's."""
+    contact (confidence 0.3), and the stride into it comes out 58% short.  Every step with a
+    stride takes the lesser confidence of its own contact and the next one's (its own
+    contact's is 0.9)."""
     from gaitcore.analysis import analyze
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name("fast_feet"), fs_hz=200.0, duration_s=12.0, seed=2)

@@ -26,8 +26,7 @@ def test_gaitmap_stride_length_guard(gaitmap):
 
 
 def test_gaitmap_stride_length_bar(gaitmap):
-    """Issue 3's bar: MAE <= 3 cm over >= 50 strides (2.98 cm since the strides are measured
-    without the smoother's interval steps: README)."""
+    """The bar: MAE <= 3 cm over >= 50 strides (gaitmap 2.6's own pipeline: 4 cm)."""
     assert gaitmap[0].n_strides >= 50 and gaitmap[1] <= 0.03, gaitmap
 
 
@@ -39,8 +38,7 @@ def test_xio_loops_guard(real_data):
 
 
 def test_xio_short_loop_bar(real_data):
-    """Issue 3's bar, met since the filter stopped learning the gyro bias along the sensor's
-    up (25 mm; 56 mm before: README session 15)."""
+    """The bar: the 21 m loop closes within 40 mm (the publisher's method: 82 mm)."""
     assert xio_loop_closure("short_walk", real_data).net_displacement_m < 0.040
 
 
@@ -88,9 +86,8 @@ def test_pyshoe_jogging_bar(pyshoe):
 
 
 def test_gaitmap_step_length(real_data):
-    """Step length between the feet against both heels' motion capture (the issue sets
-    no bar; 1.7 cm MAE measured, 2.4 cm with the spanning stride's speed alone before
-    session 19; guarded at 2.5 cm)."""
+    """Step length between the feet against both heels' motion capture (no bar is set;
+    1.65 cm MAE measured, guarded at 2.5 cm)."""
     from benchmarks.realdata import gaitmap_step_length_accuracy
     a = gaitmap_step_length_accuracy()
     assert a.n_steps >= 55 and a.n_steps == a.n_ref, a

@@ -13,7 +13,7 @@ data without the VICON reference: with the level-ground update off, the walking 
 height drifts +11.7 mm per stride on a level floor as recorded and +0.5 mm with the gyroscope two
 samples (10 ms) earlier.  Matching the accelerometer with a first-order low-pass of that time
 constant (``gaitcore.trajectory.match_gyro_filter``) then removes most of the stride-length deficit
-that grows in late swing and landing on the VICON trials (README, issue 3).
+that grows in late swing and landing on the VICON trials (docs/findings.md).
 """
 from __future__ import annotations
 
