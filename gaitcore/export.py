@@ -5,9 +5,11 @@
   numbers, one row per sample period.  All sensors share the rows, so they must run at
   one rate; each sample goes to the row nearest its time on the session clock (at most
   half a period off), and a row a sensor has no sample for (a gap, or before it
-  started) stays empty, never filled in.  Values are written in full precision, so
-  reading the file back gives the same numbers.  Read it with ``--fs`` (the header says
-  nothing of the rate).
+  started) stays empty, never filled in: read back, the empty rows are the same lost
+  samples (:mod:`gaitcore.readers.gaitmap_csv`).  A sample that is there but holds a
+  NaN value is written ``nan``, so it stays a bad sample and not a lost one.  Values
+  are written in full precision, so reading the file back gives the same numbers.
+  Read it with ``--fs`` (the header says nothing of the rate).
 * ``parquet`` (needs pyarrow: ``pip install 'sprintgait[parquet]'``): one row per
   sample, columns ``sensor, sample, t_s, acc_x..gyr_z``; nothing is put on a common
   grid, so sensors at different rates are fine.
@@ -38,19 +40,24 @@ def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
     rows = [np.rint((s.t_s - t0) * fs).astype(np.int64) for s in recording.sensors]
     n = int(max(r.max() for r in rows)) + 1
     table = np.full((n, 6 * len(recording.sensors)), np.nan)
+    present = np.zeros((n, len(recording.sensors)), dtype=np.bool_)
     empty = {}
     for j, (s, r) in enumerate(zip(recording.sensors, rows)):
         first = np.r_[True, np.diff(r) > 0]    # two samples nearest one row (clock drift): the first
         table[r[first], 6 * j:6 * j + 3] = s.acc_mps2_sf[first]
         table[r[first], 6 * j + 3:6 * j + 6] = s.gyr_dps_sf[first]
-        empty[s.name] = int(np.isnan(table[:, 6 * j]).sum())
+        present[r[first], j] = True
+        empty[s.name] = int(n - present[:, j].sum())
 
     def write(f):
         names = [s.name for s in recording.sensors]
         f.write(("sensor," + ",".join(name for name in names for _ in AXES) + "\n").encode())
         f.write(("axis," + ",".join(a for _ in names for a in AXES) + "\n").encode())
+        empty_row = [""] * 6
         for k in range(n):
-            cells = ["" if v != v else repr(float(v)) for v in table[k].tolist()]
+            cells = []
+            for j, here in enumerate(present[k].tolist()):
+                cells += [repr(float(v)) for v in table[k, 6 * j:6 * j + 6].tolist()] if here else empty_row
             f.write((f"{k}," + ",".join(cells) + "\n").encode())
 
     write_atomic(path, write)

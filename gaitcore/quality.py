@@ -29,7 +29,8 @@ DROP_FACTOR = 0.5   # ... or this many, when the time stamps are clean (clock_to
 CLEAN_STEP_SPREAD = 0.01   # clean: 99% of the one-period steps within 1% of their median ...
 CLEAN_RATE_MATCH = 0.002   # ... and that median within 0.2% of the period the rate declares
 CLOCK_TRACK = 0.01  # how far the running clock moves towards each sample (absorbs rate error)
-BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it
+BRIDGE_S = 0.02     # a drop this short is reported but processing runs on across it ...
+BRIDGE_SLACK = 1e-3  # ... give or take this fraction of it (bridged_drops)
 MIN_CLIP_ACC_MPS2 = 4 * GRAVITY_MPS2
 MIN_CLIP_GYR_DPS = 500.0
 # No body-worn IMU measures beyond these (1000 g, 280 turns/s): a value past them is a
@@ -57,8 +58,15 @@ class Gap:
 
 def bridged_drops(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Per sample: it follows a drop of at most ``BRIDGE_S`` (a few lost radio packets),
-    which is reported but bridged; every other gap starts processing afresh."""
-    return (kind == GAP_DROPPED) & (lag <= BRIDGE_S)
+    which is reported but bridged; every other gap starts processing afresh.
+
+    The lag of n lost samples is n periods of the time stamps' own clock: a pod's crystal
+    tens of ppm off the host's, and the running clock's floating-point rounding
+    (1e-13 s), put a drop of exactly ``BRIDGE_S`` on either side of it at random, and a
+    session and its CSV export (stamps exact on the row grid) would class it apart.
+    ``BRIDGE_SLACK`` (0.1%, 20 us) absorbs both and is less than one period at any rate
+    below 50 kHz, so the number of samples lost decides, as in the live display."""
+    return (kind == GAP_DROPPED) & (lag <= BRIDGE_S * (1.0 + BRIDGE_SLACK))
 
 
 def _levels(x: np.ndarray, declared: float | None, floor: float) -> np.ndarray:

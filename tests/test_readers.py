@@ -218,3 +218,62 @@ def test_gaitrec_non_finite_time_is_refused(tmp_path):
     with pytest.raises(InputFormatError, match=rf"t_s column of sensor {s.name!r} has 1 non-finite value "
                                                r"\(NaN or infinity; first at sample 5 of"):
         read_recording([p])
+
+
+# --- gaitmap CSV cells: all of a sensor's empty = no sample there; some empty or text = a bad sample ---
+
+_GAITMAP_HEAD = ("sensor,left,left,left,left,left,left,right,right,right,right,right,right\n"
+                 "axis" + ",acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z" * 2 + "\n")
+
+
+def _gaitmap_rows(n: int) -> list[list[str]]:
+    return [[str(i)] + [f"{0.1 * j + 0.001 * i:.4f}" for j in range(12)] for i in range(n)]
+
+
+def test_gaitmap_csv_empty_cells_of_a_sensor_are_samples_it_does_not_have(tmp_path):
+    """The row grid is the clock: rows where all six of a sensor's cells are empty (before
+    it started, and a lost stretch) are left out of that sensor, so its time jumps across
+    them; the other sensor keeps every row."""
+    rows = _gaitmap_rows(100)
+    for i in list(range(0, 3)) + list(range(40, 53)):
+        rows[i][7:13] = [""] * 6
+    p = tmp_path / "two.csv"
+    p.write_text(_GAITMAP_HEAD + "\n".join(",".join(r) for r in rows) + "\n")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        left, right = read_recording([p], fs_hz=100.0).sensors
+    assert left.n_samples == 100 and right.n_samples == 84
+    assert right.t_s[0] == pytest.approx(0.03) and np.diff(right.t_s).max() == pytest.approx(0.14)
+    assert np.isfinite(right.acc_mps2_sf).all() and right.acc_mps2_sf[37, 0] == pytest.approx(0.6 + 0.053)
+
+
+def test_gaitmap_csv_unreadable_samples_are_bad_samples_with_one_warning(tmp_path):
+    """Some of a sample's cells empty, or a cell that is not a number: the sample stays on
+    its row with NaN in those cells, and one warning counts them and gives the first line;
+    a cell reading 'nan' is a value written as such and warns of nothing."""
+    rows = _gaitmap_rows(100)
+    rows[20][2] = ""            # half-empty (left), line 23
+    rows[60][9] = "abc"         # text (right), line 63
+    rows[70][4] = "nan"
+    p = tmp_path / "two.csv"
+    p.write_text(_GAITMAP_HEAD + "\n".join(",".join(r) for r in rows) + "\n")
+    with pytest.warns(UserWarning) as caught:
+        left, right = read_recording([p], fs_hz=100.0).sensors
+    msgs = [str(w.message) for w in caught]
+    assert len(msgs) == 1 and "\n" not in msgs[0], msgs
+    assert "2 samples with some cells empty and others not, or a cell that is not a number" in msgs[0]
+    assert "first at line 23, sensor 'left'" in msgs[0]
+    assert left.n_samples == right.n_samples == 100
+    assert np.isnan(left.acc_mps2_sf[20, 1]) and np.isfinite(left.acc_mps2_sf[20, [0, 2]]).all()
+    assert np.isnan(right.acc_mps2_sf[60, 2]) and np.isnan(left.gyr_dps_sf[70, 0])
+
+
+def test_gaitmap_csv_sensor_without_a_sample_is_refused(tmp_path):
+    rows = _gaitmap_rows(50)
+    for r in rows:
+        r[7:13] = [""] * 6
+    p = tmp_path / "two.csv"
+    p.write_text(_GAITMAP_HEAD + "\n".join(",".join(r) for r in rows) + "\n")
+    with pytest.raises(InputFormatError, match="sensor 'right' has no samples"):
+        read_recording([p], fs_hz=100.0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,42 @@ def read_text(path: Path, expected: str) -> str:
         return raw.decode("latin-1")
 
 
+@dataclass(frozen=True)
+class NumericTable:
+    """Comma-separated numeric rows as read (:func:`read_numeric_table`).
+
+    ``values``: rows x columns, NaN where a cell is empty or not a number.  ``blank``:
+    True where the cell held nothing (or only spaces); ``text``: True where it held
+    something that is not a number (``nan`` and ``inf`` are numbers).  ``line_nos``: each
+    row's line in the file (1-based).
+    """
+
+    values: np.ndarray
+    blank: np.ndarray
+    text: np.ndarray
+    line_nos: np.ndarray
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
                   first_line_no: int, time_col: int | None = None,
                   time_name: str = "time column", stamp: str = "a time stamp") -> np.ndarray:
-    """Parse comma-separated numeric rows; empty cells become NaN.
+    """The values of :func:`read_numeric_table` (empty and non-numeric cells NaN)."""
+    return read_numeric_table(path, lines, n_cols, expected, first_line_no, time_col=time_col,
+                              time_name=time_name, stamp=stamp).values
+
+
+def read_numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
+                       first_line_no: int, time_col: int | None = None,
+                       time_name: str = "time column", stamp: str = "a time stamp") -> NumericTable:
+    """Parse comma-separated numeric rows; empty and non-numeric cells become NaN.
 
     Rows may carry trailing empty cells (Physilog ends each line with a comma).
     A last row with fewer than ``n_cols`` cells is the line a logger was writing when it
@@ -65,7 +98,15 @@ def numeric_table(path: Path, lines: list[str], n_cols: int, expected: str,
         raise InputFormatError(path, f"rows have {data.shape[1]} columns, not {n_cols}", expected)
     if time_col is not None:
         check_time_stamps(path, data[:, time_col], line_nos=line_nos, what=time_name, stamp=stamp)
-    return data
+    blank = np.zeros(data.shape, dtype=np.bool_)
+    text = np.zeros(data.shape, dtype=np.bool_)
+    for i in np.flatnonzero(np.isnan(data).any(axis=1)):   # only rows with a NaN need their cells read
+        for j, cell in enumerate(body[i].split(",")[:n_cols]):
+            if not cell.strip():
+                blank[i, j] = True
+            elif np.isnan(data[i, j]) and not _is_number(cell):
+                text[i, j] = True
+    return NumericTable(data, blank, text, np.asarray(line_nos, dtype=np.int64))
 
 
 def check_time_stamps(path: Path, t_s: np.ndarray, *, line_nos: list[int] | None = None,
