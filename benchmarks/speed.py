@@ -50,7 +50,7 @@ from gaitcore.readers import read_recording  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 GAITMAP_CSV = ROOT / "validation" / "data" / "gaitmap_example" / "imu_sample.csv"
 GAITMAP_FS_HZ = 204.8
-BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
+BUNDLED = ROOT / "recordings" / "sprint_session.podses"
 
 
 def best_of(fn, repeats: int) -> float:
@@ -177,7 +177,7 @@ def cli_start_times() -> list[str]:
         for label in ("cold (empty numba cache)", "warm"):
             t0 = time.perf_counter()
             subprocess.run([gait, "analyze", str(BUNDLED)], env=env, check=True, capture_output=True)
-            out.append(f"gait analyze recordings/sprint_drills.gaitrec, {label}: {time.perf_counter() - t0:.2f} s")
+            out.append(f"gait analyze recordings/{BUNDLED.name}, {label}: {time.perf_counter() - t0:.2f} s")
     return out
 
 

@@ -72,20 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     s = sub.add_parser("simulate", help="write a simulated recording with ground truth",
-                       description="Simulate foot-IMU signals of a drill with ground-truth events.")
+                       description="Simulate foot-IMU signals of a drill, or of a whole session of reps with "
+                       "standing rest between them, with ground-truth events.")
     s.add_argument("drill", help="drill name (see --list)", nargs="?")
-    s.add_argument("--list", action="store_true", help="list the drills and exit")
-    s.add_argument("--out", type=Path, metavar="FILE", help="output .gaitrec file")
+    s.add_argument("--session", metavar="NAME",
+                   help="simulate a session of reps instead of one drill (see --list): both feet, standing "
+                   "between the reps, the reference pod's settings (1000 Hz, +-32 g, +-2000 deg/s)")
+    s.add_argument("--list", action="store_true", help="list the drills and sessions and exit")
+    s.add_argument("--out", type=Path, metavar="FILE",
+                   help="output .gaitrec file; with --session also a .podses file: the pod session 'gait record' "
+                   "would have written of two reference pods on USB serial")
     s.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same file (default 0)")
-    s.add_argument("--rate", type=_positive_float, default=1000.0, metavar="HZ",
-                   help="sampling rate, 100-4000 Hz (default 1000)")
-    s.add_argument("--duration", type=_positive_float, default=12.0, metavar="S",
-                   help="seconds, at least 5 (default 12; starts and ends standing)")
+    s.add_argument("--rate", type=_positive_float, default=None, metavar="HZ",
+                   help="sampling rate, 100-4000 Hz (default 1000; a .podses takes the pod's rates)")
+    s.add_argument("--duration", type=_positive_float, default=None, metavar="S",
+                   help="seconds of one drill, at least 5 (default 12; starts and ends standing; a session's "
+                   "length is its plan's)")
     s.add_argument("--truth", type=Path, metavar="FILE", help="also write ground truth as JSON")
     s.add_argument("--segment", action="append", choices=["shank", "thigh"], default=None,
-                   help="also simulate a pod on this segment of both legs (repeatable)")
-    s.add_argument("--acc-range", type=_positive_float, default=16.0, metavar="G",
-                   help="accelerometer full scale of the simulated pods (default 16 g)")
+                   help="also simulate a pod on this segment of both legs (repeatable; one drill only)")
+    s.add_argument("--acc-range", type=_positive_float, default=None, metavar="G",
+                   help="accelerometer full scale of the simulated pods (default 16 g; a session's 32 g)")
 
     pod = sub.add_parser("pod", help="foot-pod tools (the virtual pod)",
                          description="Tools for foot pods; 'gait pod emulate' runs a virtual pod.")
@@ -248,25 +255,53 @@ def _analyze(args) -> int:
 
 def _simulate(args) -> int:
     from . import simulate
-    if args.list or args.drill is None:
+    if args.list or (args.drill is None and args.session is None):
         for name, drill in simulate.DRILLS.items():
             print(f"{name:<14} {drill.description}")
+        for name, plan in simulate.SESSIONS.items():
+            print(f"{name:<14} session (--session {name}): {plan.text()}")
         return 0
+    if args.drill is not None and args.session is not None:
+        raise GaitError(f"give a drill or --session, not both (drill {args.drill!r}, session {args.session!r})")
     if args.out is None:
-        raise GaitError("simulate needs --out FILE (a .gaitrec file to write)")
-    drill = simulate.drill_by_name(args.drill)
+        raise GaitError("simulate needs --out FILE (a .gaitrec file to write; with --session also .podses)")
+    podses = args.out.suffix.lower() == ".podses"
+    if args.session is None:
+        drill = simulate.drill_by_name(args.drill)
+        if podses:
+            raise GaitError(f"--out {args.out}: a pod session is simulated for --session only; write a .gaitrec")
+    else:
+        plan = simulate.session_by_name(args.session)
+        given = [opt for opt, v in (("--duration", args.duration), ("--segment", args.segment)) if v is not None]
+        if given:
+            raise GaitError(f"{' and '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to --session "
+                            f"{plan.name} (its plan sets its length; its pods are on the feet); leave "
+                            f"{'it' if len(given) == 1 else 'them'} out")
     _output_file(args.out, "--out")
     if args.truth is not None:
         _output_file(args.truth, "--truth")
-    segments = tuple(Segment(x) for x in dict.fromkeys(args.segment or ()))
-    sim = simulate.simulate_session(drill, fs_hz=args.rate, duration_s=args.duration, seed=args.seed,
-                                    acc_range_g=args.acc_range, segments=segments)
+    rate = 1000.0 if args.rate is None else args.rate
     try:
-        simulate.write_simulation(sim, args.out, args.truth)
+        if args.session is None:
+            segments = tuple(Segment(x) for x in dict.fromkeys(args.segment or ()))
+            sim = simulate.simulate_session(drill, fs_hz=rate, seed=args.seed, segments=segments,
+                                            duration_s=12.0 if args.duration is None else args.duration,
+                                            acc_range_g=16.0 if args.acc_range is None else args.acc_range)
+            simulate.write_simulation(sim, args.out, args.truth)
+            what = drill.name
+        else:
+            acc_g = 32.0 if args.acc_range is None else args.acc_range
+            if podses:
+                psim = simulate.simulate_pod_session(plan, fs_hz=rate, seed=args.seed, acc_range_g=acc_g)
+                simulate.write_pod_session(psim, args.out, args.truth)
+                sim = psim.simulation
+            else:
+                sim = simulate.simulate_plan(plan, fs_hz=rate, seed=args.seed, acc_range_g=acc_g)
+                simulate.write_simulation(sim, args.out, args.truth)
+            what = f"session {plan.name}, {sim.truth['duration_s']:.1f} s, {len(plan.reps)} reps"
     except OSError as err:
         raise GaitError(f"cannot write {err.filename or args.out}: {err.strerror}; nothing was written") from None
-    print(f"wrote {args.out}: {drill.name}, {args.rate:g} Hz, seed {args.seed}, "
-          f"{len(sim.truth['contacts'])} contacts")
+    print(f"wrote {args.out}: {what}, {rate:g} Hz, seed {args.seed}, {len(sim.truth['contacts'])} contacts")
     return 0
 
 

@@ -33,6 +33,13 @@ Model (sagittal plane, rigid foot; units m, s, rad inside, deg/s and m/s^2 out):
 
 Ground truth: every contact's IC and TO (s), contact time, the foot's sensor
 peak height in the following swing, and stride length.
+
+Sessions (``SessionPlan``, ``simulate_plan``): reps of a drill or a sprint from a
+standing start (``Rep``), each from standing to a stop with the feet side by side,
+standing rest between them, as one continuous recording of both feet; the truth also
+holds each rep's start and end.  ``simulate_pod_session`` and ``write_pod_session``
+give the file two reference pods (firmware/footpod_core.c) would have sent to
+``gait record``: podwire frames of int16 samples, with their arrival times.
 """
 from __future__ import annotations
 
@@ -168,7 +175,12 @@ class ContactPlan:
     x_m: float          # ground point: heel (heel strike) or ball (forefoot), forward
     drill: Drill
     hop: bool = False   # reached by a hop off the same foot (skips): a low, short flight
-    stop: bool = False  # the last landing: heel strike to standing, no toe-off
+    stop: bool = False  # a landing to standing: heel strike, no toe-off (the end of a rep)
+    # The first contact of a rep after standing: the foot leaves the ground at this time
+    # after a heel rise (None: the single drill's rule in _foot_trajectory).
+    start_lift_s: float | None = None
+    rep: int = 0                     # the session rep this contact belongs to
+    speed_mps: float | None = None   # the athlete's planned speed at this IC (sessions)
 
 
 @dataclass
@@ -283,7 +295,11 @@ def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
 
 
 def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stand: float):
-    """Heel position (n, 3) and pitch (n,) of one foot on the fine grid."""
+    """Heel position (n, 3) and pitch (n,) of one foot on the fine grid, its contacts'
+    truth and when it first left the ground.  The foot stands at ``x_stand`` until its
+    first push-off; a landing to standing (``stop``) stands until the next contact's
+    push-off (a session's next rep), and without one after the last contact (a single
+    drill) the foot takes one more swing to a heel strike and stands."""
     n = t.shape[0]
     heel = np.zeros((n, 3))
     heel[:, 1] = y_m
@@ -322,24 +338,34 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
             return a[2], (a[3] - a[1]) / (2 * dt), (a[3] - 2 * a[2] + a[1]) / (dt * dt)
         return d(hx), d(hz), d(th)
 
-    # Standing, then the first push-off (heel rise about the ball, as in gait initiation),
-    # then the first swing.
-    lift0 = first.ic_s - (2 * first.drill.step_s - first.contact_s
-                          if first.drill.pattern is Pattern.ALTERNATE else first.drill.step_s)
-    lift0 = max(lift0, STAND_S * 0.75)
-    rise = ContactPlan(first.foot, lift0 - START_PUSH_S, START_PUSH_S, x_stand,
-                       replace(first.drill, strike=Strike.HEEL, theta_ic_deg=0.0,
-                               td_velocity_mps=(0.0, 0.0)))
-    sel = t < rise.ic_s
-    heel[sel, 0] = x_stand
-    sel = (t >= rise.ic_s) & (t < lift0)
-    heel[sel, 0], heel[sel, 2], theta[sel] = stance_eval(rise, t[sel])
-    prev_end = lift0 - 2 * dt
-    prev_state = state_at(rise, prev_end)
+    def rise_from_standing(c: ContactPlan, lift_s: float, x_heel: float):
+        """The push-off from standing before ``c`` (heel rise about the ball, as in gait
+        initiation), leaving the ground at ``lift_s``: the swing's start and its state."""
+        rise = ContactPlan(c.foot, lift_s - START_PUSH_S, START_PUSH_S, x_heel,
+                           replace(c.drill, strike=Strike.HEEL, theta_ic_deg=0.0,
+                                   td_velocity_mps=(0.0, 0.0)))
+        sel = (t >= rise.ic_s) & (t < lift_s)
+        heel[sel, 0], heel[sel, 2], theta[sel] = stance_eval(rise, t[sel])
+        return lift_s - 2 * dt, state_at(rise, lift_s - 2 * dt)
+
+    # Standing, then the first push-off, then the first swing.
+    if first.start_lift_s is None:
+        lift0 = first.ic_s - (2 * first.drill.step_s - first.contact_s
+                              if first.drill.pattern is Pattern.ALTERNATE else first.drill.step_s)
+        lift0 = max(lift0, STAND_S * 0.75)
+    else:
+        lift0 = first.start_lift_s
+    heel[t < lift0 - START_PUSH_S, 0] = x_stand
+    prev_end, prev_state = rise_from_standing(first, lift0, x_stand)
     truth = []
     todo = list(plans)
+    standing_at = None   # the stop the foot stands at, until the next rep's first contact
     while todo:
         c = todo.pop(0)
+        if standing_at is not None:
+            # A stop's stance runs on (standing) until this rep's push-off overwrites it.
+            prev_end, prev_state = rise_from_standing(c, c.start_lift_s, standing_at.x_m)
+            standing_at = None
         # Swing from prev_end to c.ic_s
         (x1, vx1, _), (z1, vz1, _), (th1, w1, _) = state_at(c, c.ic_s + 1e-9)
         # touchdown velocity: the stance formula's one-sided derivative just after IC
@@ -370,21 +396,25 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
         peaks = {"shank_peak": np.radians(c.drill.shank_peak_deg) * (HOP_SEGMENT if c.hop else 1.0),
                  "thigh_peak": np.radians(c.drill.thigh_peak_deg) * (HOP_SEGMENT if c.hop else 1.0)}
         if c.stop:
-            truth.append({"ic_s": c.ic_s, "to_s": None, "flat_s": c.ic_s + 2 * STOP_FLAT_S, **peaks})
-            break
+            truth.append({"ic_s": c.ic_s, "to_s": None, "flat_s": c.ic_s + 2 * STOP_FLAT_S, "plan": c, **peaks})
+            standing_at = c
+            continue
         prev_state = state_at(c, to - 2 * dt)
         prev_end = to - 2 * dt
-        truth.append({"ic_s": c.ic_s, "to_s": to, "flat_s": c.ic_s + _flat_fraction(c) * c.contact_s, **peaks})
+        truth.append({"ic_s": c.ic_s, "to_s": to, "flat_s": c.ic_s + _flat_fraction(c) * c.contact_s, "plan": c,
+                      **peaks})
         if not todo:
             # One more swing after the last contact, to a gentle heel strike and standing.
             land = min(prev_end + max(0.3, 2 * c.drill.step_s - c.contact_s), t[-1] - 0.4)
             x_land = heel[np.searchsorted(t, prev_end) - 1, 0] + 0.5
-            todo.append(ContactPlan(c.foot, land, np.inf, x_land,
-                                    replace(c.drill, strike=Strike.HEEL, theta_ic_deg=10.0,
-                                            td_velocity_mps=(0.1, -0.3), impact_s=0.02,
-                                            clearance_m=0.05, swing_pitch_deg=0.0),
-                                    stop=True))
+            todo.append(ContactPlan(c.foot, land, np.inf, x_land, _stop_drill(c.drill), stop=True))
     return heel, theta, truth, lift0
+
+
+def _stop_drill(d: Drill) -> Drill:
+    """The landing to standing: a gentle heel strike, the foot barely lifted before it."""
+    return replace(d, strike=Strike.HEEL, theta_ic_deg=10.0, td_velocity_mps=(0.1, -0.3), impact_s=0.02,
+                   clearance_m=0.05, swing_pitch_deg=0.0)
 
 
 def _segment_angles(truth: list[dict], lift0: float, t: np.ndarray,
@@ -470,23 +500,53 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
     (Segment.SHANK, Segment.THIGH) also a pod half-way up each of those segments on
     both legs, and the truth of their swing peaks (their noise is drawn from a
     second generator, so the foot signals do not depend on ``segments``)."""
-    if not 100.0 <= fs_hz <= 4000.0:
-        raise UsageError(f"simulation rate {fs_hz} Hz is outside 100-4000 Hz")
+    _check_rate(fs_hz)
     if duration_s < STAND_S + 3.0:
         raise UsageError(f"duration {duration_s} s is too short; give at least {STAND_S + 3.0} s")
     rng = np.random.default_rng(seed)
     seg_rng = np.random.default_rng([seed, 1])
-    acc_fs = acc_range_g * GRAVITY_MPS2
     plans = plan_contacts(drill, duration_s, rng)
-    t = np.arange(0.0, duration_s, 1.0 / FINE_HZ)
-    n_out = int(np.floor(duration_s * fs_hz))
-    t_out = np.arange(n_out) / fs_hz
-    sensors = []
-    contacts_truth = []
-    sos = butter(4, 0.4 * fs_hz, fs=FINE_HZ, output="sos")
+    t_out = np.arange(int(np.floor(duration_s * fs_hz))) / fs_hz
     # Both feet stand side by side, the heel this far behind the first contact.
     x_stand = plans[0].x_m - (0.35 if plans[0].drill.strike is Strike.HEEL else 0.35 + BALL_M)
-    flats = {}   # foot -> [(ic_s, sensor x at the foot's still instant)]
+    sensors, landings = _simulate_feet(plans, x_stand, duration_s, fs_hz, {"left": t_out, "right": t_out}, rng,
+                                       noise, acc_range_g * GRAVITY_MPS2, gyr_range_dps, segments, seg_rng)
+    rec = Recording(tuple(sensors), f"simulated {drill.name}")
+    truth = {"drill": drill.name, "fs_hz": fs_hz, "seed": seed, "contacts": _contacts_truth(landings, False)}
+    return Simulation(rec, truth, seed, {"drill": drill.name, "seed": seed, "simulated": True})
+
+
+def _check_rate(fs_hz: float) -> None:
+    if not 100.0 <= fs_hz <= 4000.0:
+        raise UsageError(f"simulation rate {fs_hz} Hz is outside 100-4000 Hz")
+
+
+@dataclass(frozen=True)
+class _Landing:
+    """One simulated contact's ground truth, before the step lengths (which pair the feet)."""
+
+    foot: str
+    ic_s: float
+    to_s: float | None
+    flat_x_m: float                  # the sensor's forward position at the foot's still instant
+    stride_length_m: float | None
+    peak_height_m: float | None
+    shank_peak_deg: float | None
+    thigh_peak_deg: float | None
+    plan: ContactPlan
+
+
+def _simulate_feet(plans: list[ContactPlan], x_stand: float, duration_s: float, fs_hz: float,
+                   t_out: dict[str, np.ndarray], rng: np.random.Generator, noise: bool, acc_fs: float,
+                   gyr_range_dps: float, segments: tuple[Segment, ...] = (),
+                   seg_rng: np.random.Generator | None = None) -> tuple[list[SensorRecording], list[_Landing]]:
+    """Both feet's pods (and the segment pods in ``segments``) sampled at ``t_out`` (per
+    foot, s), and every contact's truth, from the contacts ``plans`` after standing at
+    ``x_stand``."""
+    t = np.arange(0.0, duration_s, 1.0 / FINE_HZ)
+    sensors = []
+    landings = []
+    sos = butter(4, 0.4 * fs_hz, fs=FINE_HZ, output="sos")
     feet = {foot: _foot_trajectory([c for c in plans if c.foot == foot], t, y, x_stand)
             for foot, y in (("left", 0.1), ("right", -0.1))}
     if segments:
@@ -509,9 +569,9 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
         f_ff = np.column_stack([c * f_w[:, 0] + s_ * f_w[:, 2], f_w[:, 1], -s_ * f_w[:, 0] + c * f_w[:, 2]])
         w = np.gradient(theta, t)
         g_ff = np.column_stack([np.zeros_like(w), -np.degrees(w), np.zeros_like(w)])
-        acc, gyr = _imu(f_ff, g_ff, rng, sos, t_out, fs_hz, noise, acc_fs, gyr_range_dps)
+        acc, gyr = _imu(f_ff, g_ff, rng, sos, t_out[foot], fs_hz, noise, acc_fs, gyr_range_dps)
         sensors.append(SensorRecording(f"{foot}_pod", Placement(Side(foot), Segment.FOOT), float(fs_hz),
-                                       np.ascontiguousarray(t_out), acc, gyr, acc_fs, float(gyr_range_dps)))
+                                       np.ascontiguousarray(t_out[foot]), acc, gyr, acc_fs, float(gyr_range_dps)))
         if segments:
             shank, thigh = _segment_angles(truth, lift0, t, seg_rng)
             ankle = heel.copy()
@@ -522,10 +582,10 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
                                                    (Segment.THIGH, hip_y, thigh, THIGH_M, -SEGMENT_SENSOR)):
                 if seg in segments:
                     f_seg, g_seg = _segment_signals(anchor, angle, t, length, at)
-                    a_s, g_s = _imu(f_seg, g_seg, seg_rng, sos, t_out, fs_hz, noise, acc_fs, gyr_range_dps)
+                    a_s, g_s = _imu(f_seg, g_seg, seg_rng, sos, t_out[foot], fs_hz, noise, acc_fs, gyr_range_dps)
                     sensors.append(SensorRecording(f"{foot}_{seg.value}", Placement(Side(foot), seg),
-                                                   float(fs_hz), np.ascontiguousarray(t_out), a_s, g_s, acc_fs,
-                                                   float(gyr_range_dps)))
+                                                   float(fs_hz), np.ascontiguousarray(t_out[foot]), a_s, g_s,
+                                                   acc_fs, float(gyr_range_dps)))
             swing_peaks = []
             for k, tr in enumerate(truth):
                 if tr["to_s"] is None or k + 1 == len(truth):
@@ -535,12 +595,13 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
                 swing_peaks.append((float(np.degrees(-shank[sw].min())), float(np.degrees(thigh[sw].max()))))
         else:
             swing_peaks = [(None, None)] * len(truth)
-        # Truth per contact: peak sensor height in the following swing, stride length.
+        # Truth per contact: peak sensor height in the following swing, stride length (none
+        # from a landing to standing: the foot's next contact starts another rep).
         sz_stance = pos[:, 2]
         for k, tr in enumerate(truth):
             nxt = truth[k + 1]["ic_s"] if k + 1 < len(truth) else None
             stride = peak = None
-            if nxt is not None:
+            if nxt is not None and tr["to_s"] is not None:
                 i_to = int(round(tr["to_s"] * FINE_HZ))
                 i_n = int(round(nxt * FINE_HZ))
                 # between the instants the foot stands still (heel down / foot flat), where a
@@ -548,24 +609,36 @@ def simulate_session(drill: Drill, fs_hz: float = 1000.0, duration_s: float = 12
                 i_f, i_nf = int(round(tr["flat_s"] * FINE_HZ)), int(round(truth[k + 1]["flat_s"] * FINE_HZ))
                 stride = float(np.hypot(*(pos[i_nf, :2] - pos[i_f, :2])))
                 peak = float(sz_stance[i_to:i_n].max() - sz_stance[i_f])
-            to_s = None if tr["to_s"] is None else round(tr["to_s"], 6)
-            flats.setdefault(foot, []).append((tr["ic_s"], float(pos[int(round(tr["flat_s"] * FINE_HZ)), 0])))
-            contacts_truth.append({"foot": foot, "ic_s": round(tr["ic_s"], 6), "to_s": to_s,
-                                   "contact_s": None if to_s is None else round(tr["to_s"] - tr["ic_s"], 6),
-                                   "stride_length_m": stride, "peak_height_m": peak,
-                                   "shank_angle_peak_deg": swing_peaks[k][0],
-                                   "thigh_angle_peak_deg": swing_peaks[k][1]})
-    contacts_truth.sort(key=lambda c: (c["ic_s"], c["foot"]))
-    # Step length: this contact's still-foot position along the track minus the other
-    # foot's at its latest contact before this one (null for the first, and for hops).
-    for c in contacts_truth:
-        mine = dict(flats[c["foot"]])
-        other = [x for ic, x in flats["right" if c["foot"] == "left" else "left"] if ic < c["ic_s"] - 1e-9]
-        c["step_length_m"] = (round(mine[next(k for k in mine if round(k, 6) == c["ic_s"])] - other[-1], 6)
-                              if other else None)
-    rec = Recording(tuple(sensors), f"simulated {drill.name}")
-    truth = {"drill": drill.name, "fs_hz": fs_hz, "seed": seed, "contacts": contacts_truth}
-    return Simulation(rec, truth, seed, {"drill": drill.name, "seed": seed, "simulated": True})
+            landings.append(_Landing(foot, tr["ic_s"], tr["to_s"], float(pos[int(round(tr["flat_s"] * FINE_HZ)), 0]),
+                                     stride, peak, swing_peaks[k][0], swing_peaks[k][1], tr["plan"]))
+    return sensors, landings
+
+
+def _to_um(length_m: float | None) -> float | None:
+    """A session's lengths are kept to the micrometre: its truth file then reads the same
+    on any machine (the last bits of sin and exp may differ between numpy builds)."""
+    return None if length_m is None else round(length_m, 6)
+
+
+def _contacts_truth(landings: list[_Landing], session: bool) -> list[dict]:
+    """The truth's contacts in time order.  Step length: this contact's still-foot position
+    along the track minus the other foot's at its latest contact before this one (null
+    for the first, and for hops).  A session's contacts also say their rep and the
+    athlete's planned speed at the IC."""
+    order = sorted(landings, key=lambda c: (round(c.ic_s, 6), c.foot))
+    out = []
+    for c in order:
+        ic_s = round(c.ic_s, 6)
+        to_s = None if c.to_s is None else round(c.to_s, 6)
+        other = [o.flat_x_m for o in landings if o.foot != c.foot and o.ic_s < ic_s - 1e-9]
+        extra = {"rep": c.plan.rep, "speed_mps": round(c.plan.speed_mps, 6)} if session else {}
+        out.append({"foot": c.foot, "ic_s": ic_s, "to_s": to_s,
+                    "contact_s": None if to_s is None else round(c.to_s - c.ic_s, 6),
+                    "stride_length_m": _to_um(c.stride_length_m) if session else c.stride_length_m,
+                    "peak_height_m": _to_um(c.peak_height_m) if session else c.peak_height_m,
+                    "shank_angle_peak_deg": c.shank_peak_deg, "thigh_angle_peak_deg": c.thigh_peak_deg,
+                    "step_length_m": round(c.flat_x_m - other[-1], 6) if other else None, **extra})
+    return out
 
 
 def write_simulation(sim: Simulation, path: Path, truth_path: Path | None = None) -> None:
@@ -579,3 +652,475 @@ def write_simulation(sim: Simulation, path: Path, truth_path: Path | None = None
         except BaseException:
             Path(path).unlink(missing_ok=True)     # the recording without its truth is half the output
             raise
+
+
+# --- Sessions: reps from standing to standing, with standing rest between them ---
+
+DRIVE = ACCEL.ramp_from          # a sprint's first steps (4 m/s); its figures run on below 4 m/s
+STOP_SPEED_MPS = 2.0             # a braking sprint lands to standing once the speed would fall below this
+FIRST_LINE_M = 0.35              # a drill's first landing: this far ahead of the standing heel (as plan_contacts)
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One rep of a session, from standing to standing: ``drill`` from the start line over
+    ``distance_m``, then a stop with the feet side by side (one foot lands to standing, the
+    other lands beside it).
+
+    With ``accel_tau_s`` it is a sprint from a standing start: the athlete's speed t after
+    the first movement is v(t) = v_max (1 - exp(-t / accel_tau_s)), v_max the drill's speed
+    (the mono-exponential model of sprint acceleration: Furusawa, Hill and Parkinson 1927;
+    Samozino et al. 2016, Scand J Med Sci Sports 26:648); at ``distance_m`` the athlete
+    brakes at ``brake_mps2`` until the speed would fall below STOP_SPEED_MPS, and the next
+    landing is the stop.  Contact and step times, pitch angles and swing follow the speed,
+    linearly from the drive phase's figures (DRIVE, 4 m/s; continued down to
+    STOP_SPEED_MPS) to the drill's at v_max, as the simulated acceleration does by step
+    count.  The first foot swings one step's time from beside the other, which pushes
+    until the first foot lands.  Without ``accel_tau_s`` the drill runs at its own pace
+    from the first step, started as the single-drill simulation starts it, and stops
+    after the landing that reaches ``distance_m`` (after a skip's hop)."""
+
+    drill: Drill
+    distance_m: float
+    accel_tau_s: float | None = None
+    brake_mps2: float | None = None
+
+    def __post_init__(self):
+        if not self.distance_m > 0:
+            raise UsageError(f"rep of {self.drill.name}: distance {self.distance_m} m must be positive")
+        if (self.accel_tau_s is None) != (self.brake_mps2 is None):
+            raise UsageError(f"rep of {self.drill.name}: a sprint from standing takes both accel_tau_s and "
+                             "brake_mps2, a drill at its pace neither")
+        if self.accel_tau_s is not None and not (self.accel_tau_s > 0 and self.brake_mps2 > 0):
+            raise UsageError(f"rep of {self.drill.name}: accel_tau_s and brake_mps2 must be positive")
+        if self.accel_tau_s is not None and self.drill.pattern is not Pattern.ALTERNATE:
+            raise UsageError(f"rep of {self.drill.name}: a sprint from standing alternates the feet; "
+                             f"{self.drill.name} does not")
+        if self.drill.pattern is Pattern.TOGETHER:
+            raise UsageError(f"rep of {self.drill.name}: a session's stop lands one foot beside the other, "
+                             "so two-footed drills are not simulated in sessions")
+
+    def describe(self) -> str:
+        """As a coach would write it: "20 m A-skips"."""
+        if self.accel_tau_s is not None:
+            return f"{self.distance_m:g} m sprint from a standing start, then braking to a stop"
+        what = self.drill.description.split(":")[0] if ":" in self.drill.description else self.drill.name
+        return f"{self.distance_m:g} m {what.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """A training session: standing ``lead_s``, the reps with ``rest_s`` of standing
+    between them (from the feet together to the next first movement), standing ``tail_s``."""
+
+    name: str
+    description: str
+    athlete: str
+    reps: tuple[Rep, ...]
+    lead_s: float = 3.0
+    rest_s: float = 10.0
+    tail_s: float = 3.0
+
+    def __post_init__(self):
+        if not self.reps:
+            raise UsageError(f"session {self.name!r} has no reps")
+        if min(self.lead_s, self.rest_s, self.tail_s) < 1.0:
+            raise UsageError(f"session {self.name!r}: standing before, between and after the reps must be at "
+                             "least 1 s each (the analysis measures the gyroscope's bias there)")
+
+    def text(self) -> str:
+        """The plan as a coach would write it (the pod session's ``plan``)."""
+        parts = [f"{self.lead_s:g} s standing"]
+        for k, rep in enumerate(self.reps):
+            if k:
+                parts.append(f"{self.rest_s:g} s standing rest")
+            parts.append(rep.describe())
+        parts.append(f"{self.tail_s:g} s standing")
+        return "; ".join(parts)
+
+
+DEMO_SESSION = SessionPlan(
+    "demo", "a 40 m sprint from standing with its braking, 20 m A-skips, 20 m high knees; standing rest between",
+    "demo athlete",
+    (Rep(SPRINT, 40.0, accel_tau_s=1.3, brake_mps2=3.5), Rep(SKIP, 20.0), Rep(HIGH_KNEES, 20.0)))
+
+SESSIONS = {p.name: p for p in (DEMO_SESSION,)}
+
+
+def session_by_name(name: str) -> SessionPlan:
+    try:
+        return SESSIONS[name]
+    except KeyError:
+        raise UsageError(f"unknown session {name!r}; choose one of {', '.join(SESSIONS)}") from None
+
+
+@dataclass(frozen=True)
+class _SprintProfile:
+    """Speed and distance covered of a sprint rep t after its first movement (see Rep):
+    v_max (1 - exp(-t / tau)) until ``braking_from_s``, where ``distance_m`` is reached,
+    then braking at ``brake_mps2`` to a standstill."""
+
+    v_max_mps: float
+    tau_s: float
+    distance_m: float
+    brake_mps2: float
+    braking_from_s: float
+
+    @classmethod
+    def of(cls, rep: Rep) -> "_SprintProfile":
+        from scipy.optimize import brentq
+        v, tau = rep.drill.speed_mps, rep.accel_tau_s
+        covered = lambda t: v * (t - tau * (1.0 - np.exp(-t / tau))) - rep.distance_m  # noqa: E731
+        t_b = float(brentq(covered, 0.0, rep.distance_m / v + 10.0 * tau, xtol=1e-12))
+        return cls(v, tau, rep.distance_m, rep.brake_mps2, t_b)
+
+    def _braking_s(self, t: float) -> float:
+        v_b = self.v_max_mps * (1.0 - np.exp(-self.braking_from_s / self.tau_s))
+        return min(t - self.braking_from_s, v_b / self.brake_mps2)
+
+    def speed_mps(self, t: float) -> float:
+        if t <= self.braking_from_s:
+            return float(self.v_max_mps * (1.0 - np.exp(-t / self.tau_s)))
+        return float(self.speed_mps(self.braking_from_s) - self.brake_mps2 * self._braking_s(t))
+
+    def covered_m(self, t: float) -> float:
+        if t <= self.braking_from_s:
+            return float(self.v_max_mps * (t - self.tau_s * (1.0 - np.exp(-t / self.tau_s))))
+        u = self._braking_s(t)
+        return float(self.distance_m + self.speed_mps(self.braking_from_s) * u - 0.5 * self.brake_mps2 * u * u)
+
+
+def _sprint_drill(top: Drill, v_mps: float) -> Drill:
+    """The figures of a sprint's step at speed ``v_mps``: DRIVE's at its speed, ``top``'s at
+    ``top.speed_mps``, linear between; below DRIVE's speed the line runs on down to
+    STOP_SPEED_MPS."""
+    lo = (STOP_SPEED_MPS - DRIVE.speed_mps) / (top.speed_mps - DRIVE.speed_mps)
+    f = min(1.0, max(lo, (v_mps - DRIVE.speed_mps) / (top.speed_mps - DRIVE.speed_mps)))
+    return _lerp_drill(DRIVE, top, f)
+
+
+def _first_swing_s(d: Drill, contact_s: float) -> float:
+    """A foot's first swing from standing to its first contact (the single drill's rule)."""
+    return 2 * d.step_s - contact_s if d.pattern is Pattern.ALTERNATE else d.step_s
+
+
+def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
+              rng: np.random.Generator) -> tuple[list[ContactPlan], dict]:
+    """The contacts of one rep whose first movement (the first foot's heel rise) is at
+    ``onset_s``, both heels standing at ``x_heel_m``; and the rep's truth."""
+    top = rep.drill
+    sprint = None if rep.accel_tau_s is None else _SprintProfile.of(rep)
+    cycle = {Pattern.ALTERNATE: ("left", "right"), Pattern.SKIP: ("left", "left", "right", "right")}[top.pattern]
+    if sprint is None:
+        t_ic = START_PUSH_S + _first_swing_s(top, top.contact_s)
+        x_line = x_heel_m + FIRST_LINE_M + (0.0 if top.strike is Strike.HEEL else BALL_M)
+    else:
+        t_ic = START_PUSH_S + _sprint_drill(top, 0.0).step_s   # one step's swing, from beside the other foot
+        x_line = x_heel_m + BALL_M
+    plans: list[ContactPlan] = []
+    x = x_line
+    k = 0
+    while True:
+        if sprint is None:
+            d, v = top, top.speed_mps
+        else:
+            v = sprint.speed_mps(t_ic)
+            d = _sprint_drill(top, v)
+            x = x_line + sprint.covered_m(t_ic)
+        r = 1.0 + d.variability * rng.standard_normal(2)
+        contact = d.contact_s * r[0]
+        step = max(d.step_s * r[1], contact * 1.05 if d.pattern is not Pattern.ALTERNATE else 0.0)
+        foot = cycle[k % len(cycle)]
+        lift = None
+        if all(c.foot != foot for c in plans):     # the foot's first contact: when it leaves standing
+            if k == 0:
+                lift = onset_s + START_PUSH_S
+            elif sprint is None:
+                lift = onset_s + t_ic - _first_swing_s(d, contact)
+            else:
+                lift = plans[0].ic_s     # the rear foot pushes until the first foot lands
+        plans.append(ContactPlan(foot, float(onset_s + t_ic), float(contact), float(x), d,
+                                 top.pattern is Pattern.SKIP and k % 2 == 1,
+                                 start_lift_s=None if lift is None else float(lift), rep=index,
+                                 speed_mps=float(v)))
+        t_next = t_ic + step
+        if sprint is None:
+            x_next = x + top.speed_mps * step
+            done = x_next - x_line >= rep.distance_m and (top.pattern is not Pattern.SKIP or k % 2 == 1)
+        else:
+            x_next = x_line + sprint.covered_m(t_next)
+            done = t_next > sprint.braking_from_s and sprint.speed_mps(t_next) < STOP_SPEED_MPS
+        if done:
+            break
+        t_ic, x = t_next, x_next
+        k += 1
+    # The stop: the other foot lands to standing one step on, this foot lands beside it.
+    last = plans[-1]
+    other = "right" if last.foot == "left" else "left"
+    x_stop = x_next - (0.0 if last.drill.strike is Strike.HEEL else BALL_M)
+    v_stop = top.speed_mps if sprint is None else sprint.speed_mps(t_next)
+    t_beside = t_ic + contact + max(0.3, 2 * last.drill.step_s - contact)
+    stop = _stop_drill(last.drill)
+    plans.append(ContactPlan(other, float(onset_s + t_next), np.inf, float(x_stop), stop, stop=True, rep=index,
+                             speed_mps=v_stop))
+    plans.append(ContactPlan(last.foot, float(onset_s + t_beside), np.inf, float(x_stop), stop, stop=True, rep=index,
+                             speed_mps=0.0))
+    truth = {"drill": top.name, "distance_m": rep.distance_m, "start_s": round(float(onset_s), 6),
+             "end_s": round(float(onset_s + t_beside + 2 * STOP_FLAT_S), 6),
+             "braking_from_s": None if sprint is None else round(float(onset_s + sprint.braking_from_s), 6)}
+    return plans, truth
+
+
+@dataclass(frozen=True)
+class SessionContacts:
+    """A session plan's contacts in time order, its reps' truth, its length (s)."""
+
+    contacts: tuple[ContactPlan, ...]
+    reps: tuple[dict, ...]
+    duration_s: float
+
+
+def plan_session(plan: SessionPlan, rng: np.random.Generator) -> SessionContacts:
+    """Every contact of ``plan``'s reps and the reps' truth.  The athlete starts each rep
+    where the last one stopped."""
+    plans: list[ContactPlan] = []
+    reps = []
+    onset, x_heel = plan.lead_s, 0.0
+    for k, rep in enumerate(plan.reps):
+        cs, truth = _plan_rep(rep, k, onset, x_heel, rng)
+        plans += cs
+        reps.append(truth)
+        x_heel = cs[-1].x_m
+        onset = truth["end_s"] + plan.rest_s
+    return SessionContacts(tuple(plans), tuple(reps), reps[-1]["end_s"] + plan.tail_s)
+
+
+def simulate_plan(plan: SessionPlan, fs_hz: float = 1000.0, seed: int = 0, acc_range_g: float = 32.0,
+                  gyr_range_dps: float = 2000.0, noise: bool = True,
+                  first_sample_s: dict[Side, float] | None = None) -> Simulation:
+    """Simulate both feet through ``plan``: one continuous recording, standing, rep,
+    standing rest, rep, ... (the simulator's model; defaults: the reference pod's
+    ranges).  ``first_sample_s``: when each foot's pod takes its first sample on the
+    session's clock (pods started a few ms apart; default 0); the motion is one, so
+    each pod samples it at its own times.  The truth holds every contact as the
+    single-drill truth does, plus its rep and the athlete's planned speed at its IC, and
+    each rep's start (first movement), end (feet together, flat) and, for a sprint, when
+    braking began."""
+    _check_rate(fs_hz)
+    starts = {Side.LEFT: 0.0, Side.RIGHT: 0.0, **(first_sample_s or {})}
+    if not all(0.0 <= v < plan.lead_s for v in starts.values()):
+        raise UsageError(f"first samples at {sorted(starts.values())} s: give times from 0 to the session's "
+                         f"{plan.lead_s:g} s of standing before the first rep")
+    rng = np.random.default_rng(seed)
+    planned = plan_session(plan, rng)
+    duration_s = planned.duration_s
+    t_out = {side.value: t0 + np.arange(int(np.floor((duration_s - t0) * fs_hz))) / fs_hz
+             for side, t0 in starts.items()}
+    sensors, landings = _simulate_feet(list(planned.contacts), 0.0, duration_s, fs_hz, t_out, rng, noise,
+                                       acc_range_g * GRAVITY_MPS2, gyr_range_dps)
+    rec = Recording(tuple(sensors), f"simulated session {plan.name}")
+    truth = {"session": plan.name, "plan": plan.text(), "fs_hz": fs_hz, "seed": seed, "acc_range_g": acc_range_g,
+             "gyr_range_dps": gyr_range_dps, "duration_s": round(duration_s, 6), "reps": list(planned.reps),
+             "contacts": _contacts_truth(landings, True)}
+    meta = {"session": plan.name, "athlete": plan.athlete, "plan": plan.text(),
+            "drills": [rep.drill.name for rep in plan.reps], "seed": seed, "simulated": True}
+    return Simulation(rec, truth, seed, meta)
+
+
+# --- A simulated session as the reference pods would have sent it (gait record's file) ---
+
+POD_RATES_HZ = (13, 26, 52, 104, 208, 416, 833, 1000, 1666, 3332)   # firmware/footpod_core.c
+POD_ACC_RANGES_G = (2, 4, 8, 16, 32)
+POD_GYR_RANGES_DPS = (125, 250, 500, 1000, 2000, 4000)
+POD_FIRMWARE = "footpod 1.0.0"     # firmware/footpod/src/main.cpp
+POD_INFO_EVERY_S = 1.001           # main.cpp: an info frame once more than 1000 ms have passed
+POD_USB_S = (0.0002, 0.0012)       # USB full-speed delivery after the last byte is on the wire (1 ms frames)
+
+
+@dataclass(frozen=True)
+class SimulatedPod:
+    """How one simulated reference pod (USB serial at 921600 baud) was started and kept
+    time; times on the session clock (s since the recorder started)."""
+
+    side: Side
+    url: str
+    connected_s: float       # the recorder opened its port (its 'start' follows at once)
+    first_sample_s: float    # its first sample, a little after 'start' reached it
+    uptime_us: int           # its own clock at the first sample
+    drift_ppm: float         # its clock's rate error
+    device_id: bytes
+
+
+@dataclass(frozen=True)
+class PodSimulation:
+    """A simulated session and the pods that recorded it."""
+
+    simulation: Simulation
+    pods: tuple[SimulatedPod, ...]
+    plan: SessionPlan
+
+
+def simulated_pods(seed: int) -> tuple[SimulatedPod, ...]:
+    """The left and right pod of a simulated session, from a generator of their own (the
+    motion and the sensor noise do not depend on them): opened 3-12 ms into the session,
+    first sample 0.5-2 ms after 'start', clock 1-5 s since power-on and +-30 ppm off."""
+    rng = np.random.default_rng([seed, 2])
+    pods = []
+    for k, side in enumerate((Side.LEFT, Side.RIGHT)):
+        connected = float(rng.uniform(0.003, 0.012))
+        pods.append(SimulatedPod(side, f"serial:///dev/ttyUSB{k}", round(connected, 6),
+                                 round(connected + 0.0002 + float(rng.uniform(0.0005, 0.002)), 6),
+                                 int(rng.integers(1_000_000, 5_000_000)), round(float(rng.uniform(-30.0, 30.0)), 3),
+                                 bytes(rng.integers(0, 256, 6, dtype=np.uint8))))
+    return tuple(pods)
+
+
+def simulate_pod_session(plan: SessionPlan, fs_hz: float = 1000.0, seed: int = 0, acc_range_g: float = 32.0,
+                         gyr_range_dps: float = 2000.0) -> PodSimulation:
+    """``plan`` recorded by two reference pods (``simulated_pods``): each samples the one
+    motion at its own times; the defaults are the pod's own settings."""
+    if fs_hz not in POD_RATES_HZ or acc_range_g not in POD_ACC_RANGES_G or gyr_range_dps not in POD_GYR_RANGES_DPS:
+        raise UsageError(f"the reference pod runs at {', '.join(map(str, POD_RATES_HZ))} Hz, "
+                         f"+-{'/'.join(map(str, POD_ACC_RANGES_G))} g and +-{'/'.join(map(str, POD_GYR_RANGES_DPS))} "
+                         f"deg/s; {fs_hz:g} Hz, {acc_range_g:g} g, {gyr_range_dps:g} deg/s is not among them "
+                         "(write a .gaitrec for other settings)")
+    pods = simulated_pods(seed)
+    sim = simulate_plan(plan, float(fs_hz), seed, float(acc_range_g), float(gyr_range_dps),
+                        first_sample_s={p.side: p.first_sample_s for p in pods})
+    return PodSimulation(sim, pods, plan)
+
+
+@dataclass(frozen=True)
+class _PodRecord:
+    """One record of the session file: what pod ``pod`` sent or was sent, and when."""
+
+    t_s: float      # host time, s since the session started
+    kind: int       # session_file.KIND_*
+    pod: int
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class _PodSend:
+    """What a pod puts on its serial line at ``t_s``: data frame number ``frame``, or (None)
+    an info frame, after the answer to 'start' when ``answers_start``."""
+
+    t_s: float
+    frame: int | None = None
+    answers_start: bool = False
+
+
+def _pod_records(pod: SimulatedPod, k: int, sensor: SensorRecording, end_s: float,
+                 rng: np.random.Generator) -> list[_PodRecord]:
+    """What the recorder would have stored of one reference pod (number ``k`` in the
+    session), in time order.  The pod answers 'start' with its info frame, sends a data
+    frame of SAMPLES_PER_FRAME samples as soon as it has them (CLIPPED when one is at
+    full scale), an info frame each second, and is stopped right after its last whole
+    frame before ``end_s`` (the samples it holds at 'stop' are never sent, so stopping
+    between frames loses none).  Each frame reaches the host when its last byte has
+    crossed the serial line, plus the USB delivery (POD_USB_S), in order."""
+    from firmware_bridge.protocol import (Command, CommandFrame, DataFrame, Flag, InfoFrame, ResponseFrame, Status,
+                                          serial_bytes)
+    from firmware_bridge.protocol import Placement as WirePlacement
+    from firmware_bridge.session_file import KIND_EVENT, KIND_RX, KIND_TX
+    from firmware_bridge.transports.serial_port import DEFAULT_BAUD
+    from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, to_counts
+    fs = sensor.fs_hz
+    acc_g, gyr_dps = int(round(sensor.acc_range_mps2 / GRAVITY_MPS2)), int(round(sensor.gyr_range_dps))
+    acc, gyr = to_counts(sensor, acc_g, gyr_dps)
+    taken = min(sensor.n_samples, int(np.floor((end_s - 0.001 - pod.first_sample_s) * fs)) + 1)
+    n_frames = taken // SAMPLES_PER_FRAME
+    n = n_frames * SAMPLES_PER_FRAME
+    place = WirePlacement.LEFT_FOOT if pod.side is Side.LEFT else WirePlacement.RIGHT_FOOT
+    clock_rate = 1.0 + pod.drift_ppm * 1e-6
+    sends = [_PodSend(pod.first_sample_s - 0.0004, answers_start=True)]
+    sends += [_PodSend(pod.first_sample_s + i * POD_INFO_EVERY_S)
+              for i in range(1, int((n - 1) / fs / POD_INFO_EVERY_S) + 1)]
+    sends += [_PodSend(pod.first_sample_s + ((j + 1) * SAMPLES_PER_FRAME - 1) / fs, frame=j) for j in range(n_frames)]
+    sends.sort(key=lambda x: (x.t_s, x.frame is None))
+    out = [_PodRecord(pod.connected_s, KIND_EVENT, k,
+                      json.dumps({"event": "connected", "url": pod.url}, sort_keys=True).encode()),
+           _PodRecord(pod.connected_s + 0.0002, KIND_TX, k, serial_bytes(CommandFrame(1, Command.START)))]
+    seq = 0      # the pod's frame counter: data and info frames (answers carry the command's)
+    line_free = arrived = 0.0
+
+    def deliver(t_send: float, payload: bytes) -> None:
+        nonlocal line_free, arrived
+        line_free = max(line_free, t_send) + len(payload) * 10 / DEFAULT_BAUD
+        arrived = max(arrived, line_free + float(rng.uniform(*POD_USB_S)))
+        out.append(_PodRecord(arrived, KIND_RX, k, payload))
+
+    for send in sends:
+        if send.frame is None:
+            info = serial_bytes(InfoFrame(seq, pod.device_id, place, 255, 0, int(fs), acc_g, gyr_dps, POD_FIRMWARE))
+            seq += 1
+            answer = serial_bytes(ResponseFrame(1, Command.START, Status.OK)) if send.answers_start else b""
+            deliver(send.t_s, answer + info)
+            continue
+        k0 = send.frame * SAMPLES_PER_FRAME
+        a, g = acc[k0:k0 + SAMPLES_PER_FRAME], gyr[k0:k0 + SAMPLES_PER_FRAME]
+        full = bool(np.isin(a, (-32768, 32767)).any() or np.isin(g, (-32768, 32767)).any())
+        flags = (Flag.RESYNC if send.frame == 0 else Flag.NONE) | (Flag.CLIPPED if full else Flag.NONE)
+        t_us = pod.uptime_us + int(round(k0 / fs * 1e6 * clock_rate))
+        deliver(send.t_s, serial_bytes(DataFrame(seq, flags, k0, t_us, int(fs), acc_g, gyr_dps, a, g)))
+        seq += 1
+    stop_s = pod.first_sample_s + (n - 1) / fs + 0.0002
+    out.append(_PodRecord(stop_s, KIND_TX, k, serial_bytes(CommandFrame(2, Command.STOP))))
+    deliver(stop_s + 0.0004, serial_bytes(ResponseFrame(2, Command.STOP, Status.OK, n.to_bytes(4, "little"))))
+    return out
+
+
+def write_pod_session(psim: PodSimulation, path: Path, truth_path: Path | None = None) -> int:
+    """Write ``psim`` as the pod session file ``gait record`` would have made of it (and its
+    truth as JSON), both whole or neither; the header holds the athlete, the plan, the
+    drills and the command that makes the file again.  Returns the session's size in
+    bytes."""
+    import os
+    from firmware_bridge.session_file import SessionWriter
+    from .atomic_file import write_atomic
+    path, sim = Path(path), psim.simulation
+    rng = np.random.default_rng([sim.seed, 3])
+    duration_s = sim.truth["duration_s"]
+    records: list[_PodRecord] = []
+    for k, pod in enumerate(psim.pods):
+        sensor = next(s for s in sim.recording.sensors if s.placement.side is pod.side)
+        records += _pod_records(pod, k, sensor, duration_s, rng)
+    records.sort(key=lambda r: (r.t_s, r.pod))
+    meta = {"software": "sprintgait simulator", "duration_s": duration_s, "athlete": psim.plan.athlete,
+            "plan": psim.plan.text(), "drills": [rep.drill.name for rep in psim.plan.reps], "session": psim.plan.name,
+            "simulated": True, "seed": sim.seed, "command": _session_command(psim, path, truth_path),
+            "pods": [{"name": p.side.value, "url": p.url, "placement": p.side.value, "framing": "cobs"}
+                     for p in psim.pods]}
+    part = path.with_name(f".{path.name}.part")    # renamed into place when whole
+    part.unlink(missing_ok=True)
+    w = SessionWriter.create(part, meta)
+    try:
+        for r in records:
+            w.record(r.kind, r.pod, int(round(r.t_s * 1e9)), r.payload)
+        w.close()
+        os.replace(part, path)
+    except BaseException:
+        w.close_quietly()
+        part.unlink(missing_ok=True)
+        raise
+    if truth_path is not None:
+        truth = {**sim.truth, "recording": path.name, "command": meta["command"],
+                 "pods": [{"name": p.side.value, "first_sample_s": p.first_sample_s, "connected_s": p.connected_s,
+                           "clock_drift_ppm": p.drift_ppm} for p in psim.pods]}
+        text = json.dumps(truth, indent=1) + "\n"
+        try:
+            write_atomic(Path(truth_path), lambda f: f.write(text.encode("utf-8")))
+        except BaseException:
+            path.unlink(missing_ok=True)     # the recording without its truth is half the output
+            raise
+    return path.stat().st_size
+
+
+def _session_command(psim: PodSimulation, path: Path, truth_path: Path | None) -> str:
+    """The ``gait simulate`` command that writes this session again (file names only)."""
+    sim = psim.simulation
+    extra = "".join(f" {opt} {v:g}" for opt, v, default in (("--rate", sim.truth["fs_hz"], 1000.0),
+                                                           ("--acc-range", sim.truth["acc_range_g"], 32.0))
+                    if v != default)
+    return (f"gait simulate --session {psim.plan.name} --seed {sim.seed}{extra} --out {Path(path).name}"
+            + ("" if truth_path is None else f" --truth {Path(truth_path).name}"))

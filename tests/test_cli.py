@@ -11,7 +11,7 @@ import pytest
 from gaitcore.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
+BUNDLED = ROOT / "recordings" / "sprint_session.podses"
 
 
 def run(args):

@@ -12,7 +12,7 @@ from gaitcore.report import summary_text
 from gaitcore.signals import Recording
 from gaitcore.steps import MAX_STRIDE_S
 
-BUNDLED = Path(__file__).resolve().parents[1] / "recordings" / "sprint_drills.gaitrec"
+BUNDLED = Path(__file__).resolve().parents[1] / "recordings" / "sprint_session.podses"
 
 
 def _alternating(t0: float, t1: float, stride_s: float, phase: float) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +67,7 @@ def test_not_checked_without_a_bout_on_each_foot():
 
 
 def _per_foot_files(tmp_path, shift_right_s: float) -> Recording:
-    """The bundled sprint written as one file per pod, the right pod's clock ``shift_right_s``
+    """The bundled session written as one file per pod, the right pod's clock ``shift_right_s``
     ahead (two loggers started apart), and read back as `gait analyze a b` does."""
     rec = read_recording([BUNDLED])
     paths = []

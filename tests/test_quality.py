@@ -180,7 +180,7 @@ def test_clock_tolerance_tight_only_for_clean_time_stamps(real_data):
         kind, _, _ = clock_check(t * (1 + off), new_clock(clock_tolerance_periods(t * (1 + off), 200.0)), 200.0)
         assert not kind.any(), off
     clean = [real_data / "xio_gait_tracking" / "long_walk.csv", real_data / "gaitmap_example" / "imu_sample.csv",
-             real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", ROOT / "recordings" / "sprint_drills.gaitrec"]
+             real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", ROOT / "recordings" / "sprint_session.podses"]
     for path in clean:
         for s in read_recording([path], fs_hz=204.8 if "gaitmap" in str(path) else None).sensors:
             assert clock_tolerance_periods(s.t_s, s.fs_hz) == DROP_FACTOR, path

@@ -207,9 +207,9 @@ def test_pyshoe_mat_non_finite_ts_is_refused(real_data, tmp_path):
 
 def test_gaitrec_non_finite_time_is_refused(tmp_path):
     from dataclasses import replace
-    from pathlib import Path
     from gaitcore.readers import native
-    rec = read_recording([Path(__file__).resolve().parents[1] / "recordings" / "sprint_drills.gaitrec"])
+    from gaitcore.simulate import WALK, simulate_session
+    rec = simulate_session(WALK, fs_hz=200.0, duration_s=6.0, seed=1).recording
     s = rec.sensors[1]
     t = s.t_s.copy()
     t[4] = np.nan

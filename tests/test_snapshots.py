@@ -20,7 +20,7 @@ from gaitcore.readers import read_recording
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 CASES = {
-    "sprint_drills": ([ROOT / "recordings" / "sprint_drills.gaitrec"], None),
+    "sprint_session": ([ROOT / "recordings" / "sprint_session.podses"], None),
     "gaitmap_imu_sample": ([ROOT / "validation" / "data" / "gaitmap_example" / "imu_sample.csv"], 204.8),
 }
 # allowed difference per field: two units of the last digit written
