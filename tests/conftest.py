@@ -4,6 +4,8 @@ import pytest
 
 from benchmarks.realdata import REAL_DATA
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
