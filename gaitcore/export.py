@@ -30,7 +30,11 @@ AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 
 
 def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
-    """Write ``recording`` as gaitmap CSV; returns {rows, fs_hz, empty cells per sensor}."""
+    """Write ``recording`` as gaitmap CSV; returns {rows, fs_hz, empty cells per sensor,
+    samples left out per sensor}.  A sensor whose clock runs faster than the common rate
+    (a pod's crystal, tens of ppm) has now and then two samples nearest one row: the
+    first is written and the second left out, counted in ``left_out`` (the rows are the
+    only clock a gaitmap CSV has; Parquet keeps every sample)."""
     rates = {round(s.fs_hz, 6) for s in recording.sensors}
     if len(rates) != 1:
         raise UsageError(f"the sensors run at different rates ({sorted(rates)} Hz) and a gaitmap CSV has one row "
@@ -41,13 +45,14 @@ def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
     n = int(max(r.max() for r in rows)) + 1
     table = np.full((n, 6 * len(recording.sensors)), np.nan)
     present = np.zeros((n, len(recording.sensors)), dtype=np.bool_)
-    empty = {}
+    empty, left_out = {}, {}
     for j, (s, r) in enumerate(zip(recording.sensors, rows)):
         first = np.r_[True, np.diff(r) > 0]    # two samples nearest one row (clock drift): the first
         table[r[first], 6 * j:6 * j + 3] = s.acc_mps2_sf[first]
         table[r[first], 6 * j + 3:6 * j + 6] = s.gyr_dps_sf[first]
         present[r[first], j] = True
         empty[s.name] = int(n - present[:, j].sum())
+        left_out[s.name] = int((~first).sum())
 
     def write(f):
         names = [s.name for s in recording.sensors]
@@ -61,7 +66,7 @@ def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
             f.write((f"{k}," + ",".join(cells) + "\n").encode())
 
     write_atomic(path, write)
-    return {"rows": n, "fs_hz": fs, "empty_cells": empty}
+    return {"rows": n, "fs_hz": fs, "empty_cells": empty, "left_out": left_out}
 
 
 def to_parquet(recording: Recording, path: Path) -> dict:
