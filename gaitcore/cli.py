@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--sound", type=Path, metavar="FILE", help="play this sound file on every cue")
     _session_options(lv)
 
+    w = sub.add_parser("warmup", help="compile the analysis kernels now, so the first analysis starts at once",
+                       description="Compile and cache every analysis kernel (numba) for this machine.  The first "
+                       "analysis after installing or upgrading otherwise waits while they compile (about half a "
+                       "minute on two cores); run this once after installing.  Nothing is written but the cache.")
+    w.add_argument("-q", "--quiet", action="store_true", help="print nothing unless it fails")
+
     rp = sub.add_parser("replay", help="replay a session through the live display, then analyse it",
                         description="Feed a recorded session's bytes through the same decoders and live "
                         "pipeline as 'gait live' (paced as recorded with --speed 1; at once by default), check the "
@@ -226,7 +232,7 @@ def _new_output_file(path: Path, option: str, why: str = "") -> None:
 def _analyze(args) -> int:
     from .analysis import analyze
     from .readers import read_recording
-    from .report import step_table, summary_text, to_json, write_report
+    from .report import session_header, step_table, summary_text, to_json, write_report
 
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise GaitError(f"--out {args.out} is a file; --out takes a folder (it gets report.json, steps.csv, "
@@ -236,6 +242,8 @@ def _analyze(args) -> int:
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
     n = sum(s.n_samples for s in rec.sensors)
     progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
+    if progress.enabled:
+        _say_if_compiling(progress)
     result = analyze(rec, chunk_size=args.chunk_size, trajectory=not args.no_trajectory)
     progress(f"found {len(result['steps'])} contacts")
     if args.out is not None:
@@ -247,9 +255,42 @@ def _analyze(args) -> int:
     if args.json:
         sys.stdout.write(to_json(result))
     else:
-        sys.stdout.write(step_table(result) + "\n" + summary_text(result))
+        sys.stdout.write(session_header(result["session"]) + step_table(result) + "\n" + summary_text(result))
         if args.out is not None:
             sys.stdout.write(f"report written to {args.out}/ (report.json, steps.csv, summary.txt)\n")
+    return 0
+
+
+COMPILING = ("compiling the analysis kernels for this machine, once (about half a minute on two cores; "
+             "'gait warmup' does it ahead of time)")
+
+
+def _say_if_compiling(say) -> bool:
+    """Tell the user, before the wait, when the analysis is about to compile its kernels."""
+    from .warmup import needs_compiling
+    if needs_compiling():
+        say(COMPILING)
+        return True
+    return False
+
+
+def _warmup(args) -> int:
+    from .warmup import needs_compiling, warm_up
+    t0 = time.perf_counter()
+    if not needs_compiling():
+        warm_up()      # also compiles what is rarely needed, if anything is left
+        if not args.quiet:
+            print(f"the analysis kernels were already compiled for this machine (checked in "
+                  f"{time.perf_counter() - t0:.1f} s)")
+        return 0
+    if not args.quiet:
+        print(f"{COMPILING.split(' (')[0]} ...", flush=True)
+    warm_up()
+    if needs_compiling():
+        raise GaitError("the kernels were compiled but numba could not cache them (is the cache folder "
+                        "writable? set NUMBA_CACHE_DIR to a writable folder)")
+    if not args.quiet:
+        print(f"done in {time.perf_counter() - t0:.0f} s; analyses start at once from now on")
     return 0
 
 
@@ -338,8 +379,15 @@ def _export(args) -> int:
         if args.to == "csv":
             info = to_gaitmap_csv(rec, args.out)
             gaps = {k: v for k, v in info["empty_cells"].items() if v}
+            empty = ", ".join(f"{name} {n}" for name, n in gaps.items())
             print(f"wrote {args.out}: {info['rows']} rows at {info['fs_hz']:g} Hz (read it back with --fs "
-                  f"{info['fs_hz']:g})" + (f"; rows without a sample: {gaps}" if gaps else ""))
+                  f"{info['fs_hz']:g})" + (f"; rows without a sample: {empty}" if gaps else ""))
+            out = {k: v for k, v in info["left_out"].items() if v}
+            if out:
+                sys.stderr.write("gait: warning: samples left out, each sharing its row with the sample before "
+                                 f"(the sensor's clock runs faster than {info['fs_hz']:g} Hz): "
+                                 + ", ".join(f"{name} {n}" for name, n in out.items())
+                                 + "; --to parquet keeps every sample\n")
         else:
             info = to_parquet(rec, args.out)
             print(f"wrote {args.out}: {info['rows']} samples")
@@ -492,6 +540,10 @@ def _live(args) -> int:
     def tell(msg: str) -> None:
         display.print(f"! {msg}", "bold red")
 
+    from .warmup import needs_compiling, warm_up
+    if needs_compiling():      # before connecting: a pause mid-session would hold back every cue
+        display.print(f"{COMPILING} ...", "cyan")
+        warm_up()
     display.print(f"live: {len(pods)} pod(s) into {args.out}; Ctrl-C stops", "bold")
     try:
         asyncio.run(record_session(pods, args.duration, args.out, meta, on_event=tell, make_tap=make_tap))
@@ -512,7 +564,8 @@ def _replay(args) -> int:
     from firmware_bridge.session_file import KIND_EVENT, read_session
     from .analysis import analyze
     from .readers import session_recording
-    from .report import step_table, summary_text, to_json
+    from .report import session_header, step_table, summary_text, to_json
+    from .signals import SessionInfo
     if not args.input.is_file():
         raise GaitError(f"{args.input} not found; give a session file written by gait record or gait live")
     session = read_session(args.input)
@@ -521,6 +574,11 @@ def _replay(args) -> int:
     except ValueError as err:
         raise GaitError(f"{args.input}: {err}") from None
     display = None if args.json else make_display(Sound(bell=args.bell))
+    header = session_header(SessionInfo.from_meta(session.meta, (args.input.name,)).to_dict())
+    if display is not None and header:
+        display.print(header.rstrip("\n"))
+    if display is not None and sys.stderr.isatty():
+        _say_if_compiling(lambda msg: sys.stderr.write(f"gait: {msg}\n"))
     recorded = [json.loads(r.payload) for r in session.records if r.kind == KIND_EVENT and r.pod == SESSION_POD]
     recorded = [d["item"] for d in recorded if d.get("event") == "shown"]
     speed = None if args.speed == "max" else float(args.speed)
@@ -555,7 +613,7 @@ def _replay(args) -> int:
 
 
 COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "record": _record,
-            "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay}
+            "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay, "warmup": _warmup}
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
