@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .live import LiveStep, Notice, Status, Withdrawn
+from .live import CatchUp, LiveStep, Notice, Status, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
 
@@ -27,7 +27,20 @@ def step_line(s: LiveStep) -> str:
     stride = "" if s.last_stride_m is None else f"  stride {s.last_stride_m:5.2f} m {s.last_speed_mps:5.2f} m/s"
     return (f"{s.ic_s:8.2f} s  rep {s.rep + 1:<2d} {s.foot[:1].upper() or '?'}  contact {_ms(s.contact_s)} ms  "
             f"flight {_ms(s.flight_before_s)} ms  cadence {cadence}/min{stride}{change}"
-            + ("  CLIPPED" if s.saturated else "") + ("  (revised: toe-off found later)" if s.revised else ""))
+            + ("  CLIPPED" if s.saturated else "") + _toe_off_note(s))
+
+
+def _toe_off_note(s: LiveStep) -> str:
+    """What the line says about the contact's toe-off, when there is something to say."""
+    if s.open_at_end:
+        why = "the session ended before its toe-off"
+    elif s.contact_s is None:
+        why = "no toe-off found before the next contact"
+    else:
+        why = "toe-off found later" if s.revised else ""
+    if s.revised:
+        return f"  (revised: {why})"
+    return f"  ({why})" if why else ""
 
 
 def item_line(item) -> str:
@@ -39,6 +52,8 @@ def item_line(item) -> str:
         return f"{item.t_s:8.2f} s  ! {item.text}"
     if isinstance(item, Status):
         return f"{item.t_s:8.2f} s  . {item.text}"
+    if isinstance(item, CatchUp):
+        return f"{item.t_s:8.2f} s  << {item.text}"
     raise TypeError(type(item))
 
 
@@ -85,6 +100,8 @@ class Display:
             self.print(line, "dim")
         elif isinstance(item, Status):
             self.print(line, "cyan")
+        elif isinstance(item, CatchUp):
+            self.print(line, "bold cyan")
         else:
             self.print(line, "bold red")
 
