@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "recordings" / "sprint_drills.gaitrec"
+BUNDLED = ROOT / "recordings" / "sprint_session.podses"
 
 # Runs gait commands in one process and prints the kernels of ours numba compiled meanwhile.
 COUNT_COMPILES = """
