@@ -2,9 +2,6 @@
 # Install the toolkit with its test extras into ./.venv and run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-fi
 # the wire-protocol tests compile the pods' C codec on the host
 if ! command -v gcc >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null
@@ -13,7 +10,5 @@ fi
 if ! command -v dbus-daemon >/dev/null 2>&1; then
     apt-get update -qq && (apt-get install -y -qq dbus-daemon >/dev/null 2>&1 || apt-get install -y -qq dbus >/dev/null)
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+bash scripts/install.sh test
 exec .venv/bin/python -m pytest -q "$@"
