@@ -11,55 +11,82 @@ import numpy as np
 from ._jit import inline_kernel, kernel
 
 
+@inline_kernel
+def _quietest(gn, still, a, b, at_standing):
+    """The least rotating sample in a..b (-1 if none; NaN never is), at quiet standing
+    (``still``) only if ``at_standing``."""
+    k = -1
+    best = np.inf
+    for i in range(a, b + 1):
+        if gn[i] < best and (still[i] or not at_standing):
+            best = gn[i]
+            k = i
+    return k
+
+
 @kernel
-def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_dps, zv_min_factor, still, zupt,
-                          to_out, anchor_out):
+def contact_zero_velocity(ic, to, gn, fs_hz, next_break, max_contact_s, edge_fraction, zv_gyr_dps, zv_min_factor,
+                          still, zupt, to_out, quietest_out, anchor_out, off_anchor_out):
     """Per contact (IC ``ic[j]``, TO ``to[j]`` or NaN): flag the samples of its
-    zero-velocity part in ``zupt`` (in place) and write its anchor, the least
-    rotating sample (-1 if none), and its TO (NaN when the TO lies past a break).
+    zero-velocity part in ``zupt`` (in place) and write its TO (NaN when the TO lies past
+    a break), its least rotating sample there (``quietest_out[j]``, the stance's instant
+    for the INS's level-ground update) and its anchors: ``anchor_out[j]`` where the stride
+    into the contact ends, ``off_anchor_out[j]`` where the stride out of it starts; -1:
+    none.
 
     The zero-velocity part leaves ``edge_fraction`` of the contact at both ends
     (touchdown and push-off artefacts).  Inside it, samples rotating at most
-    max(zv_gyr_dps, zv_min_factor x the anchor's rate) are flagged.  A contact without a
-    TO (the foot stays down, the signal breaks off, or the TO was lost) has no known end:
-    it looks from 50 ms after IC to 2 s, the break or the next contact's IC, whichever
-    comes first, for its anchor only at quiet standing (``still``), since the least
-    rotating sample of a stretch that may hold a swing can be a sprint swing's mid-air
-    turn, and flags no further than the end of the anchor's run of slow samples; without
-    standing in it the contact gets no anchor.  ``next_break[i]``: the first break after
-    sample i (n if none).
+    max(zv_gyr_dps, zv_min_factor x the least rotating one's rate) are flagged, and that
+    least rotating sample is the anchor at both ends.  A contact without a TO (the foot
+    stays down, the signal breaks off, or the TO was lost) has no known end: it looks
+    from 50 ms after IC to ``max_contact_s``, the break or the next contact's IC,
+    whichever comes first, for its anchor only at quiet standing (``still``), since the
+    least rotating sample of a stretch that may hold a swing can be a sprint swing's
+    mid-air turn, and flags no further than the end of the anchor's run of slow samples;
+    without standing in it the contact gets no anchor.
+
+    A contact longer than ``max_contact_s`` is standing, not a step's stance (a stop
+    between reps, a pause), and its least rotating sample can lie anywhere in it, seconds
+    from either stride.  It is flagged, and has its least rotating sample, as a contact
+    with a TO, but gets an anchor at each end, both at quiet standing: the stride into it
+    ends at the landing's (looked for as without a TO), the stride out of it starts at the
+    push-off's (the least rotating standing sample from ``max_contact_s`` to 50 ms before
+    the TO); where the foot did not stand still there, that stride has no anchor.
+    ``next_break[i]``: the first break after sample i (n if none).
     """
     n = gn.shape[0]
     for j in range(ic.shape[0]):
         pos = ic[j]
         t = to[j]
         to_out[j] = t
+        quietest_out[j] = -1
         anchor_out[j] = -1
+        off_anchor_out[j] = -1
         ic_i = int(np.ceil(pos))
         if ic_i >= n:
             continue
         end = next_break[ic_i]
         open_ended = not (np.isfinite(t) and t < end)
+        standing = not open_ended and t - pos > max_contact_s * fs_hz
+        # where a contact without a known end, or standing, has its landing's anchor
+        la = int(np.ceil(pos + 0.05 * fs_hz))
+        lb = min(end - 1, int(np.ceil(pos + max_contact_s * fs_hz)))
+        if j + 1 < ic.shape[0]:
+            lb = min(lb, int(np.ceil(ic[j + 1])) - 1)
+        lb = min(lb, n - 1)
         if not open_ended:
             edge = edge_fraction * (t - pos)
             a, b = int(np.ceil(pos + edge)), int(np.floor(t - edge))
         else:
             to_out[j] = np.nan
             t = np.nan
-            a, b = int(np.ceil(pos + 0.05 * fs_hz)), min(end - 1, int(np.ceil(pos + 2.0 * fs_hz)))
-            if j + 1 < ic.shape[0]:
-                b = min(b, int(np.ceil(ic[j + 1])) - 1)
+            a, b = la, lb
         if b < a:
             if open_ended:
                 continue
             a = b = min(n - 1, int(np.rint(0.5 * (pos + t))))
         b = min(b, n - 1)
-        k = -1
-        best = np.inf
-        for i in range(a, b + 1):
-            if gn[i] < best and (still[i] or not open_ended):   # NaN never compares below: skipped
-                best = gn[i]
-                k = i
+        k = _quietest(gn, still, a, b, open_ended)
         if k < 0:
             continue
         limit = max(zv_gyr_dps, zv_min_factor * gn[k])
@@ -71,7 +98,14 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, edge_fraction, zv_gyr_d
         for i in range(a, last + 1):
             if gn[i] <= limit:
                 zupt[i] = True
-        anchor_out[j] = k
+        quietest_out[j] = k
+        if standing:
+            anchor_out[j] = _quietest(gn, still, la, lb, True)
+            off_anchor_out[j] = _quietest(gn, still, max(la, int(np.ceil(t - max_contact_s * fs_hz))),
+                                          min(n - 1, int(np.floor(t - 0.05 * fs_hz))), True)
+        else:
+            anchor_out[j] = k
+            off_anchor_out[j] = k
 
 
 @inline_kernel
@@ -139,13 +173,16 @@ def arc_offset(u, length, turn_rad):
 
 
 @kernel
-def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_breaks, n_rec, out, reconstructed):
-    """Per contact j, into ``out[j]`` (NaN when unknown): stride length to the next
-    contact's anchor (m), peak height above the anchor in the swing between TO and the
-    next IC (m), strike and toe-off pitch (deg), lateral excursion (m), turn between
-    the two anchors (deg, -180..180).  ``reconstructed[j]``: a clipped sample lies in
-    the stride.  ``n_breaks``/``n_rec`` are cumulative counts of breaks /
-    reconstructed samples (length n + 1).
+def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_breaks, n_rec, out, reconstructed,
+                   off_anchor=None):
+    """Per contact j, into ``out[j]`` (NaN when unknown): stride length from its anchor
+    ``off_anchor[j]`` to the next contact's ``anchor[j + 1]`` (m), peak height above the
+    first in the swing between TO and the next IC (m), strike and toe-off pitch (deg),
+    lateral excursion (m), turn between the two anchors (deg, -180..180).
+    ``reconstructed[j]``: a clipped sample lies in the stride.  ``n_breaks``/``n_rec``
+    are cumulative counts of breaks / reconstructed samples (length n + 1).
+    ``off_anchor``: where each contact's stride starts, which differs from ``anchor``
+    in standing (:func:`contact_zero_velocity`); None: ``anchor``.
 
     Lateral excursion is the swing's largest sideways departure from the path the
     stride follows: from the circular arc between the two anchors that turns as the
@@ -172,7 +209,8 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
                 out[j, 3] = _pitch_yaw(quat, to_i, f0, f1, f2)[0]
         if j + 1 >= m:
             continue
-        a, b = anchor[j], anchor[j + 1]
+        a = anchor[j] if off_anchor is None else off_anchor[j]
+        b = anchor[j + 1]
         if a < 0 or b < 0 or not _finite_row(pos, a) or not _finite_row(pos, b):
             continue
         if b <= a or b - a > max_stride_samples or n_breaks[b + 1] != n_breaks[a + 1]:
@@ -199,7 +237,8 @@ def stride_metrics(ic, to, anchor, pos, quat, fwd_sf, max_stride_samples, n_brea
     for j in range(m):
         if not np.isfinite(chord_rad[j]) or swing_lo[j] < 0:
             continue
-        a, length = anchor[j], out[j, 0]
+        a = anchor[j] if off_anchor is None else off_anchor[j]
+        length = out[j, 0]
         ux, uy = np.cos(chord_rad[j]), np.sin(chord_rad[j])
         turn = path_turn_rad(chord_rad, out[:, 0], j)
         lateral = -np.inf

@@ -208,9 +208,12 @@ def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[C
     t_foot = foot.sensor.t_s
     refs = [(c.ic_s, c.to_s, float(t_foot[g["anchor"]]) if g["anchor"] >= 0 else None)
             for c, g in zip(contacts, foot.spatial)]
-    # the athlete's speed at each anchor: the mean of the foot's strides on either side
-    cycle = [None if g["stride_length_m"] is None or b[2] is None or a[2] is None or b[2] <= a[2]
-             else g["stride_length_m"] / (b[2] - a[2]) for g, a, b in zip(foot.spatial, refs, refs[1:])]
+    # the athlete's speed at each anchor: the mean of the foot's strides on either side (each
+    # from its contact's off_anchor to the next contact's anchor, which differ in standing)
+    cycle = [None if g["stride_length_m"] is None or g["off_anchor"] < 0 or nxt["anchor"] < 0
+             or t_foot[nxt["anchor"]] <= t_foot[g["off_anchor"]]
+             else g["stride_length_m"] / float(t_foot[nxt["anchor"]] - t_foot[g["off_anchor"]])
+             for g, nxt in zip(foot.spatial, foot.spatial[1:])]
     around = [[v for v in (cycle[j - 1] if j > 0 else None, cycle[j] if j < len(cycle) else None) if v is not None]
               for j in range(len(refs))]
     speed = [sum(v) / len(v) if v else None for v in around]
@@ -254,7 +257,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
     acc, gyr, extra = ins_inputs(sensor, acc_fs, gyr_fs, breaks)
     level = np.zeros(n, dtype=np.bool_)
-    level[[sp.anchor for sp in spans if sp.anchor >= 0]] = True
+    level[[sp.quietest for sp in spans if sp.quietest >= 0]] = True
     state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=tuple(gyr_bias0_rad_s)))
     pos, quat, vel = np.full((n, 3), np.nan), np.full((n, 4), np.nan), np.full((n, 3), np.nan)
     for a in range(0, n, step):
@@ -269,7 +272,7 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
     geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped, path)
     unsettled = _first_strides_after_moving_start(spans, zupt, still, breaks)
     for k, (g, sp) in enumerate(zip(geometry, spans)):
-        g["anchor"] = sp.anchor
+        g["anchor"], g["off_anchor"] = sp.anchor, sp.off_anchor
         if k in unsettled:
             for key in _STRIDE_KEYS:
                 g[key] = None

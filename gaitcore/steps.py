@@ -68,6 +68,8 @@ from .signals import MAX_STRIDE_S
 
 STRONG_SWING_DPS = 150.0
 STRONG_PUSH_DPS = 150.0
+# a contact longer is standing, not a step's stance: no to_s, no pace; the trajectory anchors the
+# strides into and out of it at its two ends (trajectory.zero_velocity)
 MAX_CONTACT_S = 2.0
 RECONSTRUCTED_FACTOR = 0.9   # confidence of a stride integrated across reconstructed (clipped) samples
 _NO_SPATIAL = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,

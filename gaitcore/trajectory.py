@@ -13,7 +13,14 @@ max(``ZV_GYR_DPS``, ``ZV_MIN_FACTOR`` x the contact's least rotation) are used. 
 90 ms sprint contact at 1 kHz so gives a few samples around its least-rotating
 instant, a walking stance its whole foot-flat.  Their velocity noise grows with the
 rotation rate (a foot pivoting on the ball moves its sensor at rate x lever arm).
-Quiet standing (:func:`gaitcore.align.still_mask`) is zero velocity as well.
+Quiet standing (:func:`gaitcore.align.still_mask`) is zero velocity as well.  Each
+stance's least rotating sample also carries the level-ground update (its height equals
+the previous stance's) and anchors the strides on either side.  A contact longer than
+``steps.MAX_CONTACT_S`` is standing (a stop between reps, a pause; its toe-off is the
+next rep's push-off): the filter treats it as any stance, but the strides into and out of
+it are anchored at quiet standing next to them, where the foot came to rest and where it
+pushes off again, not at the stance's quietest instant, which may lie anywhere in a rest
+of minutes (:func:`zero_velocity`).
 
 ``trajectory_step(state, chunk...) -> (TrajectoryChunk, state)`` streams like the
 event detector: the smoother works on intervals that end where a zero-velocity run
@@ -38,6 +45,7 @@ from .errors import UsageError
 from .events import Event, EventKind
 from .quality import CLIP_MARGIN
 from .signals import GRAVITY_MPS2, MAX_STRIDE_S, SensorRecording, true_runs
+from .steps import MAX_CONTACT_S
 
 EDGE_FRACTION = 0.2
 ZV_GYR_DPS = 20.0
@@ -154,9 +162,10 @@ def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf:
     ``dt_s`` is each sample's interval from the one before (the nominal period,
     longer after a bridged drop).
 
-    ``level`` marks each stance's anchor, where the height must equal the previous
-    anchor's (level ground).  ``extra_sigma`` (n x 6, acc m/s^2 and gyr deg/s per sensor axis) is the
-    uncertainty of reconstructed samples (:func:`reconstruct_clipped`), 0 elsewhere.
+    ``level`` marks each stance's least rotating sample (:attr:`ContactSpan.quietest`), where
+    the height must equal the previous stance's (level ground).  ``extra_sigma`` (n x 6, acc
+    m/s^2 and gyr deg/s per sensor axis) is the uncertainty of reconstructed samples
+    (:func:`reconstruct_clipped`), 0 elsewhere.
     """
     buf = state.buffers
     if buf.generation != state.generation:
@@ -289,13 +298,20 @@ def match_gyro_filter(acc_mps2_sf: np.ndarray, tau_s: float, fs_hz: float, break
 
 @dataclass(frozen=True)
 class ContactSpan:
-    """One contact in sample positions: IC, TO (None if unknown), the anchor (least
-    rotating sample of the zero-velocity part, where stride lengths are measured;
-    -1 when the contact has no usable sample)."""
+    """One contact in sample positions: IC, TO (None if unknown), ``quietest``, the least
+    rotating sample of its zero-velocity part (where the INS takes the stance's height as
+    the previous stance's), and its anchors, where stride lengths are measured: ``anchor``
+    where the stride into it ends, ``off_anchor`` where the stride out of it starts (-1:
+    the contact has no usable sample).  Both anchors are ``quietest``, except in standing
+    (a contact longer than ``steps.MAX_CONTACT_S``): there the quietest standing sample
+    after the landing and before the push-off
+    (:func:`gaitcore._geometry_kernel.contact_zero_velocity`)."""
 
     ic: float
     to: float | None
     anchor: int
+    off_anchor: int
+    quietest: int
 
 
 def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, still: np.ndarray,
@@ -311,11 +327,14 @@ def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, sti
                    for j in ics], dtype=np.float64)
     bi = np.flatnonzero(breaks)
     next_break = np.r_[bi, n][np.searchsorted(bi, np.arange(n + 1), side="right")].astype(np.int64)
-    to_out, anchor = np.empty(len(ics)), np.empty(len(ics), dtype=np.int64)
-    G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, EDGE_FRACTION, ZV_GYR_DPS, ZV_MIN_FACTOR,
-                            np.ascontiguousarray(still, dtype=np.bool_), zupt, to_out, anchor)
-    spans = [ContactSpan(p, None if t != t else t, k)
-             for p, t, k in zip(ic.tolist(), to_out.tolist(), anchor.tolist())]
+    to_out = np.empty(len(ics))
+    quietest, anchor, off_anchor = (np.empty(len(ics), dtype=np.int64) for _ in range(3))
+    G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, MAX_CONTACT_S, EDGE_FRACTION, ZV_GYR_DPS,
+                            ZV_MIN_FACTOR, np.ascontiguousarray(still, dtype=np.bool_), zupt, to_out, quietest,
+                            anchor, off_anchor)
+    spans = [ContactSpan(p, None if t != t else t, k, k_off, k_q)
+             for p, t, k, k_off, k_q in zip(ic.tolist(), to_out.tolist(), anchor.tolist(), off_anchor.tolist(),
+                                            quietest.tolist())]
     sigma = ZV_SIGMA_MPS + np.radians(np.nan_to_num(gn, nan=0.0)) * LEVER_M
     return zupt, sigma, spans
 
@@ -403,6 +422,7 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
     ic = np.array([sp.ic for sp in spans], dtype=np.float64)
     to = np.array([np.nan if sp.to is None else sp.to for sp in spans], dtype=np.float64)
     anchor = np.array([sp.anchor for sp in spans], dtype=np.int64)
+    off_anchor = np.array([sp.off_anchor for sp in spans], dtype=np.int64)
     n_breaks = np.concatenate([[0], np.cumsum(breaks)]).astype(np.int64)
     n_rec = np.concatenate([[0], np.cumsum(reconstructed)]).astype(np.int64)
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
@@ -410,7 +430,7 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
     metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
     G.stride_metrics(ic, to, anchor, path, np.ascontiguousarray(quat, dtype=np.float64),
                      np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), MAX_STRIDE_S * fs_hz,
-                     n_breaks, n_rec, metrics, rec)
+                     n_breaks, n_rec, metrics, rec, off_anchor)
     out = []
     for row, r in zip(metrics.tolist(), rec.tolist()):
         # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
@@ -419,11 +439,12 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
         g["reconstructed"] = r
         out.append(g)
     # Session frame: origin at the first anchor of a measured stride, x along it, z up;
-    # positions only within the filter run of that stride (a break restarts the filter in a
-    # frame of its own; breaks before it, such as a bad first row, do not matter).
+    # positions (each contact's at its anchor) only within the filter run of that stride (a
+    # break restarts the filter in a frame of its own; breaks before it, such as a bad first
+    # row, do not matter).
     first = next((k for k, g in enumerate(out) if g["stride_length_m"] is not None and metrics[k, 0] > 0), None)
     if first is not None:
-        a, b = anchor[first], anchor[first + 1]
+        a, b = off_anchor[first], anchor[first + 1]
         run = n_breaks[a + 1]
         origin = pos[a]
         heading = float(np.arctan2(pos[b, 1] - pos[a, 1], pos[b, 0] - pos[a, 0]))
