@@ -69,10 +69,23 @@ kept until there are that many), with the toe-off the step was shown with.  The
 analysis runs the filter over the whole session, so the two differ a little;
 ``benchmarks/live_latency.py`` and tests/test_live.py measure by how much.
 
-Reps: contacts more than ``REP_PAUSE_S`` apart start a new rep.  The first
-``BASELINE_STEPS`` contact times of a rep are its baseline, and each later step shows
-its contact time's change from it (contacts getting longer is the first sign of
-fatigue).  Drill cues (:data:`CUES`) turn a step into a short spoken-style cue.
+A contact the athlete stands in for longer than ``MAX_CONTACT_S`` is standing, not a
+step's stance, as in the analysis (:mod:`gaitcore.steps`: no toe-off, so no contact time
+and no flight after it): it is shown as the foot at rest (``at_rest``) once the foot has
+stood that long, without waiting for the toe-off, which comes when the athlete moves again.
+The toe-off the detector reports then is the one the analysis takes: if it is a push-off
+held from within ``MAX_CONTACT_S`` (the foot left without a new one), a revised line gives
+that contact time (the rep stays ended: the lines after it are shown).
+
+Reps: a rep is a bout of contacts.  It ends when the athlete stands (a contact longer than
+``MAX_CONTACT_S``: the stop belongs to the rep it ended, and so does the other foot's, begun
+before the athlete had stood that long) or after ``REP_PAUSE_S`` without a contact; the next
+contact starts the next rep.  A step belongs to the rep in which it began, also when it is
+shown late (a catch-up block).  The mean contact time of the rep's first ``BASELINE_STEPS``
+contacts in time is its baseline, and each later step shows its contact time's change from
+it (contacts getting longer is the first sign of fatigue); a standing contact has no contact
+time and enters no baseline.  Drill cues (:data:`CUES`) turn a step into a short
+spoken-style cue.
 """
 from __future__ import annotations
 
@@ -86,14 +99,14 @@ from typing import Callable
 import numpy as np
 
 from calibration.mounting import mountings_of
-from gaitcore._events_kernel import M_PENDING, S_MODE, S_PEND_POS
 from gaitcore.align import REMOUNT_DEG
 from gaitcore.analysis import stretch_geometry
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
-                             toe_off_candidate)
+                             toe_off_candidate, unconfirmed_landing)
 from gaitcore.quality import BRIDGE_S, CLIP_MARGIN, DROP_FACTOR, implausible_rows
 from gaitcore.signals import GRAVITY_MPS2, MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
+from gaitcore.steps import MAX_CONTACT_S
 from gaitcore.trajectory import standing_gyro_bias
 
 from .assemble import movesense_rate, place_packet
@@ -143,6 +156,8 @@ class LiveStep:
     last_stride_m: float | None = None    # the stride that ended at this contact (this foot's previous one to it)
     last_speed_mps: float | None = None   # ... its length over its time
     open_at_end: bool = False   # no toe-off: the session ended before one was found (contact_s is None)
+    at_rest: bool = False       # the foot came to rest: the athlete stood in this contact longer than
+    #                             MAX_CONTACT_S (standing, not a step: contact_s and to_arrival_s are None)
 
 
 @dataclass(frozen=True)
@@ -204,11 +219,26 @@ class _Held:
 
 @dataclass(frozen=True)
 class _Shown:
-    """A pod's last shown step line and where its contact went in the rep's contacts."""
+    """A pod's last shown step line and the rep its contact went into."""
 
     step: LiveStep
     rep: int
-    index: int | None           # in LiveState.rep_contacts (None: no contact time)
+
+
+@dataclass(frozen=True)
+class _RepContact:
+    pod: int                    # the pod's index
+    ic_s: float
+    contact_s: float | None     # as last shown (None: none, or standing)
+
+
+@dataclass(frozen=True)
+class _Rep:
+    """A bout of contacts: from its first contact until the athlete stands or pauses."""
+
+    start_s: float              # its first contact's IC (session s)
+    first: tuple = ()           # _RepContact: its earliest contacts, by IC (see _with_contact)
+    rest_s: float = np.inf      # when the athlete had stood MAX_CONTACT_S in one of its contacts
 
 
 def as_dict(item) -> dict:
@@ -237,6 +267,7 @@ class _Pod:
     frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s,
     #                                                 acc m/s^2, gyr deg/s)
     open_ic: float | None = None          # fed position of a contact waiting for its toe-off
+    open_dev_s: float = 0.0               # ... and its device time
     last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
     early: float | None = None            # to pos of the open contact shown early
     contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
@@ -253,14 +284,14 @@ class _Pod:
     rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
     last_packet: object = None            # movesense: the last PlacedPacket
     waiting: tuple = ()                   # movesense: (packet, receipt s) held until the stamps show the rate
+    at_rest: bool = False                 # the open contact is shown as the foot at rest (standing)
 
 
 @dataclass(frozen=True)
 class LiveState:
     pods: tuple
-    rep: int = 0
-    rep_contacts: tuple = ()
-    last_contact_s: float | None = None
+    reps: tuple = ()            # _Rep, in time order
+    last_contact_s: float | None = None   # the latest IC shown
     cues: tuple = ()
     queue: tuple = ()           # _Held, by the time of the contact they concern (stable)
     behind: tuple = ()          # per pod: _Wait while others' steps show without waiting for it, else None
@@ -424,7 +455,13 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     for ev in events:
         new_items, state = _event(state, k, ev)
         items += new_items
-    if pod.open_ic is not None and pod.early is None and not _after_short_swing(pod, pod.open_ic):
+    # (a contact after a swing too short to be one is shown at its toe-off, when the swing-artefact
+    # rule can tell which of the two it keeps; one shown early was not after such a swing)
+    if pod.open_ic is not None and not pod.at_rest and _standing(pod) \
+            and (pod.early is not None or not _after_short_swing(pod, pod.open_ic)):
+        shown, state = _come_to_rest(state, k)
+        items += shown
+    if pod.open_ic is not None and pod.early is None and not pod.at_rest and not _after_short_swing(pod, pod.open_ic):
         cand = toe_off_candidate(pod.events)
         if cand is not None and cand.pos > pod.open_ic and _early_enough(pod, cand):
             shown, state = _show(state, k, pod.open_ic, cand.pos)
@@ -512,6 +549,35 @@ def _early_enough(pod: _Pod, cand) -> bool:
     return len(lengths) >= 2 and cand.pos - pod.open_ic >= EARLY_FRACTION * float(np.median(lengths))
 
 
+def _standing(pod: _Pod) -> bool:
+    """Whether the athlete has stood in the pod's open contact for longer than
+    ``MAX_CONTACT_S``, in data without a loss the detector restarts after (the analysis
+    gives a contact cut by one no toe-off, and no standing either)."""
+    if pod.frames[-1][1][-1] - pod.open_dev_s <= MAX_CONTACT_S:
+        return False
+    # (breaks_s is in time order, and its last one is past)
+    return not pod.breaks_s or pod.breaks_s[-1] <= pod.open_dev_s + pod.offsets[0][1]
+
+
+def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
+    """Pod ``k``'s open contact is standing (:func:`_standing`): show it as the foot at
+    rest, or revise the line shown early from its push-off to say so.  The stride into it
+    ends in the stance so far."""
+    pod = state.pods[k]
+    pod.at_rest = True
+    if pod.early is None:
+        return _show(state, k, pod.open_ic, None, at_rest=True)
+    pod.early = None
+    ic, now = pod.open_ic, pod.n_fed - 1.0
+    prev = pod.last_kept[2]
+    stride = _last_stride(pod, ic, now, prev.ic_s)
+    s = replace(prev, to_arrival_s=None, contact_s=None, saturated=_saturated(pod, ic, now), revised=True,
+                last_stride_m=stride[0], last_speed_mps=stride[1], at_rest=True)
+    pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], None))
+    pod.last_kept = (ic, None, s)
+    return [_Held(k, s)], state
+
+
 def _after_short_swing(pod: _Pod, ic: float) -> bool:
     return pod.last_kept is not None and pod.last_kept[1] is not None \
         and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S
@@ -539,10 +605,15 @@ def _frame_of(pod: _Pod, pos: float) -> tuple:
     return pod.frames[0]
 
 
+def _device_s(pod: _Pod, pos: float) -> float:
+    """Device time of fed position ``pos``."""
+    f0, t = _frame_of(pod, pos)[:2]
+    return float(t[0] + (pos - f0) / pod.fs_hz)
+
+
 def _time(pod: _Pod, pos: float) -> float:
     """Session time of fed position ``pos``: device time plus the causal offset."""
-    f0, t = _frame_of(pod, pos)[:2]
-    return float(t[0] + (pos - f0) / pod.fs_hz + pod.offsets[0][1])
+    return _device_s(pod, pos) + float(pod.offsets[0][1])
 
 
 def _arrival(pod: _Pod, pos: float) -> float:
@@ -560,13 +631,13 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
         items = []
         if pod.open_ic is not None:    # the last contact found no toe-off: show it without one
             items, state = _settle(state, k, pod.open_ic, None)
-        pod.open_ic = ev.pos
+        pod.open_ic, pod.open_dev_s = ev.pos, _device_s(pod, ev.pos)
         return items, state
     if pod.open_ic is None:
         return [], state
     ic, to = pod.open_ic, ev.pos
     pod.open_ic = None
-    if pod.early is not None:
+    if pod.early is not None or pod.at_rest:
         return _settle(state, k, ic, to)
     items: list = []
     if _after_short_swing(pod, ic):
@@ -590,27 +661,33 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None,
             open_at_end: bool = False) -> tuple[list, LiveState]:
     """The open contact's toe-off is known (``to``, or None: it has none, and
     ``open_at_end`` when that is because the session ended): show the step, or revise
-    the one shown early if its toe-off differs."""
+    the one shown early (from its push-off, or as the foot at rest) if what it showed
+    differs: a toe-off other than its push-off, or, shown at rest, one within
+    ``MAX_CONTACT_S``."""
     pod = state.pods[k]
-    if pod.early is None:
+    if pod.early is None and not pod.at_rest:
         return _show(state, k, ic, to, open_at_end)
-    early_to, pod.early = pod.early, None
-    if to == early_to:
-        pod.contacts.append((ic, to))
-        return [], state
+    early_to, at_rest = pod.early, pod.at_rest
+    pod.early, pod.at_rest = None, False
     prev = pod.last_kept[2]
     to_s = _time(pod, to) if to is not None else None
-    s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None else None,
-                contact_s=to_s - prev.ic_s if to_s is not None else None, saturated=_saturated(pod, ic, to),
-                revised=True, open_at_end=open_at_end)
+    standing = to_s - prev.ic_s > MAX_CONTACT_S if to_s is not None else at_rest
+    if to is not None:
+        pod.contacts.append((ic, to))       # (the INS's stances, standing too)
+        pod.last_kept = (ic, to, prev)      # (the swing-artefact rule's last toe-off)
+    if (standing if at_rest else to == early_to):
+        return [], state
+    s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None and not standing else None,
+                contact_s=to_s - prev.ic_s if to_s is not None and not standing else None,
+                saturated=_saturated(pod, ic, to), revised=True, open_at_end=open_at_end and not standing,
+                at_rest=standing)
     if to is not None:
         stride = _last_stride(pod, ic, to, prev.ic_s)
         s = replace(s, last_stride_m=stride[0], last_speed_mps=stride[1])
-        pod.contacts.append((ic, to))
     if pod.shown_s:
-        pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], to_s))
+        pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], None if standing else to_s))
     pod.last_kept = (ic, to, s)
-    return [_Held(k, s, to_s)], state
+    return [_Held(k, s, None if standing else to_s)], state
 
 
 def _unbroken(t_s: float, since_s: float, *pods: _Pod) -> bool:
@@ -620,22 +697,28 @@ def _unbroken(t_s: float, since_s: float, *pods: _Pod) -> bool:
 
 
 def _show(state: LiveState, k: int, ic: float, to: float | None,
-          open_at_end: bool = False) -> tuple[list, LiveState]:
+          open_at_end: bool = False, at_rest: bool = False) -> tuple[list, LiveState]:
     """The step of the contact ``ic``-``to`` (fed positions) with what this pod alone
     tells (its times, stride and cadence), to be shown in time order (:func:`_line`
-    adds what needs the other feet and the rep)."""
+    adds what needs the other feet and the rep).  A contact longer than ``MAX_CONTACT_S``,
+    or still open and ``at_rest``, is standing: no contact time, and no toe-off for the
+    other foot's flight; the stride into it ends in its stance so far."""
     pod = state.pods[k]
     ic_s = _time(pod, ic)
     to_s = _time(pod, to) if to is not None else None
+    at_rest = at_rest or to_s is not None and to_s - ic_s > MAX_CONTACT_S
+    if at_rest:
+        to_s = None
+    end = to if to is not None else pod.n_fed - 1.0 if at_rest else None
     contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
     own_ic_s = pod.shown_s[-1][0] if pod.shown_s else None
     stride_s = ic_s - own_ic_s if own_ic_s is not None and _unbroken(ic_s, own_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
-    stride = _last_stride(pod, ic, to, ic_s) if to is not None else (None, None)
-    s = LiveStep(pod.name, pod.foot, 0, ic_s, _arrival(pod, ic), _arrival(pod, to) if to is not None else None,
-                 contact, None, None, cadence, _saturated(pod, ic, to), None, None,
-                 last_stride_m=stride[0], last_speed_mps=stride[1], open_at_end=open_at_end)
+    stride = _last_stride(pod, ic, end, ic_s) if end is not None else (None, None)
+    s = LiveStep(pod.name, pod.foot, 0, ic_s, _arrival(pod, ic), _arrival(pod, to) if to_s is not None else None,
+                 contact, None, None, cadence, _saturated(pod, ic, end), None, None,
+                 last_stride_m=stride[0], last_speed_mps=stride[1], open_at_end=open_at_end, at_rest=at_rest)
     pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], (ic_s, to_s))
     pod.last_kept = (ic, to, s)
     return [_Held(k, s, to_s)], state
@@ -706,8 +789,8 @@ def _waits(state: LiveState, h: _Held) -> list[tuple[int, _Wait]]:
             out.append((j, _Wait.WARM_UP))
         elif _fed_until_s(p) < t_s:
             out.append((j, _Wait.DATA))
-        elif _landing_pending_before(p, t_s) or (p.open_ic is not None and p.early is None
-                                                 and _time(p, p.open_ic) < t_s and _ending_soon(p)):
+        elif _landing_pending_before(p, t_s) or (_open_unshown(p) and _time(p, p.open_ic) < t_s
+                                                 and _ending_soon(p)):
             out.append((j, _Wait.CONTACT))
     return out
 
@@ -726,7 +809,12 @@ def _still_behind(state: LiveState, j: int, w: _Wait) -> bool:
         return p.events is not None and p.events.alignment is None
     if w is _Wait.DATA:
         return not p.frames or _fed_until_s(p) < max(state.newest_s)
-    return p.open_ic is not None and p.early is None and _ending_soon(p) or _landing_pending_before(p, np.inf)
+    return _open_unshown(p) and _ending_soon(p) or _landing_pending_before(p, np.inf)
+
+
+def _open_unshown(pod: _Pod) -> bool:
+    """Whether the pod has a contact on the ground not shown yet (early or at rest)."""
+    return pod.open_ic is not None and pod.early is None and not pod.at_rest
 
 
 def _fed_until_s(pod: _Pod) -> float:
@@ -737,8 +825,8 @@ def _fed_until_s(pod: _Pod) -> float:
 def _landing_pending_before(pod: _Pod, t_s: float) -> bool:
     """Whether the detector holds a landing it has not yet confirmed (it reports one up to
     ``CONFIRM_S`` late) that came before session time ``t_s``."""
-    kernel = pod.events.kernel
-    return kernel[S_MODE] == M_PENDING and _time(pod, kernel[S_PEND_POS]) < t_s
+    pos = unconfirmed_landing(pod.events)
+    return pos is not None and _time(pod, pos) < t_s
 
 
 def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
@@ -757,6 +845,7 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
         catching_up = k
         if state.catching_up != k:
             why = "the session ended before its toe-off" if s.open_at_end else \
+                f"it came to rest, shown after {MAX_CONTACT_S:g} s standing" if s.at_rest else \
                 (state.behind[k] or _Wait.CONTACT).value
             name = state.pods[k].name
             items.append(CatchUp(name, t_rx, s.ic_s, state.pods[ahead].name, ahead_s,
@@ -780,30 +869,63 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
     # late, after the other's of the same time, take these as well)
     before = [c for c in (_last_shown_before(p, ic_s) for p in others) if c is not None]
     other_ic_s, other_to_s, other = max(before, key=lambda c: c[0]) if before else (None, None, None)
-    step = ic_s - other_ic_s if other is not None and _unbroken(ic_s, other_ic_s, pod, other) else None
+    # (as in the analysis, no step time or flight longer than MAX_STRIDE_S: none across a rest)
+    step = ic_s - other_ic_s if other is not None and ic_s - other_ic_s <= MAX_STRIDE_S \
+        and _unbroken(ic_s, other_ic_s, pod, other) else None
     # landing on both feet: both carry the time between the two landings, as in the
     # analysis (the other foot landed after this one, before it left; shown, or still down)
     together = [t for p in others for t in [c[0] for c in p.shown_s] + _open_ic_s(p)
                 if _lands_together(t, ic_s, to_s)]
     if together:
         step = min(together) - ic_s
-    flight = ic_s - other_to_s if other_to_s is not None and other_to_s < ic_s \
+    flight = ic_s - other_to_s if other_to_s is not None and other_to_s < ic_s <= other_to_s + MAX_STRIDE_S \
         and _unbroken(ic_s, other_to_s, pod, other) else None
-    rep, contacts = state.rep, state.rep_contacts
-    if state.last_contact_s is not None and ic_s - state.last_contact_s > REP_PAUSE_S:
-        rep, contacts = rep + 1, ()
-    base = float(np.mean(contacts[:BASELINE_STEPS])) if len(contacts) >= BASELINE_STEPS else None
+    r, reps = _rep_of(state, ic_s)
+    base = _baseline(reps[r], ic_s)
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
-    index = None
-    if contact is not None:
-        contacts, index = contacts + (contact,), len(contacts)
-    line = replace(s, rep=rep, flight_before_s=flight, step_time_s=step, baseline_contact_s=base,
+    reps[r] = _with_contact(reps[r], _RepContact(k, ic_s, contact), len(state.pods))
+    if s.at_rest:
+        reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, ic_s + MAX_CONTACT_S))
+    line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, baseline_contact_s=base,
                    contact_change_pct=change)
     line = replace(line, cue=_cue(state, line))
     last = max(ic_s, state.last_contact_s) if state.last_contact_s is not None else ic_s
     shown = list(state.last_shown)
-    shown[k] = _Shown(line, rep, index)
-    return line, replace(state, rep=rep, rep_contacts=contacts, last_contact_s=last, last_shown=tuple(shown))
+    shown[k] = _Shown(line, r)
+    return line, replace(state, reps=tuple(reps), last_contact_s=last, last_shown=tuple(shown))
+
+
+def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
+    """The rep of a new step at ``ic_s``, and the reps with it: a new one when the step
+    comes after the latest rep's (the athlete stood since it began: its ``rest_s``, or no
+    contact for ``REP_PAUSE_S``), else the last one begun by then (the first one for a step
+    older than any shown: it begins earlier)."""
+    reps = list(state.reps)
+    if not reps or ic_s >= reps[-1].start_s and (ic_s > reps[-1].rest_s or ic_s - state.last_contact_s > REP_PAUSE_S):
+        return len(reps), reps + [_Rep(ic_s)]
+    r = max(0, bisect_right([x.start_s for x in reps], ic_s) - 1)
+    if ic_s < reps[r].start_s:
+        reps[r] = replace(reps[r], start_s=ic_s)
+    return r, reps
+
+
+def _baseline(rep: _Rep, ic_s: float) -> float | None:
+    """The mean contact time of the rep's first ``BASELINE_STEPS`` contacts in time, for a
+    step at ``ic_s`` after them (None for one among them)."""
+    first = [c.contact_s for c in rep.first if c.ic_s < ic_s and c.contact_s is not None][:BASELINE_STEPS]
+    return float(np.mean(first)) if len(first) == BASELINE_STEPS else None
+
+
+def _with_contact(rep: _Rep, c: _RepContact, n_pods: int) -> _Rep:
+    """The rep with contact ``c`` among its first ones (by IC), and those only: a contact's
+    time changes only while its line is its pod's last (a revision), so one after the first
+    ``BASELINE_STEPS`` + one per pod with a contact time can never enter the baseline."""
+    first = list(rep.first)
+    first.insert(bisect_right([x.ic_s for x in first], c.ic_s), c)
+    timed = [j for j, x in enumerate(first) if x.contact_s is not None]
+    if len(timed) > BASELINE_STEPS + n_pods:
+        first = first[:timed[BASELINE_STEPS + n_pods - 1] + 1]
+    return replace(rep, first=tuple(first))
 
 
 def _open_ic_s(pod: _Pod) -> list[float]:
@@ -818,22 +940,24 @@ def _lands_together(t_s: float, ic_s: float, to_s: float | None) -> bool:
 
 
 def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveState]:
-    """A revision of the pod's last shown step: its contact time, and the change from the
-    rep's baseline with it; the rest as shown."""
+    """A revision of the pod's last shown step: its contact time (or that the foot came to
+    rest: the rep ends), and the change from the rep's baseline with it; the rest as shown."""
     last = state.last_shown[k]
-    contacts = state.rep_contacts
-    if last.rep == state.rep and last.index is not None and last.index < len(contacts):
-        contacts = contacts[:last.index] + ((s.contact_s,) if s.contact_s is not None else ()) \
-            + contacts[last.index + 1:]
+    rep = state.reps[last.rep]
+    first = tuple(replace(c, contact_s=s.contact_s) if c.pod == k and c.ic_s == last.step.ic_s else c
+                  for c in rep.first)
+    rep = replace(rep, first=first, rest_s=min(rep.rest_s, last.step.ic_s + MAX_CONTACT_S) if s.at_rest
+                  else rep.rest_s)
     base = last.step.baseline_contact_s     # from the contacts before this one
     change = 100.0 * (s.contact_s / base - 1.0) if base and s.contact_s is not None else None
     line = replace(last.step, to_arrival_s=s.to_arrival_s, contact_s=s.contact_s, saturated=s.saturated,
                    last_stride_m=s.last_stride_m, last_speed_mps=s.last_speed_mps, revised=True,
-                   open_at_end=s.open_at_end, contact_change_pct=change, cue=None)
+                   open_at_end=s.open_at_end, at_rest=s.at_rest, contact_change_pct=change, cue=None)
     line = replace(line, cue=_cue(state, line))
-    shown = list(state.last_shown)
-    shown[k] = _Shown(line, last.rep, last.index if s.contact_s is not None else None)
-    return [line], replace(state, rep_contacts=contacts, last_shown=tuple(shown))
+    reps, shown = list(state.reps), list(state.last_shown)
+    reps[last.rep] = rep
+    shown[k] = _Shown(line, last.rep)
+    return [line], replace(state, reps=tuple(reps), last_shown=tuple(shown))
 
 
 def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
@@ -850,7 +974,7 @@ def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
 def _last_shown_before(pod: _Pod, t_s: float) -> tuple | None:
     """(ic s, to s, pod) of ``pod``'s last contact that began before ``t_s``: shown, or
     still on the ground (no toe-off yet: None); None if it has none (or no longer keeps it)."""
-    if pod.open_ic is not None and pod.early is None:
+    if _open_unshown(pod):
         open_s = _time(pod, pod.open_ic)
         if open_s < t_s:
             return open_s, None, pod
@@ -971,6 +1095,10 @@ def final_steps(items) -> list[LiveStep]:
 # what a step line says that does not depend on the order the pods' steps were shown in
 ORDER_FREE_FIELDS = ("type", "pod", "foot", "ic_s", "ic_arrival_s", "to_arrival_s", "contact_s", "cadence_spm",
                      "saturated", "revised", "last_stride_m", "last_speed_mps", "reason")
+# ... and what a line showing the foot at rest says that a line shown for that contact before
+# at-rest lines existed said too
+AT_REST_FIELDS = ("type", "pod", "foot", "ic_arrival_s", "revised")
+AT_REST_IC_S = 0.001
 
 
 def replays_what_was_shown(recorded: list[dict], replayed: list[dict]) -> bool:
@@ -978,25 +1106,40 @@ def replays_what_was_shown(recorded: list[dict], replayed: list[dict]) -> bool:
     recorded as shown (all of them, unless live was killed).  A session recorded before
     :class:`Status` lines existed has none, and is compared without them.
 
-    A session recorded before steps were shown in time order (its step lines have no
-    ``open_at_end``) showed each pod's warm-up backlog when that pod was ready, with the
-    flights, step times and rep figures that order gave: it is compared pod by pod, each
-    pod's step and withdrawn lines in order on :data:`ORDER_FREE_FIELDS`; its notices and
-    status lines, shown at once then as now, are found in the replay's in the same order
-    (which also has the status lines about waiting for a warm-up, and :class:`CatchUp` lines)."""
+    A session recorded before the foot was shown at rest (its step lines have no
+    ``at_rest``) showed a standing contact at its toe-off, as a contact longer than
+    ``MAX_CONTACT_S`` (or, at the end, without one), which put the other foot's stop, and
+    the rep figures and flights after it, elsewhere; it had the rep figures of a catch-up
+    block from the first contacts shown, not the first in time; and, if recorded before
+    steps were shown in time order (no ``open_at_end`` either), it showed each pod's warm-up
+    backlog when that pod was ready.  Such a session is compared pod by pod: each pod's step
+    and withdrawn lines in order on :data:`ORDER_FREE_FIELDS`, a line the replay shows at
+    rest against one with such a contact time or none (on :data:`AT_REST_FIELDS`, and the IC
+    time within ``AT_REST_IC_S``: shown seconds earlier, it is placed on the session clock
+    with the pod's clock offset of then); its notices and status lines, shown at once then
+    as now, are found in the replay's in the same order (which also has the status lines
+    about waiting for a warm-up, and :class:`CatchUp` lines)."""
     if not any(d["type"] == "Status" for d in recorded):
         replayed = [d for d in replayed if d["type"] != "Status"]
     steps = [d for d in recorded if d["type"] == "LiveStep"]
-    if not steps or any("open_at_end" in d for d in steps):
+    if not steps or any("at_rest" in d for d in steps):
         return replayed[:len(recorded)] == recorded
 
     def lines(items: list[dict], pod: str) -> list:
-        return [{k: d.get(k) for k in ORDER_FREE_FIELDS} for d in items
-                if d["type"] in ("LiveStep", "Withdrawn") and d["pod"] == pod]
+        return [d for d in items if d["type"] in ("LiveStep", "Withdrawn") and d["pod"] == pod]
+
+    def same(old: dict, new: dict) -> bool:
+        if not new.get("at_rest"):
+            return all(old.get(k) == new.get(k) for k in ORDER_FREE_FIELDS)
+        return (old.get("contact_s") is None or old["contact_s"] > MAX_CONTACT_S) \
+            and all(old.get(k) == new.get(k) for k in AT_REST_FIELDS) and abs(old["ic_s"] - new["ic_s"]) <= AT_REST_IC_S
+
+    def pod_matches(p: str) -> bool:
+        old, new = lines(recorded, p), lines(replayed, p)
+        return len(new) >= len(old) and all(same(a, b) for a, b in zip(old, new))
     told = iter(d for d in replayed if d["type"] in ("Notice", "Status"))
     return all(d in told for d in recorded if d["type"] in ("Notice", "Status")) \
-        and all(lines(replayed, p)[:len(lines(recorded, p))] == lines(recorded, p)
-                for p in {d["pod"] for d in steps})
+        and all(pod_matches(p) for p in {d["pod"] for d in steps})
 
 
 def replay(records, meta: dict, drill: str | None = None) -> list:

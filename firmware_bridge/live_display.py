@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from gaitcore.steps import MAX_CONTACT_S
+
 from .live import CatchUp, LiveStep, Notice, Status, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
@@ -32,7 +34,9 @@ def step_line(s: LiveStep) -> str:
 
 def _toe_off_note(s: LiveStep) -> str:
     """What the line says about the contact's toe-off, when there is something to say."""
-    if s.open_at_end:
+    if s.at_rest:
+        why = f"came to rest: standing over {MAX_CONTACT_S:g} s, not a step, so no contact time"
+    elif s.open_at_end:
         why = "the session ended before its toe-off"
     elif s.contact_s is None:
         why = "no toe-off found before the next contact"

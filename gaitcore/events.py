@@ -118,6 +118,15 @@ def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
     return None
 
 
+def unconfirmed_landing(state: EventState) -> float | None:
+    """The position (fractional sample index, as Event.pos) of a landing the detector has
+    seen but not yet reported: a toe-down crossing it confirms, or drops as a mid-swing
+    pitch reversal, within ``CONFIRM_S``; None when it holds none.  It reads the state
+    only; detection does not depend on it."""
+    s = state.kernel
+    return float(s[K.S_PEND_POS]) if s[K.S_MODE] == K.M_PENDING else None
+
+
 def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """Where processing must start afresh: every gap except a drop of at most
     ``BRIDGE_S`` (a few lost radio packets), which is reported but bridged."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.live import (CatchUp, LiveStep, Notice, Status, Withdrawn, as_dict, contacts_longer, final_steps,
-                                  quick_off_the_ground, replay, replays_what_was_shown)
+from firmware_bridge.live import (BASELINE_STEPS, CatchUp, LiveStep, Notice, Status, Withdrawn, as_dict,
+                                  contacts_longer, final_steps, quick_off_the_ground, replay, replays_what_was_shown)
 from firmware_bridge.live_display import item_line, step_line
 from firmware_bridge.protocol import decode, encode
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
@@ -19,6 +19,7 @@ from gaitcore.analysis import analyze
 from gaitcore.readers import read_recording
 from gaitcore.report import summary_text
 from gaitcore.signals import Placement, Recording, Segment, Side, TimeOrigin
+from gaitcore.steps import MAX_CONTACT_S
 
 from test_virtual_pod import _drive, emulated_pods
 
@@ -174,6 +175,7 @@ def test_steps_show_in_time_order_or_under_a_catch_up_line(drill, tmp_path):
     records, meta = _session_late_right(path, drill, 4.0)
     items = replay(records, meta)
     assert _order_faults(items) == []
+    assert _baseline_faults(items) == []     # the block's "vs rep start": the rep's first four contacts in time
     told = [i for i in items if isinstance(i, CatchUp)]
     assert told and told[0].pod == "right" and told[0].ahead_pod == "left", told
     assert "mounting was learned later" in told[0].text and "catching up" in item_line(told[0])
@@ -218,6 +220,164 @@ def test_a_contact_without_a_toe_off_says_why(session):
     assert "(revised: no toe-off found before the next contact)" in step_line(replace(mid, revised=True))
     found = replace(steps[5], revised=True)
     assert found.contact_s is not None and "(revised: toe-off found later)" in step_line(found)
+
+
+DEMO = ROOT / "recordings" / "sprint_session.podses"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The bundled session replayed: the items shown, the analysis's steps (timing only) and
+    the plan's truth (3 s standing; a 40 m sprint braking to a stop; 10 s standing; 20 m
+    A-skips; 10 s standing; 20 m high knees; 3 s standing)."""
+    s = read_session(DEMO)
+    truth = json.loads(DEMO.with_name("sprint_session.truth.json").read_text())
+    return replay(s.records, s.meta), analyze(read_recording([DEMO]), trajectory=False)["steps"], truth
+
+
+def _truth_contact(x: LiveStep, truth: dict) -> dict:
+    c = min(truth["contacts"], key=lambda c: abs(c["ic_s"] - x.ic_s) + (c["foot"] != x.foot))
+    assert c["foot"] == x.foot and abs(c["ic_s"] - x.ic_s) < 0.01, (x, c)
+    return c
+
+
+def test_standing_between_reps_is_shown_as_the_foot_at_rest(demo):
+    """Each foot's last contact of a rep is the athlete standing, longer than MAX_CONTACT_S:
+    its line says in plain words that the foot came to rest, with no contact time, as the
+    analysis has it (no to_s: standing, not a step); no line shows a longer contact time
+    (the 10.8 s rest after the sprint read as a 10773 ms contact), and every contact's
+    last line is the analysis's."""
+    items, batch, truth = demo
+    lines = [i for i in items if isinstance(i, LiveStep)]
+    too_long = [step_line(x) for x in lines if x.contact_s is not None and x.contact_s > MAX_CONTACT_S]
+    assert not too_long, too_long
+    steps = final_steps(items)
+    stops = [_truth_contact(x, truth) for x in steps if "came to rest" in step_line(x)]
+    assert stops == [c for c in truth["contacts"] if c["to_s"] is None] and len(stops) == 6, stops
+    for x in steps:
+        if "came to rest" in step_line(x):
+            assert x.at_rest and x.contact_s is None and x.to_arrival_s is None, x
+    for foot in ("left", "right"):
+        live = [x for x in steps if x.foot == foot]
+        mine = [y for y in batch if y["foot"] == foot]
+        assert len(live) == len(mine) == 63, (foot, len(live), len(mine))
+        for x, y in zip(live, mine):
+            assert abs(x.ic_s - y["ic_s"]) < 0.001, (x, y)
+            assert (x.contact_s is None) == (y["contact_s"] is None), (x, y)
+            if x.contact_s is not None:
+                assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+
+
+def test_a_rep_ends_when_the_athlete_stands(demo):
+    """Every line is in the rep the coach sees, the plan's: a foot's stop belongs to the rep
+    it ended (the right foot's stop after the sprint was the first line of rep 2, shown
+    after the skips had begun), and it is shown before the next rep's first line."""
+    items, _, truth = demo
+    lines = [i for i in items if isinstance(i, LiveStep)]
+    wrong = [(step_line(x), _truth_contact(x, truth)["rep"] + 1) for x in lines
+             if x.rep != _truth_contact(x, truth)["rep"]]
+    assert not wrong, wrong
+    for rep in (0, 1):
+        stops = [k for k, x in enumerate(items) if isinstance(x, LiveStep) and x.rep == rep and x.at_rest]
+        first_of_next = next(k for k, x in enumerate(items) if isinstance(x, LiveStep) and x.rep == rep + 1)
+        assert len(stops) == 2 and max(stops) < first_of_next, (rep, stops, first_of_next)
+
+
+def _baseline_faults(items: list) -> list:
+    """The new step lines whose "vs rep start" baseline is not the mean contact time of the
+    first BASELINE_STEPS contacts in time of its rep among the lines shown before it (each
+    contact's latest line; none when the step is itself among the first ones)."""
+    known, faults = {}, []
+    for it in items:
+        if isinstance(it, Withdrawn):
+            known.pop((it.pod, it.ic_s), None)
+        elif isinstance(it, LiveStep):
+            if not it.revised:
+                first = sorted((ic, c) for (_, ic), (rep, c) in known.items()
+                               if rep == it.rep and c is not None and ic < it.ic_s)[:BASELINE_STEPS]
+                want = float(np.mean([c for _, c in first])) if len(first) == BASELINE_STEPS else None
+                if (want is None) != (it.baseline_contact_s is None) \
+                        or want is not None and abs(want - it.baseline_contact_s) > 1e-9:
+                    faults.append((it.pod, round(it.ic_s, 3), it.rep, it.baseline_contact_s, want))
+            known[(it.pod, it.ic_s)] = (it.rep, it.contact_s)
+    return faults
+
+
+def test_a_reps_baseline_is_its_own_first_four_contacts(demo):
+    """After each rest, "vs rep start" compares with the rep's own first four contacts (the
+    right foot's 11 s stop was the skips' baseline, so every skip read -95%); no standing
+    contact enters a baseline, and the first skips and high knees are within a few percent
+    of theirs."""
+    items, _, _ = demo
+    assert _baseline_faults(items) == []
+    steps = final_steps(items)
+    for rep in (1, 2):
+        mine = sorted((x for x in steps if x.rep == rep and x.contact_s is not None), key=lambda x: x.ic_s)
+        base = float(np.mean([x.contact_s for x in mine[:BASELINE_STEPS]]))
+        assert 0.09 < base < 0.15, (rep, base)
+        after = mine[BASELINE_STEPS:BASELINE_STEPS + 8]
+        assert all(x.baseline_contact_s == pytest.approx(base, abs=1e-9) for x in after), (rep, base, after)
+        assert all(abs(x.contact_change_pct) < 10.0 for x in after), [step_line(x) for x in after]
+
+
+def test_vs_rep_start_in_a_catch_up_block_is_the_reps_first_four_contacts_in_time(session, tmp_path):
+    """Left's mounting comes from an earlier session, right learns how it sits in this one:
+    left's steps show while it does, and right's backlog follows under a catch-up line.
+    Right's first contacts are among the rep's first four in time, so its first two lines
+    show no change from the rep's start, and the later ones compare with those four (they
+    compared with the first four shown, left's alone)."""
+    from calibration.mounting import mountings_from_session
+    cals = mountings_from_session(session, ["left"])
+    s = read_session(session)
+    path = tmp_path / "left_mounted.podses"
+    w = SessionWriter.create(path, {**s.meta, "mounting": {k: c.to_dict() for k, c in cals.items()}})
+    for r in s.records:
+        w.record(r.kind, r.pod, r.t_ns, r.payload)
+    w.close()
+    s = read_session(path)
+    items = replay(s.records, s.meta)
+    told = [i for i in items if isinstance(i, CatchUp)]
+    assert told and told[0].pod == "right" and "mounting was learned later" in told[0].text, told
+    block = [i for i in items[items.index(told[0]) + 1:] if isinstance(i, LiveStep)][:4]
+    assert [i.pod for i in block] == ["right"] * 4
+    left = sorted(i.ic_s for i in items if isinstance(i, LiveStep) and i.pod == "left")
+    assert block[0].ic_s < left[1] and block[1].ic_s < left[2]      # among the rep's first four
+    assert block[0].contact_change_pct is None and block[1].contact_change_pct is None, block[:2]
+    assert _order_faults(items) == [] and _baseline_faults(items) == []
+
+
+def test_a_stop_shown_early_is_revised_to_the_foot_at_rest(tmp_path):
+    """The 12 s sprint (seed 3, 1% of frames lost) with its final standing held 3 s longer:
+    left's stop, shown early from its braking push-off (a 61 ms contact), is revised to say
+    that the foot came to rest as soon as the athlete has stood MAX_CONTACT_S on it, not when
+    the session ends; both stops are the analysis's contacts without a contact time."""
+    path = tmp_path / "stands.podses"
+    pods = []
+    for foot in ("left", "right"):
+        cfg = VirtualPodConfig(foot, "sprint", SEED, 1000.0, 12.0, loss=0.01)
+        acc, gyr, acc_g, gyr_dps = pod_signals(cfg)[:4]
+        held = 3000                                   # 3 s more of its last sample: standing
+        pods.append(VirtualPod(cfg, np.concatenate([acc, np.repeat(acc[-1:], held, axis=0)]),
+                               np.concatenate([gyr, np.repeat(gyr[-1:], held, axis=0)]), acc_g, gyr_dps))
+    w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
+                                             for f in ("left", "right")]})
+    _drive(w, pods, (0.0021, 0.0137), 15.1, np.random.default_rng(7))
+    s = read_session(path)
+    shown, _ = _when_shown(s.records, s.meta)
+    (_, early), (t_rest, rest) = [(t, i) for t, i in shown if isinstance(i, LiveStep) and i.pod == "left"][-2:]
+    assert early.contact_s is not None and early.contact_s < 0.1 and not early.at_rest, early
+    assert rest.ic_s == early.ic_s and rest.revised and rest.at_rest and rest.contact_s is None, rest
+    assert MAX_CONTACT_S < t_rest - rest.ic_s < MAX_CONTACT_S + 0.05, t_rest - rest.ic_s
+    assert "(revised: came to rest" in step_line(rest)
+    steps = final_steps(replay(s.records, s.meta))
+    batch = analyze(read_recording([path]), trajectory=False)["steps"]
+    assert [(x.foot, x.at_rest) for x in steps[-2:]] == [("left", True), ("right", True)], steps[-2:]
+    for foot in ("left", "right"):
+        live = [x for x in steps if x.foot == foot]
+        mine = [y for y in batch if y["foot"] == foot]
+        assert len(live) == len(mine) >= 15
+        for x, y in zip(live, mine):
+            assert (x.contact_s is None) == (y["contact_s"] is None), (x, y)
 
 
 def _hops_live_and_analysis(path: Path, duration_s: float) -> tuple[list, dict]:
@@ -385,7 +545,7 @@ def test_a_session_shown_before_time_order_replays_pod_by_pod():
     wait = {"type": "Status", "pod": "left", "t_s": 5.0, "text": "its steps wait"}
     lost = {"type": "Notice", "pod": "right", "t_s": 5.2, "text": "right: 13 samples lost (13 ms)"}
     old = [status, step("left", 2.3, 0.1), lost, step("left", 2.7, 0.1), step("right", 2.5, 0.1)]
-    new = [status, wait, lost, *[dict(d, open_at_end=False) for d in
+    new = [status, wait, lost, *[dict(d, open_at_end=False, at_rest=False) for d in
                                  (step("left", 2.3, 0.1), step("right", 2.5, 0.1, 0.1), step("left", 2.7, 0.1, 0.1))]]
     assert replays_what_was_shown(old, new)
     assert replays_what_was_shown(old[:4], new)                     # killed
@@ -395,6 +555,35 @@ def test_a_session_shown_before_time_order_replays_pod_by_pod():
     assert not replays_what_was_shown([*old[:2], step("left", 2.7, 0.1), step("left", 2.3, 0.1)], new)
     assert replays_what_was_shown(new, [*new, step("left", 3.1, 0.1)])
     assert not replays_what_was_shown([new[0], new[2], new[4], new[3]], new)
+
+
+def test_a_session_shown_before_the_foot_at_rest_replays_pod_by_pod():
+    """A session shown before standing contacts were shown at rest (its step lines have no
+    at_rest) showed the 10.8 s standing after a sprint as a contact, at its toe-off, the
+    other foot's stop after the next rep's first step (a catch-up block), in rep 2: it
+    replays as shown pod by pod, a line now at rest against one with a contact time over
+    MAX_CONTACT_S (or none); a shorter contact time, or another contact, is refused."""
+    def step(pod, ic_s, contact_s, rep=0, **kw):
+        return {"type": "LiveStep", "pod": pod, "foot": pod, "ic_s": ic_s, "ic_arrival_s": round(ic_s + 0.005, 4),
+                "to_arrival_s": None if contact_s is None else round(ic_s + contact_s + 0.005, 4),
+                "contact_s": contact_s, "rep": rep, "revised": False, "open_at_end": False, **kw}
+    catch_up = {"type": "CatchUp", "pod": "right", "t_s": 22.15, "from_s": 11.06, "ahead_pod": "left",
+                "ahead_s": 21.85, "text": "right: catching up"}
+    old = [step("left", 10.24, 0.193), step("right", 10.52, 0.203), step("left", 10.8, 10.7734),
+           step("left", 21.85, 0.124, 1), catch_up, step("right", 11.06, 11.0754, 1), step("left", 22.13, 0.134, 1)]
+    new = [dict(d, at_rest=False) for d in old[:2]] + [
+        dict(old[2], ic_s=10.8001, contact_s=None, to_arrival_s=None, rep=0, at_rest=True),
+        dict(old[5], ic_s=11.0599, contact_s=None, to_arrival_s=None, rep=0, at_rest=True),
+        *[dict(d, at_rest=False) for d in (old[3], old[6])]]
+    assert replays_what_was_shown(old, new)
+    assert replays_what_was_shown(old[:4], new)                                # killed
+    assert replays_what_was_shown([*old[:2], dict(old[2], contact_s=None, open_at_end=True)], new)   # at the end
+    assert not replays_what_was_shown([*old[:2], dict(old[2], contact_s=0.15)], new)
+    assert not replays_what_was_shown([*old[:2], dict(old[2], ic_arrival_s=10.9)], new)
+    assert not replays_what_was_shown([*old[:2], dict(old[2], ic_s=10.81)], new)
+    assert not replays_what_was_shown([*old[:3], dict(old[3], contact_s=0.125)], new)
+    # a session shown with lines at rest is compared line by line
+    assert replays_what_was_shown(new[:3], new) and not replays_what_was_shown([*new[:2], new[3], new[2]], new)
 
 
 def _when_shown(records, meta) -> tuple[list, dict]:
