@@ -51,7 +51,7 @@ a push-off comes after foot flat or the heel drop of a forefoot landing), or the
 contact is already ``EARLY_FRACTION`` as long as this foot's recent contacts.  When
 the reported toe-off differs, a revised line (``revised=True``) corrects the step;
 the last line of a contact always equals the analysis.  The thresholds were chosen
-on the real walks and jogs in ../shared/data (gaitmap, PyShoe), where a foot slap
+on the real walks and jogs in validation/data (gaitmap, PyShoe), where a foot slap
 is a push-off-like lobe; benchmarks/live_latency.py reports how often a step is
 revised.
 

@@ -1,7 +1,7 @@
 """Foot-IMU simulator with ground truth, for running, sprinting and drills.
 
 No public sprint recording with reference events exists, so sprint and drill
-behaviour is shown on this simulator; the real walking data in ../shared/data
+behaviour is shown on this simulator; the real walking data in validation/data
 keeps it honest (see benchmarks/validate.py, which runs both).
 
 Model (sagittal plane, rigid foot; units m, s, rad inside, deg/s and m/s^2 out):
