@@ -3,7 +3,8 @@
 Every byte received is written with its host receipt time as soon as it arrives
 (:mod:`firmware_bridge.session_file`), the commands sent too, and connection events
 (a lost pod is retried with backoff until the session ends; the gap shows in its
-sample index).  The monotonic clock and the transports are injectable for tests.
+sample index).  The session ends after its duration or when the caller sets ``stop``.
+The monotonic clock and the transports are injectable for tests.
 
 When the disk is full (or the medium fails) the recording goes on: records wait in
 memory, in order, and are written as soon as a retry (every ``WRITE_RETRY_S``)
@@ -71,9 +72,11 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                          opener: Callable[[str], Transport] = open_transport,
                          clock_ns: Callable[[], int] = time.monotonic_ns,
                          on_event: Callable[[str], None] | None = None,
-                         make_tap: Callable[[dict], Callable[[Record], list[dict]]] | None = None
-                         ) -> list[PodReport]:
-    """Stream ``pods`` ([(name, url)]) for ``duration_s`` into a new session file ``out``.
+                         make_tap: Callable[[dict], Callable[[Record], list[dict]]] | None = None,
+                         stop: asyncio.Event | None = None) -> list[PodReport]:
+    """Stream ``pods`` ([(name, url)]) for ``duration_s`` into a new session file ``out``;
+    setting ``stop`` ends the session sooner (each pod is then stopped as at the end of
+    its duration: 'stop' sent, its answer read, the link's quality recorded).
 
     ``make_tap`` (live analysis) is called with the session's metadata before the file
     is created (so a refusal leaves no file) and returns the tap: it sees every record
@@ -138,14 +141,21 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 store(KIND_EVENT, SESSION_POD, clock_ns() - t0,
                       json.dumps({"event": "shown", "item": item}, sort_keys=True).encode())
 
+    def ending(now_ns: int) -> bool:
+        return now_ns >= deadline or (stop is not None and stop.is_set())
+
     def event(k: int, what: str, **fields) -> None:
         put(KIND_EVENT, k, clock_ns() - t0, json.dumps({"event": what, **fields}, sort_keys=True).encode())
 
     async def receive(k: int, until_ns: int | None) -> None:
         """Record what pod ``k`` sends until ``until_ns`` (None: the session's end, which a
-        full memory backlog brings forward)."""
+        full memory backlog or ``stop`` brings forward)."""
         tr, rep = transports[k], reports[k]
-        while clock_ns() < (deadline if until_ns is None else until_ns):
+
+        def going() -> bool:
+            return not ending(clock_ns()) if until_ns is None else clock_ns() < until_ns
+
+        while going():
             data = await tr.read()
             if data:
                 # a BLE transport stamps each notification in its callback: closer to the
@@ -160,7 +170,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
         tr, rep = transports[k], reports[k]
         attempt = 0
         connected_once = False
-        while clock_ns() < deadline:
+        while not ending(clock_ns()):
             if not connected_once and attempt >= FIRST_ATTEMPTS:
                 event(k, "given up", attempts=attempt)
                 given_up.add(k)

@@ -15,8 +15,11 @@ what bleak's backend uses (``bleak/backends/bluezdbus/manager.py``, ``client.py`
   ``StartDiscovery``, ``StopDiscovery`` (one discovery session per D-Bus client, as
   bluetoothd: a second ``StartDiscovery`` from the same client is ``InProgress``),
   ``RemoveDevice``; while discovering, every pod that advertises (is not connected)
-  appears (``InterfacesAdded``) and then updates its ``RSSI`` every
-  :data:`ADVERTISING_INTERVAL_S` (``PropertiesChanged``);
+  appears (``InterfacesAdded``) and then is heard again every
+  :data:`ADVERTISING_INTERVAL_S` (``RSSI`` one dB up and back in two ``PropertiesChanged``,
+  so between rounds it reads the pod's own).  ``StartDiscovery`` runs the first round
+  before it returns, so a scan hears every pod in range before its first wait, however
+  slowly the machine runs;
 * ``org.bluez.Device1`` per pod: ``Connect`` (``Connected``, then the GATT objects, then
   ``ServicesResolved`` after the reply), ``Disconnect``, and on a dropped link
   ``Notifying``/``ServicesResolved``/``Connected`` going false, the GATT objects
@@ -34,7 +37,10 @@ Not exported: ``AcquireNotify``/``AcquireWrite`` (no ``NotifyAcquired`` or
 ``WriteAcquired`` property either, so bleak never picks them), pairing, advertisement
 monitors (passive scanning), BR/EDR.
 
-Each pod runs :class:`firmware_bridge.virtual_pod.VirtualPod` in real time: commands
+Each pod runs :class:`firmware_bridge.virtual_pod.VirtualPod` (its drill
+:data:`DRILL_REPEATS` times over) in real time, so what a test can count on is how many
+frames or packets, never how many within some seconds: tests wait for counts
+(``FakePod.notifications_sent`` and the like).  Commands
 written to the command characteristic are decoded with
 :func:`firmware_bridge.protocol.decode` and answered by notifications; while streaming,
 its due data frames are sent one per notification.  Like the reference firmware, the
@@ -50,8 +56,11 @@ packets built with :func:`firmware_bridge.devices.movesense.encode_imu6` from th
 simulator's signals (:func:`~firmware_bridge.virtual_pod.pod_signals`, converted back
 to m/s^2 and deg/s) at the subscribed rate, paced in real time by the IMU's own rate
 (nominal x (1 + ``odr_error``)), stamped with its millisecond clock (u32, wraps; it
-runs ``drift`` off the host's), split in two notifications (DATA + DATA_PART2) when
-longer than the MTU allows, losing the packets ``lose_packets`` names.  ``[2, ref]``
+runs ``drift`` off the host's and starts at ``clock_start_ms`` with the first sample of
+the first subscription, so within that subscription a stamp is a function of the
+packet's number alone), split in two notifications (DATA + DATA_PART2) when
+longer than the MTU allows, losing the packets ``lose_packets`` names, going quiet after
+``packets`` packets.  ``[2, ref]``
 unsubscribes; a dropped link ends the subscription, as on the sensor.  A fake RSC pod
 (:class:`RscSpec`) notifies its measurements, built with
 :func:`firmware_bridge.devices.rsc.encode_measurement`, every ``interval_s`` while
@@ -75,6 +84,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from signal import SIGTERM
 
+import numpy as np
 from dbus_fast import BusType, DBusError, Message, MessageType
 from dbus_fast.aio import MessageBus
 from dbus_fast.constants import RequestNameReply
@@ -95,6 +105,9 @@ ADAPTER_ADDRESS = "00:1A:7D:DA:71:13"
 OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
 ADVERTISING_INTERVAL_S = 0.05
 POD_TICK_S = 0.004
+CALL_LIMIT_S = 60.0     # a test's call into the fake's thread: only a hang takes this long
+DRILL_REPEATS = 3       # a podwire pod streams its simulated drill this many times over (a minute at 20 s each),
+                        # so that it does not go quiet while a slow machine is still connecting
 NAME_OWNER_CHANGED = ("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
                       "member='NameOwnerChanged'")
 BLUEZ_VERSION = "5.72"
@@ -170,6 +183,41 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, SIGTERM)   # PR_SET_PDEATHSIG (Linux)
     except Exception:
         pass
+
+
+_SIGNALS: dict = {}
+_SIGNALS_LOCK = threading.Lock()
+
+
+def cached_pod_signals(cfg: VirtualPodConfig) -> tuple:
+    """:func:`~firmware_bridge.virtual_pod.pod_signals` of ``cfg``, computed once per
+    process (the simulation takes seconds; most tests' pods share a configuration).  The
+    arrays are read-only."""
+    with _SIGNALS_LOCK:
+        if cfg not in _SIGNALS:
+            out = pod_signals(cfg)
+            for a in out[:2]:
+                a.setflags(write=False)
+            _SIGNALS[cfg] = out
+        return _SIGNALS[cfg]
+
+
+def movesense_signals(cfg: VirtualPodConfig, rate_hz: int) -> tuple:
+    """The simulated foot's IMU at ``rate_hz`` in a Movesense sensor's units (float32 m/s^2
+    and deg/s), from ``cfg``'s foot, drill, seed and duration (cached)."""
+    key = ("movesense", cfg.foot, cfg.drill, cfg.seed, cfg.duration_s, rate_hz)
+    with _SIGNALS_LOCK:
+        if key in _SIGNALS:
+            return _SIGNALS[key]
+    every = -(-100 // rate_hz)          # the simulator runs at >= 100 Hz: decimate below that
+    acc, gyr, acc_g, gyr_dps, _sim = cached_pod_signals(
+        VirtualPodConfig(cfg.foot, cfg.drill, cfg.seed, float(rate_hz * every), cfg.duration_s))
+    out = ((acc[::every] / 32768.0 * acc_g * GRAVITY_MPS2).astype("<f4"),
+           (gyr[::every] / 32768.0 * gyr_dps).astype("<f4"))
+    for a in out:
+        a.setflags(write=False)
+    with _SIGNALS_LOCK:
+        return _SIGNALS.setdefault(key, out)
 
 
 def fake_bluetoothctl(folder: Path) -> Path:
@@ -280,7 +328,8 @@ class Adapter(ServiceInterface):
         self.sessions.add(self.bluez.sender)
         if len(self.sessions) == 1:
             self.emit_properties_changed({"Discovering": True})
-            self.bluez.discovery_started()
+        # the first round now: its signals reach the client before this call's reply
+        self.bluez.discovery_started()
 
     @method()
     def StopDiscovery(self):
@@ -517,15 +566,19 @@ class Descriptor(ServiceInterface):
 class MovesenseSpec:
     """A fake Movesense: ``samples_per_packet`` per IMU6 packet; ``lose_packets``: numbers
     (from 0, counted per subscription) of packets never sent (the radio lost them);
-    ``clock_start_ms``: its millisecond clock when the fake starts (u32, so a value near
-    2**32 wraps during the test); ``odr_error``: its IMU's real rate / nominal - 1;
-    ``drift``: its clock's rate / the host's - 1."""
+    ``clock_start_ms``: its millisecond clock at the first sample of its first subscription
+    (u32, so a value near 2**32 wraps after a known number of packets: 2**32 - 2000 at
+    208 Hz wraps between packets 52 and 53, whatever the machine's speed); ``odr_error``:
+    its IMU's real rate / nominal - 1; ``drift``: its clock's rate / the host's - 1;
+    ``packets``: how many packets a subscription sends before the sensor goes quiet (None:
+    as many as the simulated signals hold)."""
 
     samples_per_packet: int = 8
     lose_packets: frozenset = frozenset()
     clock_start_ms: int = 3_600_000
     odr_error: float = 0.0
     drift: float = 20e-6
+    packets: int | None = None
 
 
 @dataclass
@@ -569,6 +622,7 @@ class _Subscription:
     ref: int
     rate_hz: int
     t0: float                   # host monotonic time of its first sample
+    clock_s: float              # the sensor's clock at its first sample, s since clock_start_ms
     acc: "object"               # float32 arrays, m/s^2 and deg/s
     gyr: "object"
     next_sample: int = 0
@@ -577,9 +631,11 @@ class _Subscription:
 
 class FakePod:
     """One simulated pod: its D-Bus objects and the VirtualPod behind them.  Lives in the
-    fake's thread; the counters are read by tests."""
+    fake's thread; the counters are read by tests.  ``signals``: the podwire pod's
+    :func:`~firmware_bridge.virtual_pod.pod_signals` (acc, gyr, acc_g, gyr_dps), prepared
+    by :meth:`FakeBlueZ.add_pod` outside the fake's loop."""
 
-    def __init__(self, bluez: "FakeBlueZ", spec: PodSpec):
+    def __init__(self, bluez: "FakeBlueZ", spec: PodSpec, signals: tuple | None = None):
         self.bluez, self.spec = bluez, spec
         self.address, self.name, self.mtu, self.rssi = spec.address.upper(), spec.name, spec.mtu, spec.rssi
         self.path = f"{ADAPTER_PATH}/dev_{self.address.replace(':', '_')}"
@@ -588,12 +644,8 @@ class FakePod:
                              "rsc": rsc.SERVICE_UUID}[self.kind]
         self.vpod = None
         if self.kind == "podwire":
-            acc, gyr, acc_g, gyr_dps, _sim = pod_signals(spec.config)
-            self.vpod = VirtualPod(spec.config, acc, gyr, acc_g, gyr_dps)
-        self.created = time.monotonic()
-        self._signals: dict[int, tuple] = {}
-        if self.kind == "movesense":
-            self._imu_signals(int(spec.config.rate_hz))      # prepared now: the simulation takes ~0.5 s
+            self.vpod = VirtualPod(spec.config, *signals)
+        self.clock_origin: float | None = None      # Movesense: host time of its clock's clock_start_ms
         self.device = Device(self)
         self.exported = False
         self.connected = False
@@ -607,6 +659,7 @@ class FakePod:
         self.drops = 0
         self.data_notifications = 0
         self.lost_while_down = 0        # data frames nobody was subscribed to (link down, or not yet notifying)
+        self.notifications_sent = 0     # every notification delivered: answers, data, parts of long packets
         self.commands: list[CommandFrame] = []
         self.events: list[str] = []
         # Movesense: what was written and sent
@@ -627,9 +680,10 @@ class FakePod:
         if not self.exported:
             self.bluez.bus.export(self.path, self.device)
             self.exported = True
-        else:
-            self.rssi = self.spec.rssi + (1 if self.rssi == self.spec.rssi else 0)
-            self.device.emit_properties_changed({"RSSI": self.rssi})
+        else:       # heard again: bluetoothd signals a changed RSSI; up and back, so it ends as the pod's own
+            for rssi in (self.spec.rssi + 1, self.spec.rssi):
+                self.rssi = rssi
+                self.device.emit_properties_changed({"RSSI": rssi})
 
     def unexport_device(self) -> None:
         if self.exported:
@@ -715,6 +769,7 @@ class FakePod:
     def _notify(self, frame: bytes) -> bool:
         if self.connected and self.data_char is not None and self.data_char.notifying:
             self.data_char.notify(frame)
+            self.notifications_sent += 1
             return True
         return False
 
@@ -746,18 +801,12 @@ class FakePod:
     # --- a Movesense ------------------------------------------------------------------
     def _imu_signals(self, rate_hz: int) -> tuple:
         """The simulated foot's IMU at ``rate_hz`` in the sensor's units (float32)."""
-        if rate_hz not in self._signals:
-            cfg = self.spec.config
-            every = -(-100 // rate_hz)          # the simulator runs at >= 100 Hz: decimate below that
-            acc, gyr, acc_g, gyr_dps, _sim = pod_signals(
-                VirtualPodConfig(cfg.foot, cfg.drill, cfg.seed, float(rate_hz * every), cfg.duration_s))
-            self._signals[rate_hz] = ((acc[::every] / 32768.0 * acc_g * GRAVITY_MPS2).astype("<f4"),
-                                      (gyr[::every] / 32768.0 * gyr_dps).astype("<f4"))
-        return self._signals[rate_hz]
+        return movesense_signals(self.spec.config, rate_hz)
 
-    def device_ms(self, t: float) -> int:
-        """The sensor's millisecond clock (u32) at host monotonic time ``t``."""
-        ms = self.spec.movesense.clock_start_ms + (t - self.created) * 1000.0 * (1.0 + self.spec.movesense.drift)
+    def device_ms(self, clock_s: float) -> int:
+        """The sensor's millisecond clock (u32) ``clock_s`` host seconds after it read
+        ``clock_start_ms``."""
+        ms = self.spec.movesense.clock_start_ms + clock_s * 1000.0 * (1.0 + self.spec.movesense.drift)
         return int(math.floor(ms)) & 0xFFFFFFFF
 
     def _gsp_command(self, value: bytes) -> None:
@@ -772,7 +821,10 @@ class FakePod:
                 return
             rate = int(m.group(1))
             acc, gyr = self._imu_signals(rate)
-            self.subscription = _Subscription(ref, rate, time.monotonic(), acc, gyr)
+            t0 = time.monotonic()
+            if self.clock_origin is None:
+                self.clock_origin = t0
+            self.subscription = _Subscription(ref, rate, t0, t0 - self.clock_origin, acc, gyr)
             self._notify(movesense.encode_result(ref, 200))
         elif op == movesense.CMD_UNSUBSCRIBE:
             if self.subscription is not None and self.subscription.ref == ref:
@@ -798,13 +850,13 @@ class FakePod:
             if sub is None:
                 continue
             real_rate = sub.rate_hz * (1.0 + ms.odr_error)
-            n = sub.acc.shape[0]
-            taken = min(n, int((time.monotonic() - sub.t0) * real_rate))
             k = ms.samples_per_packet
+            n = sub.acc.shape[0] if ms.packets is None else min(sub.acc.shape[0], ms.packets * k)
+            taken = min(n, int((time.monotonic() - sub.t0) * real_rate))
             while sub.next_sample + k <= taken and self.subscription is sub:
                 k0, number = sub.next_sample, sub.next_packet
                 sub.next_sample, sub.next_packet = k0 + k, number + 1
-                stamp = self.device_ms(sub.t0 + k0 / real_rate)
+                stamp = self.device_ms(sub.clock_s + k0 / real_rate)
                 if number in ms.lose_packets:
                     self.packets_lost.append((stamp, k0, k))
                     continue
@@ -847,7 +899,7 @@ class FakeBlueZ:
         self._advertiser: asyncio.Task | None = None
 
     # --- control, from any thread ------------------------------------------------------
-    def _call(self, fn, *args, timeout: float = 10.0):
+    def _call(self, fn, *args, timeout: float = CALL_LIMIT_S):
         async def run():
             out = fn(*args)
             return await out if asyncio.iscoroutine(out) else out
@@ -859,7 +911,15 @@ class FakeBlueZ:
         return self
 
     def add_pod(self, spec: PodSpec) -> FakePod:
-        return self._call(self._add_pod, spec)
+        """A new pod (its simulated signals are prepared here, in the caller's thread: the
+        fake's loop goes on serving the pods it has)."""
+        signals = None
+        if spec.kind == "podwire":
+            acc, gyr, acc_g, gyr_dps, _sim = cached_pod_signals(spec.config)
+            signals = (np.tile(acc, (DRILL_REPEATS, 1)), np.tile(gyr, (DRILL_REPEATS, 1)), acc_g, gyr_dps)
+        elif spec.kind == "movesense":
+            movesense_signals(spec.config, int(spec.config.rate_hz))
+        return self._call(self._add_pod, spec, signals)
 
     def drop(self, address: str) -> None:
         self._call(lambda: self.pods[address.upper()].drop())
@@ -903,12 +963,15 @@ class FakeBlueZ:
             if self.adapter is not None:
                 self.adapter.client_gone(msg.body[0])
 
-    def _add_pod(self, spec: PodSpec) -> FakePod:
-        pod = FakePod(self, spec)
+    def _add_pod(self, spec: PodSpec, signals: tuple | None) -> FakePod:
+        pod = FakePod(self, spec, signals)
         self.pods[pod.address] = pod
         return pod
 
     def discovery_started(self) -> None:
+        """A client started discovering: every advertising pod is heard now (in the
+        caller's method call) and then every :data:`ADVERTISING_INTERVAL_S`."""
+        self._advertise_round()
         if self._advertiser is None:
             self._advertiser = self.loop.create_task(self._advertise())
 
@@ -917,12 +980,15 @@ class FakeBlueZ:
             self._advertiser.cancel()
             self._advertiser = None
 
+    def _advertise_round(self) -> None:
+        for pod in list(self.pods.values()):
+            if self.adapter.reports(pod.service_uuid):
+                pod.advertise()
+
     async def _advertise(self) -> None:
         while True:
-            for pod in list(self.pods.values()):
-                if self.adapter.reports(pod.service_uuid):
-                    pod.advertise()
             await asyncio.sleep(ADVERTISING_INTERVAL_S)
+            self._advertise_round()
 
     async def _teardown(self) -> None:
         self.discovery_stopped()

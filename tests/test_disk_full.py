@@ -1,5 +1,6 @@
 """A full disk during a recording: nothing recorded is lost, the user is told, the
-session file stays whole (firmware_bridge.recorder, session_file)."""
+session file stays whole (firmware_bridge.recorder, session_file); and a recording its
+caller stops."""
 import asyncio
 import errno
 import json
@@ -10,8 +11,9 @@ import types
 import pytest
 
 from firmware_bridge import session_file
-from firmware_bridge.recorder import record_session
-from firmware_bridge.session_file import KIND_EVENT, KIND_RX, read_session
+from firmware_bridge.protocol import Command, decode
+from firmware_bridge.recorder import STOP_WAIT_S, record_session
+from firmware_bridge.session_file import KIND_EVENT, KIND_RX, KIND_TX, read_session
 from firmware_bridge.transports import Transport
 from gaitcore.errors import SessionWriteError
 
@@ -105,3 +107,26 @@ def test_disk_that_stays_full_saves_the_rest_elsewhere_and_says_so(tmp_path, mon
     assert _frames(out, e.rescue) == [b"frame %d" % i for i in range(pod.n)]
     assert read_session(e.rescue).meta["rescued_from"] == str(out)
     assert "\n" not in str(e) and "saved in" in str(e)
+
+
+def test_a_recording_its_caller_stops_ends_as_at_its_duration(tmp_path):
+    """``stop`` set while the 50th frame is read, in a session meant to last 20 s (of the
+    fake clock): the pod is sent 'stop' right after that frame and read on for
+    STOP_WAIT_S (30 reads of 10 ms), as at the end of a duration, then closed."""
+    clock, out, stop = _Clock(), tmp_path / "s.podses", asyncio.Event()
+
+    class Stopped(_Pod):
+        async def read(self) -> bytes:
+            data = await super().read()
+            if self.n == 50:
+                stop.set()
+            return data
+
+    pod = Stopped(clock)
+    asyncio.run(record_session([("left", "fake://")], 20.0, out, opener=lambda url: pod, clock_ns=clock, stop=stop))
+    wait_reads = round(STOP_WAIT_S * 1e9 / STEP_NS)
+    assert _frames(out) == [b"frame %d" % i for i in range(50 + wait_reads)]
+    sent = [(i, decode(r.payload).command) for i, r in enumerate(read_session(out).records) if r.kind == KIND_TX]
+    rx = [i for i, r in enumerate(read_session(out).records) if r.kind == KIND_RX]
+    assert [c for _, c in sent] == [Command.START, Command.STOP], sent
+    assert sent[1][0] == rx[49] + 1, (sent, rx[45:55])        # 'stop' right after the 50th frame

@@ -1,9 +1,16 @@
 """The virtual pod and the session path: bytes on a (pseudo-)serial device -> session
-file -> steps, against analysing the simulator's signals directly."""
+file -> steps, against analysing the simulator's signals directly.
+
+`gait pod emulate` streams in real time, so the tests with real processes wait for what
+happened (frames in the session file, a process ending), never for some seconds, and
+compare nothing that depends on how promptly the host read the bytes; their time limits
+(HANG_S) only catch a hang."""
 import contextlib
+import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +20,32 @@ from firmware_bridge.protocol import Command, CommandFrame, serial_bytes
 from firmware_bridge.session_file import SessionWriter, read_session
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
 from gaitcore.analysis import analyze
+from gaitcore.errors import InputFormatError
 from gaitcore.readers import read_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 DRILL, SEED, RATE, DURATION = "sprint", 3, 1000.0, 10.0
 LOSS = 0.01
+HANG_S = 120.0
+# `python -m gaitcore.cli` with Ctrl-C (SIGINT) working even when the tests run with it
+# ignored, which children inherit (pytest as a background job of a non-interactive shell)
+GAIT_WITH_CTRL_C = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                    "from gaitcore.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def _direct(sim):
     return {f: [s for s in analyze(sim.recording)["steps"] if s["foot"] == f] for f in ("left", "right")}
 
 
-def _compare(session_path: Path, sim, losses: dict):
+def _compare(session_path: Path, sim, losses: dict, crystal_drift: dict | None = None):
     """Same contacts per foot as the direct analysis; IC within one sample (in each pod's
     own sample count) except where the IC itself fell into a lost frame (the samples
     are not there: the error is then at most the lost stretch); every lost stretch
-    reported as a gap of its length."""
+    reported as a gap of its length.  Samples are counted from the pod's first in session
+    time x rate (so the clock fit is checked too), or, given each pod's ``crystal_drift``
+    ({name: drift}), in the spacing the session clock gives its samples (the fitted rate x
+    the crystal's), which arrival delays cannot move: for pods on pseudo-terminals, read as
+    promptly as the host manages (the fit is checked on the fake-clock sessions)."""
     rec = read_recording([session_path])
     out = analyze(rec)
     direct = _direct(sim)
@@ -37,11 +54,14 @@ def _compare(session_path: Path, sim, losses: dict):
         want = direct[s.name]
         assert len(mine) == len(want), (s.name, len(mine), len(want))
         t0 = s.t_s[0]
+        spacing_s = 1.0 / RATE
+        if crystal_drift is not None:
+            spacing_s *= (1.0 + s.meta["clock_drift_ppm"] * 1e-6) * (1.0 + crystal_drift[s.name])
         gaps = [g for g in out["summary"]["gaps"] if g["sensor"] == s.name]
         assert sum(g["n_samples"] for g in gaps) == losses[s.name], (s.name, gaps, losses[s.name])
-        lost = [((g["start_s"] - t0) * RATE, (g["end_s"] - t0) * RATE) for g in gaps]
+        lost = [((g["start_s"] - t0) / spacing_s, (g["end_s"] - t0) / spacing_s) for g in gaps]
         for x, w in zip(mine, want):
-            err = abs((x["ic_s"] - t0) * RATE - w["ic_s"] * RATE)
+            err = abs((x["ic_s"] - t0) / spacing_s - w["ic_s"] * RATE)
             inside = any(a - 2 <= w["ic_s"] * RATE <= b + 2 for a, b in lost)
             assert err <= (14.0 if inside else 1.0), (s.name, w["ic_s"], err, inside)
     return out
@@ -106,28 +126,62 @@ def emulated_pods(drill: str, seed: int, duration_s: float, losses: dict):
             p.wait(timeout=10)
 
 
+def _sent(foot: str, loss: float) -> VirtualPod:
+    """The virtual pod `gait pod emulate` runs for ``foot``, having sent its whole drill (its
+    seeded generator loses the same frames as the process's)."""
+    cfg = VirtualPodConfig(foot, DRILL, SEED, RATE, DURATION, loss=loss)
+    pod = VirtualPod(cfg, *pod_signals(cfg)[:4])
+    pod.receive(serial_bytes(CommandFrame(1, Command.START)), 0.0)
+    pod.due(DURATION + 1.0)
+    return pod
+
+
+def _data_frames_in(path: Path) -> dict:
+    """{pod name: data frames} in a session file that is being written (a torn last record
+    is left out)."""
+    from firmware_bridge.assemble import decode_pods
+    if not path.exists():
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return {s.name: len(s.frames) for s in decode_pods(read_session(path))}
+        except InputFormatError:   # the header itself not written yet
+            return {}
+
+
 def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
     """End to end with real time: two `gait pod emulate` processes on pseudo-terminals,
-    `gait record` for the whole drill, `gait analyze` on the session file."""
+    `gait record` until every frame of the drill is in the session file, then Ctrl-C (it
+    keeps the session: exit code 130), `gait analyze` on the session file."""
     out = tmp_path / "live.podses"
+    pods = {"left": _sent("left", 0.0), "right": _sent("right", 0.01)}
+    want = {foot: pod.frames_sent for foot, pod in pods.items()}
     with emulated_pods(DRILL, SEED, DURATION, {"left": 0.0, "right": 0.01}) as paths:
-        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", str(DURATION + 3.0), "--out", str(out),
-                            "--athlete", "A. Runner", "--plan", "3x30 m fly", "--drill", DRILL],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-        assert r.returncode == 0, r.stderr
+        rec = subprocess.Popen([sys.executable, "-c", GAIT_WITH_CTRL_C, "record", "--pod", f"left={paths[0]}", "--pod",
+                                f"right={paths[1]}", "--duration", "3600", "--out", str(out),
+                                "--athlete", "A. Runner", "--plan", "3x30 m fly", "--drill", DRILL],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            give_up = time.monotonic() + HANG_S
+            while (got := _data_frames_in(out)) != want:
+                assert time.monotonic() < give_up and rec.poll() is None, (got, want, rec.poll())
+                time.sleep(0.2)    # polls the file; nothing depends on how long it took
+            rec.send_signal(signal.SIGINT)
+            _, stderr = rec.communicate(timeout=HANG_S)
+        finally:
+            if rec.poll() is None:
+                rec.kill()
+                rec.wait()
+    assert rec.returncode == 130 and stderr.strip().splitlines()[-1] == "gait: interrupted", stderr
     session = read_session(out)
     assert session.torn_bytes == 0
     assert {k: session.meta[k] for k in ("athlete", "plan", "drill")} == {"athlete": "A. Runner",
                                                                           "plan": "3x30 m fly", "drill": DRILL}
     assert session.meta["software"].startswith("sprintgait ")
-    cfg = VirtualPodConfig("right", DRILL, SEED, RATE, DURATION, loss=0.01)
-    sim = pod_signals(cfg)[4]
-    # the right pod's losses: what its seeded generator drops (the same sequence as in the pod)
-    pod = VirtualPod(cfg, *pod_signals(cfg)[:4])
-    pod.receive(serial_bytes(CommandFrame(1, Command.START)), 0.0)
-    pod.due(DURATION + 1.0)
-    _compare(out, sim, {"left": 0, "right": _lost(pod)})
+    sim = pod_signals(pods["right"].cfg)[4]
+    _compare(out, sim, {foot: _lost(pod) for foot, pod in pods.items()},
+             crystal_drift={foot: pod.drift for foot, pod in pods.items()})
 
 
 def test_record_refuses_an_existing_file_and_bad_pod_specs(tmp_path):
@@ -145,10 +199,11 @@ def test_an_unreachable_pod_is_given_up_and_said_so(tmp_path):
     """Two pods whose device paths do not exist: each is given up after its attempts, the
     second without "recording the other pods" (there are none), and no session is left."""
     out = tmp_path / "none.podses"
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "8", "--out", str(out),
+    # giving up ends the recording (its attempts take ~2 s); the hour would only pass on a hang
+    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "3600", "--out", str(out),
                         "--pod", f"left=serial://{tmp_path}/no-such-tty-1",
                         "--pod", f"right=serial://{tmp_path}/no-such-tty-2"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+                       capture_output=True, text=True, cwd=ROOT, timeout=HANG_S)
     given_up = [x for x in r.stderr.splitlines() if "not reached after" in x]
     assert r.returncode == 2 and len(given_up) == 2, r.stderr
     assert given_up[0].endswith("recording the other pods") and given_up[1].endswith("attempts"), given_up
@@ -180,10 +235,9 @@ def test_session_clock_maps_each_pod_onto_host_time(tmp_path):
 
 
 def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
-    """SIGKILL a real `gait record` mid-session: the file opens, a torn last record is
-    dropped (and said so), and what had arrived up to the kill is all there."""
-    import signal
-    import warnings
+    """SIGKILL a real `gait record` mid-session (once 30 kB are in its file; it would record
+    for an hour): the file opens, a torn last record is dropped (and said so), and what had
+    arrived up to the kill is all there."""
     emu = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", "left", "--drill",
                             DRILL, "--seed", str(SEED), "--duration", "30"], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
@@ -191,12 +245,15 @@ def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
         path = emu.stdout.readline().strip()
         out = tmp_path / "killed.podses"
         rec = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={path}", "--duration",
-                                "30", "--out", str(out)], stderr=subprocess.DEVNULL, cwd=ROOT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 30_000):
-            time.sleep(0.05)   # polls for the file to grow; the assertion does not depend on the timing
-        rec.send_signal(signal.SIGKILL)
-        rec.wait(timeout=10)
+                                "3600", "--out", str(out)], stderr=subprocess.DEVNULL, cwd=ROOT)
+        try:
+            give_up = time.monotonic() + HANG_S
+            while not out.exists() or out.stat().st_size < 30_000:
+                assert time.monotonic() < give_up and rec.poll() is None, rec.poll()
+                time.sleep(0.05)   # polls for the file to grow; the assertions do not depend on the timing
+        finally:
+            rec.send_signal(signal.SIGKILL)
+            rec.wait()
     finally:
         emu.terminate()
         emu.wait(timeout=10)
