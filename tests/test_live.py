@@ -846,9 +846,13 @@ def test_replay_json_equals_analyze_json(session):
 
 def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     """End to end in real time: two `gait pod emulate` on pseudo-terminals, `gait live`
-    (with the pods' mounting from an earlier session) records and shows; the session
-    holds what was shown, and `gait replay` shows the same lines and ends with the same
-    analysis as `gait analyze`."""
+    (with the pods' mounting from an earlier session) records and shows until every frame
+    of the drill is in the session file, then Ctrl-C; the session holds what was shown,
+    and `gait replay` shows the same lines and ends with the same analysis as `gait
+    analyze`."""
+    import signal
+    import time
+    from test_virtual_pod import DURATION, GAIT_WITH_CTRL_C, HANG_S, _data_frames_in, _sent
     out = tmp_path / "live.podses"
     earlier = tmp_path / "earlier.podses"     # the same pods, recorded before (fake clock): their mounting
     w = SessionWriter.create(earlier, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
@@ -856,17 +860,32 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     _drive(w, [VirtualPod(c, *pod_signals(c)[:4]) for c in (VirtualPodConfig(f, "sprint", SEED, 1000.0, 10.0)
                                                             for f in ("left", "right"))],
            (0.0, 0.005), 10.1, np.random.default_rng(7))
-    with emulated_pods("sprint", SEED, 10.0, {"left": 0.0, "right": 0.005}) as paths:
-        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
-                            f"right={paths[1]}", "--duration", "12", "--out", str(out), "--drill", "sprint",
-                            "--mounting-from", str(earlier)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-        assert r.returncode == 0, r.stderr
+    losses = {"left": 0.0, "right": 0.005}
+    want = {foot: _sent(foot, loss).frames_sent for foot, loss in losses.items()}
+    with emulated_pods("sprint", SEED, DURATION, losses) as paths:
+        live = subprocess.Popen([sys.executable, "-c", GAIT_WITH_CTRL_C, "live", "--pod", f"left={paths[0]}",
+                                 "--pod", f"right={paths[1]}", "--duration", "3600", "--out", str(out),
+                                 "--drill", "sprint", "--mounting-from", str(earlier)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            give_up = time.monotonic() + HANG_S
+            while (got := _data_frames_in(out)) != want:
+                assert time.monotonic() < give_up and live.poll() is None, (got, want, live.poll())
+                time.sleep(0.2)    # polls the file; nothing depends on how long it took
+            live.send_signal(signal.SIGINT)
+            stdout, stderr = live.communicate(timeout=HANG_S)
+        finally:
+            if live.poll() is None:
+                live.kill()
+                live.wait()
+    r = subprocess.CompletedProcess(live.args, live.returncode, stdout, stderr)
+    assert r.returncode == 0, r.stderr
     assert r.stdout.count(" contact ") >= 20, r.stdout
     assert set(read_session(out).meta["mounting"]) == {"left", "right"}
     assert "differently" not in r.stdout
     first = min(float(x.split()[0]) for x in r.stdout.splitlines() if " contact " in x)
-    assert first < 3.0, r.stdout      # from the first stride: no warm-up
+    streaming = min(r.t_ns for r in read_session(out).records if r.kind == KIND_RX) * 1e-9
+    assert first - streaming < 3.0, (streaming, r.stdout)      # from the first stride: no warm-up
     rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
                         cwd=ROOT)
     assert rp.returncode == 0, rp.stderr
@@ -897,14 +916,18 @@ def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
     out = tmp_path / "killed.podses"
     with emulated_pods("sprint", SEED, 30.0, {"left": 0.0, "right": 0.005}) as paths:
         live = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
-                                 f"right={paths[1]}", "--duration", "30", "--out", str(out)],
+                                 f"right={paths[1]}", "--duration", "3600", "--out", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        # polls until steps were shown, however long that takes (gait live ends by itself after
-        # --duration); the assertions do not depend on the timing
-        while live.poll() is None and (not out.exists() or out.read_bytes().count(b'"LiveStep"') < 20):
-            time.sleep(0.1)
-        live.send_signal(signal.SIGKILL)
-        live.wait()
+        # polls until steps were shown, however long that takes (it would record for an hour;
+        # the limit only catches a hang); the assertions do not depend on the timing
+        try:
+            give_up = time.monotonic() + 300.0
+            while not out.exists() or out.read_bytes().count(b'"LiveStep"') < 20:
+                assert time.monotonic() < give_up and live.poll() is None, live.poll()
+                time.sleep(0.1)
+        finally:
+            live.send_signal(signal.SIGKILL)
+            live.wait()
     assert live.returncode == -signal.SIGKILL     # killed mid-session, not ended
     s = read_session(out)
     shown = sum(b'"shown"' in r.payload for r in s.records)
