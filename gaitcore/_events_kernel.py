@@ -19,7 +19,7 @@ Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact):
   of running temporal parameters using foot-worn inertial sensors", Front.
   Physiol. 2018).
 - IC, searched after the swing's toe-up peak (or on an impact at least
-  MIN_SWING_S after TO, for landings while the foot still rotates toe-up), is
+  MIN_IMPACT_AFTER_TO_S after TO, for landings while the foot still rotates toe-up), is
   the earlier of (a) the zero
   crossing of p from toe-up to toe-down (end of terminal-swing dorsiflexion:
   heel strike, linearly interpolated) and (b) the impact onset, the first sample
@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
+from .signals import GRAVITY_MPS2
 
 # Event kinds written to ``ev_kind``.
 EV_IC = 1
@@ -66,10 +67,10 @@ TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
 GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` codes
 IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, above terminal-swing jerk of gait (real walk: <= 11000)
 IMPACT_JERK_SWING = 30000.0  # before the toe-up peak has passed (real walk swing outlier: 23400)
-IMPACT_SPIKE_MPS2 = 12.0 * 9.80665  # or a milder jerk into a >= 12 g spike (that outlier: 7.7 g;
+IMPACT_SPIKE_MPS2 = 12.0 * GRAVITY_MPS2  # or a milder jerk into a >= 12 g spike (that outlier: 7.7 g;
 #                                    a 200 Hz hop landing: 24000 m/s^3 into 15 g)
 MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
-MIN_SWING_S = 0.05      # an impact this soon after TO is not a landing
+MIN_IMPACT_AFTER_TO_S = 0.05    # an impact this soon after TO is not a landing (ringing of the push-off)
 CONFIRM_S = 0.1         # a toe-down crossing is a landing unless, within this and before any
 REJECT_DPS = 60.0       # impact, the foot turns toe-up faster than this again (a mid-swing
 #                         pitch reversal, as in jogging, not a heel strike)
@@ -192,7 +193,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                 mode = M_PRECONTACT
             spike = jerk > IMPACT_JERK and ax * ax + ay * ay + az * az > IMPACT_SPIKE_MPS2 * IMPACT_SPIKE_MPS2
             if mode == M_SWING and (jerk > IMPACT_JERK_SWING or spike) and (
-                    i - state[S_LAST_EV] >= MIN_SWING_S * fs_hz):
+                    i - state[S_LAST_EV] >= MIN_IMPACT_AFTER_TO_S * fs_hz):
                 # A forefoot landing while the foot still rotates toe-up.
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
