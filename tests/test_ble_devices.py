@@ -23,11 +23,11 @@ from firmware_bridge.transports import open_transport
 from firmware_bridge.transports.ble import BleTransport, parse_ble_url, scan_pods
 from firmware_bridge.virtual_pod import VirtualPodConfig
 from gaitcore.analysis import analyze
-from gaitcore.cli import main as gait
 from gaitcore.errors import InputFormatError, UsageError
 from gaitcore.quality import repair
 from gaitcore.readers import read_recording
 from gaitcore.signals import Placement
+from sprintgait.cli import main as gait
 from test_ble_transport import HANG_S, OPEN, bluez, received, record_while, system_bus, until  # noqa: F401
 
 SENSOR = "C0:FF:EE:00:01:01"
