@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from firmware_bridge.live import LiveStep, Withdrawn, feed, new_live_state
     from firmware_bridge.recorder import record_session
 
-    emus = [subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot, "--drill",
+    emus = [subprocess.Popen([sys.executable, "-m", "sprintgait", "pod", "emulate", "--foot", foot, "--drill",
                               a.drill, "--seed", str(a.seed), "--rate", str(a.rate), "--duration", str(a.seconds)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
             for foot in ("left", "right")]

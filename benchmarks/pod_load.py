@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(a.pods):
             foot = "left" if k % 2 == 0 else "right"
             emus.append(subprocess.Popen(
-                [sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot, "--drill",
+                [sys.executable, "-m", "sprintgait", "pod", "emulate", "--foot", foot, "--drill",
                  drills[(k // 2) % len(drills)], "--seed", str(k // 2), "--rate", str(a.rate), "--duration",
                  str(a.seconds)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT))
         paths = [p.stdout.readline().strip() for p in emus]

@@ -36,11 +36,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gaitcore.errors import InputFormatError, ProtocolError, UsageError
+from gaitcore.errors import InputFormatError, UsageError
 from gaitcore.signals import GRAVITY_MPS2, Placement, Recording, Segment, SensorRecording, Side, TimeOrigin
 
 from .clock import ClockFit, fit_clock
 from .devices import movesense, rsc
+from .errors import ProtocolError
 from .protocol import (Command, DataFrame, DecoderStats, InfoFrame, NotificationDecoder, ResponseFrame,
                        SerialDecoder)
 from .session_file import KIND_EVENT, KIND_RX, Session

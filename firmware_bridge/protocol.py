@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gaitcore.errors import ProtocolError
 from gaitcore.signals import GRAVITY_MPS2
+
+from .errors import ProtocolError
 
 VERSION = 1
 DATA_HEADER = struct.Struct("<BBHIQHBHB")   # version_type flags seq sample_index t_us odr acc_g gyr_dps count

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from gaitcore import __version__
-from gaitcore.errors import SessionWriteError, TransportError
 
+from .errors import SessionWriteError, TransportError
 from .protocol import Command, CommandFrame, encode, serial_bytes
 from .session_file import KIND_EVENT, KIND_RX, KIND_TX, Record, SessionWriter
 from .transports import Transport, open_transport

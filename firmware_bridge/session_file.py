@@ -26,7 +26,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from gaitcore.errors import InputFormatError, SessionWriteError
+from gaitcore.errors import InputFormatError
+
+from .errors import SessionWriteError
 
 MAGIC = b"PODSESSION 1\n"
 RECORD = struct.Struct("<BBIQ")

@@ -22,6 +22,7 @@ from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_pe
 from .signals import CLOCK_SOURCE_META, GRAVITY_MPS2, Recording, Segment, SensorRecording, Side, TimeOrigin
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
+from .mounting import MountingCalibration
 from .segment_angles import PEAK_KEYS, segment_swing_peaks
 from .steps import Contact, build_steps, contacts_from_events
 from .trajectory import (InsParams, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
@@ -187,7 +188,6 @@ def _known_mounting(sensor: SensorRecording):
     """The alignment a session header gave this pod (``--mounting-from``), else None (warm-up)."""
     if "mounting" not in sensor.meta:
         return None
-    from calibration.mounting import MountingCalibration
     return MountingCalibration.from_dict(sensor.meta["mounting"]).alignment()
 
 

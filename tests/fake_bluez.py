@@ -91,9 +91,9 @@ from dbus_fast.constants import RequestNameReply
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
 
 from firmware_bridge.devices import movesense, rsc
+from firmware_bridge.errors import ProtocolError
 from firmware_bridge.protocol import CommandFrame, decode
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
-from gaitcore.errors import ProtocolError
 from gaitcore.signals import GRAVITY_MPS2
 
 SERVICE_UUID = "7f0a0001-5b1e-4b5e-9a3c-2f6d5c0e1a00"

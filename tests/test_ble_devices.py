@@ -15,6 +15,7 @@ import pytest
 from fake_bluez import MovesenseSpec, PodSpec, RscSpec
 from firmware_bridge.assemble import decode_pods, pod_samples, recording_from_session, rsc_series, session_report
 from firmware_bridge.devices import movesense, rsc
+from firmware_bridge.errors import TransportError
 from firmware_bridge.protocol import Command, CommandFrame, encode
 from firmware_bridge.recorder import record_session
 from firmware_bridge.session_file import KIND_RX, Record, Session, read_session
@@ -22,11 +23,11 @@ from firmware_bridge.transports import open_transport
 from firmware_bridge.transports.ble import BleTransport, parse_ble_url, scan_pods
 from firmware_bridge.virtual_pod import VirtualPodConfig
 from gaitcore.analysis import analyze
-from gaitcore.cli import main as gait
-from gaitcore.errors import InputFormatError, TransportError, UsageError
+from gaitcore.errors import InputFormatError, UsageError
 from gaitcore.quality import repair
 from gaitcore.readers import read_recording
 from gaitcore.signals import Placement
+from sprintgait.cli import main as gait
 from test_ble_transport import HANG_S, OPEN, bluez, received, record_while, system_bus, until  # noqa: F401
 
 SENSOR = "C0:FF:EE:00:01:01"

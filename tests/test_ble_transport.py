@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from fake_bluez import FakeBlueZ, PodSpec, PrivateSystemBus, fake_bluetoothctl
+from firmware_bridge.errors import TransportError
 from firmware_bridge.protocol import (Command, CommandFrame, DataFrame, Flag, InfoFrame, ResponseFrame, Status,
                                       decode, encode)
 from firmware_bridge.recorder import record_session
@@ -25,7 +26,7 @@ from firmware_bridge.transports import open_transport
 from firmware_bridge.transports.ble import BleTransport, LinkQuality, parse_url, scan_pods
 from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, VirtualPodConfig
 from gaitcore.analysis import analyze
-from gaitcore.errors import TransportError, UsageError
+from gaitcore.errors import UsageError
 from gaitcore.quality import CLOCK_TRACK
 from gaitcore.readers import read_recording
 

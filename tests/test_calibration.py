@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from calibration.mounting import MountingCalibration
 from gaitcore.errors import UsageError
+from gaitcore.mounting import MountingCalibration
 
 
 def _cal(angle_deg: float = 30.0) -> MountingCalibration:

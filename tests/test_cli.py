@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gaitcore.cli import main
+from sprintgait.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "recordings" / "sprint_session.podses"
 
 
 def run(args):
-    return subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "sprintgait", *args], capture_output=True, text=True,
                           cwd=ROOT)
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from firmware_bridge.devices import movesense as M
 from firmware_bridge.devices import rsc
-from gaitcore.errors import ProtocolError
+from firmware_bridge.errors import ProtocolError
 
 
 def test_rsc_spec_example():

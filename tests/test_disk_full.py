@@ -11,11 +11,11 @@ import types
 import pytest
 
 from firmware_bridge import session_file
+from firmware_bridge.errors import SessionWriteError
 from firmware_bridge.protocol import Command, decode
 from firmware_bridge.recorder import STOP_WAIT_S, record_session
 from firmware_bridge.session_file import KIND_EVENT, KIND_RX, KIND_TX, read_session
 from firmware_bridge.transports import Transport
-from gaitcore.errors import SessionWriteError
 
 STEP_NS = 10_000_000     # each read of the fake pod takes 10 ms of the fake clock
 

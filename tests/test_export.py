@@ -21,7 +21,7 @@ BUNDLED = ROOT / "recordings" / "sprint_session.podses"
 
 
 def gait(*args):
-    return subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "sprintgait", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_csv_round_trip_of_a_gaitrec(tmp_path):

@@ -788,7 +788,7 @@ def test_a_damaged_mounting_is_refused_in_one_line(session, tmp_path):
     w = SessionWriter.create(path, {**s.meta, "mounting": {"left": {"kind": "mounting", "version": 1, "pod": "left",
                                                                       "rot_ff_sf": [[1, 0, 0], [0, 2, 0], [0, 0, 1]]}}})
     w.close()
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(path)], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "sprintgait", "replay", str(path)], capture_output=True, text=True,
                        cwd=ROOT)
     assert r.returncode == 2 and "not a rotation matrix" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
@@ -837,7 +837,7 @@ def test_a_session_read_with_other_files_counts_from_the_first_sample(session, t
 
 
 def test_replay_json_equals_analyze_json(session):
-    run = [sys.executable, "-m", "gaitcore.cli"]
+    run = [sys.executable, "-m", "sprintgait"]
     a = subprocess.run(run + ["analyze", str(session), "--json"], capture_output=True, cwd=ROOT)
     b = subprocess.run(run + ["replay", str(session), "--speed", "max", "--json"], capture_output=True, cwd=ROOT)
     assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
@@ -886,7 +886,7 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     first = min(float(x.split()[0]) for x in r.stdout.splitlines() if " contact " in x)
     streaming = min(r.t_ns for r in read_session(out).records if r.kind == KIND_RX) * 1e-9
     assert first - streaming < 3.0, (streaming, r.stdout)      # from the first stride: no warm-up
-    rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
+    rp = subprocess.run([sys.executable, "-m", "sprintgait", "replay", str(out)], capture_output=True, text=True,
                         cwd=ROOT)
     assert rp.returncode == 0, rp.stderr
     assert "replay matches what was shown live" in rp.stdout, rp.stdout
@@ -903,7 +903,7 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     (["live", "--pod", "left=loop://", "--out", "x", "--mounting-from", "/nonexistent.podses"], "not found"),
 ])
 def test_bad_live_and_replay_arguments(args, msg, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run([sys.executable, "-m", "sprintgait", *args], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "x").exists()
 
@@ -915,7 +915,7 @@ def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
     import time
     out = tmp_path / "killed.podses"
     with emulated_pods("sprint", SEED, 30.0, {"left": 0.0, "right": 0.005}) as paths:
-        live = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "live", "--pod", f"left={paths[0]}", "--pod",
+        live = subprocess.Popen([sys.executable, "-m", "sprintgait", "live", "--pod", f"left={paths[0]}", "--pod",
                                  f"right={paths[1]}", "--duration", "3600", "--out", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         # polls until steps were shown, however long that takes (it would record for an hour;
@@ -932,7 +932,7 @@ def test_a_killed_gait_live_replays_what_it_had_shown(tmp_path):
     s = read_session(out)
     shown = sum(b'"shown"' in r.payload for r in s.records)
     assert shown >= 20
-    rp = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(out)], capture_output=True, text=True,
+    rp = subprocess.run([sys.executable, "-m", "sprintgait", "replay", str(out)], capture_output=True, text=True,
                         cwd=ROOT)
     assert rp.returncode == 0, rp.stderr
     assert f"replay matches what was shown live ({shown} lines)" in rp.stdout, rp.stdout

@@ -51,7 +51,7 @@ def gait_commands(text: str) -> set[tuple[str, ...]]:
 
 
 def help_exit_code(words: tuple[str, ...]) -> int:
-    run = subprocess.run([sys.executable, "-m", "gaitcore.cli", *words, "--help"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "sprintgait", *words, "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     return run.returncode
 

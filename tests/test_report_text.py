@@ -25,7 +25,7 @@ META = {"athlete": "Ada Runner", "drill": "sprint", "plan": PLAN, "started_utc":
 
 
 def gait(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "sprintgait", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,13 @@ import pytest
 from benchmarks.simdata import MATCH_TOL_S
 from firmware_bridge.session_file import read_session
 from gaitcore.analysis import analyze, detect_sensor
-from gaitcore.cli import main
 from gaitcore.errors import UsageError
 from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
 from gaitcore.signals import Side
 from gaitcore.simulate import (DEMO_SESSION, HIGH_KNEES, HOPS, SKIP, SPRINT, STOP_SPEED_MPS, Rep, SessionPlan,
                                _SprintProfile, simulate_plan)
+from sprintgait.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "recordings" / "sprint_session.podses"
@@ -246,7 +246,7 @@ def test_bundled_session_is_what_the_documented_command_writes(tmp_path):
         "athlete": "demo athlete", "simulated": True, "seed": 42, "drills": ["sprint", "skips", "high_knees"]}
     assert header["plan"] == DEMO_SESSION.text()
     args = [str(tmp_path / a) if a.startswith("sprint_session.") else a for a in COMMAND]
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run([sys.executable, "-m", "sprintgait", *args], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "sprint_session.podses").read_bytes() == BUNDLED.read_bytes()
     assert (tmp_path / "sprint_session.truth.json").read_bytes() == TRUTH.read_bytes()

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DRILL, SEED, RATE, DURATION = "sprint", 3, 1000.0, 10.0
 LOSS = 0.01
 HANG_S = 120.0
-# `python -m gaitcore.cli` with Ctrl-C (SIGINT) working even when the tests run with it
+# `python -m sprintgait` with Ctrl-C (SIGINT) working even when the tests run with it
 # ignored, which children inherit (pytest as a background job of a non-interactive shell)
 GAIT_WITH_CTRL_C = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                    "from gaitcore.cli import main; sys.exit(main(sys.argv[1:]))")
+                    "from sprintgait.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def _direct(sim):
@@ -113,7 +113,7 @@ def emulated_pods(drill: str, seed: int, duration_s: float, losses: dict):
     emus = []
     try:
         for foot, loss in losses.items():
-            emus.append(subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", foot,
+            emus.append(subprocess.Popen([sys.executable, "-m", "sprintgait", "pod", "emulate", "--foot", foot,
                                           "--drill", drill, "--seed", str(seed), "--duration", str(duration_s),
                                           "--loss", str(loss)],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT))
@@ -189,7 +189,7 @@ def test_record_refuses_an_existing_file_and_bad_pod_specs(tmp_path):
     f.write_text("keep me")
     for args, msg in ((["--pod", "left=/dev/null", "--out", str(f)], "exists"),
                       (["--pod", "left", "--out", str(tmp_path / "y.podses")], "NAME=URL")):
-        r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "1", *args],
+        r = subprocess.run([sys.executable, "-m", "sprintgait", "record", "--duration", "1", *args],
                            capture_output=True, text=True, cwd=ROOT)
         assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert f.read_text() == "keep me"
@@ -200,7 +200,7 @@ def test_an_unreachable_pod_is_given_up_and_said_so(tmp_path):
     second without "recording the other pods" (there are none), and no session is left."""
     out = tmp_path / "none.podses"
     # giving up ends the recording (its attempts take ~2 s); the hour would only pass on a hang
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "record", "--duration", "3600", "--out", str(out),
+    r = subprocess.run([sys.executable, "-m", "sprintgait", "record", "--duration", "3600", "--out", str(out),
                         "--pod", f"left=serial://{tmp_path}/no-such-tty-1",
                         "--pod", f"right=serial://{tmp_path}/no-such-tty-2"],
                        capture_output=True, text=True, cwd=ROOT, timeout=HANG_S)
@@ -238,13 +238,13 @@ def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
     """SIGKILL a real `gait record` mid-session (once 30 kB are in its file; it would record
     for an hour): the file opens, a torn last record is dropped (and said so), and what had
     arrived up to the kill is all there."""
-    emu = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "pod", "emulate", "--foot", "left", "--drill",
+    emu = subprocess.Popen([sys.executable, "-m", "sprintgait", "pod", "emulate", "--foot", "left", "--drill",
                             DRILL, "--seed", str(SEED), "--duration", "30"], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     try:
         path = emu.stdout.readline().strip()
         out = tmp_path / "killed.podses"
-        rec = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "record", "--pod", f"left={path}", "--duration",
+        rec = subprocess.Popen([sys.executable, "-m", "sprintgait", "record", "--pod", f"left={path}", "--duration",
                                 "3600", "--out", str(out)], stderr=subprocess.DEVNULL, cwd=ROOT)
         try:
             give_up = time.monotonic() + HANG_S
@@ -273,12 +273,12 @@ def test_a_killed_recorder_leaves_a_readable_session(tmp_path):
     assert 0 < torn.torn_bytes and len(torn.records) == len(session.records) - 1
     with pytest.warns(UserWarning, match="torn record"):
         read_recording([cut])
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "analyze", str(cut)], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "sprintgait", "analyze", str(cut)], capture_output=True, text=True,
                        cwd=ROOT)
     assert r.returncode == 0 and r.stderr.startswith("gait: warning: ") and "torn record" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     # gait replay reads the session once and tells the same
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "replay", str(cut), "--speed", "max", "--json"],
+    r = subprocess.run([sys.executable, "-m", "sprintgait", "replay", str(cut), "--speed", "max", "--json"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stderr.startswith("gait: warning: ") and "torn record" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr

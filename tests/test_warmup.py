@@ -23,7 +23,7 @@ class Listener(event.Listener):
     def on_start(self, ev): pass
     def on_end(self, ev): compiled.append(ev.data["dispatcher"].py_func.__qualname__)
 event.register("numba:compile", Listener())
-from gaitcore.cli import main
+from sprintgait.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     for argv in sys.argv[1:]:
         assert main(argv.split("|")) == 0, argv
@@ -52,7 +52,7 @@ def test_after_warmup_no_analysis_compiles_anything(tmp_path, real_data):
     """Warm up in an empty cache; then the bundled recording, every real data set's
     format, a pod session and its replay through the live pipeline compile nothing."""
     cache = tmp_path / "numba"
-    r = subprocess.run([sys.executable, "-m", "gaitcore.cli", "warmup"], capture_output=True, text=True, cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "sprintgait", "warmup"], capture_output=True, text=True, cwd=ROOT,
                        env=_env(cache))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("compiling the analysis kernels for this machine, once"), r.stdout
@@ -67,7 +67,7 @@ def test_after_warmup_no_analysis_compiles_anything(tmp_path, real_data):
                        env=_env(cache))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "", f"compiled after gait warmup: {r.stdout}"
-    again = subprocess.run([sys.executable, "-m", "gaitcore.cli", "warmup"], capture_output=True, text=True,
+    again = subprocess.run([sys.executable, "-m", "sprintgait", "warmup"], capture_output=True, text=True,
                            cwd=ROOT, env=_env(cache))
     assert again.returncode == 0 and again.stdout.startswith("the analysis kernels were already compiled"), again
 
@@ -76,7 +76,7 @@ def test_a_cold_analysis_says_it_is_compiling_before_it_waits(tmp_path):
     """On a terminal, with nothing compiled yet, the progress lines say what the wait is
     before the compilation starts (the process is stopped as soon as the line shows)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "gaitcore.cli", "analyze", str(BUNDLED), "--no-trajectory"],
+    proc = subprocess.Popen([sys.executable, "-m", "sprintgait", "analyze", str(BUNDLED), "--no-trajectory"],
                             stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT, env=_env(tmp_path / "numba"))
     os.close(slave)
     seen = b""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitcore.errors import ProtocolError
+from ..errors import ProtocolError
 
 SERVICE_UUID = "34802252-7185-4d5d-b431-630e7050e8f0"
 WRITE_UUID = "34800001-7185-4d5d-b431-630e7050e8f0"

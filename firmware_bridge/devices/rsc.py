@@ -20,7 +20,7 @@ import enum
 import struct
 from dataclasses import dataclass
 
-from gaitcore.errors import ProtocolError
+from ..errors import ProtocolError
 
 SERVICE_UUID = "00001814-0000-1000-8000-00805f9b34fb"
 MEASUREMENT_UUID = "00002a53-0000-1000-8000-00805f9b34fb"

@@ -42,8 +42,9 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs, unquote
 
-from gaitcore.errors import TransportError, UsageError
+from gaitcore.errors import UsageError
 
+from ..errors import TransportError
 from ..protocol import MIN_MTU
 from . import Transport
 

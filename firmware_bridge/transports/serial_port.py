@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
-from gaitcore.errors import TransportError
-
+from ..errors import TransportError
 from . import Transport
 
 DEFAULT_BAUD = 921600

@@ -2,7 +2,8 @@
 
 The format is recognised from the file's content, never from its extension
 alone; anything not understood is refused with an :class:`InputFormatError`
-that names what was expected.
+that names what was expected.  Formats read outside gaitcore (pod sessions) come
+from the reader registry (:mod:`gaitcore.readers.registry`).
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 from ..errors import InputFormatError, UsageError
 from ..signals import (CLOCK_SOURCE_META, Placement, Recording, Segment, SessionInfo, Side, TimeOrigin,
                        placement_from_name)
-from . import gaitmap_csv, native, physilog, pyshoe_mat, xio
+from . import gaitmap_csv, native, physilog, pyshoe_mat, registry, xio
+from .registry import HEAD_BYTES, RecordingFormat, register_format  # the registry's names, offered here too
 
 SUPPORTED = ("native .gaitrec, pod session (gait record), gaitmap CSV (sensor/axis header, needs --fs), GaitUp Physilog CSV, "
              "x-io NGIMU CSV, PyShoe .mat")
@@ -59,10 +61,10 @@ def _looks_like_recording(path: Path) -> bool:
     not its name)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            head = f.read(HEAD_BYTES)
     except OSError:
         return True      # unreadable: reading it says why
-    return _format_of(head) is not None
+    return _format_of(head) is not None or registry.REGISTRY.find(head) is not None
 
 
 def read_recording(paths: list[str | Path], fs_hz: float | None = None,
@@ -110,21 +112,9 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     return rec.rebased()    # separate sessions' clocks each start at their own 0: nothing to keep
 
 
-def session_recording(session, path: str | Path) -> Recording:
-    """The IMU recording of a session already read from ``path``
-    (:func:`firmware_bridge.session_file.read_session`), warning about a torn tail."""
-    from firmware_bridge.assemble import recording_from_session
-    if session.torn_bytes:
-        import warnings
-        warnings.warn(f"{path}: the last {session.torn_bytes} bytes are a torn record (the recording "
-                      "process stopped mid-write) and were dropped", stacklevel=3)
-    rec = recording_from_session(session, str(path))
-    return replace(rec, sensors=tuple(_from_source(rec.sensors, path)),
-                   session=SessionInfo.from_meta(session.meta, (Path(path).name,)))
-
-
-def _from_source(sensors, path: str | Path) -> list:
-    """The sensors read from one file, marked as sharing its clock (``CLOCK_SOURCE_META``)."""
+def on_file_clock(sensors, path: str | Path) -> list:
+    """The sensors read from one file, marked as sharing its clock (``CLOCK_SOURCE_META``):
+    every file's are, whichever reader read it."""
     return [replace(s, meta={**s.meta, CLOCK_SOURCE_META: str(path)}) for s in sensors]
 
 
@@ -139,30 +129,31 @@ class _FileRead:
 def _read_one(path: Path, fs_hz: float | None, forced: Placement | None) -> _FileRead:
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            head = f.read(HEAD_BYTES)
     except OSError as err:
         raise InputFormatError(path, f"cannot read file ({err.strerror})", SUPPORTED) from None
     if not head.strip():
         raise InputFormatError(path, "file is empty", SUPPORTED)
     kind = _format_of(head)
-    if kind is _Format.POD_SESSION:
-        from firmware_bridge.session_file import read_session
-        rec = session_recording(read_session(path), path)
-        return _FileRead([_force(s, forced) for s in rec.sensors], rec.time_origin, False, rec.session)
     if kind is None:
+        registered = registry.REGISTRY.find(head)
+        if registered is not None:
+            rec = registered.read(path)
+            return _FileRead([_force(s, forced) for s in on_file_clock(rec.sensors, path)], rec.time_origin, False,
+                             rec.session)
         if b"\x00" in head:
-            raise InputFormatError(path, "binary file of unknown kind", SUPPORTED)
-        lines = head.decode("utf-8-sig", errors="replace").splitlines()
-        first = lines[0][:60] if lines else ""
-        raise InputFormatError(path, f"unrecognised content (first line {first!r})", SUPPORTED)
+            problem = "binary file of unknown kind"
+        else:
+            lines = head.decode("utf-8-sig", errors="replace").splitlines()
+            problem = f"unrecognised content (first line {(lines[0][:60] if lines else '')!r})"
+        raise InputFormatError(path, "; ".join((problem, *registry.REGISTRY.unloadable())), SUPPORTED)
     sensors, fs_used = _read_file(path, kind, fs_hz, forced)
     meta = sensors[0].meta if kind is _Format.NATIVE else {}
-    return _FileRead(_from_source(sensors, path), TimeOrigin.FIRST_SAMPLE, fs_used,
+    return _FileRead(on_file_clock(sensors, path), TimeOrigin.FIRST_SAMPLE, fs_used,
                      SessionInfo.from_meta(meta, (path.name,)))
 
 
 class _Format(enum.Enum):
-    POD_SESSION = "pod session"
     NATIVE = "gaitrec"
     PYSHOE_MAT = "PyShoe .mat"
     GAITMAP_CSV = "gaitmap CSV"
@@ -171,9 +162,7 @@ class _Format(enum.Enum):
 
 
 def _format_of(head: bytes) -> _Format | None:
-    """The format a file's first bytes show, or None."""
-    if head.startswith(b"PODSESSION"):
-        return _Format.POD_SESSION
+    """The one of gaitcore's own formats a file's first bytes show, or None."""
     if native.sniff_bytes(head):
         return _Format.NATIVE
     if pyshoe_mat.sniff_bytes(head):
@@ -188,7 +177,7 @@ def _format_of(head: bytes) -> _Format | None:
 
 
 def _read_file(path: Path, kind: _Format, fs_hz: float | None, forced: Placement | None) -> tuple[list, bool]:
-    """The sensors of a file that is not a pod session, and whether ``fs_hz`` was used
+    """The sensors of a file in one of gaitcore's own formats, and whether ``fs_hz`` was used
     (only gaitmap CSV, which has no time column, takes it)."""
     name = path.stem
     placement = forced or placement_from_name(path.name) or Placement(Side.UNKNOWN, Segment.FOOT)

@@ -1,7 +1,8 @@
 """The ``gait`` command line.
 
 Every error meant for the user is one line on stderr, exit code 2, and nothing
-is written.
+is written.  It is the application layer: it uses gaitcore, calibration and
+firmware_bridge, and none of them imports it.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .errors import GaitError
-from .signals import Segment
+from gaitcore import __version__
+from gaitcore.errors import GaitError
+from gaitcore.signals import Segment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -230,9 +231,9 @@ def _new_output_file(path: Path, option: str, why: str = "") -> None:
 
 
 def _analyze(args) -> int:
-    from .analysis import analyze
-    from .readers import read_recording
-    from .report import session_header, step_table, summary_text, to_json, write_report
+    from gaitcore.analysis import analyze
+    from gaitcore.readers import read_recording
+    from gaitcore.report import session_header, step_table, summary_text, to_json, write_report
 
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise GaitError(f"--out {args.out} is a file; --out takes a folder (it gets report.json, steps.csv, "
@@ -267,7 +268,7 @@ COMPILING = ("compiling the analysis kernels for this machine, once (about half 
 
 def _say_if_compiling(say) -> bool:
     """Tell the user, before the wait, when the analysis is about to compile its kernels."""
-    from .warmup import needs_compiling
+    from gaitcore.warmup import needs_compiling
     if needs_compiling():
         say(COMPILING)
         return True
@@ -275,7 +276,7 @@ def _say_if_compiling(say) -> bool:
 
 
 def _warmup(args) -> int:
-    from .warmup import needs_compiling, warm_up
+    from gaitcore.warmup import needs_compiling, warm_up
     t0 = time.perf_counter()
     if not needs_compiling():
         warm_up()      # also compiles what is rarely needed, if anything is left
@@ -295,7 +296,7 @@ def _warmup(args) -> int:
 
 
 def _simulate(args) -> int:
-    from . import simulate
+    from gaitcore import simulate
     if args.list or (args.drill is None and args.session is None):
         for name, drill in simulate.DRILLS.items():
             print(f"{name:<14} {drill.description}")
@@ -333,8 +334,9 @@ def _simulate(args) -> int:
         else:
             acc_g = 32.0 if args.acc_range is None else args.acc_range
             if podses:
+                from firmware_bridge.simulated_session import write_pod_session
                 psim = simulate.simulate_pod_session(plan, fs_hz=rate, seed=args.seed, acc_range_g=acc_g)
-                simulate.write_pod_session(psim, args.out, args.truth)
+                write_pod_session(psim, args.out, args.truth)
                 sim = psim.simulation
             else:
                 sim = simulate.simulate_plan(plan, fs_hz=rate, seed=args.seed, acc_range_g=acc_g)
@@ -349,7 +351,7 @@ def _simulate(args) -> int:
 def _pod_emulate(args) -> int:
     import os
     from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, open_pty, pod_signals, serve
-    from . import simulate
+    from gaitcore import simulate
     simulate.drill_by_name(args.drill)   # unknown drill: one-line error before anything starts
     cfg = VirtualPodConfig(args.foot, args.drill, args.seed, args.rate, args.duration, args.loss, args.corrupt)
     acc, gyr, acc_g, gyr_dps, _ = pod_signals(cfg)
@@ -366,8 +368,8 @@ def _pod_emulate(args) -> int:
 
 
 def _export(args) -> int:
-    from .export import to_gaitmap_csv, to_parquet
-    from .readers import read_recording
+    from gaitcore.export import to_gaitmap_csv, to_parquet
+    from gaitcore.readers import read_recording
     _new_output_file(args.out, "--out")
     suffix = {"csv": ".csv", "parquet": ".parquet"}
     other = next((k for k, v in suffix.items() if k != args.to and args.out.suffix.lower() == v), None)
@@ -490,7 +492,7 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
     if len({n for n, _ in pods}) != len(pods):
         raise GaitError("two --pod options share a name; give each pod its own (left, right, ...)")
     import warnings
-    from .signals import Placement
+    from gaitcore.signals import Placement
     for name, _ in pods:
         try:
             Placement.parse(name)
@@ -504,7 +506,7 @@ def _check_drill(drill: str | None) -> None:
     """A drill the cues and the simulator do not know is allowed (the coach's own), but told."""
     import warnings
     from firmware_bridge.live import CUES
-    from .simulate import DRILLS
+    from gaitcore.simulate import DRILLS
     if drill is not None and drill not in CUES and drill not in DRILLS:
         known = ", ".join(sorted(set(DRILLS) | set(CUES) - {"default"}))
         warnings.warn(f"drill {drill!r} is not one gait knows ({known}); it is stored as given and gets the "
@@ -540,7 +542,7 @@ def _live(args) -> int:
     def tell(msg: str) -> None:
         display.print(f"! {msg}", "bold red")
 
-    from .warmup import needs_compiling, warm_up
+    from gaitcore.warmup import needs_compiling, warm_up
     if needs_compiling():      # before connecting: a pause mid-session would hold back every cue
         display.print(f"{COMPILING} ...", "cyan")
         warm_up()
@@ -562,10 +564,10 @@ def _replay(args) -> int:
     from firmware_bridge.live_display import Sound, make_display
     from firmware_bridge.recorder import SESSION_POD
     from firmware_bridge.session_file import KIND_EVENT, read_session
-    from .analysis import analyze
-    from .readers import session_recording
-    from .report import session_header, step_table, summary_text, to_json
-    from .signals import SessionInfo
+    from firmware_bridge.session_reader import session_recording
+    from gaitcore.analysis import analyze
+    from gaitcore.report import session_header, step_table, summary_text, to_json
+    from gaitcore.signals import SessionInfo
     if not args.input.is_file():
         raise GaitError(f"{args.input} not found; give a session file written by gait record or gait live")
     session = read_session(args.input)
