@@ -161,7 +161,8 @@ class Device(abc.ABC):
     def header(self) -> dict:
         """Its entries in a pod's session header: ``framing``, the ``device=`` it was opened
         with (BLE), and its options."""
-        return {"framing": self.framing, **({"device": self.ble_name} if self.ble_name else {}), **self.stored_options()}
+        ble = {"device": self.ble_name} if self.ble_name else {}
+        return {"framing": self.framing, **ble, **self.stored_options()}
 
     @classmethod
     def from_header(cls, pod: Mapping) -> "Device":
