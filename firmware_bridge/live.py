@@ -28,14 +28,16 @@ says why (``open_at_end``: the session ended first; otherwise the foot's next co
 began first).
 
 Per pod the bytes go through the same decoder as ``gait analyze`` (podwire pods, or
-Movesense sensors); samples are fed, in chunks as they arrive, to the same streaming
-event detector (:func:`gaitcore.events.events_step`), timed by the pod's own clock (its
-sample index at its rate, so a lost frame is an exact gap).  A Movesense packet has no
-sample index, only a millisecond time stamp: it is placed as the analysis places it
-(:mod:`firmware_bridge.assemble`), from the stamp's jump since the last packet at the
-subscribed rate (the analysis fits the rate the stamps show, a few tenths of a percent
-off, so live contact times differ from the analysis's by that fraction), and its full
-scale is not in the stream, so clipping is not told live.  Pod time maps to the session
+Movesense sensors), and its device kind places the packets on the pod's timeline
+(:meth:`firmware_bridge.devices.Device.place`); samples are fed, in chunks as they
+arrive, to the same streaming event detector (:func:`gaitcore.events.events_step`),
+timed by the pod's own clock (its sample index at its rate, so a lost frame is an exact
+gap).  A Movesense packet has no sample index, only a millisecond time stamp: it is
+placed as the analysis places it (:mod:`firmware_bridge.devices.movesense`), from the
+stamp's jump since the last packet at the subscribed rate (the analysis fits the rate
+the stamps show, a few tenths of a percent off, so live contact times differ from the
+analysis's by that fraction), and its full scale is not in the stream, so clipping is
+not told live.  Pod time maps to the session
 clock by a causal lower envelope: the least (receipt time - device time) over the
 last ``CLOCK_WINDOW_S`` of frames (receipt delay only ever adds; a crystal's drift
 of 50 ppm moves it by 0.5 ms over that window).  The batch analysis fits the whole
@@ -105,13 +107,11 @@ from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Eve
                              mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
                              toe_off_candidate, unconfirmed_landing)
 from gaitcore.quality import BRIDGE_S, CLIP_MARGIN, DROP_FACTOR, implausible_rows
-from gaitcore.signals import GRAVITY_MPS2, MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
+from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
 from gaitcore.steps import MAX_CONTACT_S
 from gaitcore.trajectory import standing_gyro_bias
 
-from .assemble import movesense_rate, place_packet
-from .devices import movesense
-from .protocol import DataFrame, NotificationDecoder, SerialDecoder
+from .devices import Device, Placed, device_of
 from .session_file import KIND_EVENT, KIND_RX, Record
 
 CLOCK_WINDOW_S = 10.0
@@ -253,11 +253,12 @@ class _Pod:
 
     name: str
     foot: str
-    decoder: object
+    device: Device
+    decoder: object                       # the device's decoder (None: it sends no IMU samples)
+    timeline: object = None               # the device's live placement state
     events: object = None                 # EventState, made at the first data frame
     fs_hz: float = 0.0
-    next_index: int | None = None         # the pod's next sample index (u32, as on the wire)
-    next_abs: int = 0                     # the same counted from the pod's first sample, unwrapped
+    next_abs: int = 0                     # the pod's next sample index, counted from its first sample
     clip_notice_s: float = -np.inf
     acc_range_mps2: float = np.inf
     gyr_range_dps: float = np.inf
@@ -277,13 +278,9 @@ class _Pod:
     breaks_s: deque = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
-    framing: str = "cobs"
     mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
     mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
     warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
-    rate_hz: float | None = None          # movesense: the subscribed rate (None: from the first stamps)
-    last_packet: object = None            # movesense: the last PlacedPacket
-    waiting: tuple = ()                   # movesense: (packet, receipt s) held until the stamps show the rate
     at_rest: bool = False                 # the open contact is shown as the foot at rest (standing)
 
 
@@ -305,20 +302,18 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     pods = []
     mountings = mountings_of(meta)
     for pod in meta.get("pods", []):
-        framing = pod.get("framing")
-        if framing not in ("cobs", "notification", "movesense", "rsc"):
+        device = device_of(pod)
+        if device is None:
             raise ValueError(f"live analysis reads IMU pods (podwire, Movesense); {pod.get('name')!r} speaks "
-                             f"{framing!r}")
+                             f"{pod.get('framing')!r}")
         try:
             side = Placement.parse(pod.get("placement") or pod["name"]).side
         except ValueError:
             side = Side.UNKNOWN
-        # an RSC pod (speed and cadence, no IMU) is recorded but shows nothing live
-        decoder = None if framing == "rsc" else {"notification": NotificationDecoder,
-                                                 "movesense": movesense.GspDecoder}.get(framing, SerialDecoder)()
+        # a pod without IMU samples (RSC: speed and cadence) is recorded but shows nothing live
+        timeline = device.timeline()
         known = mountings.get(pod["name"])
-        pods.append(_Pod(pod["name"], side.value, decoder, framing=framing,
-                         rate_hz=movesense_rate(pod) if framing == "movesense" else None,
+        pods.append(_Pod(pod["name"], side.value, device, None if timeline is None else device.decoder(), timeline,
                          mounting=None if known is None else known.alignment()))
     if pods and all(p.decoder is None for p in pods):
         raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
@@ -353,60 +348,23 @@ def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
     if record.kind != KIND_RX or pod.decoder is None:
         return [], state
     state = replace(state, pods=tuple(pods))
-    for f in pod.decoder.feed(record.payload):
-        if isinstance(f, DataFrame):
-            new_items, state = _frame(state, record.pod, f, t_rx)
-            items += new_items
-        elif isinstance(f, movesense.Imu6Packet):
-            new_items, state = _packet(state, record.pod, f, t_rx)
+    for packet in pod.decoder.feed(record.payload):
+        placed, pod.timeline = pod.device.place(pod.timeline, packet, t_rx)
+        for p in placed:
+            new_items, state = _placed(state, record.pod, p)
             items += new_items
     return _in_time_order(state, items, t_rx)
 
 
-def _frame(state: LiveState, k: int, f: DataFrame, t_rx: float) -> tuple[list, LiveState]:
-    """A podwire data frame: placed by its sample index."""
+def _placed(state: LiveState, k: int, p: Placed) -> tuple[list, LiveState]:
+    """Samples the pod's device placed on its timeline; the first ones set the rate the
+    pod's time counts in (its sample index over its rate: a clean clock) and its full scale."""
     pod = state.pods[k]
     if pod.events is None:
-        pod.fs_hz = float(f.odr_hz)
-        # live time is the pod's sample index over its rate: a clean clock
+        pod.fs_hz = p.fs_hz
         pod.events = new_event_state(pod.fs_hz, pod.mounting, DROP_FACTOR)
-        pod.next_index = f.sample_index
-        pod.acc_range_mps2 = f.acc_range_g * GRAVITY_MPS2
-        pod.gyr_range_dps = float(f.gyr_range_dps)
-    lost = (f.sample_index - pod.next_index) % (1 << 32)
-    if lost >= (1 << 31):     # an old or repeated frame
-        return [], state
-    pod.next_index = (f.sample_index + f.count) % (1 << 32)
-    return _samples_in(state, k, pod.next_abs + lost, f.acc_mps2(), f.gyr_dps(), t_rx)
-
-
-def _packet(state: LiveState, k: int, p, t_rx: float) -> tuple[list, LiveState]:
-    """A Movesense IMU6 packet: placed by its time stamp; the first ones wait until the
-    stamps show the rate, when the session does not say it."""
-    pod = state.pods[k]
-    pod.waiting = pod.waiting + ((p, t_rx),)
-    if pod.rate_hz is None:
-        if len(pod.waiting) < 2:
-            return [], state
-        (p0, _), (p1, _) = pod.waiting[0], pod.waiting[1]
-        dt_ms = (p1.timestamp_ms - p0.timestamp_ms) % (1 << 32)
-        pod.rate_hz = float(movesense.RATES_HZ[0] if dt_ms == 0 else
-                            movesense.nearest_rate(1000.0 * p0.acc_mps2.shape[0] / dt_ms))
-    items: list = []
-    waiting, pod.waiting = pod.waiting, ()
-    for q, t_q in waiting:
-        if pod.events is None:
-            pod.fs_hz = pod.rate_hz
-            pod.events = new_event_state(pod.fs_hz, pod.mounting, DROP_FACTOR)
-        last = pod.last_packet
-        placed = place_packet(last, q, t_q, pod.fs_hz, q.acc_mps2.shape[0] if last is None else last.count)
-        if placed is None:        # the same notification twice
-            continue
-        pod.last_packet = placed
-        new_items, state = _samples_in(state, k, placed.first, q.acc_mps2.astype(np.float64),
-                                       q.gyr_dps.astype(np.float64), t_q)
-        items += new_items
-    return items, state
+        pod.acc_range_mps2, pod.gyr_range_dps = p.acc_range_mps2, p.gyr_range_dps
+    return _samples_in(state, k, p.first, p.acc_mps2, p.gyr_dps, p.t_rx_s)
 
 
 def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.ndarray,

@@ -12,6 +12,7 @@ import binascii
 import enum
 import struct
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -289,14 +290,17 @@ class DecoderStats:
 
 class NotificationDecoder:
     """BLE: each notification is one frame.  ``feed`` returns [frame] or [] (the bad
-    frame is counted in ``stats``)."""
+    frame is counted in ``stats``).  ``decode_one`` decodes one notification's bytes
+    (raising ProtocolError): a podwire frame's by default, another profile's message
+    (an RSC measurement) otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, decode_one: Callable[[bytes], object] = decode) -> None:
         self.stats = DecoderStats()
+        self._decode = decode_one
 
-    def feed(self, notification: bytes) -> list[Frame]:
+    def feed(self, notification: bytes) -> list:
         try:
-            frame = decode(bytes(notification))
+            frame = self._decode(bytes(notification))
         except ProtocolError as err:
             self.stats.reject(err)
             return []

@@ -11,7 +11,7 @@ memory, in order, and are written as soon as a retry (every ``WRITE_RETRY_S``)
 succeeds; the user is told when writing stops and when it resumes, and the session
 gets a ``write resumed`` event saying how long records were held.  Records that can
 still not be written when the session ends are saved to a rescue session file in the
-temporary directory and reported (:class:`gaitcore.errors.SessionWriteError`); a
+temporary directory and reported (:class:`firmware_bridge.errors.SessionWriteError`); a
 backlog over ``BACKLOG_MAX_BYTES`` ends the recording, since nothing more could be kept.
 """
 from __future__ import annotations
@@ -30,7 +30,6 @@ from typing import Callable
 from gaitcore import __version__
 
 from .errors import SessionWriteError, TransportError
-from .protocol import Command, CommandFrame, encode, serial_bytes
 from .session_file import KIND_EVENT, KIND_RX, KIND_TX, Record, SessionWriter
 from .transports import Transport, open_transport
 
@@ -63,11 +62,6 @@ class _DiskState:
     error: SessionWriteError | None = None   # the last failure
 
 
-def _command(transport: Transport, seq: int, command: Command) -> bytes:
-    frame = CommandFrame(seq, command)
-    return serial_bytes(frame) if transport.framing == "cobs" else encode(frame)
-
-
 async def record_session(pods: list[tuple[str, str]], duration_s: float, out: str | Path, meta: dict | None = None,
                          opener: Callable[[str], Transport] = open_transport,
                          clock_ns: Callable[[], int] = time.monotonic_ns,
@@ -86,7 +80,7 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
     transports = [opener(url) for _, url in pods]
     info = {"software": f"sprintgait {__version__}", "started_utc": datetime.now(timezone.utc).isoformat(),
             "duration_s": duration_s, **(meta or {}),
-            "pods": [{"name": name, "url": url, "placement": name, "framing": tr.framing, **getattr(tr, "meta", {})}
+            "pods": [{"name": name, "url": url, "placement": name, **tr.device.header()}
                      for (name, url), tr in zip(pods, transports)]}
     tap = make_tap(info) if make_tap is not None else None
     writer = SessionWriter.create(out, info)
@@ -164,6 +158,12 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 put(KIND_RX, k, (stamped or clock_ns()) - t0, bytes(data))
                 rep.bytes_received += len(data)
 
+    async def send(k: int, command: bytes | None) -> None:
+        """Send pod ``k`` a command of its device's (None: its device takes none) and record it."""
+        if command is not None:
+            await transports[k].write(command)
+            store(KIND_TX, k, clock_ns() - t0, command)
+
     given_up: set = set()
 
     async def run(k: int) -> None:
@@ -181,14 +181,10 @@ async def record_session(pods: list[tuple[str, str]], duration_s: float, out: st
                 await tr.open()
                 connected_once = True
                 event(k, "connected", url=rep.url, **getattr(tr, "device_info", {}))
-                start = _command(tr, 1, Command.START)
-                await tr.write(start)
-                store(KIND_TX, k, clock_ns() - t0, start)
+                await send(k, tr.device.start_command(1))
                 attempt = 0
                 await receive(k, None)
-                stop = _command(tr, 2, Command.STOP)
-                await tr.write(stop)
-                store(KIND_TX, k, clock_ns() - t0, stop)
+                await send(k, tr.device.stop_command(2))
                 # the answer says how many samples the pod took: frames lost at the very end show
                 await receive(k, clock_ns() + int(STOP_WAIT_S * 1e9))
                 if hasattr(tr, "link_quality"):

@@ -4,7 +4,9 @@
 ``serial_for_url``): ``serial:///dev/ttyUSB0?baud=921600`` or a bare device path,
 pyserial's own ``loop://`` and ``socket://host:port``, and ``ble://NAME-or-ADDRESS``.
 pyserial and bleak are imported only inside their transports.  Tests and tools
-inject their own transports with :func:`register_scheme`.
+inject their own transports with :func:`register_scheme`.  What is at the other end,
+and how its bytes are decoded, is the transport's :attr:`Transport.device`
+(:mod:`firmware_bridge.devices`).
 """
 from __future__ import annotations
 
@@ -14,13 +16,27 @@ from urllib.parse import urlsplit
 
 from gaitcore.errors import UsageError
 
+from ..devices import Device, kind
+from ..devices.podwire import PodwireSerial
+
 
 class Transport(abc.ABC):
-    """One pod's byte stream.  ``framing`` is ``"cobs"`` (a byte stream of COBS frames)
-    or ``"notification"`` (each read is one whole frame)."""
+    """One pod's byte stream.  ``framing`` names the device kind at the other end in the
+    device registry: podwire over serial (a byte stream of COBS frames) unless the
+    transport says otherwise."""
 
-    framing: str = "cobs"
+    framing: str = PodwireSerial.framing
     url: str = ""
+
+    @property
+    def device(self) -> Device:
+        """The device at the other end, with its options: the registry's kind named by
+        ``framing``, with default options (a transport whose URL says more overrides this)."""
+        cls = kind(self.framing)
+        if cls is None:
+            raise UsageError(f"transport {type(self).__name__} for {self.url!r} names an unknown device kind "
+                             f"{self.framing!r}")
+        return cls()
 
     @abc.abstractmethod
     async def open(self) -> None:

@@ -5,30 +5,31 @@ device by its address or advertised name (``ble://`` alone takes the first one
 advertising the profile's service), connect and subscribe.  One read returns one
 notification.  The notification callback only stamps the arrival time and queues the
 bytes; decoding happens downstream (:mod:`firmware_bridge.assemble`).  A dropped link
-makes :meth:`BleTransport.read` raise :class:`~gaitcore.errors.TransportError`
+makes :meth:`BleTransport.read` raise :class:`~firmware_bridge.errors.TransportError`
 ("... disconnected ...") once the notifications received before it have been read, so
 the recorder's retry loop reconnects.
 
-``device=`` picks the profile (:attr:`BleTransport.framing` names it, so the session
-file says how to decode the pod's notifications):
+``device=`` picks the device, a BLE kind of the device registry
+(:func:`firmware_bridge.devices.parse_ble_url`), with its options;
+:attr:`BleTransport.device` is it, and its profile (:class:`~firmware_bridge.devices.base.BleProfile`)
+says which service and characteristics to use, the ATT MTU it needs, what to read once
+on connecting and what to write on every link:
 
-* ``podwire`` (default, framing ``"notification"``): the project's own pods; the
-  negotiated ATT MTU must be >= 185 (``PROTOCOL.md``), commands go to the command
-  characteristic.
-* ``movesense`` (framing ``"movesense"``): Movesense's GATT SensorData Protocol.  After
-  notifications start, ``Meas/IMU6/<rate>`` is subscribed (``rate=`` 13, 26, 52, 104,
-  208, 416, 833 or 1666 Hz, default 833), and unsubscribed on close.  Any MTU works
-  (long packets arrive in two parts).
-* ``rsc`` (framing ``"rsc"``): a Running Speed and Cadence foot pod (Stryd, Polar,
-  Zwift RunPod): notifications of RSC Measurement (0x2A53); RSC Feature (0x2A54) is read
-  once and kept in :attr:`BleTransport.device_info`.  ``cadence_per_leg=1`` and
-  ``cadence_is_power=1`` are the :class:`~firmware_bridge.devices.rsc.RscOptions` the
-  pod needs for decoding.
+* ``podwire`` (default): the project's own pods; the negotiated ATT MTU must be >= 185
+  (``PROTOCOL.md``), commands go to the command characteristic.
+* ``movesense``: Movesense's GATT SensorData Protocol.  After notifications start,
+  ``Meas/IMU6/<rate>`` is subscribed (``rate=`` 13, 26, 52, 104, 208, 416, 833 or 1666
+  Hz, default 833), and unsubscribed on close.  Any MTU works (long packets arrive in two
+  parts).
+* ``rsc``: a Running Speed and Cadence foot pod (Stryd, Polar, Zwift RunPod):
+  notifications of RSC Measurement (0x2A53); RSC Feature (0x2A54) is read once and kept
+  in :attr:`BleTransport.device_info`.  ``cadence_per_leg=1`` and ``cadence_is_power=1``
+  are the :class:`~firmware_bridge.devices.rsc.RscOptions` the pod needs for decoding.
 
 Movesense and RSC devices do not speak podwire: :meth:`BleTransport.write` silently
-ignores podwire command frames for them (the recorder's START/STOP), so the same
-recording loop serves every profile.  :attr:`BleTransport.meta` holds the URL's
-profile options (for the session file's pod metadata).
+ignores podwire command frames for them (the device says which commands it ignores).
+:attr:`BleTransport.meta` holds the device's entries for the session file's pod
+metadata (its ``device=`` and options).
 """
 from __future__ import annotations
 
@@ -40,17 +41,12 @@ import weakref
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import parse_qs, unquote
 
-from gaitcore.errors import UsageError
-
+from ..devices import Device, advertised_kind
+from ..devices.registry import BleUrl, parse_ble_url
 from ..errors import TransportError
-from ..protocol import MIN_MTU
 from . import Transport
 
-SERVICE_UUID = "7f0a0001-5b1e-4b5e-9a3c-2f6d5c0e1a00"
-DATA_UUID = "7f0a0002-5b1e-4b5e-9a3c-2f6d5c0e1a00"
-COMMAND_UUID = "7f0a0003-5b1e-4b5e-9a3c-2f6d5c0e1a00"
 DEFAULT_TIMEOUT_S = 10.0    # for the whole of open(): scan, connect, service discovery, subscribe
 QUIET_S = 0.05              # read() returns b"" after this long without a notification
 RATE_WINDOW_S = 5.0
@@ -72,8 +68,8 @@ class LinkQuality:
 
 @dataclass(frozen=True)
 class PodAdvert:
-    """A device in range: ``kind`` is ``podwire``, ``rsc`` (Running Speed and Cadence) or
-    ``movesense``; ``services`` the service UUIDs it advertises."""
+    """A device in range: ``kind`` is its ``device=`` (``podwire``, ``movesense``, ``rsc``:
+    Running Speed and Cadence); ``services`` the service UUIDs it advertises."""
 
     name: str | None
     address: str
@@ -89,109 +85,14 @@ class _LinkLost:
 _LINK_LOST = _LinkLost()
 
 
-@dataclass(frozen=True)
-class Profile:
-    """What ``device=`` selects: the service, the characteristic notified (one read per
-    notification) and the one commands are written to (None: the device takes none)."""
-
-    name: str
-    framing: str
-    service: str
-    notify: str
-    write: str | None
-    describe: str           # "a <describe>" in messages
-
-
-def _profiles() -> dict[str, Profile]:
-    from ..devices import movesense, rsc
-    return {"podwire": Profile("podwire", "notification", SERVICE_UUID, DATA_UUID, COMMAND_UUID,
-                               "pod advertising the podwire service"),
-            "movesense": Profile("movesense", "movesense", movesense.SERVICE_UUID, movesense.NOTIFY_UUID,
-                                 movesense.WRITE_UUID, "Movesense sensor"),
-            "rsc": Profile("rsc", "rsc", rsc.SERVICE_UUID, rsc.MEASUREMENT_UUID, None,
-                           "Running Speed and Cadence pod")}
-
-
-DEVICES = ("podwire", "movesense", "rsc")
-DEFAULT_MOVESENSE_RATE_HZ = 833
-_OPTIONS = ("the options are timeout=SECONDS, device=podwire|movesense|rsc, rate=HZ (movesense), "
-            "cadence_per_leg=1 and cadence_is_power=1 (rsc)")
-_TRUE, _FALSE = ("", "1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-@dataclass(frozen=True)
-class BleUrl:
-    target: str                 # name or address; "" for the first device advertising the profile's service
-    timeout_s: float
-    device: str = "podwire"     # podwire | movesense | rsc
-    rate_hz: int | None = None  # movesense IMU6 rate
-    cadence_per_leg: bool = False
-    cadence_is_power: bool = False
-
-    def rsc_options(self):
-        from ..devices.rsc import RscOptions
-        return RscOptions(self.cadence_per_leg, self.cadence_is_power)
-
-
-def parse_ble_url(url: str) -> BleUrl:
-    """Every field of a ``ble://`` URL (see the module docstring); UsageError names the
-    fix for an unknown option, a rate Movesense does not run at, or an option the
-    chosen device does not take."""
-    if not url.startswith("ble://"):
-        raise UsageError(f"{url!r} is not a ble:// URL; write ble://NAME or ble://AA:BB:CC:DD:EE:FF")
-    rest, _, query = url[len("ble://"):].partition("?")
-    target = unquote(rest.strip("/"))
-    timeout = DEFAULT_TIMEOUT_S
-    opts = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    for key in opts:
-        if key not in ("timeout", "device", "rate", "cadence_per_leg", "cadence_is_power"):
-            raise UsageError(f"unknown option {key!r} in {url!r}; {_OPTIONS}")
-    if "timeout" in opts:
-        try:
-            timeout = float(opts["timeout"])
-        except ValueError:
-            timeout = -1.0
-        if not 0.0 < timeout < 3600.0:
-            raise UsageError(f"timeout {opts['timeout']!r} in {url!r} is not a number of seconds above 0")
-    device = opts.get("device", "podwire").strip().lower() or "podwire"
-    if device not in DEVICES:
-        raise UsageError(f"device {opts['device']!r} in {url!r} is not one this toolkit reads; "
-                         f"use device={', device='.join(DEVICES)}")
-    rate = None
-    if device == "movesense":
-        from ..devices.movesense import RATES_HZ
-        text = opts.get("rate", str(DEFAULT_MOVESENSE_RATE_HZ)).strip()
-        try:
-            rate = int(float(text)) if float(text) == int(float(text)) else None
-        except (ValueError, OverflowError):
-            rate = None
-        if rate not in RATES_HZ:
-            raise UsageError(f"rate {text!r} in {url!r} is not one Movesense IMU6 runs at; use rate="
-                             f"{', '.join(map(str, RATES_HZ[:-1]))} or {RATES_HZ[-1]} (Hz)")
-    elif "rate" in opts:
-        raise UsageError(f"rate= in {url!r} applies to device=movesense only ({device} devices choose "
-                         f"their own rate)")
-    flags = {}
-    for key in ("cadence_per_leg", "cadence_is_power"):
-        if key not in opts:
-            flags[key] = False
-            continue
-        if device != "rsc":
-            raise UsageError(f"{key}= in {url!r} applies to device=rsc only")
-        value = opts[key].strip().lower()
-        if value not in _TRUE + _FALSE:
-            raise UsageError(f"{key}={opts[key]!r} in {url!r} is not 1 or 0")
-        flags[key] = value in _TRUE
-    if flags["cadence_per_leg"] and flags["cadence_is_power"]:
-        raise UsageError(f"{url!r} sets both cadence_per_leg and cadence_is_power; a pod that puts power in "
-                         f"the cadence field sends no cadence: keep one")
-    return BleUrl(target, timeout, device, rate, flags["cadence_per_leg"], flags["cadence_is_power"])
-
-
 def parse_url(url: str) -> tuple[str, float]:
     """(name or address, "" for any device; timeout s) of a ``ble://`` URL."""
     parsed = parse_ble_url(url)
-    return parsed.target, parsed.timeout_s
+    return parsed.target, _timeout_s(parsed)
+
+
+def _timeout_s(parsed: BleUrl) -> float:
+    return parsed.timeout_s if parsed.timeout_s is not None else DEFAULT_TIMEOUT_S
 
 
 def _is_address(target: str) -> bool:
@@ -199,27 +100,20 @@ def _is_address(target: str) -> bool:
 
 
 class BleTransport(Transport):
-    """One BLE device (see the module docstring).  ``framing`` names the profile;
-    ``meta`` is the URL's profile options (JSON-ready, for the session's pod metadata);
+    """One BLE device (see the module docstring).  ``device`` is it, with the URL's
+    options; ``meta`` its entries for the session's pod metadata (JSON-ready);
     ``device_info`` what the device told on connecting (the RSC features, the MTU)."""
-
-    framing = "notification"
 
     def __init__(self, url: str):
         self.url = url
-        self.options = parse_ble_url(url)
-        self.target, self.timeout_s = self.options.target, self.options.timeout_s
-        self.profile = _profiles()[self.options.device]
-        self.framing = self.profile.framing
-        self.meta: dict = {"device": self.options.device}
-        if self.options.device == "movesense":
-            self.meta["rate_hz"] = self.options.rate_hz
-        elif self.options.device == "rsc":
-            self.meta.update(cadence_per_leg=self.options.cadence_per_leg,
-                             cadence_is_power=self.options.cadence_is_power)
+        self.options: BleUrl = parse_ble_url(url)
+        self.target, self.timeout_s = self.options.target, _timeout_s(self.options)
+        self.profile = self.options.device.ble
+        self.framing = self.options.device.framing
+        self.meta: dict = {"device": self.options.device.ble_name, **self.options.device.stored_options()}
         self.device_info: dict = {}
-        self.rsc_features = None          # RscFeature, read once (device=rsc)
-        self._ref = 0                     # Movesense subscription reference of the current link
+        self.features = None              # the profile's info characteristic, decoded (read once)
+        self._ref = 0                     # the reference of the current link's link_start command
         self._client = None
         self._data_char = self._cmd_char = None
         self._queue: asyncio.Queue | None = None    # set while open
@@ -235,16 +129,25 @@ class BleTransport(Transport):
         self._connected_ns = 0
         self.last_receipt_ns = 0          # time.monotonic_ns() when the last notification read arrived
 
+    @property
+    def device(self) -> Device:
+        return self.options.device
+
+    @property
+    def rsc_features(self):
+        """An RSC pod's RscFeature flags (``features``), None until read."""
+        return self.features
+
     def _describe(self) -> str:
         if not self.target:
             return f"a {self.profile.describe}"
-        noun = "pod" if self.profile.name == "podwire" else self.profile.describe
-        return f"{noun} {'at ' if _is_address(self.target) else ''}{self.target!r}"
+        return f"{self.profile.noun} {'at ' if _is_address(self.target) else ''}{self.target!r}"
 
     def _matches(self, device, adv) -> bool:
         if not self.target:
             uuids = {u.lower() for u in (adv.service_uuids or [])}
-            if self.profile.name == "movesense" and (adv.local_name or device.name or "").startswith("Movesense"):
+            prefix = self.profile.name_prefix
+            if prefix is not None and (adv.local_name or device.name or "").startswith(prefix):
                 return True
             return self.profile.service in uuids
         if _is_address(self.target):
@@ -317,31 +220,32 @@ class BleTransport(Transport):
         data = services.get_characteristic(prof.notify)
         cmd = services.get_characteristic(prof.write) if prof.write else None
         if data is None or "notify" not in data.properties or (prof.write and cmd is None):
-            if prof.name == "podwire":
-                raise TransportError(self.url, "the device has no podwire data and command characteristics",
-                                     "check that the URL names a podwire foot pod (gait devices scan lists them)")
-            raise TransportError(self.url, f"the device is not a {prof.describe} (no {prof.name} service "
+            if prof.missing is not None:
+                raise TransportError(self.url, prof.missing, prof.missing_fix)
+            raise TransportError(self.url, f"the device is not a {prof.describe} (no {self.device.ble_name} service "
                                  f"{prof.service} with its characteristics)",
                                  "check the name and device= of the URL (gait devices scan lists the kind of "
                                  "each device)")
         self._data_char, self._cmd_char = data, cmd
-        if prof.name == "podwire":
+        if prof.min_mtu is not None:
             mtu = await self._negotiated_mtu(client, data, min(deadline, loop.time() + MTU_SETTLE_S))
-        else:       # Movesense splits long packets itself, RSC measurements fit in 23
+        else:       # the device splits long packets itself (Movesense), or its packets fit in 23 (RSC)
             mtu = self._mtu_now(data)
         self._mtu = mtu
         self.device_info["mtu"] = mtu
-        if prof.name == "podwire":
+        if prof.min_mtu is not None:
             if mtu is None:
                 raise TransportError(self.url, "cannot read the negotiated ATT MTU from BlueZ (older than 5.62?)",
-                                     "update BlueZ to 5.62 or later so that the MTU (>= 185) can be checked")
-            if mtu < MIN_MTU:
-                raise TransportError(self.url, f"negotiated ATT MTU {mtu} is below the {MIN_MTU} podwire needs "
-                                     f"(a 1 kHz pod cannot stream in smaller notifications)",
-                                     f"enable data length extension / request MTU >= {MIN_MTU} in the pod "
+                                     f"update BlueZ to 5.62 or later so that the MTU (>= {prof.min_mtu}) can be "
+                                     "checked")
+            if mtu < prof.min_mtu:
+                raise TransportError(self.url, f"negotiated ATT MTU {mtu} is below the {prof.min_mtu} "
+                                     f"{self.device.ble_name} needs (a 1 kHz pod cannot stream in smaller "
+                                     "notifications)",
+                                     f"enable data length extension / request MTU >= {prof.min_mtu} in the pod "
                                      f"firmware (and use an adapter that supports it)")
-        if prof.name == "rsc" and self.rsc_features is None:
-            await self._read_rsc_features(client, deadline)
+        if prof.info is not None and self.features is None:
+            await self._read_info(client, deadline)
 
         def on_notification(_char, payload: bytearray) -> None:
             queue.put_nowait((time.monotonic_ns(), payload))    # nothing else here: decoding is downstream
@@ -355,40 +259,38 @@ class BleTransport(Transport):
         except Exception as err:
             raise TransportError(self.url, f"cannot subscribe to the {prof.describe}'s data ({_first_line(err)})",
                                  "restart it and retry") from None
-        if prof.name == "movesense":
-            await self._movesense_subscribe(client, deadline)
+        ref = self._ref % 250 + 1          # a fresh reference per link: 1..250
+        start = self.device.link_start(ref)
+        if start is not None:
+            self._ref = ref
+            await self._link_start(client, deadline, start)
 
-    async def _movesense_subscribe(self, client, deadline: float) -> None:
-        from ..devices import movesense
+    async def _link_start(self, client, deadline: float, start) -> None:
+        """Write the device's per-link command (a Movesense subscription) and wait for its acknowledgement."""
         loop = asyncio.get_running_loop()
-        self._ref = self._ref % 250 + 1          # a fresh reference per link: 1..250
-        command = movesense.subscribe_imu6(self._ref, self.options.rate_hz)
         try:
-            await asyncio.wait_for(client.write_gatt_char(self._cmd_char, command, response=True),
+            await asyncio.wait_for(client.write_gatt_char(self._cmd_char, start.data, response=True),
                                    max(0.1, deadline - loop.time()))
         except asyncio.TimeoutError:
-            raise TransportError(self.url, "the Movesense sensor did not acknowledge the IMU6 subscription in "
+            raise TransportError(self.url, f"the {self.profile.describe} did not acknowledge {start.what} in "
                                  "time", "restart the sensor and retry") from None
         except Exception as err:
-            raise TransportError(self.url, f"cannot subscribe to Meas/IMU6/{self.options.rate_hz} "
-                                 f"({_first_line(err)})", "check that the sensor runs the GATT SensorData "
-                                 "app (gatt_sensordata_app) and retry") from None
-        self.device_info.update(movesense_ref=self._ref, rate_hz=self.options.rate_hz)
+            raise TransportError(self.url, f"{start.failed} ({_first_line(err)})", start.fix) from None
+        self.device_info.update(start.info)
 
-    async def _read_rsc_features(self, client, deadline: float) -> None:
-        """RSC Feature, once per transport: optional (a pod without it still records)."""
-        from ..devices import rsc
+    async def _read_info(self, client, deadline: float) -> None:
+        """The profile's information characteristic (RSC Feature), once per transport:
+        optional (a device without it still records)."""
         loop = asyncio.get_running_loop()
-        feature = client.services.get_characteristic(rsc.FEATURE_UUID)
-        if feature is None or "read" not in feature.properties:
+        char = client.services.get_characteristic(self.profile.info)
+        if char is None or "read" not in char.properties:
             return
         try:
-            raw = await asyncio.wait_for(client.read_gatt_char(feature), max(0.1, deadline - loop.time()))
-            self.rsc_features = rsc.decode_feature(bytes(raw))
+            raw = await asyncio.wait_for(client.read_gatt_char(char), max(0.1, deadline - loop.time()))
+            self.features, info = self.device.decode_info(bytes(raw))
         except Exception:
             return
-        self.device_info["rsc_features"] = int(self.rsc_features)
-        self.device_info["rsc_feature_names"] = [f.name.lower() for f in rsc.RscFeature if f in self.rsc_features]
+        self.device_info.update(info)
 
     @staticmethod
     def _mtu_now(char) -> int | None:
@@ -453,7 +355,7 @@ class BleTransport(Transport):
         client = self._client
         if client is None:
             raise TransportError(self.url, "not connected", "open the transport first")
-        if self.profile.name != "podwire" and _is_podwire_command(data):
+        if self.device.ignores(data):
             return
         if self._cmd_char is None:
             raise TransportError(self.url, f"a {self.profile.describe} takes no commands",
@@ -477,11 +379,10 @@ class BleTransport(Transport):
             return
         self._closing = True
         try:
-            if self._notifying and client.is_connected and self.profile.name == "movesense" and self._lost is None:
-                from ..devices import movesense
+            stop = self.device.link_stop(self._ref)
+            if self._notifying and client.is_connected and stop is not None and self._lost is None:
                 with suppress(Exception):
-                    await asyncio.wait_for(client.write_gatt_char(self._cmd_char, movesense.unsubscribe(self._ref),
-                                                                  response=True), 2.0)
+                    await asyncio.wait_for(client.write_gatt_char(self._cmd_char, stop, response=True), 2.0)
             if self._notifying and client.is_connected:
                 with suppress(Exception):
                     await asyncio.wait_for(client.stop_notify(self._data_char), 2.0)
@@ -502,14 +403,6 @@ class BleTransport(Transport):
             span_s = min(RATE_WINDOW_S, max(1e-3, (now - self._connected_ns) * 1e-9))
         return LinkQuality(self._rssi, self._received, round(len(self._recent) / span_s, 2),
                            max(0, self._connections - 1), self._mtu)
-
-
-def _is_podwire_command(data: bytes) -> bool:
-    from ..protocol import CommandFrame, decode
-    try:
-        return isinstance(decode(bytes(data)), CommandFrame)
-    except Exception:            # ProtocolError: not a podwire frame (a GSP command, say)
-        return False
 
 
 def _first_line(err: BaseException) -> str:
@@ -571,17 +464,6 @@ def _scan_hub() -> _ScanHub:
     return hub
 
 
-def _kind(name: str | None, uuids: set[str]) -> str | None:
-    from ..devices import movesense, rsc
-    if SERVICE_UUID in uuids:
-        return "podwire"
-    if movesense.SERVICE_UUID in uuids or (name or "").startswith("Movesense"):
-        return "movesense"
-    if rsc.SERVICE_UUID in uuids:
-        return "rsc"
-    return None
-
-
 async def scan_pods(timeout_s: float = 5.0) -> list[PodAdvert]:
     """Pods in range (podwire, Running Speed and Cadence, Movesense), strongest first."""
     from bleak import BleakScanner
@@ -594,7 +476,7 @@ async def scan_pods(timeout_s: float = 5.0) -> list[PodAdvert]:
     for device, adv in seen.values():
         uuids = {u.lower() for u in adv.service_uuids or []}
         name = adv.local_name or device.name
-        kind = _kind(name, uuids)
+        kind = advertised_kind(name, uuids)
         if kind is not None:
-            out.append(PodAdvert(name, device.address, adv.rssi, tuple(sorted(uuids)), kind))
+            out.append(PodAdvert(name, device.address, adv.rssi, tuple(sorted(uuids)), kind.ble_name))
     return sorted(out, key=lambda p: -(p.rssi_dbm if p.rssi_dbm is not None else -999))

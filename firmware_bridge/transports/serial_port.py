@@ -13,7 +13,7 @@ READ_TIMEOUT_S = 0.02
 
 
 class SerialTransport(Transport):
-    framing = "cobs"
+    """podwire over serial (the base class's device)."""
 
     def __init__(self, url: str):
         self.url = url
