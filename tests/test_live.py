@@ -850,9 +850,7 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     of the drill is in the session file, then Ctrl-C; the session holds what was shown,
     and `gait replay` shows the same lines and ends with the same analysis as `gait
     analyze`."""
-    import signal
-    import time
-    from test_virtual_pod import DURATION, GAIT_WITH_CTRL_C, HANG_S, _data_frames_in, _sent
+    from test_virtual_pod import DURATION, _sent, gait_until_every_frame
     out = tmp_path / "live.podses"
     earlier = tmp_path / "earlier.podses"     # the same pods, recorded before (fake clock): their mounting
     w = SessionWriter.create(earlier, {"pods": [{"name": f, "placement": f, "framing": "cobs"}
@@ -863,22 +861,9 @@ def test_gait_live_with_virtual_pods_then_replay_shows_the_same(tmp_path):
     losses = {"left": 0.0, "right": 0.005}
     want = {foot: _sent(foot, loss).frames_sent for foot, loss in losses.items()}
     with emulated_pods("sprint", SEED, DURATION, losses) as paths:
-        live = subprocess.Popen([sys.executable, "-c", GAIT_WITH_CTRL_C, "live", "--pod", f"left={paths[0]}",
-                                 "--pod", f"right={paths[1]}", "--duration", "3600", "--out", str(out),
-                                 "--drill", "sprint", "--mounting-from", str(earlier)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        try:
-            give_up = time.monotonic() + HANG_S
-            while (got := _data_frames_in(out)) != want:
-                assert time.monotonic() < give_up and live.poll() is None, (got, want, live.poll())
-                time.sleep(0.2)    # polls the file; nothing depends on how long it took
-            live.send_signal(signal.SIGINT)
-            stdout, stderr = live.communicate(timeout=HANG_S)
-        finally:
-            if live.poll() is None:
-                live.kill()
-                live.wait()
-    r = subprocess.CompletedProcess(live.args, live.returncode, stdout, stderr)
+        r = gait_until_every_frame(["live", "--pod", f"left={paths[0]}", "--pod", f"right={paths[1]}",
+                                    "--duration", "3600", "--out", str(out), "--drill", "sprint",
+                                    "--mounting-from", str(earlier)], out, want)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(" contact ") >= 20, r.stdout
     assert set(read_session(out).meta["mounting"]) == {"left", "right"}

@@ -150,6 +150,25 @@ def _data_frames_in(path: Path) -> dict:
             return {}
 
 
+def gait_until_every_frame(args: list[str], out: Path, want: dict) -> subprocess.CompletedProcess:
+    """`gait ARGS` (Ctrl-C working) until the session file ``out`` holds ``want`` ({pod name:
+    data frames}), then Ctrl-C; HANG_S only catches a hang."""
+    proc = subprocess.Popen([sys.executable, "-c", GAIT_WITH_CTRL_C, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        give_up = time.monotonic() + HANG_S
+        while (got := _data_frames_in(out)) != want:
+            assert time.monotonic() < give_up and proc.poll() is None, (got, want, proc.poll())
+            time.sleep(0.2)    # polls the file; nothing depends on how long it took
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=HANG_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
 def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
     """End to end with real time: two `gait pod emulate` processes on pseudo-terminals,
     `gait record` until every frame of the drill is in the session file, then Ctrl-C (it
@@ -158,22 +177,10 @@ def test_virtual_pods_on_ptys_recorded_by_gait_record(tmp_path):
     pods = {"left": _sent("left", 0.0), "right": _sent("right", 0.01)}
     want = {foot: pod.frames_sent for foot, pod in pods.items()}
     with emulated_pods(DRILL, SEED, DURATION, {"left": 0.0, "right": 0.01}) as paths:
-        rec = subprocess.Popen([sys.executable, "-c", GAIT_WITH_CTRL_C, "record", "--pod", f"left={paths[0]}", "--pod",
-                                f"right={paths[1]}", "--duration", "3600", "--out", str(out),
-                                "--athlete", "A. Runner", "--plan", "3x30 m fly", "--drill", DRILL],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        try:
-            give_up = time.monotonic() + HANG_S
-            while (got := _data_frames_in(out)) != want:
-                assert time.monotonic() < give_up and rec.poll() is None, (got, want, rec.poll())
-                time.sleep(0.2)    # polls the file; nothing depends on how long it took
-            rec.send_signal(signal.SIGINT)
-            _, stderr = rec.communicate(timeout=HANG_S)
-        finally:
-            if rec.poll() is None:
-                rec.kill()
-                rec.wait()
-    assert rec.returncode == 130 and stderr.strip().splitlines()[-1] == "gait: interrupted", stderr
+        rec = gait_until_every_frame(["record", "--pod", f"left={paths[0]}", "--pod", f"right={paths[1]}",
+                                      "--duration", "3600", "--out", str(out), "--athlete", "A. Runner",
+                                      "--plan", "3x30 m fly", "--drill", DRILL], out, want)
+    assert rec.returncode == 130 and rec.stderr.strip().splitlines()[-1] == "gait: interrupted", rec.stderr
     session = read_session(out)
     assert session.torn_bytes == 0
     assert {k: session.meta[k] for k in ("athlete", "plan", "drill")} == {"athlete": "A. Runner",
