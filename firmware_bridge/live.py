@@ -96,7 +96,7 @@ from collections import deque
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
@@ -111,8 +111,12 @@ from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, SensorRecording, 
 from gaitcore.steps import MAX_CONTACT_S
 from gaitcore.trajectory import standing_gyro_bias
 
-from .devices import Device, Placed, device_of
+from .devices import Decoder, Device, Placed, Timeline, device_of
 from .session_file import KIND_EVENT, KIND_RX, Record
+
+if TYPE_CHECKING:
+    from gaitcore.align import Alignment
+    from gaitcore.events import EventState, ToeOffCandidate
 
 CLOCK_WINDOW_S = 10.0
 REP_PAUSE_S = 3.0
@@ -158,6 +162,9 @@ class LiveStep:
     open_at_end: bool = False   # no toe-off: the session ended before one was found (contact_s is None)
     at_rest: bool = False       # the foot came to rest: the athlete stood in this contact longer than
     #                             MAX_CONTACT_S (standing, not a step: contact_s and to_arrival_s are None)
+
+
+Cue = Callable[[LiveStep], str | None]     # a drill cue: a step in, a short spoken-style cue or None out
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,7 @@ class _Held:
     in time order; a new step's cross-foot and rep fields are filled in when it is shown."""
 
     k: int                      # the pod's index
-    item: object                # LiveStep or Withdrawn
+    item: LiveStep | Withdrawn
     to_s: float | None = None   # a new step's toe-off (session s)
     since_s: float = 0.0        # when it was ready to show (receipt time of the record, session s)
 
@@ -237,7 +244,7 @@ class _Rep:
     """A bout of contacts: from its first contact until the athlete stands or pauses."""
 
     start_s: float              # its first contact's IC (session s)
-    first: tuple = ()           # _RepContact: its earliest contacts, by IC (see _with_contact)
+    first: tuple[_RepContact, ...] = ()   # its earliest contacts, by IC (see _with_contact)
     rest_s: float = np.inf      # when the athlete had stood MAX_CONTACT_S in one of its contacts
 
 
@@ -247,6 +254,70 @@ def as_dict(item) -> dict:
     return {"type": type(item).__name__, **d}
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A frame's samples as its pod keeps them (for ``HISTORY_S``): the stride, the
+    stillness, the clipping and the times of contacts are read back from them."""
+
+    first: int                  # fed position of its first sample
+    t_dev_s: np.ndarray         # device times of its samples
+    gyr_norm_dps: np.ndarray
+    clipped: np.ndarray         # bool: a value at full scale
+    rx_s: float                 # when it arrived (session s)
+    acc_mps2: np.ndarray        # N x 3
+    gyr_dps: np.ndarray         # N x 3
+
+    @property
+    def end(self) -> int:
+        """The fed position after its last sample."""
+        return self.first + self.t_dev_s.shape[0]
+
+
+class _Sample(NamedTuple):
+    """One sample's rows."""
+
+    acc_mps2: np.ndarray        # 3
+    gyr_dps: np.ndarray         # 3
+
+
+class _ClockOffset(NamedTuple):
+    rx_s: float                 # a frame's receipt time (session s)
+    offset_s: float             # ... minus its last sample's device time
+
+
+class _Contact(NamedTuple):
+    """A shown contact's IC and toe-off, as fed positions."""
+
+    ic: float
+    to: float
+
+
+class _ContactTimes(NamedTuple):
+    """A shown contact's IC and toe-off on the session clock."""
+
+    ic_s: float
+    to_s: float | None          # None: none, or standing
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A pod's last shown contact: its IC and toe-off (None: none yet, or standing) as fed
+    positions, and its step line as shown."""
+
+    ic: float
+    to: float | None
+    step: LiveStep
+
+
+@dataclass(frozen=True)
+class _OtherContact:
+    """Another pod's contact, shown or still on the ground, on the session clock."""
+
+    ic_s: float
+    to_s: float | None          # None: still on the ground, or standing
+    pod: _Pod
+
+
 @dataclass
 class _Pod:
     """Mutable per-pod scratch owned by one :class:`LiveState` (copied on every feed)."""
@@ -254,31 +325,31 @@ class _Pod:
     name: str
     foot: str
     device: Device
-    decoder: object                       # the device's decoder (None: it sends no IMU samples)
-    timeline: object = None               # the device's live placement state
-    events: object = None                 # EventState, made at the first data frame
+    decoder: Decoder | None               # the device's decoder (None: it sends no IMU samples)
+    timeline: Timeline | None = None      # the device's live placement state
+    events: EventState | None = None      # made at the first data frame
     fs_hz: float = 0.0
     next_abs: int = 0                     # the pod's next sample index, counted from its first sample
     clip_notice_s: float = -np.inf
     acc_range_mps2: float = np.inf
     gyr_range_dps: float = np.inf
-    gyr_bias0: tuple | None = None        # rad/s, from quiet standing at the start (the INS's first guess)
-    offsets: deque = field(default_factory=deque)   # (receipt s, receipt - device s), increasing minima
+    gyr_bias0: tuple[float, float, float] | None = None   # rad/s, from quiet standing at the start (the INS's
+    #                                     first guess)
+    offsets: deque[_ClockOffset] = field(default_factory=deque)   # the last CLOCK_WINDOW_S: increasing minima
     n_fed: int = 0
-    frames: deque = field(default_factory=deque)   # (first fed position, device times, gyro norm, clipped, receipt s,
-    #                                                 acc m/s^2, gyr deg/s)
+    frames: deque[_Frame] = field(default_factory=deque)           # the last HISTORY_S
     open_ic: float | None = None          # fed position of a contact waiting for its toe-off
     open_dev_s: float = 0.0               # ... and its device time
-    last_kept: tuple | None = None        # (ic pos, to pos, shown step) of the last shown contact
+    last_kept: _Kept | None = None
     early: float | None = None            # to pos of the open contact shown early
-    contacts: deque = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # (ic, to) of shown ones
-    shown_s: tuple = ()                   # (ic s, to s) of the last SHOWN_HISTORY shown contacts: this foot's
+    contacts: deque[_Contact] = field(default_factory=lambda: deque(maxlen=RECENT_CONTACTS))   # shown ones
+    shown_s: tuple[_ContactTimes, ...] = ()   # the last SHOWN_HISTORY shown contacts: this foot's
     #                                     strides, the other foot's steps and flights (also its backlog's); a tuple:
     #                                     copies share it
-    breaks_s: deque = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
+    breaks_s: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
-    mounting: object = None               # Alignment from the session's mounting calibration (no warm-up)
+    mounting: Alignment | None = None     # from the session's mounting calibration (no warm-up)
     mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
     warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
     at_rest: bool = False                 # the open contact is shown as the foot at rest (standing)
@@ -286,14 +357,14 @@ class _Pod:
 
 @dataclass(frozen=True)
 class LiveState:
-    pods: tuple
-    reps: tuple = ()            # _Rep, in time order
+    pods: tuple[_Pod, ...]
+    reps: tuple[_Rep, ...] = ()           # in time order
     last_contact_s: float | None = None   # the latest IC shown
-    cues: tuple = ()
-    queue: tuple = ()           # _Held, by the time of the contact they concern (stable)
-    behind: tuple = ()          # per pod: _Wait while others' steps show without waiting for it, else None
-    newest_s: tuple = ()        # per pod: the IC time of its newest shown step (-inf: none yet)
-    last_shown: tuple = ()      # per pod: _Shown of its last shown step line, or None
+    cues: tuple[Cue, ...] = ()
+    queue: tuple[_Held, ...] = ()         # by the time of the contact they concern (stable)
+    behind: tuple[_Wait | None, ...] = ()  # per pod: why, while others' steps show without waiting for it
+    newest_s: tuple[float, ...] = ()      # per pod: the IC time of its newest shown step (-inf: none yet)
+    last_shown: tuple[_Shown | None, ...] = ()   # per pod: its last shown step line
     catching_up: int | None = None   # the pod whose catch-up block the last step line belongs to
 
 
@@ -384,18 +455,18 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     t_dev = (index0 + np.arange(count)) / pod.fs_hz
     # causal clock: least (receipt - device time of the frame's last sample) over the window
     off = t_rx - t_dev[-1]
-    while pod.offsets and pod.offsets[-1][1] >= off:
+    while pod.offsets and pod.offsets[-1].offset_s >= off:
         pod.offsets.pop()
-    pod.offsets.append((t_rx, off))
-    while pod.offsets[0][0] < t_rx - CLOCK_WINDOW_S:
+    pod.offsets.append(_ClockOffset(t_rx, off))
+    while pod.offsets[0].rx_s < t_rx - CLOCK_WINDOW_S:
         pod.offsets.popleft()
     if lost / pod.fs_hz > BRIDGE_S:       # the analysis restarts here: a contact may be among them
-        pod.breaks_s.append(float(t_dev[0] + pod.offsets[0][1]))
+        pod.breaks_s.append(float(t_dev[0] + pod.offsets[0].offset_s))
     gn = np.sqrt((gyr * gyr).sum(axis=1))
     clip = (np.abs(acc) >= CLIP_MARGIN * pod.acc_range_mps2).any(axis=1) \
         | (np.abs(gyr) >= CLIP_MARGIN * pod.gyr_range_dps).any(axis=1)
-    pod.frames.append((pod.n_fed, t_dev, gn, clip, t_rx, acc, gyr))
-    while pod.frames[0][0] + pod.frames[0][1].shape[0] < pod.n_fed - HISTORY_S * pod.fs_hz:
+    pod.frames.append(_Frame(pod.n_fed, t_dev, gn, clip, t_rx, acc, gyr))
+    while pod.frames[0].end < pod.n_fed - HISTORY_S * pod.fs_hz:
         pod.frames.popleft()
     if clip.any():
         quiet_before = t_rx - pod.clip_notice_s >= CLIP_QUIET_S
@@ -441,16 +512,16 @@ def _unreadable_repaired(pod: _Pod, acc: np.ndarray, gyr: np.ndarray, follows: b
     acc, gyr = acc.copy(), gyr.copy()
     acc[bad] = gyr[bad] = np.nan
     n = acc.shape[0]
-    prev = (pod.frames[-1][5][-1], pod.frames[-1][6][-1]) if follows and pod.frames else None
+    prev = _Sample(pod.frames[-1].acc_mps2[-1], pod.frames[-1].gyr_dps[-1]) if follows and pod.frames else None
     fixed = 0
     for a, b in true_runs(bad):
         if b - a != 1:
             continue
-        before = (acc[a - 1], gyr[a - 1]) if a > 0 else prev
-        if before is None or not np.isfinite(before[0]).all():
+        before = _Sample(acc[a - 1], gyr[a - 1]) if a > 0 else prev
+        if before is None or not np.isfinite(before.acc_mps2).all():
             continue
-        after = (acc[a + 1], gyr[a + 1]) if a + 1 < n else before
-        acc[a], gyr[a] = 0.5 * (before[0] + after[0]), 0.5 * (before[1] + after[1])
+        after = _Sample(acc[a + 1], gyr[a + 1]) if a + 1 < n else before
+        acc[a], gyr[a] = 0.5 * (before.acc_mps2 + after.acc_mps2), 0.5 * (before.gyr_dps + after.gyr_dps)
         fixed += 1
     return acc, gyr, int(bad.sum()), fixed
 
@@ -462,7 +533,7 @@ def _check_mounting(pod: _Pod, t_rx: float) -> list:
     if pod.n_fed < step:
         pod.mount_check_at = step
         return []
-    _, acc, gyr = _samples(pod, pod.frames[0][0], pod.n_fed)
+    _, acc, gyr = _samples(pod, pod.frames[0].first, pod.n_fed)
     turn = mounting_offset_deg(acc, gyr, pod.fs_hz, pod.mounting)
     if turn is None:
         pod.mount_check_at = pod.n_fed + step
@@ -499,22 +570,27 @@ def _warmup_status(pod: _Pod, t_rx: float) -> list:
                    f"({pod.n_fed / pod.fs_hz:.0f} s; needs {WARMUP_MIN_STRIDES} strides)")]
 
 
-def _early_enough(pod: _Pod, cand) -> bool:
+def _early_enough(pod: _Pod, cand: ToeOffCandidate) -> bool:
     """Whether the push-off held as the open contact's toe-off is unlikely to be replaced."""
     if cand.lobe_s >= EARLY_LOBE_S and cand.quiet_before_s >= EARLY_QUIET_S:
         return True
-    lengths = [to - ic for ic, to in list(pod.contacts)[-EARLY_HISTORY:]]
+    lengths = _recent_lengths(pod)
     return len(lengths) >= 2 and cand.pos - pod.open_ic >= EARLY_FRACTION * float(np.median(lengths))
+
+
+def _recent_lengths(pod: _Pod) -> list[float]:
+    """The lengths (fed samples) of the pod's last ``EARLY_HISTORY`` shown contacts."""
+    return [c.to - c.ic for c in list(pod.contacts)[-EARLY_HISTORY:]]
 
 
 def _standing(pod: _Pod) -> bool:
     """Whether the athlete has stood in the pod's open contact for longer than
     ``MAX_CONTACT_S``, in data without a loss the detector restarts after (the analysis
     gives a contact cut by one no toe-off, and no standing either)."""
-    if pod.frames[-1][1][-1] - pod.open_dev_s <= MAX_CONTACT_S:
+    if pod.frames[-1].t_dev_s[-1] - pod.open_dev_s <= MAX_CONTACT_S:
         return False
     # (breaks_s is in time order, and its last one is past)
-    return not pod.breaks_s or pod.breaks_s[-1] <= pod.open_dev_s + pod.offsets[0][1]
+    return not pod.breaks_s or pod.breaks_s[-1] <= pod.open_dev_s + pod.offsets[0].offset_s
 
 
 def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
@@ -527,63 +603,63 @@ def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
         return _show(state, k, pod.open_ic, None, at_rest=True)
     pod.early = None
     ic, now = pod.open_ic, pod.n_fed - 1.0
-    prev = pod.last_kept[2]
-    stride = _last_stride(pod, ic, now, prev.ic_s)
+    prev = pod.last_kept.step
+    stride_m, speed_mps = _last_stride(pod, ic, now, prev.ic_s)
     s = replace(prev, to_arrival_s=None, contact_s=None, saturated=_saturated(pod, ic, now), revised=True,
-                last_stride_m=stride[0], last_speed_mps=stride[1], at_rest=True)
-    pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], None))
-    pod.last_kept = (ic, None, s)
+                last_stride_m=stride_m, last_speed_mps=speed_mps, at_rest=True)
+    pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None))
+    pod.last_kept = _Kept(ic, None, s)
     return [_Held(k, s)], state
 
 
 def _after_short_swing(pod: _Pod, ic: float) -> bool:
-    return pod.last_kept is not None and pod.last_kept[1] is not None \
-        and (ic - pod.last_kept[1]) / pod.fs_hz < MIN_SWING_S
+    return pod.last_kept is not None and pod.last_kept.to is not None \
+        and (ic - pod.last_kept.to) / pod.fs_hz < MIN_SWING_S
 
 
-def _window(pod: _Pod, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """Gyro norm and clipped flags of the fed samples from ``a`` to ``b`` (kept ones)."""
-    parts = [(g[max(0, int(a) - f0):max(0, int(b) + 1 - f0)], c[max(0, int(a) - f0):max(0, int(b) + 1 - f0)])
-             for f0, _, g, c, *_ in pod.frames if f0 <= b and f0 + g.shape[0] > a]
-    if not parts:
-        return np.empty(0), np.empty(0, dtype=bool)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+def _kept(pod: _Pod, a: int, b: int) -> list[tuple[_Frame, slice]]:
+    """The kept frames holding fed samples ``a`` .. ``b - 1``, each with the slice of its
+    samples among them."""
+    return [(fr, slice(max(0, a - fr.first), b - fr.first)) for fr in pod.frames if fr.first < b and fr.end > a]
 
 
 def _saturated(pod: _Pod, ic: float, to: float | None) -> bool:
     """Whether a sample of the contact (and a few around it) is at full scale."""
-    return bool(_window(pod, np.floor(ic) - 2, np.ceil(to if to is not None else ic) + 3)[1].any())
+    a, b = int(np.floor(ic)) - 2, int(np.ceil(to if to is not None else ic)) + 4
+    return any(bool(fr.clipped[part].any()) for fr, part in _kept(pod, a, b))
 
 
-def _frame_of(pod: _Pod, pos: float) -> tuple:
+def _frame_of(pod: _Pod, pos: float) -> _Frame:
     """The kept frame holding fed position ``pos`` (the oldest kept one if it is older)."""
     for fr in reversed(pod.frames):
-        if fr[0] <= pos:
+        if fr.first <= pos:
             return fr
     return pod.frames[0]
 
 
 def _device_s(pod: _Pod, pos: float) -> float:
     """Device time of fed position ``pos``."""
-    f0, t = _frame_of(pod, pos)[:2]
-    return float(t[0] + (pos - f0) / pod.fs_hz)
+    fr = _frame_of(pod, pos)
+    return float(fr.t_dev_s[0] + (pos - fr.first) / pod.fs_hz)
 
 
 def _time(pod: _Pod, pos: float) -> float:
     """Session time of fed position ``pos``: device time plus the causal offset."""
-    return _device_s(pod, pos) + float(pod.offsets[0][1])
+    return _device_s(pod, pos) + float(pod.offsets[0].offset_s)
 
 
 def _arrival(pod: _Pod, pos: float) -> float:
     """When the frame holding the sample at (or just after) ``pos`` arrived."""
-    return _frame_of(pod, np.ceil(pos))[4]
+    return _frame_of(pod, np.ceil(pos)).rx_s
 
 
 def _stillness(pod: _Pod, a: float, b: float) -> float:
-    return stance_stillness_dps(_window(pod, np.floor(a), np.ceil(b))[0])
+    """The stance stillness of the fed samples from ``a`` to ``b`` (kept ones)."""
+    parts = [fr.gyr_norm_dps[part] for fr, part in _kept(pod, int(np.floor(a)), int(np.ceil(b)) + 1)]
+    return stance_stillness_dps(np.concatenate(parts) if parts else np.empty(0))
 
 
-def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
+def _event(state: LiveState, k: int, ev: Event) -> tuple[list, LiveState]:
     pod = state.pods[k]
     if ev.kind is EventKind.IC:
         items = []
@@ -600,18 +676,18 @@ def _event(state: LiveState, k: int, ev) -> tuple[list, LiveState]:
     items: list = []
     if _after_short_swing(pod, ic):
         prev = pod.last_kept
-        which = swing_artefact(_stillness(pod, prev[0], prev[1]), _stillness(pod, ic, to))
+        which = swing_artefact(_stillness(pod, prev.ic, prev.to), _stillness(pod, ic, to))
         if which == 1:
             return [], state      # this one is the artefact: never shown
         if which == 0:
-            items.append(_Held(k, Withdrawn(pod.name, pod.foot, prev[2].ic_s, "swing artefact")))
-            if pod.contacts and pod.contacts[-1][0] == prev[0]:
+            items.append(_Held(k, Withdrawn(pod.name, pod.foot, prev.step.ic_s, "swing artefact")))
+            if pod.contacts and pod.contacts[-1].ic == prev.ic:
                 pod.contacts.pop()
             # the stride (cadence) and the other foot's flight and step run from the contact shown before it
-            if pod.shown_s and pod.shown_s[-1][0] == prev[2].ic_s:
+            if pod.shown_s and pod.shown_s[-1].ic_s == prev.step.ic_s:
                 pod.shown_s = pod.shown_s[:-1]
     shown, state = _show(state, k, ic, to)
-    pod.contacts.append((ic, to))
+    pod.contacts.append(_Contact(ic, to))
     return items + shown, state
 
 
@@ -627,12 +703,12 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None,
         return _show(state, k, ic, to, open_at_end)
     early_to, at_rest = pod.early, pod.at_rest
     pod.early, pod.at_rest = None, False
-    prev = pod.last_kept[2]
+    prev = pod.last_kept.step
     to_s = _time(pod, to) if to is not None else None
     standing = to_s - prev.ic_s > MAX_CONTACT_S if to_s is not None else at_rest
     if to is not None:
-        pod.contacts.append((ic, to))       # (the INS's stances, standing too)
-        pod.last_kept = (ic, to, prev)      # (the swing-artefact rule's last toe-off)
+        pod.contacts.append(_Contact(ic, to))   # (the INS's stances, standing too)
+        pod.last_kept = _Kept(ic, to, prev)     # (the swing-artefact rule's last toe-off)
     if (standing if at_rest else to == early_to):
         return [], state
     s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None and not standing else None,
@@ -640,11 +716,11 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None,
                 saturated=_saturated(pod, ic, to), revised=True, open_at_end=open_at_end and not standing,
                 at_rest=standing)
     if to is not None:
-        stride = _last_stride(pod, ic, to, prev.ic_s)
-        s = replace(s, last_stride_m=stride[0], last_speed_mps=stride[1])
+        stride_m, speed_mps = _last_stride(pod, ic, to, prev.ic_s)
+        s = replace(s, last_stride_m=stride_m, last_speed_mps=speed_mps)
     if pod.shown_s:
-        pod.shown_s = (*pod.shown_s[:-1], (pod.shown_s[-1][0], None if standing else to_s))
-    pod.last_kept = (ic, to, s)
+        pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None if standing else to_s))
+    pod.last_kept = _Kept(ic, to, s)
     return [_Held(k, s, None if standing else to_s)], state
 
 
@@ -670,15 +746,15 @@ def _show(state: LiveState, k: int, ic: float, to: float | None,
     end = to if to is not None else pod.n_fed - 1.0 if at_rest else None
     contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
     # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
-    own_ic_s = pod.shown_s[-1][0] if pod.shown_s else None
+    own_ic_s = pod.shown_s[-1].ic_s if pod.shown_s else None
     stride_s = ic_s - own_ic_s if own_ic_s is not None and _unbroken(ic_s, own_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
-    stride = _last_stride(pod, ic, end, ic_s) if end is not None else (None, None)
+    stride_m, speed_mps = _last_stride(pod, ic, end, ic_s) if end is not None else (None, None)
     s = LiveStep(pod.name, pod.foot, 0, ic_s, _arrival(pod, ic), _arrival(pod, to) if to_s is not None else None,
                  contact, None, None, cadence, _saturated(pod, ic, end), None, None,
-                 last_stride_m=stride[0], last_speed_mps=stride[1], open_at_end=open_at_end, at_rest=at_rest)
-    pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], (ic_s, to_s))
-    pod.last_kept = (ic, to, s)
+                 last_stride_m=stride_m, last_speed_mps=speed_mps, open_at_end=open_at_end, at_rest=at_rest)
+    pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], _ContactTimes(ic_s, to_s))
+    pod.last_kept = _Kept(ic, to, s)
     return [_Held(k, s, to_s)], state
 
 
@@ -756,7 +832,7 @@ def _waits(state: LiveState, h: _Held) -> list[tuple[int, _Wait]]:
 def _ending_soon(pod: _Pod) -> bool:
     """Whether the pod's open contact is not yet ``OPEN_WAIT_FACTOR`` times as long as its
     recent contacts (or there are too few to tell)."""
-    lengths = [to - ic for ic, to in list(pod.contacts)[-EARLY_HISTORY:]]
+    lengths = _recent_lengths(pod)
     return len(lengths) < 2 or pod.n_fed - pod.open_ic < OPEN_WAIT_FACTOR * float(np.median(lengths))
 
 
@@ -777,7 +853,7 @@ def _open_unshown(pod: _Pod) -> bool:
 
 def _fed_until_s(pod: _Pod) -> float:
     """Session time of the last sample fed."""
-    return float(pod.frames[-1][1][-1] + pod.offsets[0][1])
+    return float(pod.frames[-1].t_dev_s[-1] + pod.offsets[0].offset_s)
 
 
 def _landing_pending_before(pod: _Pod, t_s: float) -> bool:
@@ -826,18 +902,18 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
     # the other foot's last contact before this one (shown, or still down; steps shown
     # late, after the other's of the same time, take these as well)
     before = [c for c in (_last_shown_before(p, ic_s) for p in others) if c is not None]
-    other_ic_s, other_to_s, other = max(before, key=lambda c: c[0]) if before else (None, None, None)
+    other = max(before, key=lambda c: c.ic_s) if before else None
     # (as in the analysis, no step time or flight longer than MAX_STRIDE_S: none across a rest)
-    step = ic_s - other_ic_s if other is not None and ic_s - other_ic_s <= MAX_STRIDE_S \
-        and _unbroken(ic_s, other_ic_s, pod, other) else None
+    step = ic_s - other.ic_s if other is not None and ic_s - other.ic_s <= MAX_STRIDE_S \
+        and _unbroken(ic_s, other.ic_s, pod, other.pod) else None
     # landing on both feet: both carry the time between the two landings, as in the
     # analysis (the other foot landed after this one, before it left; shown, or still down)
-    together = [t for p in others for t in [c[0] for c in p.shown_s] + _open_ic_s(p)
+    together = [t for p in others for t in [c.ic_s for c in p.shown_s] + _open_ic_s(p)
                 if _lands_together(t, ic_s, to_s)]
     if together:
         step = min(together) - ic_s
-    flight = ic_s - other_to_s if other_to_s is not None and other_to_s < ic_s <= other_to_s + MAX_STRIDE_S \
-        and _unbroken(ic_s, other_to_s, pod, other) else None
+    flight = ic_s - other.to_s if other is not None and other.to_s is not None \
+        and other.to_s < ic_s <= other.to_s + MAX_STRIDE_S and _unbroken(ic_s, other.to_s, pod, other.pod) else None
     r, reps = _rep_of(state, ic_s)
     base = _baseline(reps[r], ic_s)
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
@@ -929,16 +1005,16 @@ def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
             and p.connected and state.behind[j] is None]
 
 
-def _last_shown_before(pod: _Pod, t_s: float) -> tuple | None:
-    """(ic s, to s, pod) of ``pod``'s last contact that began before ``t_s``: shown, or
-    still on the ground (no toe-off yet: None); None if it has none (or no longer keeps it)."""
+def _last_shown_before(pod: _Pod, t_s: float) -> _OtherContact | None:
+    """``pod``'s last contact that began before ``t_s``: shown, or still on the ground (no
+    toe-off yet); None if it has none (or no longer keeps it)."""
     if _open_unshown(pod):
         open_s = _time(pod, pod.open_ic)
         if open_s < t_s:
-            return open_s, None, pod
-    for ic_s, to_s in reversed(pod.shown_s):
-        if ic_s < t_s:
-            return ic_s, to_s, pod
+            return _OtherContact(open_s, None, pod)
+    for c in reversed(pod.shown_s):
+        if c.ic_s < t_s:
+            return _OtherContact(c.ic_s, c.to_s, pod)
     return None
 
 
@@ -947,26 +1023,27 @@ def _cue(state: LiveState, s: LiveStep) -> str | None:
     return next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
 
 
-def _samples(pod: _Pod, a: int, b: int) -> tuple:
+def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Device times, acc and gyr of the kept fed samples ``a`` .. ``b - 1``."""
-    parts = [tuple(fr[i][max(0, a - fr[0]):b - fr[0]] for i in (1, 5, 6))
-             for fr in pod.frames if fr[0] < b and fr[0] + fr[1].shape[0] > a]
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    parts = _kept(pod, a, b)
+    return (np.concatenate([fr.t_dev_s[part] for fr, part in parts]),
+            np.concatenate([fr.acc_mps2[part] for fr, part in parts]),
+            np.concatenate([fr.gyr_dps[part] for fr, part in parts]))
 
 
 def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | None, float | None]:
     """(length m, speed m/s) of the stride from this pod's previous shown contact to
     the contact ``ic``-``to``; Nones when there is none or it cannot be measured."""
-    if not pod.contacts or pod.events.alignment is None or (ic - pod.contacts[-1][0]) / pod.fs_hz > MAX_STRIDE_S:
+    if not pod.contacts or pod.events.alignment is None or (ic - pod.contacts[-1].ic) / pod.fs_hz > MAX_STRIDE_S:
         return None, None
     if pod.gyr_bias0 is None:
         pod.gyr_bias0 = _standing_bias(pod)
-    first = pod.frames[0][0]
-    window = [c for c in list(pod.contacts)[-STRIDE_WINDOW:] if c[0] >= first]
+    first = pod.frames[0].first
+    window = [c for c in list(pod.contacts)[-STRIDE_WINDOW:] if c.ic >= first]
     if not window:
         return None, None
     # with fewer strides to settle over, the filter starts at the oldest kept sample (standing, at the start)
-    a = int(np.floor(window[0][0])) if len(window) == STRIDE_WINDOW else first
+    a = int(np.floor(window[0].ic)) if len(window) == STRIDE_WINDOW else first
     b = int(np.ceil(to)) + 2
     t, acc, gyr = _samples(pod, a, b)
     sensor = SensorRecording(pod.name, Placement(Side(pod.foot), Segment.FOOT), pod.fs_hz,
@@ -977,15 +1054,15 @@ def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | 
     length = stretch_geometry(sensor, events, pod.events.alignment, pod.gyr_bias0)[len(window) - 1]["stride_length_m"]
     if length is None:
         return None, None
-    return length, length / (ic_s - _time(pod, window[-1][0]))
+    return length, length / (ic_s - _time(pod, window[-1].ic))
 
 
-def _standing_bias(pod: _Pod) -> tuple:
+def _standing_bias(pod: _Pod) -> tuple[float, float, float]:
     """The gyro bias over quiet standing at the start of the pod's stream, taken as the
     offline analysis takes it: over the whole standing, which has ended by the first stride
     this is asked for (zeros if the stream did not start standing, or its start is no
     longer kept)."""
-    if pod.frames[0][0] != 0:
+    if pod.frames[0].first != 0:
         return (0.0, 0.0, 0.0)
     _, acc, gyr = _samples(pod, 0, pod.n_fed)
     return standing_gyro_bias(acc, gyr, pod.fs_hz) or (0.0, 0.0, 0.0)
@@ -1005,14 +1082,14 @@ def quick_off_the_ground(s: LiveStep) -> str | None:
     return None
 
 
-CUES: dict[str, tuple[Callable[[LiveStep], str | None], ...]] = {
+CUES: dict[str, tuple[Cue, ...]] = {
     "default": (contacts_longer,),
     "fast_feet": (quick_off_the_ground, contacts_longer),
     "sprint": (contacts_longer,),
 }
 
 
-def cues_for(drill: str | None) -> tuple:
+def cues_for(drill: str | None) -> tuple[Cue, ...]:
     return CUES.get(drill or "default", CUES["default"])
 
 
@@ -1022,12 +1099,12 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
     items: list = []
     pods = [_copy_pod(p) for p in state.pods]
     state = replace(state, pods=tuple(pods))
-    t_end = max((p.frames[-1][4] for p in pods if p.frames), default=0.0)
+    t_end = max((p.frames[-1].rx_s for p in pods if p.frames), default=0.0)
     for k, pod in enumerate(pods):
         if pod.events is None:
             continue
         events, pod.events = events_step(pod.events, np.empty(0), np.empty((0, 3)), np.empty((0, 3)), final=True)
-        items += _warmup_status(pod, pod.frames[-1][4] if pod.frames else 0.0)
+        items += _warmup_status(pod, pod.frames[-1].rx_s if pod.frames else 0.0)
         for ev in events:
             new_items, state = _event(state, k, ev)
             items += new_items
@@ -1107,4 +1184,5 @@ def replay(records, meta: dict, drill: str | None = None) -> list:
     for r in records:
         items, state = feed(state, r)
         out += items
-    return out + finish(state)[0]
+    last, _ = finish(state)
+    return out + last

@@ -1,6 +1,6 @@
 """A full disk during a recording: nothing recorded is lost, the user is told, the
-session file stays whole (firmware_bridge.recorder, session_file); and a recording its
-caller stops."""
+session file stays whole (firmware_bridge.recorder, session_file); a recording its
+caller stops; and one whose live display fails."""
 import asyncio
 import errno
 import json
@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-from firmware_bridge import session_file
+from firmware_bridge import recorder, session_file
 from firmware_bridge.errors import SessionWriteError
 from firmware_bridge.protocol import Command, decode
 from firmware_bridge.recorder import STOP_WAIT_S, record_session
@@ -130,3 +130,46 @@ def test_a_recording_its_caller_stops_ends_as_at_its_duration(tmp_path):
     rx = [i for i, r in enumerate(read_session(out).records) if r.kind == KIND_RX]
     assert [c for _, c in sent] == [Command.START, Command.STOP], sent
     assert sent[1][0] == rx[49] + 1, (sent, rx[45:55])        # 'stop' right after the 50th frame
+
+
+def test_a_backlog_over_its_limit_ends_the_recording_and_is_saved_elsewhere(tmp_path, monkeypatch):
+    """The disk fails at 0.5 s of a 20 s session and the memory backlog may hold 500
+    bytes: at the retry 1 s later it holds more (100 frames of 9 bytes), so the
+    recording ends there as at the end of its duration ('stop' sent, STOP_WAIT_S read
+    on), and every frame is in the session file or the rescue file."""
+    clock, out, told = _Clock(), tmp_path / "s.podses", []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(recorder, "BACKLOG_MAX_BYTES", 500)
+    _failing_disk(monkeypatch, clock, out, 0.5, 99.0)
+    pod = _Pod(clock)
+    with pytest.raises(SessionWriteError) as err:
+        asyncio.run(record_session([("left", "fake://")], 20.0, out, opener=lambda url: pod, clock_ns=clock,
+                                   on_event=told.append))
+    wait_reads = round(STOP_WAIT_S * 1e9 / STEP_NS)
+    assert pod.n == round(1.5e9 / STEP_NS) + wait_reads, pod.n
+    assert sum("MB held in memory; recording stopped" in m for m in told) == 1, told
+    assert _frames(out, err.value.rescue) == [b"frame %d" % i for i in range(pod.n)]
+
+
+def test_a_failing_live_display_stops_and_the_recording_goes_on(tmp_path):
+    """The live analysis raises on the 10th record it sees: what it showed for the 9
+    before is in the session as ``shown`` events, it is told once, and the pod's frames
+    are all recorded to the session's end."""
+    clock, out, told, seen = _Clock(), tmp_path / "s.podses", [], []
+
+    def make_tap(info):
+        def tap(rec):
+            seen.append(rec)
+            if len(seen) == 10:
+                raise RuntimeError("display gone")
+            return [{"n": len(seen)}]
+        return tap
+
+    pod = _Pod(clock)
+    asyncio.run(record_session([("left", "fake://")], 1.0, out, opener=lambda url: pod, clock_ns=clock,
+                               on_event=told.append, make_tap=make_tap))
+    events = [json.loads(r.payload) for r in read_session(out).records if r.kind == KIND_EVENT]
+    assert [e["item"] for e in events if e["event"] == "shown"] == [{"n": n} for n in range(1, 10)]
+    assert len(seen) == 10
+    assert told == ["live analysis stopped (RuntimeError: display gone); recording goes on"], told
+    assert _frames(out) == [b"frame %d" % i for i in range(pod.n)] and pod.n >= 100

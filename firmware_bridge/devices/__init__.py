@@ -20,9 +20,10 @@ timestamp), WitMotion's BWT901 family (0x55-prefixed 11-byte serial/BLE packets 
 checksum, +-16 g / +-2000 deg/s in int16).  Neither is built here.
 """
 from . import podwire, movesense, rsc  # noqa: F401,I001 - registered in this order: podwire is the default BLE device
-from .base import Data, Device, Placed, PodSamples, PodStream
+from .base import Data, Decoder, Device, Placed, PodSamples, PodStream, Timeline
 from .registry import (BleUrl, advertised_kind, ble_kinds, device_of, kind, kinds, parse_ble_url, register,
                        url_device)
 
-__all__ = ["BleUrl", "Data", "Device", "Placed", "PodSamples", "PodStream", "advertised_kind", "ble_kinds",
-           "device_of", "kind", "kinds", "movesense", "parse_ble_url", "podwire", "register", "rsc", "url_device"]
+__all__ = ["BleUrl", "Data", "Decoder", "Device", "Placed", "PodSamples", "PodStream", "Timeline", "advertised_kind",
+           "ble_kinds", "device_of", "kind", "kinds", "movesense", "parse_ble_url", "podwire", "register", "rsc",
+           "url_device"]

@@ -80,6 +80,13 @@ class LinkCommand:
     info: tuple[tuple[str, Any], ...] = ()   # entries for the transport's device_info once written
 
 
+class Timeline:
+    """A device kind's live placement state before or between its packets
+    (:meth:`Device.place`): each kind's is a frozen dataclass of its own."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Placed:
     """Samples placed on a pod's timeline as they arrive (live)."""
@@ -196,11 +203,11 @@ class Device(abc.ABC):
     def samples(self, stream: PodStream, placement: Placement, path: str) -> PodSamples:
         """The pod's samples on the session clock (InputFormatError when it has none)."""
 
-    def timeline(self) -> Any:
+    def timeline(self) -> Timeline | None:
         """The live placement's state before the first packet (None: no IMU samples)."""
         return None
 
-    def place(self, timeline: Any, packet: Any, t_rx_s: float) -> tuple[tuple[Placed, ...], Any]:
+    def place(self, timeline: Timeline, packet: Any, t_rx_s: float) -> tuple[tuple[Placed, ...], Timeline]:
         """``packet`` (from its decoder) received at ``t_rx_s``, placed on the pod's
         timeline: the samples it makes placeable (none, or some held before), and the
         next state."""

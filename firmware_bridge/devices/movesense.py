@@ -44,7 +44,8 @@ from gaitcore.signals import Placement, SensorRecording
 from ..clock import fit_clock
 from ..errors import ProtocolError
 from ..protocol import DecoderStats
-from .base import BleProfile, Decoder, ImuDevice, LinkCommand, Placed, PodSamples, PodStream, stream_meta, unwrap
+from .base import (BleProfile, Decoder, ImuDevice, LinkCommand, Placed, PodSamples, PodStream, Timeline, stream_meta,
+                   unwrap)
 from .podwire import is_podwire_command
 from .registry import register, url_device
 
@@ -201,13 +202,13 @@ def _moving_mean(x: np.ndarray, half: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class MovesenseTimeline:
+class MovesenseTimeline(Timeline):
     """Live placement: the rate packets are placed at (None until the session or the
     first two stamps say it), the last packet placed, the packets waiting for the rate."""
 
     rate_hz: float | None = None
     last: PlacedPacket | None = None
-    waiting: tuple = ()     # (Imu6Packet, receipt s)
+    waiting: tuple[tuple[Imu6Packet, float], ...] = ()     # (packet, receipt s)
 
 
 @register

@@ -22,7 +22,7 @@ from gaitcore.signals import GRAVITY_MPS2, Placement, SensorRecording
 from ..clock import fit_clock
 from ..protocol import (MIN_MTU, Command, CommandFrame, DataFrame, Frame, InfoFrame, NotificationDecoder,
                         ResponseFrame, SerialDecoder, decode, encode, serial_bytes)
-from .base import BleProfile, Decoder, ImuDevice, Placed, PodSamples, PodStream, stream_meta, unwrap
+from .base import BleProfile, Decoder, ImuDevice, Placed, PodSamples, PodStream, Timeline, stream_meta, unwrap
 from .registry import register
 
 SERVICE_UUID = "7f0a0001-5b1e-4b5e-9a3c-2f6d5c0e1a00"
@@ -39,7 +39,7 @@ def is_podwire_command(data: bytes) -> bool:
 
 
 @dataclass(frozen=True)
-class PodwireTimeline:
+class PodwireTimeline(Timeline):
     """Live placement: the pod's next sample index (u32, as on the wire; None before the
     first frame) and the same counted from the pod's first sample."""
 

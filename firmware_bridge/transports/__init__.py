@@ -11,7 +11,8 @@ and how its bytes are decoded, is the transport's :attr:`Transport.device`
 from __future__ import annotations
 
 import abc
-from typing import Callable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
 
 from gaitcore.errors import UsageError
@@ -19,14 +20,20 @@ from gaitcore.errors import UsageError
 from ..devices import Device, kind
 from ..devices.podwire import PodwireSerial
 
+if TYPE_CHECKING:
+    from .ble import LinkQuality
+
 
 class Transport(abc.ABC):
     """One pod's byte stream.  ``framing`` names the device kind at the other end in the
     device registry: podwire over serial (a byte stream of COBS frames) unless the
-    transport says otherwise."""
+    transport says otherwise.  A transport that knows more overrides the rest: what the
+    device told on connecting, when the bytes arrived, how its radio link did (BLE)."""
 
     framing: str = PodwireSerial.framing
     url: str = ""
+    device_info: Mapping[str, object] = MappingProxyType({})   # what the device told on connecting
+    last_receipt_ns: int = 0    # time.monotonic_ns() when the bytes read() returned last arrived (0: not stamped)
 
     @property
     def device(self) -> Device:
@@ -53,6 +60,10 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Disconnect; safe to call twice."""
+
+    def link_quality(self) -> LinkQuality | None:
+        """How the radio link has done (None: the transport is no radio link)."""
+        return None
 
 
 _SCHEMES: dict[str, Callable[[str], Transport]] = {}

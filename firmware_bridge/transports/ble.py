@@ -117,7 +117,7 @@ class BleTransport(Transport):
         self._client = None
         self._data_char = self._cmd_char = None
         self._queue: asyncio.Queue | None = None    # set while open
-        self._attempt: object | None = None
+        self._attempts = 0                # connections begun; a link's callbacks hold its number
         self._lost: str | None = None     # why the current link is gone
         self._closing = False
         self._notifying = False
@@ -165,7 +165,8 @@ class BleTransport(Transport):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         queue: asyncio.Queue = asyncio.Queue()
-        attempt = self._attempt = object()      # callbacks of an older connection must not touch this one
+        self._attempts += 1
+        attempt = self._attempts            # callbacks of an older connection must not touch this one
         self._queue, self._lost, self._closing, self._mtu = None, None, False, None
 
         scanning: list[bool] = []
@@ -183,7 +184,7 @@ class BleTransport(Transport):
         self._rssi = adv.rssi
 
         def on_disconnect(_client) -> None:
-            if self._attempt is attempt and not self._closing and self._lost is None:
+            if self._attempts == attempt and not self._closing and self._lost is None:
                 self._lost = "the pod disconnected (link lost)"
                 queue.put_nowait(_LINK_LOST)
 
