@@ -56,7 +56,7 @@ def closures_mm(recs: dict[str, Recording], gyr_matrix: np.ndarray) -> dict[str,
         s = rec.sensors[0]
         gyr = np.ascontiguousarray(s.gyr_dps_sf @ gyr_matrix.T)
         r = Recording((replace(s, gyr_dps_sf=gyr),), rec.source, rec.t0_s, rec.time_origin)
-        out[w] = 1000.0 * analyze(r)["summary"]["net_displacement_m"][w]
+        out[w] = 1000.0 * analyze(r).per_sensor("net_displacement_m")[w]
     return out
 
 
@@ -82,15 +82,15 @@ def _rotate_back(q: np.ndarray, v: np.ndarray) -> np.ndarray:
 def tilt_fit(rec: Recording) -> dict:
     """Gyro bias and matrix fitted to stance-to-stance tilt consistency (module doc, 3)."""
     sensor, _ = drop_duplicate_rows(rec.sensors[0])
-    steps = analyze(rec)["steps"]
+    steps = analyze(rec).steps
     t, acc, gyr = sensor.t_s, sensor.acc_mps2_sf, np.radians(sensor.gyr_dps_sf)
     gn = np.linalg.norm(gyr, axis=1)
     n_win = max(int(round(ANCHOR_S * sensor.fs_hz)), 2)
     anchors = []
     for s in steps:
-        if s["to_s"] is None:
+        if s.to_s is None:
             continue
-        i0, i1 = np.searchsorted(t, [s["ic_s"], s["to_s"]])
+        i0, i1 = np.searchsorted(t, [s.ic_s, s.to_s])
         if i1 - i0 <= n_win:
             continue
         k = i0 + int(np.argmin(np.convolve(gn[i0:i1], np.ones(n_win), "valid")))

@@ -173,13 +173,13 @@ def _compare_strides(path: Path) -> list[tuple[float, float]]:
 
     s = read_session(path)
     live = final_steps(replay(s.records, s.meta))
-    batch = analyze(read_recording([path]))["steps"]
+    batch = analyze(read_recording([path])).steps
     out = []
     for foot in {x.foot for x in live}:
         lv = [x for x in live if x.foot == foot]
-        bt = [y for y in batch if y["foot"] == foot]
-        out += [(x.last_stride_m / y["stride_length_m"] - 1, x.last_stride_m - y["stride_length_m"])
-                for x, y in zip(lv[1:-1], bt[:-2]) if x.last_stride_m is not None and y["stride_length_m"]]
+        bt = [y for y in batch if y.foot.value == foot]
+        out += [(x.last_stride_m / y.stride_length_m - 1, x.last_stride_m - y.stride_length_m)
+                for x, y in zip(lv[1:-1], bt[:-2]) if x.last_stride_m is not None and y.stride_length_m]
     return out
 
 

@@ -136,14 +136,14 @@ def tripod_contact_accuracy(run: str = "PWS", data_dir: Path = REAL_DATA) -> tup
         n_all += 1
         n_steady += int(steady[i])
         t_ic = split - splits[0] + ic_time - rec.t0_s
-        cands = [s for s in result["steps"] if s["foot"] == foot and s["contact_s"] is not None]
+        cands = [s for s in result.steps if s.foot.value == foot and s.contact_s is not None]
         if not cands:
             continue
-        best = min(cands, key=lambda s: abs(s["ic_s"] - t_ic))
-        if abs(best["ic_s"] - t_ic) <= 0.25:
-            d_all.append(1000 * (best["contact_s"] - tc))
+        best = min(cands, key=lambda s: abs(s.ic_s - t_ic))
+        if abs(best.ic_s - t_ic) <= 0.25:
+            d_all.append(1000 * (best.contact_s - tc))
             if steady[i]:
-                d_steady.append(1000 * (best["contact_s"] - tc))
+                d_steady.append(1000 * (best.contact_s - tc))
     return (_contact_stats(run, "all", n_all, d_all), _contact_stats(run, "steady", n_steady, d_steady))
 
 
@@ -163,9 +163,9 @@ def xio_loop_closure(name: str, data_dir: Path = REAL_DATA) -> LoopClosure:
     """x-io NGIMU foot walks in closed loops: how far the trajectory ends from its start."""
     rec = read_recording([data_dir / "xio_gait_tracking" / f"{name}.csv"], placements=["right_foot"])
     result = analyze(rec)
-    steps = result["steps"]
-    return LoopClosure(name, result["summary"]["net_displacement_m"][name],
-                       float(sum(s["stride_length_m"] or 0.0 for s in steps)), len(steps), XIO_PUBLISHER_M[name])
+    steps = result.steps
+    return LoopClosure(name, result.per_sensor("net_displacement_m")[name],
+                       float(sum(s.stride_length_m or 0.0 for s in steps)), len(steps), XIO_PUBLISHER_M[name])
 
 
 @dataclass(frozen=True)
@@ -212,12 +212,12 @@ def pyshoe_stride_accuracy(kind: str = "jog", data_dir: Path = REAL_DATA) -> lis
     for name, gt, r in _pyshoe_trials(kind, data_dir):
         stale = _repeated_rows(gt)
         ours, ref = [], []
-        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
-            a, b = g["anchor"], nxt["anchor"]
-            if g["stride_length_m"] is None or a < 0 or b < 0 or not np.isfinite(gt[[a, b], :2]).all() \
+        for g, nxt in zip(r.geometry[:-1], r.geometry[1:]):
+            a, b = g.anchor, nxt.anchor
+            if g.stride_length_m is None or a < 0 or b < 0 or not np.isfinite(gt[[a, b], :2]).all() \
                     or stale[a] or stale[b]:
                 continue
-            ours.append(g["stride_length_m"])
+            ours.append(g.stride_length_m)
             ref.append(float(np.hypot(*(gt[b, :2] - gt[a, :2]))))
         out.append(_stride_stats(name, ours, ref))
         all_ours += ours
@@ -260,12 +260,12 @@ def pyshoe_lift_accuracy(kind: str = "jog", point_sf_m: tuple | None = None,
             lever = np.array([rotmat_from_quat(q) @ np.asarray(point_sf_m) if np.isfinite(q).all()
                               else np.full(3, np.nan) for q in r.attitude_quat])
             height = r.positions_m[:, 2] + lever[:, 2]
-        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
-            a, b = g["anchor"], nxt["anchor"]
-            if g["peak_height_m"] is None or a < 0 or b < 0 or stale[a:b + 1].any() \
+        for g, nxt in zip(r.geometry[:-1], r.geometry[1:]):
+            a, b = g.anchor, nxt.anchor
+            if g.peak_height_m is None or a < 0 or b < 0 or stale[a:b + 1].any() \
                     or not np.isfinite(gt[a:b + 1]).all():
                 continue
-            ours.append(g["peak_height_m"] if height is None else float(np.nanmax(height[a:b + 1]) - height[a]))
+            ours.append(g.peak_height_m if height is None else float(np.nanmax(height[a:b + 1]) - height[a]))
             ref.append(float(gt[a:b + 1, 2].max() - gt[a, 2]))
     return _swing_accuracy(kind, ours, ref)
 
@@ -295,13 +295,13 @@ def pyshoe_lateral_accuracy(kind: str = "jog", data_dir: Path = REAL_DATA) -> Sw
         vicon = stride_geometry(spans, np.where(bad[:, None], np.nan, gt), np.tile([1.0, 0.0, 0.0, 0.0], (n, 1)),
                                 np.eye(3), s.fs_hz, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         anchor = [sp.anchor for sp in spans]
-        for j, (g, v) in enumerate(zip(r.spatial[:-1], vicon)):
+        for j, (g, v) in enumerate(zip(r.geometry[:-1], vicon)):
             lo, hi = anchor[max(0, j - 1)], anchor[min(len(anchor) - 1, j + 2)]
-            if g["lateral_excursion_m"] is None or v["lateral_excursion_m"] is None \
+            if g.lateral_excursion_m is None or v.lateral_excursion_m is None \
                     or min(lo, hi, anchor[j], anchor[j + 1]) < 0 or bad[lo:hi + 1].any():
                 continue
-            ours.append(g["lateral_excursion_m"])
-            ref.append(v["lateral_excursion_m"])
+            ours.append(g.lateral_excursion_m)
+            ref.append(v.lateral_excursion_m)
     return _swing_accuracy(kind, ours, ref)
 
 
@@ -445,20 +445,20 @@ def gaitmap_step_length_accuracy(data_dir: Path = REAL_DATA) -> StepAccuracy:
         seg = heels[foot][int(round(t0 * 100)):int(round(t0 * 100)) + 50]
         return seg[int(np.argmin(np.linalg.norm(np.diff(seg[:, :2], axis=0), axis=1)))]
 
-    steps = analyze(read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ))["steps"]
+    steps = analyze(read_recording([base / "imu_sample.csv"], fs_hz=GAITMAP_FS_HZ)).steps
     ours, ref = [], []
     for k, s in enumerate(steps):
-        other = [o for o in steps[:k] if o["foot"] != s["foot"]]
-        mine = [o for o in steps[:k] if o["foot"] == s["foot"]]
+        other = [o for o in steps[:k] if o.foot is not s.foot]
+        mine = [o for o in steps[:k] if o.foot is s.foot]
         if not other or not mine:
             continue
-        p, p0, q = still(s["foot"], s["ic_s"]), still(s["foot"], mine[-1]["ic_s"]), still(other[-1]["foot"],
-                                                                                          other[-1]["ic_s"])
+        p, p0, q = still(s.foot.value, s.ic_s), still(s.foot.value, mine[-1].ic_s), still(other[-1].foot.value,
+                                                                                          other[-1].ic_s)
         d = p[:2] - p0[:2]
         if np.linalg.norm(d) < 0.3:
             continue
         ref.append(float((p[:2] - q[:2]) @ (d / np.linalg.norm(d))))
-        ours.append(np.nan if s["step_length_m"] is None else s["step_length_m"])
+        ours.append(np.nan if s.step_length_m is None else s.step_length_m)
     o, r = np.array(ours), np.array(ref)
     ok = np.isfinite(o)
     e = o[ok] - r[ok]
@@ -539,8 +539,8 @@ def pyshoe_heading_drift(kind: str = "jog", data_dir: Path = REAL_DATA) -> list[
         p, t = r.stride_path_m, r.sensor.t_s
         runs = np.cumsum(r.breaks)
         rows = []
-        for g, nxt in zip(r.spatial[:-1], r.spatial[1:]):
-            a, b = g["anchor"], nxt["anchor"]
+        for g, nxt in zip(r.geometry[:-1], r.geometry[1:]):
+            a, b = g.anchor, nxt.anchor
             if a < 0 or b < 0 or stale[a] or stale[b] or not np.isfinite(gt[[a, b], :2]).all() \
                     or not np.isfinite(p[[a, b], :2]).all() or runs[a] != runs[b]:
                 continue

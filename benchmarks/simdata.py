@@ -89,7 +89,7 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
                            acc_range_g=acc_range_g)
     result = analyze(sim.recording)
     truth = sim.truth["contacts"]
-    steps = result["steps"]
+    steps = result.steps
     used = set()
     d_contact, d_ic, d_to = [], [], []
     d_stride, d_peak, d_step, conf, d_flight = [], [], [], [], []
@@ -99,40 +99,40 @@ def score(drill: str, fs_hz: float, seed: int, duration_s: float = 12.0, acc_ran
     for c, flight, step_time in zip(truth, flights, true_step_times_s(truth)):
         best, best_d = None, MATCH_TOL_S
         for j, s in enumerate(steps):
-            if s["foot"] == c["foot"] and j not in used and abs(s["ic_s"] - c["ic_s"]) <= best_d:
-                best, best_d = j, abs(s["ic_s"] - c["ic_s"])
+            if s.foot.value == c["foot"] and j not in used and abs(s.ic_s - c["ic_s"]) <= best_d:
+                best, best_d = j, abs(s.ic_s - c["ic_s"])
         if best is None:
             continue
         used.add(best)
         s = steps[best]
         n_found += 1
-        d_ic.append(s["ic_s"] - c["ic_s"])
-        if c["stride_length_m"] and s["stride_length_m"] is not None:
-            d_stride.append((s["stride_length_m"] - c["stride_length_m"]) / c["stride_length_m"])
-            conf.append(s["confidence"])
-            if c["peak_height_m"] is not None and s["peak_height_m"] is not None:
-                d_peak.append(s["peak_height_m"] - c["peak_height_m"])
+        d_ic.append(s.ic_s - c["ic_s"])
+        if c["stride_length_m"] and s.stride_length_m is not None:
+            d_stride.append((s.stride_length_m - c["stride_length_m"]) / c["stride_length_m"])
+            conf.append(s.confidence)
+            if c["peak_height_m"] is not None and s.peak_height_m is not None:
+                d_peak.append(s.peak_height_m - c["peak_height_m"])
         # Step length: not when both feet land together (bunny hops: which of two landings
         # 2 ms apart is "the step" is arbitrary).  The steps into the final standing count.
         together = any(t["foot"] != c["foot"] and abs(t["ic_s"] - c["ic_s"]) < 0.05 for t in truth)
         if not together and c.get("step_length_m") is not None \
-                and s["step_length_m"] is not None:
-            d_step.append(s["step_length_m"] - c["step_length_m"])
-        if step_time is not None and s["step_time_s"] is not None:
-            d_step_time.append(s["step_time_s"] - step_time)
-        if flight is not None and s["flight_s"] is not None:
-            d_flight.append(s["flight_s"] - flight)
-        elif (flight is None) != (s["flight_s"] is None) and c is not truth[-1] and s is not steps[-1]:
+                and s.step_length_m is not None:
+            d_step.append(s.step_length_m - c["step_length_m"])
+        if step_time is not None and s.step_time_s is not None:
+            d_step_time.append(s.step_time_s - step_time)
+        if flight is not None and s.flight_s is not None:
+            d_flight.append(s.flight_s - flight)
+        elif (flight is None) != (s.flight_s is None) and c is not truth[-1] and s is not steps[-1]:
             n_flight_disagree += 1
-        if s["to_s"] is not None and c["to_s"] is not None:
-            d_to.append(s["to_s"] - c["to_s"])
-            d_contact.append(s["contact_s"] - c["contact_s"])
+        if s.to_s is not None and c["to_s"] is not None:
+            d_to.append(s.to_s - c["to_s"])
+            d_contact.append(s.contact_s - c["contact_s"])
     ms = lambda v, f: float(f(np.array(v)) * 1000) if v else float("nan")  # noqa: E731
     pct = lambda v, f: float(f(np.array(v)) * 100) if v else float("nan")  # noqa: E731
     return SimScore(drill, fs_hz, seed, len(truth), n_found, len(steps) - len(used),
                     ms(d_contact, lambda a: np.abs(a).mean()), ms(d_contact, np.mean),
                     ms(d_ic, np.mean), ms(d_ic, np.std), ms(d_to, np.mean),
-                    sum(s["saturated"] for s in steps), len(d_stride),
+                    sum(s.saturated for s in steps), len(d_stride),
                     pct(d_stride, lambda a: np.abs(a).mean()), pct(d_stride, np.mean),
                     pct(d_stride, lambda a: np.abs(a).max()),
                     pct(d_peak, lambda a: np.abs(a).mean()), pct(d_peak, lambda a: np.abs(a).max()),
@@ -174,14 +174,15 @@ def segment_score(drill: str, fs_hz: float, seed: int, acc_range_g: float = 16.0
     n_truth = {"shank": 0, "thigh": 0}
     for foot in ("left", "right"):
         truth = [c for c in sim.truth["contacts"] if c["foot"] == foot]
-        steps = [s for s in out["steps"] if s["foot"] == foot]
+        steps = [s for s in out.steps if s.foot.value == foot]
         for c in truth[SEGMENT_TRIM:len(truth) - SEGMENT_TRIM]:
-            match = [s for s in steps if abs(s["ic_s"] - c["ic_s"]) < 0.03]
+            match = [s for s in steps if abs(s.ic_s - c["ic_s"]) < 0.03]
             for seg in errors:
                 want = c[f"{seg}_angle_peak_deg"]
                 if want is None:
                     continue
                 n_truth[seg] += 1
-                if match and match[0][f"{seg}_angle_peak_deg"] is not None:
-                    errors[seg].append(match[0][f"{seg}_angle_peak_deg"] - want)
+                got = getattr(match[0], f"{seg}_angle_peak_deg") if match else None
+                if got is not None:
+                    errors[seg].append(got - want)
     return SegmentScore(drill, fs_hz, seed, acc_range_g, n_truth, {k: np.array(v) for k, v in errors.items()})

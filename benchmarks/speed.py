@@ -44,7 +44,8 @@ import numpy as np  # noqa: E402
 from gaitcore import _events_kernel as K  # noqa: E402
 from gaitcore.align import estimate_alignment  # noqa: E402
 from gaitcore.analysis import analyze  # noqa: E402
-from gaitcore.events import events_step, new_event_state  # noqa: E402
+from gaitcore.events import events_step, kernel_params, new_event_state  # noqa: E402
+from gaitcore.params import EventParams  # noqa: E402
 from gaitcore.readers import read_recording  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,9 +82,10 @@ def event_throughput(rec, repeats: int) -> list[str]:
     p = np.ascontiguousarray(-(gyr @ r.T)[:, 1])
     reset = np.zeros(n, dtype=np.bool_)
     bufs = [np.zeros(2 * n + 2, dtype=np.int64)] + [np.zeros(2 * n + 2) for _ in range(3)]
+    thresholds = kernel_params(EventParams())
 
     def kernel_only():
-        K.events_step(K.new_state(), p, acc_ff, reset, s.fs_hz, *bufs)
+        K.events_step(K.new_state(), p, acc_ff, reset, s.fs_hz, thresholds, *bufs)
 
     def public_step():
         events_step(new_event_state(s.fs_hz, al), t, acc, gyr, final=True)

@@ -126,8 +126,8 @@ def _tripod_shank_table() -> list[str]:
     for run in ("PWS", "PWS-20"):
         res = analyze(read_recording([REAL_DATA / "tripod_excerpt" / "Sub_FZ" / run / "IMU"]))
         for foot in ("left", "right"):
-            v = np.array([s["shank_angle_peak_deg"] for s in res["steps"]
-                          if s["foot"] == foot and s["shank_angle_peak_deg"] is not None])
+            v = np.array([s.shank_angle_peak_deg for s in res.steps
+                          if s.foot.value == foot and s.shank_angle_peak_deg is not None])
             out.append(f"| TRIPOD {run} treadmill walk, {foot} | {v.size} | {np.median(v):.1f} deg ({v.std():.1f}) |")
     return out
 

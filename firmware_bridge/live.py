@@ -1051,7 +1051,7 @@ def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | 
     events = []
     for ci, ct in [*window, (ic, to)]:
         events += [Event(EventKind.IC, ci - a, 0.0, ICMethod.ROTATION), Event(EventKind.TO, ct - a, 0.0, None)]
-    length = stretch_geometry(sensor, events, pod.events.alignment, pod.gyr_bias0)[len(window) - 1]["stride_length_m"]
+    length = stretch_geometry(sensor, events, pod.events.alignment, pod.gyr_bias0)[len(window) - 1].stride_length_m
     if length is None:
         return None, None
     return length, length / (ic_s - _time(pod, window[-1].ic))

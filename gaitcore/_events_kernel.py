@@ -8,33 +8,33 @@ across it; 0: none; a bool array works as reset flags).  The kernel
 processes one sample at a time, so the result cannot depend on how the stream is
 cut into chunks; ``state`` carries everything between calls.
 
-Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact):
-- TO ends the last toe-down lobe (p < -LOBE_BAND_DPS) before a swing is
-  confirmed (toe-up rotation of SWING_ANGLE_DEG since that lobe, which impact
-  ringing never reaches, and p > SWING_DPS): the instant the push-off's plantar-flexion rate
-  has fallen back to TO_FRACTION of its peak, linearly interpolated.  The
+Method (cycle: stance -> push-off -> toe-off -> swing -> initial contact), with the
+thresholds of :class:`gaitcore.params.EventParams` (passed in ``params``, layout ``P_*``):
+- TO ends the last toe-down lobe (p < -lobe_band_dps) before a swing is
+  confirmed (toe-up rotation of swing_angle_deg since that lobe, which impact
+  ringing never reaches, and p > swing_dps): the instant the push-off's plantar-flexion rate
+  has fallen back to to_fraction of its peak, linearly interpolated.  The
   push-off peak marks the toe leaving the ground (Mariani et al.,
   "Quantitative estimation of foot-flat and stance phase of gait using foot-worn
   inertial sensors", Gait & Posture 2013; Falbriard et al., "Accurate estimation
   of running temporal parameters using foot-worn inertial sensors", Front.
   Physiol. 2018).
 - IC, searched after the swing's toe-up peak (or on an impact at least
-  MIN_IMPACT_AFTER_TO_S after TO, for landings while the foot still rotates toe-up), is
+  min_impact_after_to_s after TO, for landings while the foot still rotates toe-up), is
   the earlier of (a) the zero
   crossing of p from toe-up to toe-down (end of terminal-swing dorsiflexion:
   heel strike, linearly interpolated) and (b) the impact onset, the first sample
-  whose acceleration jerk exceeds IMPACT_JERK (forefoot strikes, where the foot
+  whose acceleration jerk exceeds impact_jerk_mps3 (forefoot strikes, where the foot
   is still rotating toe-up when it lands).  A crossing stands only if, within
-  CONFIRM_S, an impact comes or the foot does not turn toe-up again: a jogging
-  foot's mid-swing pitch reversal crosses zero too, and is then dropped (it is
-  reported CONFIRM_S late at most, which a live cue can afford).
+  confirm_s, an impact comes or the foot does not turn toe-up faster than reject_dps
+  again: a jogging foot's mid-swing pitch reversal crosses zero too, and is then dropped
+  (it is reported confirm_s late at most, which a live cue can afford).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._jit import kernel
-from .signals import GRAVITY_MPS2
 
 # Event kinds written to ``ev_kind``.
 EV_IC = 1
@@ -58,22 +58,14 @@ S_UP_DEG, S_PEND_POS = 16, 17
 S_QUIET, S_LOBE_START, S_LOBE_QUIET, S_CAND_START, S_CAND_QUIET = 18, 19, 20, 21, 22
 STATE_SIZE = 23
 
-SWING_DPS = 40.0        # toe-up rate that proves the foot is swinging (after the angle below)
-SWING_ANGLE_DEG = 5.0   # toe-up rotation since the push-off that proves a swing, not impact ringing
-LOBE_BAND_DPS = 20.0    # a toe-down lobe ends when the rate is back within this of zero
-PUSH_DPS = 60.0         # toe-down peak a push-off must exceed
-PEAK_FRACTION = 0.5     # toe-up rate must fall below this fraction of the swing peak
-TO_FRACTION = 0.75      # TO: push-off rate back to this fraction of its peak
 GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` codes
-IMPACT_JERK = 10000.0   # m/s^3: ~1 g per ms, above terminal-swing jerk of gait (real walk: <= 11000)
-IMPACT_JERK_SWING = 30000.0  # before the toe-up peak has passed (real walk swing outlier: 23400)
-IMPACT_SPIKE_MPS2 = 12.0 * GRAVITY_MPS2  # or a milder jerk into a >= 12 g spike (that outlier: 7.7 g;
-#                                    a 200 Hz hop landing: 24000 m/s^3 into 15 g)
-MIN_CONTACT_S = 0.05    # shorter than any real contact (elite sprint: >= 80 ms)
-MIN_IMPACT_AFTER_TO_S = 0.05    # an impact this soon after TO is not a landing (ringing of the push-off)
-CONFIRM_S = 0.1         # a toe-down crossing is a landing unless, within this and before any
-REJECT_DPS = 60.0       # impact, the foot turns toe-up faster than this again (a mid-swing
-#                         pitch reversal, as in jogging, not a heel strike)
+
+# Layout of the thresholds array ``params`` (gaitcore.params.EventParams, converted by
+# gaitcore.events.kernel_params; units as named there).
+P_SWING_DPS, P_SWING_ANGLE_DEG, P_LOBE_BAND_DPS, P_PUSH_DPS, P_PEAK_FRACTION, P_TO_FRACTION = 0, 1, 2, 3, 4, 5
+P_IMPACT_JERK_MPS3, P_IMPACT_JERK_SWING_MPS3, P_IMPACT_SPIKE_MPS2 = 6, 7, 8
+P_MIN_CONTACT_S, P_MIN_IMPACT_AFTER_TO_S, P_CONFIRM_S, P_REJECT_DPS = 9, 10, 11, 12
+PARAMS_SIZE = 13
 
 
 def new_state() -> np.ndarray:
@@ -102,13 +94,21 @@ def to_foot_frame(acc_sf, gyr_sf, rot_ff_sf, acc_ff_out, p_out):
 
 
 @kernel
-def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, ev_aux):
+def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, ev_val, ev_aux):
     """Advance the detector over one chunk; write events, return how many.
 
-    ``ev_*`` must have room for ``len(p_dps) + 2`` events.  ``ev_pos`` is a
+    ``params`` holds the thresholds (layout ``P_*``).  ``ev_*`` must have room for
+    ``len(p_dps) + 2`` events.  ``ev_pos`` is a
     fractional global sample index, ``ev_val`` the feature's strength (swing
     peak in deg/s for IC, push-off peak for TO), ``ev_aux`` the IC method.
     """
+    swing_dps, swing_angle_deg = params[P_SWING_DPS], params[P_SWING_ANGLE_DEG]
+    lobe_band_dps, push_dps = params[P_LOBE_BAND_DPS], params[P_PUSH_DPS]
+    peak_fraction, to_fraction = params[P_PEAK_FRACTION], params[P_TO_FRACTION]
+    impact_jerk, impact_jerk_swing = params[P_IMPACT_JERK_MPS3], params[P_IMPACT_JERK_SWING_MPS3]
+    impact_spike = params[P_IMPACT_SPIKE_MPS2]
+    min_contact_s, min_impact_after_to_s = params[P_MIN_CONTACT_S], params[P_MIN_IMPACT_AFTER_TO_S]
+    confirm_s, reject_dps = params[P_CONFIRM_S], params[P_REJECT_DPS]
     n_ev = 0
     for k in range(p_dps.shape[0]):
         i = state[S_N]
@@ -138,7 +138,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             jerk = np.sqrt(dx * dx + dy * dy + dz * dz) * fs_hz
         mode = state[S_MODE]
         if mode == M_STANCE:
-            if p < -LOBE_BAND_DPS:
+            if p < -lobe_band_dps:
                 state[S_UP_DEG] = 0.0
                 if not np.isfinite(state[S_LOBE_MIN]):
                     state[S_LOBE_START] = i
@@ -148,28 +148,28 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                     state[S_LOBE_POS] = i
                     state[S_LOBE_XPOS] = -1.0
                 elif state[S_LOBE_XPOS] < 0.0:
-                    th = TO_FRACTION * state[S_LOBE_MIN]
+                    th = to_fraction * state[S_LOBE_MIN]
                     if p > th and prev_p <= th:
                         state[S_LOBE_XPOS] = (i - 1.0) + (th - prev_p) / (p - prev_p)
             elif np.isfinite(state[S_LOBE_MIN]):
                 # A toe-down lobe just ended: keep it as the TO candidate if it is a push-off.
                 xpos = state[S_LOBE_XPOS]
                 if xpos < 0.0:
-                    th = TO_FRACTION * state[S_LOBE_MIN]
+                    th = to_fraction * state[S_LOBE_MIN]
                     xpos = (i - 1.0) + (th - prev_p) / (p - prev_p)
-                if state[S_LOBE_MIN] < -PUSH_DPS and (
-                        xpos - state[S_LAST_EV] >= MIN_CONTACT_S * fs_hz
+                if state[S_LOBE_MIN] < -push_dps and (
+                        xpos - state[S_LAST_EV] >= min_contact_s * fs_hz
                         or state[S_LAST_KIND] != EV_IC):
                     state[S_CAND_VAL] = state[S_LOBE_MIN]
                     state[S_CAND_POS] = xpos
                     state[S_CAND_START] = state[S_LOBE_START]
                     state[S_CAND_QUIET] = state[S_LOBE_QUIET]
                 state[S_LOBE_MIN] = np.inf
-            if p >= -LOBE_BAND_DPS:
+            if p >= -lobe_band_dps:
                 state[S_QUIET] += 1.0
             if p > 0.0:
                 state[S_UP_DEG] += p / fs_hz
-            if p > SWING_DPS and state[S_UP_DEG] >= SWING_ANGLE_DEG and np.isfinite(state[S_CAND_VAL]):
+            if p > swing_dps and state[S_UP_DEG] >= swing_angle_deg and np.isfinite(state[S_CAND_VAL]):
                 pos = state[S_CAND_POS]
                 if pos <= state[S_LAST_EV]:
                     pos = state[S_LAST_EV] + 1e-3
@@ -188,12 +188,12 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             if p > state[S_PEAK]:
                 state[S_PEAK] = p
                 state[S_PEAK_POS] = i
-            elif p < PEAK_FRACTION * state[S_PEAK]:
+            elif p < peak_fraction * state[S_PEAK]:
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
-            spike = jerk > IMPACT_JERK and ax * ax + ay * ay + az * az > IMPACT_SPIKE_MPS2 * IMPACT_SPIKE_MPS2
-            if mode == M_SWING and (jerk > IMPACT_JERK_SWING or spike) and (
-                    i - state[S_LAST_EV] >= MIN_IMPACT_AFTER_TO_S * fs_hz):
+            spike = jerk > impact_jerk and ax * ax + ay * ay + az * az > impact_spike * impact_spike
+            if mode == M_SWING and (jerk > impact_jerk_swing or spike) and (
+                    i - state[S_LAST_EV] >= min_impact_after_to_s * fs_hz):
                 # A forefoot landing while the foot still rotates toe-up.
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
@@ -202,7 +202,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
         if mode == M_PRECONTACT:
             if have_prev and prev_p > 0.0 and p <= 0.0:
                 pos = (i - 1.0) + prev_p / (prev_p - p)
-            if jerk > IMPACT_JERK:
+            if jerk > impact_jerk:
                 impact = i - 0.5  # the step in acceleration came between i - 1 and i
                 if pos < 0.0 or impact < pos:
                     pos = impact
@@ -212,9 +212,9 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
                 state[S_PEND_POS] = pos
                 pos = -1.0
         elif mode == M_PENDING:
-            if jerk > IMPACT_JERK or i - state[S_PEND_POS] >= CONFIRM_S * fs_hz:
+            if jerk > impact_jerk or i - state[S_PEND_POS] >= confirm_s * fs_hz:
                 pos = state[S_PEND_POS]
-            elif p > REJECT_DPS:
+            elif p > reject_dps:
                 state[S_MODE] = M_PRECONTACT  # not a landing: the swing goes on
         if pos >= 0.0:
             if pos <= state[S_LAST_EV]:
@@ -232,7 +232,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, ev_kind, ev_pos, ev_val, e
             state[S_UP_DEG] = 0.0
             state[S_QUIET] = 0.0
             # The sample that ended the swing may already be a toe-down one.
-            if p < -LOBE_BAND_DPS:
+            if p < -lobe_band_dps:
                 state[S_LOBE_START] = i
                 state[S_LOBE_QUIET] = 0.0
                 state[S_LOBE_MIN] = p

@@ -1,13 +1,13 @@
 """Whole-recording analysis: the same streaming stages fed once or in chunks.
 
-``analyze(recording, chunk_size=None)`` returns the output-contract dict.  With
-``chunk_size`` the detector is fed ``chunk_size`` samples at a time through the
-streaming path; the result is identical for every chunk size.
+``analyze(recording)`` returns an :class:`~gaitcore.results.Analysis`, whose ``to_dict()``
+is the output contract.  With ``chunk_size`` the detector is fed ``chunk_size`` samples
+at a time through the streaming path; the result is identical for every chunk size.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from operator import itemgetter
+from operator import attrgetter
 
 import numpy as np
 
@@ -17,15 +17,19 @@ from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED, unit_counts
 from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
                      mounting_offset_deg, new_event_state)
-from .quality import (finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
+from .params import EventParams, InsParams, Params, StepParams
+from .quality import (Gap, finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
                       full_scale, implausible_as_missing, new_clock, repair)
-from .signals import CLOCK_SOURCE_META, GRAVITY_MPS2, Recording, Segment, SensorRecording, Side, TimeOrigin
+from .results import SUMMARY_STATS, Analysis, Contact, FootSummary, SensorInfo, Stats, Step, Summary
+from .signals import (CLOCK_SOURCE_META, UNIT_ACC_MEDIAN_MPS2, UNIT_GYR_P99_DPS, UNIT_MOVE_MPS2, UNIT_QUIET_DPS,
+                      UNIT_QUIET_MIN_S, UNIT_QUIET_MPS2, UNIT_TURN_DPS, Recording, Segment, SensorRecording, Side,
+                      TimeOrigin)
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .mounting import MountingCalibration
-from .segment_angles import PEAK_KEYS, segment_swing_peaks
-from .steps import Contact, build_steps, contacts_from_events
-from .trajectory import (InsParams, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
+from .segment_angles import segment_swing_peaks
+from .steps import FootContacts, build_steps, contacts_from_events
+from .trajectory import (StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
                          smoother_steps_removed, stride_geometry, trajectory_step, zero_velocity)
 
 MIN_SAMPLES = 8
@@ -42,7 +46,7 @@ class SensorResult:
     gaps: list
     repaired: int
     alignment_quality: float
-    spatial: list | None   # stride geometry per IC event (trajectory.stride_geometry), if computed
+    geometry: list[StrideGeometry] | None   # per IC event (trajectory.stride_geometry), if computed
     positions_m: np.ndarray | None    # (n, 3) smoothed sensor position, NaN where unknown
     net_displacement_m: float | None  # start to end of the trajectory, horizontal
     mounting_offset_deg: float | None = None   # a mounting given: how far this recording's own warm-up finds it
@@ -55,14 +59,7 @@ class SensorResult:
     #                                           (gaitcore.quaternion), NaN where unknown
 
 
-UNIT_ACC_MEDIAN_MPS2 = (0.3 * GRAVITY_MPS2, 20.0 * GRAVITY_MPS2)
-UNIT_GYR_P99_DPS = 5000.0
-UNIT_QUIET_DPS = 10.0                                        # a foot that barely turns ...
-UNIT_QUIET_MPS2 = (0.5 * GRAVITY_MPS2, 2.0 * GRAVITY_MPS2)   # ... feels about gravity
-UNIT_QUIET_MIN_S = 1.0                                       # checked with at least this much of it
-UNIT_MOVE_MPS2 = 2.0 * GRAVITY_MPS2   # a foot moving (1% of rows or more beyond this) ...
-UNIT_TURN_DPS = 30.0                  # ... turns faster than this in 1% of rows or more (real: 31-75%)
-UNIT_STEP = 8                                                # rows: every this many is counted
+UNIT_STEP = 8     # rows: every this many is counted by the unit check (thresholds: signals.UNIT_*)
 
 
 def _check(sensor: SensorRecording) -> np.ndarray:
@@ -152,11 +149,12 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
     return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, repeated, acc_fs, gyr_fs, clipped, breaks)
 
 
-def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True) -> SensorResult:
+def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True,
+                  params: Params = Params()) -> SensorResult:
     p = _prepare(sensor)
     fixed = p.fixed
     known = _known_mounting(sensor)
-    state = new_event_state(fixed.fs_hz, known, p.gap_tol_periods)
+    state = new_event_state(fixed.fs_hz, known, p.gap_tol_periods, params.events)
     n = fixed.n_samples
     step = n if not chunk_size else int(chunk_size)
     if step >= n:    # fed once: the clock was checked above already
@@ -171,17 +169,19 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
             ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
                                     final=(b == n))
             events.extend(ev)
-    events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz)
-    spatial = positions = quat = path = calibrated = None
+    events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz, params.events)
+    tr = None
     if trajectory:
         # the INS integrates over each sample's real interval, bridged drops included
         dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
-        spatial, positions, quat, path, calibrated = _trajectory(fixed, events, p.clipped, p.breaks, dt_s,
-                                                                 p.acc_fs, p.gyr_fs, state.alignment, step)
-    return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality, spatial,
-                        positions, None if positions is None else _net_displacement(positions, p.breaks),
-                        None if known is None else _mounting_offset_deg(fixed, known), path,
-                        int(np.count_nonzero(p.repeated)), calibrated, quat)
+        tr = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, state.alignment, step,
+                         params=params)
+    return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality,
+                        None if tr is None else tr.geometry, None if tr is None else tr.positions_m,
+                        None if tr is None else _net_displacement(tr.positions_m, p.breaks),
+                        None if known is None else _mounting_offset_deg(fixed, known),
+                        None if tr is None else tr.stride_path_m, int(np.count_nonzero(p.repeated)),
+                        None if tr is None else tr.gyro_bias_from_standing, None if tr is None else tr.attitude_quat)
 
 
 def _known_mounting(sensor: SensorRecording):
@@ -199,30 +199,36 @@ def _mounting_offset_deg(sensor: SensorRecording, known) -> float | None:
     return None if off is None else round(off, 1)
 
 
-def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> tuple[list, _Prepared]:
+@dataclass(frozen=True)
+class _SegmentPeaks:
+    peaks_deg: list            # per contact of the same-side foot, None where not measured
+    prepared: _Prepared        # the segment pod's quality scans
+
+
+def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> _SegmentPeaks:
     """Swing peaks of a shank or thigh pod per contact of the same-side foot."""
     p = _prepare(sensor)
     acc, _ = reconstruct_clipped(p.fixed.acc_mps2_sf, p.acc_fs)
     gyr, _ = reconstruct_clipped(p.fixed.gyr_dps_sf, p.gyr_fs)
     seg = replace(p.fixed, acc_mps2_sf=acc, gyr_dps_sf=gyr)
     t_foot = foot.sensor.t_s
-    refs = [(c.ic_s, c.to_s, float(t_foot[g["anchor"]]) if g["anchor"] >= 0 else None)
-            for c, g in zip(contacts, foot.spatial)]
+    refs = [(c.ic_s, c.to_s, float(t_foot[g.anchor]) if g.anchor >= 0 else None)
+            for c, g in zip(contacts, foot.geometry)]
     # the athlete's speed at each anchor: the mean of the foot's strides on either side (each
     # from its contact's off_anchor to the next contact's anchor, which differ in standing)
-    cycle = [None if g["stride_length_m"] is None or g["off_anchor"] < 0 or nxt["anchor"] < 0
-             or t_foot[nxt["anchor"]] <= t_foot[g["off_anchor"]]
-             else g["stride_length_m"] / float(t_foot[nxt["anchor"]] - t_foot[g["off_anchor"]])
-             for g, nxt in zip(foot.spatial, foot.spatial[1:])]
+    cycle = [None if g.stride_length_m is None or g.off_anchor < 0 or nxt.anchor < 0
+             or t_foot[nxt.anchor] <= t_foot[g.off_anchor]
+             else g.stride_length_m / float(t_foot[nxt.anchor] - t_foot[g.off_anchor])
+             for g, nxt in zip(foot.geometry, foot.geometry[1:])]
     around = [[v for v in (cycle[j - 1] if j > 0 else None, cycle[j] if j < len(cycle) else None) if v is not None]
               for j in range(len(refs))]
     speed = [sum(v) / len(v) if v else None for v in around]
     peaks, _ = segment_swing_peaks(seg, p.breaks, refs, speed)
-    return peaks, p
+    return _SegmentPeaks(peaks, p)
 
 
 def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
-                     gyr_bias0_rad_s: tuple | None = None) -> list[dict]:
+                     gyr_bias0_rad_s: tuple | None = None) -> list[StrideGeometry]:
     """Stride geometry (:func:`gaitcore.trajectory.stride_geometry`) per IC in ``events``
     of a stretch of a foot pod's recording, the way :func:`analyze` computes it for a
     whole one: the live display runs it over the last few strides.  ``events`` are
@@ -236,13 +242,21 @@ def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
         events = [e._replace(pos=e.pos - dropped_before[min(int(e.pos), sensor.n_samples - 1)]) for e in events]
     dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / sensor.fs_hz
     return _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, alignment,
-                       max(1, p.fixed.n_samples), gyr_bias0_rad_s)[0]
+                       max(1, p.fixed.n_samples), gyr_bias0_rad_s).geometry
+
+
+@dataclass(frozen=True)
+class _Trajectory:
+    geometry: list[StrideGeometry]   # per IC event
+    positions_m: np.ndarray          # (n, 3) smoothed sensor position, NaN where unknown
+    attitude_quat: np.ndarray        # (n, 4) smoothed attitude, sensor to world
+    stride_path_m: np.ndarray        # the path strides are measured on (smoother_steps_removed)
+    gyro_bias_from_standing: bool | None   # None: the starting gyro bias was given
 
 
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
-                step: int, gyr_bias0_rad_s: tuple | None = None) -> tuple[list[dict], np.ndarray, np.ndarray,
-                                                                          np.ndarray, bool | None]:
+                step: int, gyr_bias0_rad_s: tuple | None = None, params: Params = Params()) -> _Trajectory:
     """Stride geometry per IC event, the smoothed positions and attitude, the path strides
     are measured on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
     depend on ``step``), and whether the gyro bias came from the recording's standing start
@@ -254,11 +268,12 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         gyr_bias0_rad_s = standing_gyro_bias(sensor.acc_mps2_sf, sensor.gyr_dps_sf, sensor.fs_hz)
         calibrated = gyr_bias0_rad_s is not None
         gyr_bias0_rad_s = gyr_bias0_rad_s or (0.0, 0.0, 0.0)
-    zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks)
+    zupt, sigma_v, spans = zero_velocity(events, sensor.gyr_dps_sf, sensor.fs_hz, still, breaks,
+                                         params.steps.max_contact_s)
     acc, gyr, extra = ins_inputs(sensor, acc_fs, gyr_fs, breaks)
     level = np.zeros(n, dtype=np.bool_)
     level[[sp.quietest for sp in spans if sp.quietest >= 0]] = True
-    state = new_trajectory_state(sensor.fs_hz, InsParams(gyr_bias0=tuple(gyr_bias0_rad_s)))
+    state = new_trajectory_state(sensor.fs_hz, params.ins, tuple(gyr_bias0_rad_s))
     pos, quat, vel = np.full((n, 3), np.nan), np.full((n, 4), np.nan), np.full((n, 3), np.nan)
     for a in range(0, n, step):
         b = min(n, a + step)
@@ -269,24 +284,16 @@ def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarra
         quat[out.start:out.start + m] = out.quat
         vel[out.start:out.start + m] = out.vel_mps
     path = smoother_steps_removed(pos, vel, zupt, breaks, dt_s)
-    geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped, path)
-    unsettled = _first_strides_after_moving_start(spans, zupt, still, breaks)
-    for k, (g, sp) in enumerate(zip(geometry, spans)):
-        g["anchor"], g["off_anchor"] = sp.anchor, sp.off_anchor
-        if k in unsettled:
-            for key in _STRIDE_KEYS:
-                g[key] = None
-        if not alignment.up_from_standing:
-            # the foot's pitch is measured from the foot frame, whose up then leans by the
-            # foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
-            g["strike_angle_deg"] = g["toe_off_angle_deg"] = None
-    return geometry, pos, quat, path, calibrated
+    # without standing, the foot's pitch is measured from the foot frame, whose up then leans
+    # by the foot's mean pitch (a sprint's: tens of degrees): a heel strike would read as forefoot
+    geometry = stride_geometry(spans, pos, quat, alignment.rot_ff_sf, sensor.fs_hz, breaks, clipped, path,
+                               unsettled=_first_strides_after_moving_start(spans, zupt, still, breaks),
+                               pitch_known=alignment.up_from_standing, max_stride_s=params.steps.max_stride_s)
+    return _Trajectory(geometry, pos, quat, path, calibrated)
 
 
-_STRIDE_KEYS = ("stride_length_m", "peak_height_m", "lateral_excursion_m", "turning_angle_deg")
-
-
-def _first_strides_after_moving_start(spans: list, zupt: np.ndarray, still: np.ndarray, breaks: np.ndarray) -> set:
+def _first_strides_after_moving_start(spans: list, zupt: np.ndarray, still: np.ndarray,
+                                      breaks: np.ndarray) -> frozenset[int]:
     """Contacts whose stride is the first of a filter run that started in a stance rather
     than at quiet standing (after a break, or a recording that starts moving).  The filter
     takes its first attitude from one accelerometer sample of a stance that is not still,
@@ -303,7 +310,7 @@ def _first_strides_after_moving_start(spans: list, zupt: np.ndarray, still: np.n
         starts = np.flatnonzero(zupt[first:sp.anchor + 1])
         if starts.size and not still[first + starts[0]]:
             out.add(k)
-    return out
+    return frozenset(out)
 
 
 def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:
@@ -319,43 +326,61 @@ def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:
     return round(float(np.hypot(d[0], d[1])), 3)
 
 
-def analyze(recording: Recording, chunk_size: int | None = None, trajectory: bool = True) -> dict:
-    """The output contract for ``recording``.  ``trajectory=False`` skips the foot
-    trajectory (stride length, speed, foot lift, angles, position stay null): contact
-    timing alone is about 10 times faster."""
+def analyze(recording: Recording, trajectory: bool = True,
+            params: Params | EventParams | StepParams | InsParams | None = None, *,
+            chunk_size: int | None = None) -> Analysis:
+    """The analysis of ``recording``.  ``trajectory=False`` skips the foot trajectory
+    (stride length, speed, foot lift, angles, position stay None): contact timing alone
+    is about 10 times faster.  ``params``: thresholds other than the defaults
+    (:mod:`gaitcore.params`; a :class:`Params`, or one of its parts).  ``chunk_size``
+    feeds the detector that many samples at a time, as live does: the result is the same."""
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
+    params = Params.of(params)
     _one_pod_per_foot(recording)
-    results = [detect_sensor(s, chunk_size, trajectory) for s in recording.sensors
+    results = [detect_sensor(s, chunk_size, trajectory, params) for s in recording.sensors
                if s.placement.segment is Segment.FOOT]
     if not results:
         raise SignalError(recording.source, "no foot sensor in the recording",
                           "name files LF/RF/left/right or pass --placement left|right")
-    contacts = {}
-    for r in results:
-        foot = r.sensor.placement.side.value
-        contacts[r.sensor.name] = contacts_from_events(r.sensor.name, foot, r.events, r.sensor.t_s,
-                                                       r.clipped, r.breaks, r.spatial)
-    segment_gaps, segment_duplicates = [], {}
+    contacts = {r.sensor.name: contacts_from_events(r.sensor.name, r.sensor.placement.side, r.events, r.sensor.t_s,
+                                                    r.clipped, r.breaks, params)
+                for r in results}
+    segment_gaps: list[Gap] = []
+    segment_duplicates: dict[str, int] = {}
+    peaks: dict[tuple[str, Segment], tuple] = {}    # (foot sensor, segment) -> per contact
     if trajectory:
         for s in recording.sensors:
             foot_r = next((r for r in results if r.sensor.placement.side is s.placement.side), None)
-            if s.placement.segment is Segment.FOOT or foot_r is None or foot_r.spatial is None:
+            if s.placement.segment is Segment.FOOT or foot_r is None or foot_r.geometry is None:
                 continue
-            peaks, prep = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
-            segment_gaps += prep.gaps
-            segment_duplicates[s.name] = int(np.count_nonzero(prep.repeated))
-            key = PEAK_KEYS[s.placement.segment]
-            contacts[foot_r.sensor.name] = [c._replace(spatial={**c.spatial, key: v})
-                                            for c, v in zip(contacts[foot_r.sensor.name], peaks)]
+            seg = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
+            segment_gaps += seg.prepared.gaps
+            segment_duplicates[s.name] = int(np.count_nonzero(seg.prepared.repeated))
+            peaks[(foot_r.sensor.name, s.placement.segment)] = tuple(seg.peaks_deg)
     feet_clock = _feet_clock(recording, contacts)
-    steps = build_steps(contacts, pair_feet=feet_clock.state is not ClockAgreement.DISAGREE)
-    sensors = [{"name": s.name, "foot": s.placement.side.value if s.placement.segment is Segment.FOOT
-                else "unknown", "placement": str(s.placement), "fs_hz": round(float(s.fs_hz), 4),
-                "n_samples": s.n_samples}
-               for s in recording.sensors]
-    return {"session": recording.session.to_dict(), "sensors": sensors, "steps": steps,
-            "summary": _summary(steps, results, segment_gaps, segment_duplicates, feet_clock, recording.time_origin)}
+    feet = [FootContacts(r.sensor.placement.side, tuple(contacts[r.sensor.name]),
+                         None if r.geometry is None else tuple(r.geometry),
+                         peaks.get((r.sensor.name, Segment.SHANK)), peaks.get((r.sensor.name, Segment.THIGH)))
+            for r in results]
+    steps = build_steps(feet, feet_clock.state is not ClockAgreement.DISAGREE, params.steps)
+    by_name = {r.sensor.name: r for r in results}
+    sensors = tuple(_sensor_info(s, by_name.get(s.name), segment_duplicates.get(s.name)) for s in recording.sensors)
+    return Analysis(recording.session, sensors, steps,
+                    _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
+                             recording.time_origin))
+
+
+def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:
+    """What the analysis reports of ``sensor``: a foot pod's data quality (``foot``, its
+    result), or a segment pod's repeated rows (``duplicates``, None when not read)."""
+    fs_hz = round(float(sensor.fs_hz), 4)
+    if foot is None:
+        return SensorInfo(sensor.name, sensor.placement, fs_hz, sensor.n_samples, duplicate_rows=duplicates)
+    return SensorInfo(sensor.name, sensor.placement, fs_hz, sensor.n_samples, repaired_samples=foot.repaired,
+                      duplicate_rows=foot.duplicates, clipped_samples=int(foot.clipped.sum()),
+                      alignment_quality=round(foot.alignment_quality, 3), mounting_offset_deg=foot.mounting_offset_deg,
+                      net_displacement_m=foot.net_displacement_m, gyro_bias_from_standing=foot.gyro_bias_from_standing)
 
 
 def _one_pod_per_foot(recording: Recording) -> None:
@@ -380,45 +405,31 @@ def _feet_clock(recording: Recording, contacts: dict[str, list[Contact]]) -> Fee
     sources = {s.meta.get(CLOCK_SOURCE_META) for s in feet}
     if {s.placement.side for s in feet} == {Side.LEFT, Side.RIGHT} and len(sources) == 1 and None not in sources:
         return FeetClockCheck(ClockAgreement.ONE_SOURCE)
-    ics = {side: np.array([c.ic_s for cs in contacts.values() for c in cs if c.foot == side])
-           for side in ("left", "right")}
-    return check_feet_clock(ics["left"], ics["right"])
+    ics = {side: np.array([c.ic_s for cs in contacts.values() for c in cs if c.foot is side])
+           for side in (Side.LEFT, Side.RIGHT)}
+    return check_feet_clock(ics[Side.LEFT], ics[Side.RIGHT])
 
 
-def _stats(row: np.ndarray) -> dict:
+def _stats(row: np.ndarray) -> Stats:
     """n, mean, sample SD and median (one row of :func:`_steps_kernel.column_stats`)."""
     n, mean, sd, median = row.tolist()
-    return {"n": int(n), "mean": None if mean != mean else round(mean, 4),
-            "sd": None if sd != sd else round(sd, 4), "median": None if median != median else round(median, 4)}
+    return Stats(int(n), None if mean != mean else round(mean, 4), None if sd != sd else round(sd, 4),
+                 None if median != median else round(median, 4))
 
 
-def _summary(steps: list[dict], results: list[SensorResult], segment_gaps: list, segment_duplicates: dict,
-             feet_clock: FeetClockCheck, time_origin: TimeOrigin) -> dict:
-    feet = sorted({s["foot"] for s in steps})
-    group = np.array([feet.index(s["foot"]) for s in steps], dtype=np.int64)
-    cols = ("contact_s", "flight_s", "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m",
-            "thigh_angle_peak_deg", "shank_angle_peak_deg")
-    row = itemgetter(*cols)
-    v = np.array([row(s) for s in steps], dtype=float).reshape(-1, len(cols))   # (None becomes NaN)
-    st = np.empty((len(feet) + 1, len(cols), 4))
+def _summary(steps: tuple[Step, ...], gaps: list[Gap], feet_clock: FeetClockCheck,
+             time_origin: TimeOrigin) -> Summary:
+    feet = sorted({s.foot for s in steps}, key=lambda f: f.value)
+    index = {f: g for g, f in enumerate(feet)}
+    group = np.array([index[s.foot] for s in steps], dtype=np.int64)
+    figure = attrgetter(*SUMMARY_STATS)
+    v = np.array([figure(s) for s in steps], dtype=float).reshape(-1, len(SUMMARY_STATS))   # (None becomes NaN)
+    st = np.empty((len(feet) + 1, len(SUMMARY_STATS), 4))
     SK.column_stats(v, group, len(feet), st)
-    per_foot = {f: {"n_steps": int((group == g).sum()), **{k: _stats(st[g, c]) for c, k in enumerate(cols)},
-                    "n_saturated": sum(s["saturated"] for s in steps if s["foot"] == f)}
-                for g, f in enumerate(feet)}
-    return {
-        "software": f"sprintgait {__version__}",
-        "time_origin": time_origin.value,
-        "n_steps": len(steps),
-        "per_foot": per_foot,
-        **{k: _stats(st[len(feet), c]) for c, k in enumerate(cols)},
-        "gaps": [g.as_dict() for g in [g for r in results for g in r.gaps] + segment_gaps],
-        "repaired_samples": {r.sensor.name: r.repaired for r in results},
-        "duplicate_rows": {**{r.sensor.name: r.duplicates for r in results}, **segment_duplicates},
-        "clipped_samples": {r.sensor.name: int(r.clipped.sum()) for r in results},
-        "alignment_quality": {r.sensor.name: round(r.alignment_quality, 3) for r in results},
-        "mounting_offset_deg": {r.sensor.name: r.mounting_offset_deg for r in results},
-        "net_displacement_m": {r.sensor.name: r.net_displacement_m for r in results},
-        "gyro_bias_from_standing": {r.sensor.name: r.gyro_bias_from_standing for r in results
-                                    if r.gyro_bias_from_standing is not None},
-        "feet_clock": feet_clock.as_dict(),
-    }
+    per_foot = tuple(FootSummary(foot=f, n_steps=int((group == g).sum()),
+                                 n_saturated=sum(s.saturated for s in steps if s.foot is f),
+                                 **{k: _stats(st[g, c]) for c, k in enumerate(SUMMARY_STATS)})
+                     for g, f in enumerate(feet))
+    return Summary(software=f"sprintgait {__version__}", time_origin=time_origin, n_steps=len(steps),
+                   per_foot=per_foot, gaps=tuple(gaps), feet_clock=feet_clock,
+                   **{k: _stats(st[len(feet), c]) for c, k in enumerate(SUMMARY_STATS)})

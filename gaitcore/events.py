@@ -20,6 +20,7 @@ import numpy as np
 from . import _events_kernel as K
 from ._quality_kernel import GAP_NONE
 from .align import Alignment, WarmupAttempt, warmup_alignment, warmup_attempt
+from .params import EventParams
 from .quality import GAP_FACTOR, bridged_drops, clock_check, new_clock
 from .quaternion import rotation_angle_deg
 
@@ -28,8 +29,9 @@ WARMUP_MIN_WAIT_S = 0.5   # the least wait after an attempt short of strides (:f
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
 WARMUP_KEEP_S = 10.0   # no swing at all by the warm-up's end (standing): only this much is kept, and it waits on
-MIN_SWING_S = 0.1   # no foot swings faster (fast-feet drills: about 0.2 s)
-LESS_STILL_BY = 1.15   # ... unless it hops (skips): then both stances are alike
+# the swing-artefact rule's defaults (EventParams, where their evidence is), for the live display
+MIN_SWING_S = EventParams().min_swing_s
+LESS_STILL_BY = EventParams().less_still_by
 
 
 class EventKind(enum.Enum):
@@ -63,6 +65,8 @@ class EventState:
     pending_gyr: np.ndarray
     pending_reset: np.ndarray
     kernel: np.ndarray
+    params: EventParams
+    kernel_params: np.ndarray   # params as the kernel reads them (kernel_params)
     warmup_dropped: int = 0   # standing samples let go during the warm-up (no swing: no event among them)
 
 
@@ -74,15 +78,29 @@ def mounting_offset_deg(acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray, fs_hz: 
     return None if found is None else rotation_angle_deg(found.rot_ff_sf @ known.rot_ff_sf.T)
 
 
+def kernel_params(params: EventParams) -> np.ndarray:
+    """``params`` as the event kernel reads them (its ``P_*`` layout)."""
+    a = np.empty(K.PARAMS_SIZE)
+    a[K.P_SWING_DPS], a[K.P_SWING_ANGLE_DEG] = params.swing_dps, params.swing_angle_deg
+    a[K.P_LOBE_BAND_DPS], a[K.P_PUSH_DPS] = params.lobe_band_dps, params.push_dps
+    a[K.P_PEAK_FRACTION], a[K.P_TO_FRACTION] = params.peak_fraction, params.to_fraction
+    a[K.P_IMPACT_JERK_MPS3], a[K.P_IMPACT_JERK_SWING_MPS3] = params.impact_jerk_mps3, params.impact_jerk_swing_mps3
+    a[K.P_IMPACT_SPIKE_MPS2] = params.impact_spike_mps2
+    a[K.P_MIN_CONTACT_S], a[K.P_MIN_IMPACT_AFTER_TO_S] = params.min_contact_s, params.min_impact_after_to_s
+    a[K.P_CONFIRM_S], a[K.P_REJECT_DPS] = params.confirm_s, params.reject_dps
+    return a
+
+
 def new_event_state(fs_hz: float, alignment: Alignment | None = None,
-                    gap_tol_periods: float = GAP_FACTOR) -> EventState:
+                    gap_tol_periods: float = GAP_FACTOR, params: EventParams = EventParams()) -> EventState:
     """Fresh detector state.  Pass ``alignment`` to skip the warm-up (known mounting),
-    ``gap_tol_periods`` for time stamps known to be clean (:func:`quality.clock_tolerance_periods`)."""
+    ``gap_tol_periods`` for time stamps known to be clean (:func:`quality.clock_tolerance_periods`),
+    ``params`` for thresholds other than the defaults."""
     if not (np.isfinite(fs_hz) and fs_hz > 0):
         raise ValueError(f"sampling rate must be a positive number of Hz, got {fs_hz}")
     return EventState(float(fs_hz), 0, new_clock(gap_tol_periods), alignment, int(round(WARMUP_STEP_S * fs_hz)),
                       np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int8),
-                      K.new_state())
+                      K.new_state(), params, kernel_params(params))
 
 
 class ToeOffCandidate(NamedTuple):
@@ -107,10 +125,10 @@ def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
         return None
     fs = state.fs_hz
     lobe_min, xpos = s[K.S_LOBE_MIN], s[K.S_LOBE_XPOS]
-    if np.isfinite(lobe_min) and lobe_min < -K.PUSH_DPS:
+    if np.isfinite(lobe_min) and lobe_min < -state.params.push_dps:
         if xpos < 0.0:
             return None     # the lobe is still deepening: it will replace any older candidate
-        if xpos - s[K.S_LAST_EV] >= K.MIN_CONTACT_S * fs:
+        if xpos - s[K.S_LAST_EV] >= state.params.min_contact_s * fs:
             return ToeOffCandidate(float(xpos), (xpos - s[K.S_LOBE_START]) / fs, s[K.S_LOBE_QUIET] / fs)
     if np.isfinite(s[K.S_CAND_VAL]):
         pos = s[K.S_CAND_POS] if s[K.S_CAND_POS] > s[K.S_LAST_EV] else s[K.S_LAST_EV] + 1e-3   # as reported
@@ -121,7 +139,7 @@ def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
 def unconfirmed_landing(state: EventState) -> float | None:
     """The position (fractional sample index, as Event.pos) of a landing the detector has
     seen but not yet reported: a toe-down crossing it confirms, or drops as a mid-swing
-    pitch reversal, within ``CONFIRM_S``; None when it holds none.  It reads the state
+    pitch reversal, within ``EventParams.confirm_s``; None when it holds none.  It reads the state
     only; detection does not depend on it."""
     s = state.kernel
     return float(s[K.S_PEND_POS]) if s[K.S_MODE] == K.M_PENDING else None
@@ -144,7 +162,8 @@ def gap_codes(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:
     return np.where(breaks, K.GAP_CODE_RESET, np.where(bridged, K.GAP_CODE_BRIDGED, 0)).astype(np.int8)
 
 
-def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, events: list):
+def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_hz, params: np.ndarray,
+                events: list):
     n = acc_sf.shape[0]
     acc_ff = np.empty((n, 3))
     p = np.empty(n)
@@ -152,7 +171,7 @@ def _run_kernel(kstate: np.ndarray, align: Alignment, acc_sf, gyr_sf, reset, fs_
                     np.ascontiguousarray(align.rot_ff_sf), acc_ff, p)
     kind = np.empty(n + 2, dtype=np.int64)
     pos, val, aux = np.empty(n + 2), np.empty(n + 2), np.empty(n + 2)
-    m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, kind, pos, val, aux)
+    m = K.events_step(kstate, p, acc_ff, np.ascontiguousarray(reset), fs_hz, params, kind, pos, val, aux)
     ic, to, impact, rotation = EventKind.IC, EventKind.TO, ICMethod.IMPACT, ICMethod.ROTATION
     by_impact, ev_ic = K.IC_BY_IMPACT, K.EV_IC
     events.extend([Event(ic, x, v, impact if a == by_impact else rotation) if k == ev_ic else Event(to, x, v, None)
@@ -246,34 +265,35 @@ def _feed(state: EventState, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, re
             return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock)
         kstate[K.S_N] = state.warmup_dropped     # positions count every sample fed
         _run_kernel(kstate, state.alignment, state.pending_acc, state.pending_gyr,
-                    state.pending_reset, state.fs_hz, events)
+                    state.pending_reset, state.fs_hz, state.kernel_params, events)
         return events, replace(state, pending_t=np.empty(0), pending_acc=np.empty((0, 3)),
                                pending_gyr=np.empty((0, 3)), pending_reset=np.empty(0, dtype=np.int8),
                                n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)
     if t.shape[0]:
-        _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, events)
+        _run_kernel(kstate, state.alignment, acc, gyr, reset, state.fs_hz, state.kernel_params, events)
     return events, replace(state, n_seen=state.n_seen + t.shape[0], clock=clock, kernel=kstate)
 
 
-def detect_events(t_s, acc_mps2_sf, gyr_dps_sf, fs_hz: float,
-                  alignment: Alignment | None = None) -> tuple[list[Event], Alignment]:
+def detect_events(t_s, acc_mps2_sf, gyr_dps_sf, fs_hz: float, alignment: Alignment | None = None,
+                  params: EventParams = EventParams()) -> tuple[list[Event], Alignment]:
     """Batch detection: the streaming step fed once."""
-    events, state = events_step(new_event_state(fs_hz, alignment), t_s, acc_mps2_sf, gyr_dps_sf,
+    events, state = events_step(new_event_state(fs_hz, alignment, params=params), t_s, acc_mps2_sf, gyr_dps_sf,
                                 final=True)
     assert state.alignment is not None
     return events, state.alignment
 
 
-def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float) -> list[Event]:
+def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float,
+                         params: EventParams = EventParams()) -> list[Event]:
     """Remove contacts that a too-short swing shows to be false.
 
-    A foot takes at least ``MIN_SWING_S`` to leave the ground and land again, so when
+    A foot takes at least ``params.min_swing_s`` to leave the ground and land again, so when
     a TO is followed by the next IC sooner, one of the two contacts around that swing
     is not a stance: mostly a late-swing rotation that mimics heel strike and push-off
     (seen in the PyShoe jogging trials, where VICON shows the foot moving at over
     0.6 m/s through such a "contact").  Of the two, the one whose stance is less
     still (higher median gyroscope norm from its IC to its TO, or at its IC alone)
-    is dropped with its TO, when it is less still by a factor of ``LESS_STILL_BY``; two
+    is dropped with its TO, when it is less still by a factor of ``params.less_still_by``; two
     alike stances are both kept (the hop of a skip can land 0.1 s after take-off).
     The median, not the least value: a swinging foot passes through zero rotation for
     a sample when its rotation reverses.  Thresholds from the data: the PyShoe false
@@ -296,8 +316,8 @@ def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: flo
         if ev.kind is not EventKind.IC:
             continue
         if prev_ic is not None and prev_ic + 1 < k and events[prev_ic + 1].kind is EventKind.TO \
-                and (ev.pos - events[prev_ic + 1].pos) / fs_hz < MIN_SWING_S:
-            which = swing_artefact(stillness(prev_ic), stillness(k))
+                and (ev.pos - events[prev_ic + 1].pos) / fs_hz < params.min_swing_s:
+            which = swing_artefact(stillness(prev_ic), stillness(k), params.less_still_by)
             if which is None:
                 prev_ic = k
                 continue
@@ -318,10 +338,11 @@ def stance_stillness_dps(gyr_norm_dps: np.ndarray) -> float:
     return float(np.median(seg)) if seg.size else np.inf
 
 
-def swing_artefact(first_dps: float, second_dps: float) -> int | None:
+def swing_artefact(first_dps: float, second_dps: float, less_still_by: float = LESS_STILL_BY) -> int | None:
     """Of two contacts around a too-short swing, with these stillnesses
     (:func:`stance_stillness_dps`), the artefact: 0 the first, 1 the second, None when
-    they are alike (both kept).  Shared by the batch rule and the live display."""
-    if max(first_dps, second_dps) < LESS_STILL_BY * min(first_dps, second_dps):
+    they are alike, neither less still by ``less_still_by`` (both kept).  Shared by the
+    batch rule and the live display."""
+    if max(first_dps, second_dps) < less_still_by * min(first_dps, second_dps):
         return None
     return 0 if first_dps > second_dps else 1

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .steps import MAX_STRIDE_S
+from .signals import MAX_STRIDE_S
 
 MIN_BOUT_CONTACTS = 3
 MAX_EDGE_LAG_S = MAX_STRIDE_S

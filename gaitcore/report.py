@@ -1,24 +1,25 @@
-"""Human-readable and file reports of an analysis result (the output contract dict)."""
+"""Human-readable and file reports of an analysis (:class:`~gaitcore.results.Analysis`):
+the text table and summary, the JSON output contract, steps.csv."""
 from __future__ import annotations
 
 import csv
 import io
 import json
 from pathlib import Path
+from typing import Sequence
 
 from .align import REMOUNT_DEG
 from .atomic_file import write_atomic
 from .feet_clock import ClockAgreement
-from .signals import TimeOrigin
+from .results import STEP_COLUMNS, Analysis, Step
+from .signals import SessionInfo, Side, TimeOrigin
 
-STEP_FIELDS = ["foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
-               "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
-               "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_x_m", "position_y_m",
-               "position_z_m", "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"]
+STEP_FIELDS = list(STEP_COLUMNS)   # steps.csv's columns
 
 
-def to_json(result: dict) -> str:
-    return json.dumps(result, indent=1, allow_nan=False) + "\n"
+def to_json(analysis: Analysis) -> str:
+    """The output contract as JSON text (``--json``, report.json)."""
+    return json.dumps(analysis.to_dict(), indent=1, allow_nan=False) + "\n"
 
 
 def _ms(x):
@@ -38,21 +39,20 @@ def _per_sensor(counts: dict) -> str:
     return ", ".join(f"{name} {n:g}" for name, n in counts.items())
 
 
-def session_header(ses: dict) -> str:
-    """Who, what and when: the output contract's ``session`` object
-    (:meth:`~gaitcore.signals.SessionInfo.to_dict`) as text; empty when the input carries none."""
+def session_header(ses: SessionInfo) -> str:
+    """Who, what and when of a session as text; empty when the input carries none."""
     parts = []
-    if ses.get("started_utc"):
-        parts.append(f"recorded {_when(ses['started_utc'])}")
-    if ses.get("athlete"):
-        parts.append(f"athlete {ses['athlete']}")
-    if ses.get("drill"):
-        parts.append(f"drill {ses['drill']}")
-    if ses.get("simulated"):
+    if ses.started_utc:
+        parts.append(f"recorded {_when(ses.started_utc)}")
+    if ses.athlete:
+        parts.append(f"athlete {ses.athlete}")
+    if ses.drill:
+        parts.append(f"drill {ses.drill}")
+    if ses.simulated:
         parts.append("simulated")
     lines = [f"session: {', '.join(parts)}"] if parts else []
-    if ses.get("plan"):
-        plan = ses["plan"].splitlines()
+    if ses.plan:
+        plan = ses.plan.splitlines()
         lines.append(f"plan: {plan[0]}")
         lines.extend(f"      {line}" for line in plan[1:])
     return "\n".join(lines) + "\n" if lines else ""
@@ -76,22 +76,23 @@ STEP_LEGEND = ("conf     confidence 0-1: swing and push-off strength, agreement 
                "holds,\n         amplitudes there are uncertain")
 
 
-def step_table(result: dict) -> str:
-    segs = [k for k, label in (("thigh_angle_peak_deg", "thigh"), ("shank_angle_peak_deg", "shank"))
-            if any(s.get(k) is not None for s in result["steps"])]
+def step_table(steps: Sequence[Step]) -> str:
+    """One line per step (and the legend of its columns)."""
+    segs = [k for k in ("thigh_angle_peak_deg", "shank_angle_peak_deg")
+            if any(getattr(s, k) is not None for s in steps)]
     head = "".join(f"{k.split('_')[0] + ' deg':>11}" for k in segs)
     lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
              f"{'step ms':>9}{'step m':>8}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{head}{'conf':>6}  flags"]
-    for i, s in enumerate(result["steps"], 1):
-        flags = "CLIPPED" if s["saturated"] else ""
-        cad = "" if s["cadence_spm"] is None else f"{s['cadence_spm']:.0f}"
-        lines.append(f"{i:>4} {s['foot']:<6}{s['ic_s']:>9.3f}{_ms(s['contact_s']):>12}"
-                     f"{_ms(s['flight_s']):>11}{_ms(s['step_time_s']):>9}{_num(s.get('step_length_m'), 2):>8}{cad:>9}"
-                     f"{_num(s.get('stride_length_m'), 2):>10}{_num(s.get('speed_mps'), 1):>7}"
-                     f"{_num(None if s.get('peak_height_m') is None else 100 * s['peak_height_m'], 0):>9}"
-                     + "".join(f"{_num(s.get(k), 0):>11}" for k in segs) +
-                     f"{s['confidence']:>6.2f}  {flags}")
-    if result["steps"]:
+    for i, s in enumerate(steps, 1):
+        flags = "CLIPPED" if s.saturated else ""
+        cad = "" if s.cadence_spm is None else f"{s.cadence_spm:.0f}"
+        lines.append(f"{i:>4} {s.foot.value:<6}{s.ic_s:>9.3f}{_ms(s.contact_s):>12}"
+                     f"{_ms(s.flight_s):>11}{_ms(s.step_time_s):>9}{_num(s.step_length_m, 2):>8}{cad:>9}"
+                     f"{_num(s.stride_length_m, 2):>10}{_num(s.speed_mps, 1):>7}"
+                     f"{_num(None if s.peak_height_m is None else 100 * s.peak_height_m, 0):>9}"
+                     + "".join(f"{_num(getattr(s, k), 0):>11}" for k in segs) +
+                     f"{s.confidence:>6.2f}  {flags}")
+    if steps:
         lines.append(STEP_LEGEND)
     return "\n".join(lines) + "\n"
 
@@ -101,43 +102,41 @@ def step_table(result: dict) -> str:
 RELIABLE_RATE_HZ = 200.0
 
 
-def summary_text(result: dict) -> str:
-    sm = result["summary"]
+def summary_text(analysis: Analysis) -> str:
+    """The sensors, each foot's summary and the warnings, as text."""
+    sm = analysis.summary
     out = []
-    for sen in result["sensors"]:
-        out.append(f"sensor {sen['name']}: {sen.get('placement', sen['foot'])}, {sen['fs_hz']:g} Hz, "
-                   f"{sen['n_samples']} samples")
-    unknown = [sen["name"] for sen in result["sensors"] if sen.get("placement", "").startswith("unknown")]
+    for sen in analysis.sensors:
+        out.append(f"sensor {sen.name}: {sen.placement}, {sen.fs_hz:g} Hz, {sen.n_samples} samples")
+    unknown = [sen.name for sen in analysis.sensors if sen.placement.side is Side.UNKNOWN]
     if unknown:
         out.append(f"  warning: the foot of {', '.join(unknown)} is unknown (its name says no side), so its steps have "
                    "no flight, step time or step length with the other foot; name the side with --placement "
                    "left|right (one per file, in order) or in the file or sensor name (left_..., LF.csv)")
-    since = "the session's start" if sm["time_origin"] == TimeOrigin.SESSION_START.value else "the first sample"
-    out.append(f"steps: {sm['n_steps']} (times in s since {since})")
-    for foot, pf in sm["per_foot"].items():
-        c = pf["contact_s"]
-        fl = pf["flight_s"]
-        cad = pf["cadence_spm"]
-        line = f"  {foot:<7} {pf['n_steps']:>4} contacts"
-        if c["n"]:
-            sd = f" +- {1000 * c['sd']:.0f}" if c["sd"] is not None else ""
-            line += f", contact {1000 * c['mean']:.0f}{sd} ms"
-        if fl["n"]:
-            line += f", flight {1000 * fl['mean']:.0f} ms"
-        if cad["n"]:
-            line += f", cadence {cad['mean']:.0f} steps/min"
-        if pf.get("stride_length_m", {}).get("n"):
+    since = "the session's start" if sm.time_origin is TimeOrigin.SESSION_START else "the first sample"
+    out.append(f"steps: {sm.n_steps} (times in s since {since})")
+    for pf in sm.per_foot:
+        c, fl, cad = pf.contact_s, pf.flight_s, pf.cadence_spm
+        line = f"  {pf.foot.value:<7} {pf.n_steps:>4} contacts"
+        if c.n:
+            sd = f" +- {1000 * c.sd:.0f}" if c.sd is not None else ""
+            line += f", contact {1000 * c.mean:.0f}{sd} ms"
+        if fl.n:
+            line += f", flight {1000 * fl.mean:.0f} ms"
+        if cad.n:
+            line += f", cadence {cad.mean:.0f} steps/min"
+        if pf.stride_length_m.n:
             # medians: the strides into a stop or out of a standing start would pull a mean off the pace
-            line += (f", median stride {_num(pf['stride_length_m']['median'], 2)} m at {_num(pf['speed_mps']['median'], 1)} m/s,"
-                     f" foot lift {_num(100 * pf['peak_height_m']['median'], 0)} cm")
-        for k, what in (("thigh_angle_peak_deg", "thigh peak"), ("shank_angle_peak_deg", "shank peak")):
-            if pf.get(k, {}).get("n"):
-                line += f", {what} {_num(pf[k]['mean'], 0)} deg"
-        if pf["n_saturated"]:
-            line += f", {pf['n_saturated']} clipped"
+            line += (f", median stride {_num(pf.stride_length_m.median, 2)} m at {_num(pf.speed_mps.median, 1)} m/s,"
+                     f" foot lift {_num(100 * pf.peak_height_m.median, 0)} cm")
+        for stats, what in ((pf.thigh_angle_peak_deg, "thigh peak"), (pf.shank_angle_peak_deg, "shank peak")):
+            if stats.n:
+                line += f", {what} {_num(stats.mean, 0)} deg"
+        if pf.n_saturated:
+            line += f", {pf.n_saturated} clipped"
         out.append(line)
     bridged: dict[str, list] = {}
-    for g in sm["gaps"]:
+    for g in (g.as_dict() for g in sm.gaps):    # (times as the JSON gives them)
         if g["bridged"]:
             bridged.setdefault(g["sensor"], []).append(g)   # a few lost packets: one line for them all
             continue
@@ -148,60 +147,62 @@ def summary_text(result: dict) -> str:
         each = f"{min(n)}" if min(n) == max(n) else f"{min(n)}-{max(n)}"
         out.append(f"  short drops in {name}, bridged: {len(gs)} ({each} samples each, {sum(n)} in all; "
                    f"first {gs[0]['start_s']:.3f} s, last {gs[-1]['start_s']:.3f} s; each listed in the JSON)")
-    dup = {k: v for k, v in sm["duplicate_rows"].items() if v}
+    dup = {k: v for k, v in analysis.per_sensor("duplicate_rows").items() if v}
     if dup:
         out.append(f"  repeated rows dropped (same time stamp and values as the row before): {_per_sensor(dup)}")
-    rep = {k: v for k, v in sm["repaired_samples"].items() if v}
+    rep = {k: v for k, v in analysis.per_sensor("repaired_samples").items() if v}
     if rep:
         out.append(f"  single bad samples interpolated: {_per_sensor(rep)}")
-    clip = {k: v for k, v in sm["clipped_samples"].items() if v}
+    clip = {k: v for k, v in analysis.per_sensor("clipped_samples").items() if v}
     if clip:
         out.append(f"  samples at full scale (clipped; rebuilt from both sides): {_per_sensor(clip)}")
-    off = {k: v for k, v in sm["mounting_offset_deg"].items() if v is not None and v > REMOUNT_DEG}
+    off = {k: v for k, v in analysis.per_sensor("mounting_offset_deg").items() if v is not None and v > REMOUNT_DEG}
     if off:
         offs = ", ".join(f"{name} by {deg:.0f} deg" for name, deg in off.items())
         out.append(f"  warning: pods strapped differently from the mounting the session started from ({offs}); "
                    "analyse a recording made without --mounting-from")
-    if sm["feet_clock"]["state"] == ClockAgreement.DISAGREE.value:
+    if sm.feet_clock.state is ClockAgreement.DISAGREE:
         out.append(f"  warning: the two feet's sensors keep different time (their walking starts and stops "
-                   f"{abs(sm['feet_clock']['lag_s']):.1f} s apart at the closest): flight time, step time and step "
-                   "length are left out; analyse sensors that share a clock (one pod session, or devices "
+                   f"{abs(sm.feet_clock.as_dict()['lag_s']):.1f} s apart at the closest): flight time, step time "
+                   "and step length are left out; analyse sensors that share a clock (one pod session, or devices "
                    "synchronised before recording)")
-    unmeasured = [k for k, v in sm["gyro_bias_from_standing"].items() if not v]
+    unmeasured = [k for k, v in analysis.per_sensor("gyro_bias_from_standing").items() if not v]
     if unmeasured:
         out.append(f"  warning: no quiet standing at the start of {', '.join(unmeasured)}: the gyroscope's bias "
                    "was not measured, so headings, turns and positions drift with it (stride lengths hardly); "
                    "start recordings with 1 s of standing")
-    slow = [f"{sen['name']} ({sen['fs_hz']:g} Hz)" for sen in result["sensors"] if sen["fs_hz"] < RELIABLE_RATE_HZ]
+    slow = [f"{sen.name} ({sen.fs_hz:g} Hz)" for sen in analysis.sensors if sen.fs_hz < RELIABLE_RATE_HZ]
     if slow:
         out.append(f"  warning: {', '.join(slow)} sampled below {RELIABLE_RATE_HZ:g} Hz, where short contacts "
                    "(sprints, fast feet) are found late or merged; the accuracy measured starts at 200 Hz, and "
                    "sprint work wants 500 Hz or more")
-    low = {k: v for k, v in sm["alignment_quality"].items() if v < 0.8}
+    low = {k: v for k, v in analysis.per_sensor("alignment_quality").items() if v < 0.8}
     if low:
         out.append(f"  warning: uncertain sensor alignment ({', '.join(f'{k} {v:.2f}' for k, v in low.items())}, "
                    "1 is certain): no still stance or few strides; steps may be missed or misplaced")
     return "\n".join(out) + "\n"
 
 
-def steps_csv(result: dict) -> str:
+def steps_csv(steps: Sequence[Step]) -> str:
+    """steps.csv: a row per step, :data:`STEP_FIELDS`; None is an empty cell."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=STEP_FIELDS, lineterminator="\n")
     w.writeheader()
-    for s in result["steps"]:
-        row = dict(s)
+    for s in steps:
+        row = s.to_dict()
         p = row.pop("position_m", None) or [None, None, None]
         row.update(position_x_m=p[0], position_y_m=p[1], position_z_m=p[2])
         w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in STEP_FIELDS})
     return buf.getvalue()
 
 
-def write_report(result: dict, out_dir: Path) -> list[Path]:
+def write_report(analysis: Analysis, out_dir: Path) -> list[Path]:
     """Write report.json, steps.csv and summary.txt; each file appears whole or not at all."""
     out_dir = Path(out_dir)
     # every text first: a value that cannot be written leaves no folder behind
-    files = {"report.json": to_json(result), "steps.csv": steps_csv(result),
-             "summary.txt": session_header(result["session"]) + summary_text(result) + "\n" + step_table(result)}
+    files = {"report.json": to_json(analysis), "steps.csv": steps_csv(analysis.steps),
+             "summary.txt": session_header(analysis.session) + summary_text(analysis) + "\n"
+             + step_table(analysis.steps)}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():

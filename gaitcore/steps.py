@@ -10,8 +10,8 @@ Definitions (times in s since the recording's first sample):
   step_length_m are null too).
 - step_time_s: from the other foot's latest IC before this one to this IC
   (null without another foot); in a landing on both feet (the other foot is in the
-  air at this IC and lands before this foot leaves, within MIN_SWING_S, sooner than
-  any foot swings: bunny hops, a two-footed stop) from this IC to the other's, so
+  air at this IC and lands before this foot leaves, within ``StepParams.together_s``,
+  sooner than any foot swings: bunny hops, a two-footed stop) from this IC to the other's, so
   both feet carry the time between their landings, whichever came first (the time
   since the other foot's previous landing would give the first to land a whole hop).
 - stride_time_s: from this IC to the same foot's next IC.
@@ -22,12 +22,12 @@ Definitions (times in s since the recording's first sample):
   holds while the athlete speeds up (either alone reads the simulated acceleration's
   first ten steps 3-4% long; on the gaitmap walk the spanning stride alone gives an MAE
   of 2.4 cm, the mean 1.7 cm).  Strides that start or end standing (a contact without a toe-off: the
-  stop, a pause: still on the ground at the end or for longer than MAX_CONTACT_S;
+  stop, a pause: still on the ground at the end or for longer than ``StepParams.max_contact_s``;
   a toe-off that is merely unknown does not count) hold no pace and are not used.
   When the other foot's spanning stride has no pace (one of them, or none known),
   the step is this foot's stride minus the other foot's step (the two steps of a
   stride add up to it), provided the other foot's contact lies within this foot's
-  stride and neither step is a landing on both feet (step time under MIN_SWING_S);
+  stride and neither step is a landing on both feet (step time under ``together_s``);
   otherwise the pace of this foot's stride alone, if it has one, or none.  At a
   stop from full speed the pace would read 1.20 m for a 2.11 m step (simulated
   sprint); on the gaitmap walk this rule gives 1.65 cm MAE against 1.71 cm for the
@@ -57,63 +57,45 @@ Definitions (times in s since the recording's first sample):
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
 from . import _steps_kernel as K
-from ._events_kernel import CONFIRM_S
-from .events import MIN_SWING_S, Event, EventKind, ICMethod
-from .signals import MAX_STRIDE_S
+from .events import Event, EventKind, ICMethod
+from .params import Params, StepParams
+from .results import Contact, Step
+from .signals import Side
 
-STRONG_SWING_DPS = 150.0
-STRONG_PUSH_DPS = 150.0
-# a contact longer is standing, not a step's stance: no to_s, no pace; the trajectory anchors the
-# strides into and out of it at its two ends (trajectory.zero_velocity)
-MAX_CONTACT_S = 2.0
-RECONSTRUCTED_FACTOR = 0.9   # confidence of a stride integrated across reconstructed (clipped) samples
-_NO_SPATIAL = {"stride_length_m": None, "peak_height_m": None, "strike_angle_deg": None,
-               "toe_off_angle_deg": None, "lateral_excursion_m": None, "turning_angle_deg": None,
-               "position_m": None, "reconstructed": False, "shank_angle_peak_deg": None,
-               "thigh_angle_peak_deg": None}
+if TYPE_CHECKING:
+    from .trajectory import StrideGeometry
+
+# the default (StepParams, where its evidence is), for the live display and the trajectory's defaults
+MAX_CONTACT_S = StepParams().max_contact_s
 
 
-class Contact(NamedTuple):
-    """One contact of one foot (immutable)."""
+@dataclass(frozen=True, slots=True)
+class FootContacts:
+    """One foot pod's contacts with what the other pods and the trajectory give each, in
+    the same order: its stride geometry (None: no trajectory) and the peak angles of the
+    same side's shank and thigh pods (None: no such pod)."""
 
-    sensor: str
-    foot: str
-    ic_s: float
-    to_s: float | None
-    swing_peak_dps: float
-    push_peak_dps: float | None
-    ic_method: ICMethod
-    saturated: bool
-    spatial: dict | None = None   # stride geometry (trajectory.stride_geometry)
-    # the stretch around the IC in which the detector missed no IC of this sensor (s;
-    # -inf/inf: no break before/after it, see _runs_around); timing across its ends
-    # spans lost samples
-    run_start_s: float = -np.inf
-    run_end_s: float = np.inf
-    # the TO that ends the contact, also after MAX_CONTACT_S (to_s: None); inf: still on the
-    # ground when the recording ends
-    off_s: float | None = None
-
-
-def _time_at(pos: float, t_s: np.ndarray) -> float:
-    i = int(np.floor(pos))
-    f = pos - i
-    if i >= t_s.shape[0] - 1:
-        return float(t_s[-1])
-    return float(t_s[i] + f * (t_s[i + 1] - t_s[i]))
+    foot: Side
+    contacts: tuple[Contact, ...]
+    geometry: tuple[StrideGeometry, ...] | None = None
+    shank_angle_peak_deg: tuple[float | None, ...] | None = None
+    thigh_angle_peak_deg: tuple[float | None, ...] | None = None
 
 
 def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.ndarray,
-                 breaks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+                 breaks: np.ndarray | None, confirm_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Per IC (``ics``: indices into the events at sample positions ``pos``, times ``times``):
     the start and end (s) of the stretch around it in which the detector can have missed
     no IC; -inf/inf without a break (``breaks``) before/after it.  Around a run of break
-    samples a..b ICs may be missing from CONFIRM_S before its last sample ahead, a - 1
+    samples a..b ICs may be missing from ``confirm_s`` (the detector's, :class:`EventParams`)
+    before its last sample ahead, a - 1
     (a landing still unconfirmed there is forgotten), though not before this sensor's
     last IC, up to the first event after it (the detector starts afresh in stance and
     finds an IC only after a TO), and at least across the run's time stamps."""
@@ -129,7 +111,7 @@ def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.nd
         t = t[np.isfinite(t)]
         start = -np.inf
         if a > 0 and t.size:
-            start = float(t.min()) - CONFIRM_S
+            start = float(t.min()) - confirm_s
             j = np.searchsorted(ic_pos, a - 1, side="right") - 1      # the last IC ahead of the break
             if j >= 0:
                 start = max(start, float(ic_t[j]))
@@ -151,14 +133,15 @@ def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.nd
     return lo, hi
 
 
-def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.ndarray,
+def contacts_from_events(sensor: str, foot: Side, events: list[Event], t_s: np.ndarray,
                          clipped: np.ndarray, breaks: np.ndarray | None = None,
-                         spatial: list | None = None) -> list[Contact]:
+                         params: Params = Params()) -> list[Contact]:
     """Pair each IC with the first TO that follows it before the next IC and before any
     break in the signal (``breaks``: samples after a gap or not finite); a contact whose
     stance a break cuts keeps its IC and has no TO.  Each contact also gets the stretch
     around its IC in which no IC of this sensor can be missing (``run_start_s``/``run_end_s``,
-    :func:`_runs_around`)."""
+    :func:`_runs_around`).  A contact longer than ``params.steps.max_contact_s`` has no
+    ``to_s`` (standing), only its ``off_s``."""
     if not events:
         return []
     n = t_s.shape[0]
@@ -178,13 +161,13 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
     hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
     n_clipped = np.concatenate([[0], np.cumsum(clipped)])
     sat = (n_clipped[hi] > n_clipped[lo]).tolist()
-    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks)
+    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks, params.events.confirm_s)
     run_lo, run_hi = run_lo.tolist(), run_hi.tolist()
     ic_s = times[ics].tolist()
     off_s = np.where(has_to, times[nxt], np.nan)     # the TO ending each contact, however long it was
     if ics.size and ics[-1] + 1 == len(events) and run_hi[-1] == np.inf:
         off_s[-1] = np.inf                            # standing at the end, no break after the IC
-    to_s = np.where(off_s - times[ics] <= MAX_CONTACT_S, off_s, np.nan).tolist()
+    to_s = np.where(off_s - times[ics] <= params.steps.max_contact_s, off_s, np.nan).tolist()
     off_s = off_s.tolist()
     out = []
     for k, j in enumerate(ics.tolist()):
@@ -192,118 +175,146 @@ def contacts_from_events(sensor: str, foot: str, events: list[Event], t_s: np.nd
         to = events[j + 1] if has_to[k] else None
         out.append(Contact(sensor, foot, ic_s[k], None if to_s[k] != to_s[k] else to_s[k],
                            ev.strength_dps, to.strength_dps if to else None,
-                           ev.ic_method or ICMethod.ROTATION, sat[k], spatial[k] if spatial else None,
+                           ev.ic_method or ICMethod.ROTATION, sat[k],
                            run_lo[k], run_hi[k], None if off_s[k] != off_s[k] else off_s[k]))
     return out
 
 
-def build_steps(contacts_by_sensor: dict[str, list[Contact]], pair_feet: bool = True) -> list[dict]:
-    """Per-contact step records of the output contract, sorted by ``ic_s``.  With
-    ``pair_feet`` False (the feet's clocks disagree: :mod:`gaitcore.feet_clock`) each
-    foot is measured alone: no flight time, step time or step length."""
-    feet: dict[str, list[Contact]] = {}
-    for name, cs in contacts_by_sensor.items():
-        if cs:
-            feet.setdefault(cs[0].foot, []).extend(cs)
-    for f in feet:
-        feet[f].sort(key=lambda c: c.ic_s)
-    steps = []
-    # standing: still on the ground when the recording ends, or longer than MAX_CONTACT_S
-    standing: set[int] = set()     # id() of their step records
+class _Draft(NamedTuple):
+    """A step before its step length is known: what :func:`_step_lengths` reads, and the
+    step made with the length (a named tuple: one per contact, built by the thousand)."""
+
+    foot_id: int          # the foot's index among build_steps' feet; -1: a foot of unknown side
+    foot_name: str        # (the order of steps with one IC: by the foot's name)
+    ic_s: float
+    step_time_s: float | None
+    stride_length_m: float | None
+    speed_mps: float | None
+    standing: bool        # the contact is standing, not a step's stance
+    make: Callable[..., Step]   # the Step, given its step_length_m
+
+
+def build_steps(feet: list[FootContacts], pair_feet: bool = True,
+                params: StepParams = StepParams()) -> tuple[Step, ...]:
+    """Per-contact step records of the output contract, sorted by ``ic_s`` (one
+    :class:`FootContacts` per foot).  With ``pair_feet`` False (the feet's clocks disagree:
+    :mod:`gaitcore.feet_clock`) each foot is measured alone: no flight time, step time or
+    step length.  Each step's figures but its step length come from its own foot
+    (:class:`_Draft`); the step lengths need both feet's steps in time order
+    (:func:`_step_lengths`), and then the steps are made."""
+    if len({fc.foot for fc in feet}) != len(feet):
+        raise ValueError("build_steps takes one FootContacts per foot")
+    drafts: list[_Draft] = []
     nan = float("nan")
-    for foot, cs in feet.items():
-        other = sorted((c for f, lst in feet.items() if f != foot and f != "unknown" and foot != "unknown"
-                        for c in lst), key=lambda c: c.ic_s) if pair_feet else []
+    for foot_id, fc in enumerate(feet):
+        if not fc.contacts:
+            continue
+        order = sorted(range(len(fc.contacts)), key=lambda i: fc.contacts[i].ic_s)
+        cs = [fc.contacts[i] for i in order]
+        paired = pair_feet and fc.foot is not Side.UNKNOWN
+        other = sorted((c for o in feet if paired and o.foot is not fc.foot and o.foot is not Side.UNKNOWN
+                        for c in o.contacts), key=lambda c: c.ic_s)
         ic = np.array([c.ic_s for c in cs])
         to = np.array([nan if c.to_s is None else c.to_s for c in cs])
-        m = np.empty((ic.size, K.N_COLS))
-        K.foot_metrics(ic, to, np.array([nan if c.off_s is None else c.off_s for c in cs], dtype=float),
-                       np.array([c.run_start_s for c in cs], dtype=float),
-                       np.array([c.run_end_s for c in cs], dtype=float),
-                       np.array([c.ic_s for c in other], dtype=float),
-                       np.array([nan if c.off_s is None else c.off_s for c in other], dtype=float),
-                       np.array([c.run_start_s for c in other], dtype=float),
-                       np.array([c.run_end_s for c in other], dtype=float),
-                       np.array([c.swing_peak_dps for c in cs]),
-                       np.array([nan if c.push_peak_dps is None else c.push_peak_dps for c in cs]),
-                       np.array([c.ic_method is ICMethod.IMPACT for c in cs]),
-                       np.array([c.saturated for c in cs]), MAX_STRIDE_S, MIN_SWING_S, STRONG_SWING_DPS,
-                       STRONG_PUSH_DPS, m)
+        m = _foot_metrics(cs, ic, to, other, params)
         cols = np.column_stack([np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT],
                                                           m[:, K.C_STEP], m[:, K.C_STRIDE]]), 4),
                                 np.round(m[:, K.C_CADENCE], 2)])
         rows = np.where(np.isnan(cols), None, cols).tolist() if cols.size else []
         conf = np.round(m[:, K.C_CONF], 3).tolist()
         stride = m[:, K.C_STRIDE].tolist()
-        for i, (c, row, cf, st) in enumerate(zip(cs, rows, conf, stride)):
-            sp = c.spatial or _NO_SPATIAL
+        geometry = [None] * len(cs) if fc.geometry is None else [fc.geometry[i] for i in order]
+        shank = [None] * len(cs) if fc.shank_angle_peak_deg is None else [fc.shank_angle_peak_deg[i] for i in order]
+        thigh = [None] * len(cs) if fc.thigh_angle_peak_deg is None else [fc.thigh_angle_peak_deg[i] for i in order]
+        known = -1 if fc.foot is Side.UNKNOWN else foot_id
+        name = fc.foot.value
+        for i, (c, row, cf, st, g) in enumerate(zip(cs, rows, conf, stride, geometry)):
             # a displacement with no stride time (the next contact came after a pause, or a
             # contact may be missing in a gap) is no stride
-            length = sp["stride_length_m"] if st == st else None
+            length = g.stride_length_m if g is not None and st == st else None
             if length is not None and i + 1 < len(conf):
                 cf = min(cf, conf[i + 1])     # the stride ends at the next contact
-            steps.append({"foot": foot, "ic_s": row[0], "to_s": row[1], "contact_s": row[2],
-                          "flight_s": row[3], "step_time_s": row[4], "step_length_m": None,
-                          "stride_time_s": row[5],
-                          "cadence_spm": row[6], "stride_length_m": length,
-                          "speed_mps": round(length / st, 3) if length is not None and st > 0 else None,
-                          "peak_height_m": sp["peak_height_m"], "strike_angle_deg": sp["strike_angle_deg"],
-                          # no angle for a toe-off the step does not report (after a contact
-                          # longer than MAX_CONTACT_S: standing, not a step's stance)
-                          "toe_off_angle_deg": sp["toe_off_angle_deg"] if row[1] is not None else None,
-                          "lateral_excursion_m": sp["lateral_excursion_m"],
-                          "turning_angle_deg": sp["turning_angle_deg"], "position_m": sp["position_m"],
-                          "shank_angle_peak_deg": sp.get("shank_angle_peak_deg"),
-                          "thigh_angle_peak_deg": sp.get("thigh_angle_peak_deg"),
-                          "saturated": c.saturated,
-                          "confidence": round(cf * RECONSTRUCTED_FACTOR, 3) if sp["reconstructed"] else cf})
-            if c.off_s is not None and c.off_s - c.ic_s > MAX_CONTACT_S:
-                standing.add(id(steps[-1]))
-    steps.sort(key=lambda s: (s["ic_s"], s["foot"]))
-    _step_lengths(steps, standing)
-    return steps
+            speed = round(length / st, 3) if length is not None and st > 0 else None
+            make = partial(
+                Step, foot=fc.foot, ic_s=row[0], to_s=row[1], contact_s=row[2], flight_s=row[3], step_time_s=row[4],
+                stride_time_s=row[5], cadence_spm=row[6], stride_length_m=length, speed_mps=speed,
+                peak_height_m=None if g is None else g.peak_height_m,
+                strike_angle_deg=None if g is None else g.strike_angle_deg,
+                # no angle for a toe-off the step does not report (after a contact longer
+                # than max_contact_s: standing, not a step's stance)
+                toe_off_angle_deg=None if g is None or row[1] is None else g.toe_off_angle_deg,
+                lateral_excursion_m=None if g is None else g.lateral_excursion_m,
+                turning_angle_deg=None if g is None else g.turning_angle_deg,
+                position_m=None if g is None else g.position_m,
+                shank_angle_peak_deg=shank[i], thigh_angle_peak_deg=thigh[i], saturated=c.saturated,
+                confidence=round(cf * params.reconstructed_factor, 3) if g is not None and g.reconstructed else cf)
+            drafts.append(_Draft(known, name, row[0], row[4], length, speed,
+                                 c.off_s is not None and c.off_s - c.ic_s > params.max_contact_s, make))
+    drafts.sort(key=lambda d: (d.ic_s, d.foot_name))
+    return tuple(d.make(step_length_m=v) for d, v in zip(drafts, _step_lengths(drafts, params.together_s)))
 
 
-def _step_lengths(steps: list[dict], standing: set[int]) -> None:
-    """Fill ``step_length_m`` (see the module docstring; None until then) in place; ``steps``
-    sorted by IC; ``standing``: id() of the records of contacts that are standing, not a
-    step's stance (a contact whose toe-off is merely unknown is not one)."""
-    following: dict[int, dict] = {}     # id(step) -> the same foot's next step
-    last_of: dict[str, dict] = {}
-    for s in steps:
-        if s["foot"] in last_of:
-            following[id(last_of[s["foot"]])] = s
-        last_of[s["foot"]] = s
+def _foot_metrics(cs: list[Contact], ic: np.ndarray, to: np.ndarray, other: list[Contact],
+                  params: StepParams) -> np.ndarray:
+    """The timing kernel's columns (``_steps_kernel.C_*``) for one foot's contacts ``cs``
+    (sorted by IC; ``ic``/``to`` their ICs and TOs, NaN: none) against the other foot's
+    ``other`` (sorted; empty: unpaired)."""
+    nan = float("nan")
+    m = np.empty((len(cs), K.N_COLS))
+    K.foot_metrics(ic, to, np.array([nan if c.off_s is None else c.off_s for c in cs], dtype=float),
+                   np.array([c.run_start_s for c in cs], dtype=float),
+                   np.array([c.run_end_s for c in cs], dtype=float),
+                   np.array([c.ic_s for c in other], dtype=float),
+                   np.array([nan if c.off_s is None else c.off_s for c in other], dtype=float),
+                   np.array([c.run_start_s for c in other], dtype=float),
+                   np.array([c.run_end_s for c in other], dtype=float),
+                   np.array([c.swing_peak_dps for c in cs], dtype=float),
+                   np.array([nan if c.push_peak_dps is None else c.push_peak_dps for c in cs], dtype=float),
+                   np.array([c.ic_method is ICMethod.IMPACT for c in cs], dtype=np.bool_),
+                   np.array([c.saturated for c in cs], dtype=np.bool_), params.max_stride_s, params.together_s,
+                   params.strong_swing_dps, params.strong_push_dps, m)
+    return m
 
-    def pace_mps(s: dict | None) -> float | None:
-        """The speed of the stride from ``s``, unless it starts or ends standing."""
-        if s is None or id(s) in standing:
+
+def _step_lengths(steps: list[_Draft], together_s: float) -> list[float | None]:
+    """``step_length_m`` of each of ``steps`` (sorted by IC; see the module docstring)."""
+    following = [-1] * len(steps)     # the same foot's next step
+    last_of: dict[int, int] = {}
+    for k, s in enumerate(steps):
+        if s.foot_id in last_of:
+            following[last_of[s.foot_id]] = k
+        last_of[s.foot_id] = k
+
+    def pace_mps(k: int | None) -> float | None:
+        """The speed of the stride from step ``k``, unless it starts or ends standing."""
+        if k is None or steps[k].standing:
             return None
-        nxt = following.get(id(s))
-        return None if nxt is None or id(nxt) in standing else s["speed_mps"]
+        nxt = following[k]
+        return None if nxt < 0 or steps[nxt].standing else steps[k].speed_mps
 
-    latest: dict[str, dict] = {}    # (in the order the feet first appear)
-    for s in steps:
-        foot = s["foot"]
-        if s["step_time_s"] is None or foot == "unknown":
-            latest[foot] = s
-            continue
-        other = None
-        for f, o in latest.items():
-            if f != foot:
-                other = o
+    lengths: list[float | None] = []
+    latest: dict[int, int] = {}    # each foot's latest step (in the order the feet first appear)
+    for k, s in enumerate(steps):
+        length = other = None
+        if s.step_time_s is not None and s.foot_id >= 0:
+            for f, o in latest.items():
+                if f != s.foot_id:
+                    other = o
         if other is not None:
-            mine = latest.get(foot)
+            mine = latest.get(s.foot_id)
+            theirs = steps[other]
             other_pace = pace_mps(other)
-            if other_pace is None and other["step_time_s"] is not None and other["step_length_m"] is not None \
-                    and mine is not None and mine["stride_length_m"] is not None and mine["ic_s"] < other["ic_s"] \
-                    and min(other["step_time_s"], s["step_time_s"]) >= MIN_SWING_S:
+            if other_pace is None and theirs.step_time_s is not None and lengths[other] is not None \
+                    and mine is not None and steps[mine].stride_length_m is not None \
+                    and steps[mine].ic_s < theirs.ic_s and min(theirs.step_time_s, s.step_time_s) >= together_s:
                 # the other foot's stride across this step starts or ends standing (a stop, a
                 # pause): it holds no pace, but the two steps of this foot's stride add up to it
                 # (not across a landing on both feet, whose step is the few ms between them)
-                s["step_length_m"] = round(mine["stride_length_m"] - other["step_length_m"], 3)
+                length = round(steps[mine].stride_length_m - lengths[other], 3)
             else:
                 speeds = [v for v in (other_pace, pace_mps(mine)) if v is not None]
                 if speeds:
-                    s["step_length_m"] = round(sum(speeds) / len(speeds) * s["step_time_s"], 3)
-        latest[s["foot"]] = s
+                    length = round(sum(speeds) / len(speeds) * s.step_time_s, 3)
+        lengths.append(length)
+        latest[s.foot_id] = k
+    return lengths

@@ -16,7 +16,7 @@ rotation rate (a foot pivoting on the ball moves its sensor at rate x lever arm)
 Quiet standing (:func:`gaitcore.align.still_mask`) is zero velocity as well.  Each
 stance's least rotating sample also carries the level-ground update (its height equals
 the previous stance's) and anchors the strides on either side.  A contact longer than
-``steps.MAX_CONTACT_S`` is standing (a stop between reps, a pause; its toe-off is the
+``StepParams.max_contact_s`` is standing (a stop between reps, a pause; its toe-off is the
 next rep's push-off): the filter treats it as any stance, but the strides into and out of
 it are anchored at quiet standing next to them, where the foot came to rest and where it
 pushes off again, not at the stance's quietest instant, which may lie anywhere in a rest
@@ -43,6 +43,7 @@ from ._align_kernel import trailing_mean_rows
 from .align import still_mask
 from .errors import UsageError
 from .events import Event, EventKind
+from .params import InsParams
 from .quality import CLIP_MARGIN
 from .signals import GRAVITY_MPS2, MAX_STRIDE_S, SensorRecording, true_runs
 from .steps import MAX_CONTACT_S
@@ -65,41 +66,6 @@ UNRESOLVED_GAIN = 1.0
 # Sensor metadata key: time constant (s) of the first-order low-pass that a device applies to its
 # gyroscope beyond its accelerometer (a reader that knows its device sets it; absent: 0).
 GYRO_FILTER_META = "gyro_filter_s"
-
-
-@dataclass(frozen=True)
-class InsParams:
-    """Noise figures of the filter (continuous-time densities and initial sigmas)."""
-
-    sigma_acc: float = 0.5            # m/s^2 / sqrt(Hz)
-    sigma_gyr: float = np.radians(1.0)  # rad/s / sqrt(Hz)
-    sigma_acc_bias: float = 0.01      # m/s^2 / sqrt(s)
-    sigma_gyr_bias: float = np.radians(0.05)  # rad/s / sqrt(s)
-    p0_pos: float = 1e-3
-    p0_vel: float = 0.01
-    p0_tilt: float = np.radians(2.0)
-    p0_yaw: float = np.radians(0.1)
-    p0_acc_bias: float = 0.3
-    p0_gyr_bias: float = np.radians(1.0)
-    # the gyro bias along the sensor's up at each start of the filter (the first zero-velocity
-    # sample, and again after every break; zero-velocity updates cannot observe it: a heading
-    # rate; learned there, it came from the model's errors and turned the heading: docs/findings.md)
-    p0_gyr_bias_up: float = np.radians(0.1)       # rad/s
-    sigma_gyr_bias_up: float = np.radians(0.005)  # rad/s / sqrt(s)
-    sigma_level: float = 0.02         # m: stance height equal to the previous stance's (level ground)
-    gyr_bias0: tuple = (0.0, 0.0, 0.0)  # rad/s, sensor frame, the filter's starting gyro bias
-
-    def as_array(self) -> np.ndarray:
-        a = np.zeros(K.PARAMS_SIZE)
-        a[K.P_GRAVITY] = GRAVITY_MPS2
-        a[K.P_SIG_ACC], a[K.P_SIG_GYR] = self.sigma_acc, self.sigma_gyr
-        a[K.P_SIG_BA], a[K.P_SIG_BG] = self.sigma_acc_bias, self.sigma_gyr_bias
-        a[K.P_P0_POS], a[K.P_P0_VEL], a[K.P_P0_TILT] = self.p0_pos, self.p0_vel, self.p0_tilt
-        a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = self.p0_yaw, self.p0_acc_bias, self.p0_gyr_bias
-        a[K.P_SIG_LEVEL] = self.sigma_level
-        a[K.P_BG0:K.P_BG0 + 3] = self.gyr_bias0
-        a[K.P_P0_BG_UP], a[K.P_SIG_BG_UP] = self.p0_gyr_bias_up, self.sigma_gyr_bias_up
-        return a
 
 
 @dataclass(eq=False)   # one shared object: compared by identity, not by its arrays
@@ -148,10 +114,30 @@ class TrajectoryChunk:
     vel_mps: np.ndarray   # (n, 3)
 
 
-def new_trajectory_state(fs_hz: float, params: InsParams = InsParams()) -> TrajectoryState:
+def kernel_params(params: InsParams, gyr_bias0_rad_s: tuple[float, float, float]) -> np.ndarray:
+    """``params`` and the filter's starting gyro bias (rad/s, sensor frame) as the INS
+    kernel reads them (its ``P_*`` layout)."""
+    a = np.zeros(K.PARAMS_SIZE)
+    a[K.P_GRAVITY] = GRAVITY_MPS2
+    a[K.P_SIG_ACC], a[K.P_SIG_GYR] = params.sigma_acc, params.sigma_gyr
+    a[K.P_SIG_BA], a[K.P_SIG_BG] = params.sigma_acc_bias, params.sigma_gyr_bias
+    a[K.P_P0_POS], a[K.P_P0_VEL], a[K.P_P0_TILT] = params.p0_pos, params.p0_vel, params.p0_tilt
+    a[K.P_P0_YAW], a[K.P_P0_BA], a[K.P_P0_BG] = params.p0_yaw, params.p0_acc_bias, params.p0_gyr_bias
+    a[K.P_SIG_LEVEL] = params.sigma_level
+    a[K.P_BG0:K.P_BG0 + 3] = gyr_bias0_rad_s
+    a[K.P_P0_BG_UP], a[K.P_SIG_BG_UP] = params.p0_gyr_bias_up, params.sigma_gyr_bias_up
+    return a
+
+
+def new_trajectory_state(fs_hz: float, params: InsParams = InsParams(),
+                         gyr_bias0_rad_s: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> TrajectoryState:
+    """A fresh filter; ``gyr_bias0_rad_s`` is its starting gyro bias (rad/s, sensor frame:
+    :func:`standing_gyro_bias`)."""
+    if len(gyr_bias0_rad_s) != 3 or not np.isfinite(gyr_bias0_rad_s).all():
+        raise UsageError(f"the starting gyro bias is three finite rates in rad/s, got {gyr_bias0_rad_s!r}")
     cap = max(64, int(round(BUFFER_S * fs_hz)))
-    return TrajectoryState(float(fs_hz), params.as_array(), np.zeros(K.N_X), np.zeros((K.N_E, K.N_E)),
-                           K.new_meta(), np.zeros(12), 0, _new_buffers(cap))
+    return TrajectoryState(float(fs_hz), kernel_params(params, tuple(gyr_bias0_rad_s)), np.zeros(K.N_X),
+                           np.zeros((K.N_E, K.N_E)), K.new_meta(), np.zeros(12), 0, _new_buffers(cap))
 
 
 def trajectory_step(state: TrajectoryState, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
@@ -303,7 +289,7 @@ class ContactSpan:
     the previous stance's), and its anchors, where stride lengths are measured: ``anchor``
     where the stride into it ends, ``off_anchor`` where the stride out of it starts (-1:
     the contact has no usable sample).  Both anchors are ``quietest``, except in standing
-    (a contact longer than ``steps.MAX_CONTACT_S``): there the quietest standing sample
+    (a contact longer than ``StepParams.max_contact_s``): there the quietest standing sample
     after the landing and before the push-off
     (:func:`gaitcore._geometry_kernel.contact_zero_velocity`)."""
 
@@ -315,9 +301,11 @@ class ContactSpan:
 
 
 def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, still: np.ndarray,
-                  breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[ContactSpan]]:
+                  breaks: np.ndarray, max_contact_s: float = MAX_CONTACT_S
+                  ) -> tuple[np.ndarray, np.ndarray, list[ContactSpan]]:
     """Zero-velocity flags and velocity noise per sample, and the contacts' spans
-    (kernel: :func:`gaitcore._geometry_kernel.contact_zero_velocity`)."""
+    (kernel: :func:`gaitcore._geometry_kernel.contact_zero_velocity`); a contact longer
+    than ``max_contact_s`` is standing."""
     n = gyr_dps_sf.shape[0]
     gn = np.sqrt(np.einsum("ij,ij->i", gyr_dps_sf, gyr_dps_sf))
     zupt = np.array(still, dtype=np.bool_)
@@ -329,7 +317,7 @@ def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, sti
     next_break = np.r_[bi, n][np.searchsorted(bi, np.arange(n + 1), side="right")].astype(np.int64)
     to_out = np.empty(len(ics))
     quietest, anchor, off_anchor = (np.empty(len(ics), dtype=np.int64) for _ in range(3))
-    G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, MAX_CONTACT_S, EDGE_FRACTION, ZV_GYR_DPS,
+    G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, float(max_contact_s), EDGE_FRACTION, ZV_GYR_DPS,
                             ZV_MIN_FACTOR, np.ascontiguousarray(still, dtype=np.bool_), zupt, to_out, quietest,
                             anchor, off_anchor)
     spans = [ContactSpan(p, None if t != t else t, k, k_off, k_q)
@@ -379,8 +367,27 @@ def ins_inputs(sensor: SensorRecording, acc_fs: np.ndarray | None, gyr_fs: np.nd
     return acc, gyr, np.hstack([extra_acc, extra_gyr])
 
 
-_METRICS = ("stride_length_m", "peak_height_m", "strike_angle_deg", "toe_off_angle_deg",
-            "lateral_excursion_m", "turning_angle_deg")
+@dataclass(frozen=True, slots=True)
+class StrideGeometry:
+    """What the trajectory gives one contact and the stride from it (README, "Per step"):
+    None where unknown.  ``anchor``/``off_anchor`` are the samples the strides into and out
+    of the contact are measured from (:class:`ContactSpan`; -1: none)."""
+
+    stride_length_m: float | None
+    peak_height_m: float | None
+    strike_angle_deg: float | None
+    toe_off_angle_deg: float | None
+    lateral_excursion_m: float | None
+    turning_angle_deg: float | None
+    position_m: tuple[float, float, float] | None   # the sensor at the anchor, in the session frame
+    reconstructed: bool     # the stride was integrated across rebuilt (clipped) samples
+    anchor: int
+    off_anchor: int
+
+
+# the kernel's metric columns and their decimals as reported
+_STRIDE_COLS = (0, 1, 4, 5)   # stride, lift, excursion, turn: a stride's figures
+_ANGLE_COLS = (2, 3)          # strike and toe-off angles
 _DECIMALS = (3, 3, 1, 1, 3, 1)
 
 
@@ -412,12 +419,17 @@ def smoother_steps_removed(pos_m: np.ndarray, vel_mps: np.ndarray, zupt: np.ndar
 
 def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarray, rot_ff_sf: np.ndarray,
                     fs_hz: float, breaks: np.ndarray, reconstructed: np.ndarray,
-                    path_m: np.ndarray | None = None) -> list[dict]:
+                    path_m: np.ndarray | None = None, unsettled: frozenset[int] = frozenset(),
+                    pitch_known: bool = True, max_stride_s: float = MAX_STRIDE_S) -> list[StrideGeometry]:
     """Per contact: stride length, foot lift, strike / toe-off angles, lateral excursion,
     turn and position (see the output contract in README).  ``pos_m``/``quat`` are the
     smoothed trajectory of every sample, ``path_m`` the same path to measure strides on
     (:func:`smoother_steps_removed`; ``pos_m`` if None); ``reconstructed`` marks clipped
-    samples (kernel: :func:`gaitcore._geometry_kernel.stride_metrics`)."""
+    samples (kernel: :func:`gaitcore._geometry_kernel.stride_metrics`).  The contacts in
+    ``unsettled`` (indices) get no stride figures (the first stride of a filter run that
+    started moving: ``analysis._first_strides_after_moving_start``), though the session
+    frame may start at one; ``pitch_known`` False leaves the angles out (the foot frame's up
+    does not come from standing)."""
     m = len(spans)
     ic = np.array([sp.ic for sp in spans], dtype=np.float64)
     to = np.array([np.nan if sp.to is None else sp.to for sp in spans], dtype=np.float64)
@@ -429,31 +441,35 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
     path = pos if path_m is None else np.ascontiguousarray(path_m, dtype=np.float64)
     metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
     G.stride_metrics(ic, to, anchor, path, np.ascontiguousarray(quat, dtype=np.float64),
-                     np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), MAX_STRIDE_S * fs_hz,
+                     np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), float(max_stride_s * fs_hz),
                      n_breaks, n_rec, metrics, rec, off_anchor)
-    out = []
-    for row, r in zip(metrics.tolist(), rec.tolist()):
-        # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
-        g = {k: None if v != v else round(v, d) + 0.0 for k, v, d in zip(_METRICS, row, _DECIMALS)}
-        g["position_m"] = None
-        g["reconstructed"] = r
-        out.append(g)
+    # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
+    rounded = [[None if v != v else round(v, d) + 0.0 for v, d in zip(row, _DECIMALS)] for row in metrics.tolist()]
     # Session frame: origin at the first anchor of a measured stride, x along it, z up;
     # positions (each contact's at its anchor) only within the filter run of that stride (a
     # break restarts the filter in a frame of its own; breaks before it, such as a bad first
     # row, do not matter).
-    first = next((k for k, g in enumerate(out) if g["stride_length_m"] is not None and metrics[k, 0] > 0), None)
+    positions: list[tuple[float, float, float] | None] = [None] * m
+    first = next((k for k, row in enumerate(rounded) if row[0] is not None and metrics[k, 0] > 0), None)
     if first is not None:
         a, b = off_anchor[first], anchor[first + 1]
         run = n_breaks[a + 1]
         origin = pos[a]
         heading = float(np.arctan2(pos[b, 1] - pos[a, 1], pos[b, 0] - pos[a, 0]))
         c, s = np.cos(-heading), np.sin(-heading)
-        for k, g in enumerate(out):
+        for k in range(m):
             ak = anchor[k]
             if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == run:
                 p = pos[ak] - origin
                 # + 0.0: no "-0.0" in the output for a coordinate that is 0 by construction
-                g["position_m"] = [round(c * p[0] - s * p[1], 3) + 0.0, round(s * p[0] + c * p[1], 3) + 0.0,
-                                   round(p[2], 3) + 0.0]
+                positions[k] = tuple(float(round(v, 3)) + 0.0 for v in (c * p[0] - s * p[1], s * p[0] + c * p[1],
+                                                                          p[2]))
+    out = []
+    for k, (row, r) in enumerate(zip(rounded, rec.tolist())):
+        if k in unsettled:
+            row = [None if j in _STRIDE_COLS else v for j, v in enumerate(row)]
+        if not pitch_known:
+            row = [None if j in _ANGLE_COLS else v for j, v in enumerate(row)]
+        out.append(StrideGeometry(*row, position_m=positions[k], reconstructed=r, anchor=int(anchor[k]),
+                                  off_anchor=int(off_anchor[k])))
     return out

@@ -245,8 +245,8 @@ def _analyze(args) -> int:
     progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
     if progress.enabled:
         _say_if_compiling(progress)
-    result = analyze(rec, chunk_size=args.chunk_size, trajectory=not args.no_trajectory)
-    progress(f"found {len(result['steps'])} contacts")
+    result = analyze(rec, trajectory=not args.no_trajectory, chunk_size=args.chunk_size)
+    progress(f"found {len(result.steps)} contacts")
     if args.out is not None:
         try:
             write_report(result, args.out)
@@ -256,7 +256,7 @@ def _analyze(args) -> int:
     if args.json:
         sys.stdout.write(to_json(result))
     else:
-        sys.stdout.write(session_header(result["session"]) + step_table(result) + "\n" + summary_text(result))
+        sys.stdout.write(session_header(result.session) + step_table(result.steps) + "\n" + summary_text(result))
         if args.out is not None:
             sys.stdout.write(f"report written to {args.out}/ (report.json, steps.csv, summary.txt)\n")
     return 0
@@ -576,7 +576,7 @@ def _replay(args) -> int:
     except ValueError as err:
         raise GaitError(f"{args.input}: {err}") from None
     display = None if args.json else make_display(Sound(bell=args.bell))
-    header = session_header(SessionInfo.from_meta(session.meta, (args.input.name,)).to_dict())
+    header = session_header(SessionInfo.from_meta(session.meta, (args.input.name,)))
     if display is not None and header:
         display.print(header.rstrip("\n"))
     if display is not None and sys.stderr.isatty():
@@ -610,7 +610,7 @@ def _replay(args) -> int:
         same = replays_what_was_shown(recorded, shown)
         display.print(f"replay {'matches' if same else 'DIFFERS FROM'} what was shown live ({len(recorded)} lines)",
                       None if same else "bold red")
-    sys.stdout.write(step_table(result) + "\n" + summary_text(result))
+    sys.stdout.write(step_table(result.steps) + "\n" + summary_text(result))
     return 0
 
 

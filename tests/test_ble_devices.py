@@ -111,9 +111,9 @@ def test_movesense_and_rsc_recorded_together_then_analysed(bluez, tmp_path):
     hole = int(np.argmax(step))
     assert round(step[hole]) == 9 and np.abs(np.delete(step, hole) - 1.0).max() < 0.02, step
     result = analyze(rec)
-    gaps = [g for g in result["summary"]["gaps"] if g["sensor"] == "left"]
-    assert [g["n_samples"] for g in gaps] == [8], gaps
-    assert len(result["steps"]) >= 1
+    gaps = [g for g in result.summary.gaps if g.sensor == "left"]
+    assert [g.n_samples for g in gaps] == [8], gaps
+    assert len(result.steps) >= 1
 
     speeds = [(m.speed_mps, m.cadence_spm, m.stride_length_m, m.total_distance_m) for _, m in
               rsc_series(session)["stryd"]]
@@ -154,8 +154,8 @@ def test_movesense_link_lost_and_resubscribed(bluez, tmp_path):
     silence_ms = (stamps[cut] - stamps[cut - 1]) % 2 ** 32 - 8 * 1000 / (208 * 1.003)
     assert s.n_samples == 8 * len(stamps)
     assert abs(s.meta["missing_samples"] - silence_ms * 208 * 1.003 / 1000) <= 1.0, (s.meta, silence_ms)
-    gaps = [g for g in analyze(rec)["summary"]["gaps"] if g["sensor"] == "left"]
-    assert len(gaps) == 1 and abs(gaps[0]["n_samples"] - s.meta["missing_samples"]) <= 1, gaps
+    gaps = [g for g in analyze(rec).summary.gaps if g.sensor == "left"]
+    assert len(gaps) == 1 and abs(gaps[0].n_samples - s.meta["missing_samples"]) <= 1, gaps
 
 
 def test_rsc_only_session_cadence_per_leg_and_a_one_line_error_from_analyze(bluez, tmp_path, capsys):

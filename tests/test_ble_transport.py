@@ -270,7 +270,7 @@ def test_dropped_link_reconnects_and_the_gap_is_reported(bluez, tmp_path):
     rec = read_recording([out])                          # the `gait analyze` path
     assert {s.name: s.meta["missing_samples"] for s in rec.sensors} == {"left": lost, "right": 0}
     result = analyze(rec)
-    gaps = {s.name: [g for g in result["summary"]["gaps"] if g["sensor"] == s.name] for s in rec.sensors}
+    gaps = {s.name: [g for g in result.summary.gaps if g.sensor == s.name] for s in rec.sensors}
     assert len(gaps["left"]) == 1 and gaps["right"] == [], gaps
     # the analysis measures the gap on the session clock: the pod's clock (its crystal's drift
     # known here) mapped onto the host's by a line fitted to the arrival times, which a busy
@@ -281,7 +281,7 @@ def test_dropped_link_reconnects_and_the_gap_is_reported(bluez, tmp_path):
     fitted = 1.0 + s.meta["clock_drift_ppm"] * 1e-6          # host s per pod s
     assert float(np.median(np.diff(s.t_s))) * s.fs_hz == pytest.approx(fitted, abs=1e-6)   # samples on that line
     e = fitted * (1.0 + left.vpod.drift) - 1.0
-    assert abs(gaps["left"][0]["n_samples"] - lost) <= 0.5 + abs(e) * (lost + 1 + 1 / CLOCK_TRACK), (gaps, lost, e)
+    assert abs(gaps["left"][0].n_samples - lost) <= 0.5 + abs(e) * (lost + 1 + 1 / CLOCK_TRACK), (gaps, lost, e)
 
 
 async def _bleak_ready() -> None:

@@ -150,9 +150,11 @@ def test_time_cell_empty_or_text_one_line_exit_2_nothing_written(real_data, tmp_
 def test_report_that_cannot_be_built_leaves_no_folder(tmp_path):
     """write_report builds every text before it makes the --out folder."""
     from gaitcore.report import write_report
+    from gaitcore.results import Analysis
+    from gaitcore.signals import SessionInfo
     out = tmp_path / "report"
     with pytest.raises(Exception):
-        write_report({"steps": [], "summary": object()}, out)
+        write_report(Analysis(SessionInfo(), (), (), object()), out)
     assert not out.exists()
 
 

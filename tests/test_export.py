@@ -38,7 +38,7 @@ def test_csv_round_trip_of_a_gaitrec(tmp_path):
         assert a.name == b.name
         np.testing.assert_array_equal(a.acc_mps2_sf, b.acc_mps2_sf)
         np.testing.assert_array_equal(a.gyr_dps_sf, b.gyr_dps_sf)
-    key = lambda res: [(s["foot"], s["ic_s"], s["to_s"]) for s in res["steps"]]  # noqa: E731
+    key = lambda res: [(s.foot.value, s.ic_s, s.to_s) for s in res.steps]  # noqa: E731
     assert key(analyze(back)) == key(analyze(src))
 
 
@@ -81,8 +81,8 @@ def test_csv_of_a_session_keeps_its_gaps_empty(tmp_path):
     assert np.isfinite(back.sensors[0].acc_mps2_sf).all()
     body = out.read_text().splitlines()[2:]
     assert sum(line.split(",")[1] == "" for line in body) == lost
-    gaps = analyze(back)["summary"]["gaps"]
-    assert sum(g["n_samples"] for g in gaps) == lost and {g["kind"] for g in gaps} == {"dropped"}, gaps
+    gaps = analyze(back).summary.gaps
+    assert sum(g.n_samples for g in gaps) == lost and {g.kind for g in gaps} == {"dropped"}, gaps
 
 
 def test_a_session_and_its_csv_analyse_to_the_same_steps_and_gaps(tmp_path):
@@ -104,27 +104,27 @@ def test_a_session_and_its_csv_analyse_to_the_same_steps_and_gaps(tmp_path):
     one = 1e-3 + 1e-9
     a, b = analyze(src), analyze(back)
     for foot in ("left", "right"):
-        mine = [x for x in b["steps"] if x["foot"] == foot]
-        want = [x for x in a["steps"] if x["foot"] == foot]
+        mine = [x for x in b.steps if x.foot.value == foot]
+        want = [x for x in a.steps if x.foot.value == foot]
         assert len(mine) == len(want) > 20, (foot, len(mine), len(want))
         for key in ("ic_s", "to_s", "contact_s", "stride_time_s", "stride_length_m"):
-            assert [x[key] is None for x in mine] == [x[key] is None for x in want], (foot, key)
+            assert [getattr(x, key) is None for x in mine] == [getattr(x, key) is None for x in want], (foot, key)
         for x, w in zip(mine, want):
-            assert abs(x["ic_s"] - (w["ic_s"] - t0)) <= one, (foot, x["ic_s"], w["ic_s"] - t0)
-            if w["to_s"] is not None:
-                assert abs(x["to_s"] - (w["to_s"] - t0)) <= one, (foot, x["to_s"], w["to_s"] - t0)
-            if w["contact_s"] is not None:
-                assert abs(x["contact_s"] - w["contact_s"]) <= one, (foot, x["contact_s"], w["contact_s"])
-            if w["stride_time_s"] is not None:
-                assert abs(x["stride_time_s"] - w["stride_time_s"]) <= one
-            if w["stride_length_m"] is not None:
-                assert abs(x["stride_length_m"] - w["stride_length_m"]) <= 0.01
-    want_gaps, gaps = a["summary"]["gaps"], b["summary"]["gaps"]
-    assert sum(g["n_samples"] for g in want_gaps) == sum(lost.values())
-    assert [(g["sensor"], g["kind"], g["n_samples"], g["bridged"]) for g in gaps] == \
-        [(g["sensor"], g["kind"], g["n_samples"], g["bridged"]) for g in want_gaps]
+            assert abs(x.ic_s - (w.ic_s - t0)) <= one, (foot, x.ic_s, w.ic_s - t0)
+            if w.to_s is not None:
+                assert abs(x.to_s - (w.to_s - t0)) <= one, (foot, x.to_s, w.to_s - t0)
+            if w.contact_s is not None:
+                assert abs(x.contact_s - w.contact_s) <= one, (foot, x.contact_s, w.contact_s)
+            if w.stride_time_s is not None:
+                assert abs(x.stride_time_s - w.stride_time_s) <= one
+            if w.stride_length_m is not None:
+                assert abs(x.stride_length_m - w.stride_length_m) <= 0.01
+    want_gaps, gaps = a.summary.gaps, b.summary.gaps
+    assert sum(g.n_samples for g in want_gaps) == sum(lost.values())
+    assert [(g.sensor, g.kind, g.n_samples, g.bridged) for g in gaps] == \
+        [(g.sensor, g.kind, g.n_samples, g.bridged) for g in want_gaps]
     for g, w in zip(gaps, want_gaps):
-        assert abs(g["start_s"] - (w["start_s"] - t0)) <= one and abs(g["end_s"] - (w["end_s"] - t0)) <= one
+        assert abs(g.start_s - (w.start_s - t0)) <= one and abs(g.end_s - (w.end_s - t0)) <= one
 
 
 def test_a_bad_sample_stays_bad_and_a_lost_one_lost(tmp_path):

@@ -10,7 +10,8 @@ from gaitcore.feet_clock import MAX_EDGE_LAG_S, MIN_BOUT_CONTACTS, ClockAgreemen
 from gaitcore.readers import native, read_recording
 from gaitcore.report import summary_text
 from gaitcore.signals import Recording
-from gaitcore.steps import MAX_STRIDE_S
+from gaitcore.results import STEP_KEYS
+from gaitcore.signals import MAX_STRIDE_S
 
 BUNDLED = Path(__file__).resolve().parents[1] / "recordings" / "sprint_session.podses"
 
@@ -90,10 +91,10 @@ def test_one_source_is_one_clock():
                               for s in rec.sensors), rec.source).rebased()
     for r in (rec, shifted):
         res = analyze(r, trajectory=False)
-        assert res["summary"]["feet_clock"] == {"state": "one_source", "lag_s": None}
-        assert sum(s["step_time_s"] is not None for s in res["steps"]) >= 15
+        assert res.summary.feet_clock.as_dict() == {"state": "one_source", "lag_s": None}
+        assert sum(s.step_time_s is not None for s in res.steps) >= 15
     one_foot = Recording(rec.sensors[:1], rec.source)
-    assert analyze(one_foot, trajectory=False)["summary"]["feet_clock"] == {"state": "not_checked", "lag_s": None}
+    assert analyze(one_foot, trajectory=False).summary.feet_clock.as_dict() == {"state": "not_checked", "lag_s": None}
 
 
 def test_unsynchronised_files_lose_the_cross_foot_figures_only(tmp_path):
@@ -102,19 +103,18 @@ def test_unsynchronised_files_lose_the_cross_foot_figures_only(tmp_path):
     one clock keep them."""
     same = analyze(_per_foot_files(tmp_path, 0.0))
     apart = analyze(_per_foot_files(tmp_path, 5.0))
-    assert same["summary"]["feet_clock"]["state"] == "agree"
-    assert sum(s["step_time_s"] is not None for s in same["steps"]) >= 30
-    assert apart["summary"]["feet_clock"]["state"] == "disagree"
-    assert apart["summary"]["feet_clock"]["lag_s"] == pytest.approx(same["summary"]["feet_clock"]["lag_s"] + 5.0,
-                                                                    abs=0.01)
-    assert len(apart["steps"]) == len(same["steps"])
-    for s in apart["steps"]:
-        assert all(s[k] is None for k in CROSS_FOOT), s
-    own = [k for k in same["steps"][0] if k not in CROSS_FOOT and k not in ("ic_s", "to_s")]
-    for s in apart["steps"]:
-        back = s["ic_s"] - (5.0 if s["foot"] == "right" else 0.0)
-        t = next(t for t in same["steps"] if t["foot"] == s["foot"] and abs(t["ic_s"] - back) < 1e-3)
-        assert {k: s[k] for k in own} == {k: t[k] for k in own}
+    assert same.summary.feet_clock.state is ClockAgreement.AGREE
+    assert sum(s.step_time_s is not None for s in same.steps) >= 30
+    assert apart.summary.feet_clock.state is ClockAgreement.DISAGREE
+    assert apart.summary.feet_clock.lag_s == pytest.approx(same.summary.feet_clock.lag_s + 5.0, abs=0.01)
+    assert len(apart.steps) == len(same.steps)
+    for s in apart.steps:
+        assert all(getattr(s, k) is None for k in CROSS_FOOT), s
+    own = [k for k in STEP_KEYS if k not in CROSS_FOOT and k not in ("ic_s", "to_s")]
+    for s in apart.steps:
+        back = s.ic_s - (5.0 if s.foot.value == "right" else 0.0)
+        t = next(t for t in same.steps if t.foot.value == s.foot.value and abs(t.ic_s - back) < 1e-3)
+        assert {k: getattr(s, k) for k in own} == {k: getattr(t, k) for k in own}
     text = summary_text(apart)
     assert "keep different time" in text and "5.2 s apart" in text
     assert "keep different time" not in summary_text(same)
@@ -128,8 +128,8 @@ def test_real_feet_on_one_clock(real_data):
     """gaitmap's walk has both feet in one file; TRIPOD's treadmill walk one file per
     sensor from synchronised devices, and its bouts agree."""
     gm = analyze(read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8),
-                 trajectory=False)["summary"]["feet_clock"]
-    assert gm["state"] == "one_source"
+                 trajectory=False).summary.feet_clock
+    assert gm.state is ClockAgreement.ONE_SOURCE
     fc = analyze(read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]),
-                 trajectory=False)["summary"]["feet_clock"]
-    assert fc["state"] == "agree" and abs(fc["lag_s"]) < 1.0, fc
+                 trajectory=False).summary.feet_clock
+    assert fc.state is ClockAgreement.AGREE and abs(fc.lag_s) < 1.0, fc

@@ -381,7 +381,7 @@ def test_zero_velocity_and_stride_metrics_match_reference(seed):
     np.testing.assert_allclose(out[:, 4], ref[:, 4], rtol=0, atol=1e-7, err_msg=f"seed {seed}")
     np.testing.assert_array_equal(rec, rec_ref, err_msg=f"seed {seed}")
     geometry = stride_geometry(spans, pos, quat, fwd, s.fs_hz, breaks, clipped)
-    lengths = [g["stride_length_m"] for g in geometry]
+    lengths = [g.stride_length_m for g in geometry]
     assert lengths == [None if v != v else round(v, 3) for v in ref[:, 0]], f"seed {seed}"
 
 

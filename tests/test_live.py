@@ -50,25 +50,25 @@ def test_live_steps_are_the_analysis_contacts(session):
     out = analyze(rec)
     assert any(isinstance(i, Notice) and "lost" in i.text for i in items)   # the lost frames are told
     # the report's times are the ones shown live: the session's clock, not its first sample's
-    assert rec.time_origin is TimeOrigin.SESSION_START and out["summary"]["time_origin"] == "session_start"
+    assert rec.time_origin is TimeOrigin.SESSION_START and out.summary.time_origin is TimeOrigin.SESSION_START
     assert min(x.t_s[0] for x in rec.sensors) > 0.0005
     assert "times in s since the session's start" in summary_text(out)
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        batch = [x for x in out["steps"] if x["foot"] == foot]
+        batch = [x for x in out.steps if x.foot.value == foot]
         assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
         for x, y in zip(live, batch):
-            assert abs(x.ic_s - y["ic_s"]) < 0.001, (foot, x.ic_s, y["ic_s"])
-            assert (x.contact_s is None) == (y["contact_s"] is None)
+            assert abs(x.ic_s - y.ic_s) < 0.001, (foot, x.ic_s, y.ic_s)
+            assert (x.contact_s is None) == (y.contact_s is None)
             if x.contact_s is not None:
-                assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)
+                assert abs(x.contact_s - y.contact_s) < 0.001, (foot, x, y)
     # later steps carry the cross-foot values and the rep's baseline
     assert any(x.flight_before_s is not None and x.cadence_spm is not None for x in steps)
     # and the stride into them, from the same INS run over the last strides instead of the session
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        batch = [x for x in out["steps"] if x["foot"] == foot]
-        pairs = [(x.last_stride_m, y["stride_length_m"], x.last_speed_mps, y["speed_mps"])
+        batch = [x for x in out.steps if x.foot.value == foot]
+        pairs = [(x.last_stride_m, y.stride_length_m, x.last_speed_mps, y.speed_mps)
                  for x, y in zip(live[1:-1], batch[:-2])]     # the last: the stop, its stance cut short live
         assert all(a is not None for p in pairs for a in p) and len(pairs) >= 15
         err = np.array([abs(a / b - 1) for a, b, _, _ in pairs])
@@ -82,20 +82,20 @@ def _flights_and_steps_as_analysis(live: list, batch: list) -> tuple[int, int]:
     it, each step time the analysis's for the contact (within 0.5 ms); returns how many of
     each were compared.  Not after either foot's last contact: the analysis never confirms
     the toe-off of a foot that stands at the end, live shows the one its detector holds."""
-    by_ic = sorted(batch, key=lambda y: y["ic_s"])
-    end_s = min(max(y["ic_s"] for y in batch if y["foot"] == f) for f in ("left", "right"))
+    by_ic = sorted(batch, key=lambda y: y.ic_s)
+    end_s = min(max(y.ic_s for y in batch if y.foot.value == f) for f in ("left", "right"))
     n_flight = n_step = 0
     for x in live:
         if x.ic_s > end_s + 1e-3:
             continue
-        here = min(by_ic, key=lambda y: abs(y["ic_s"] - x.ic_s) + (y["foot"] != x.foot))
-        prev = [y for y in by_ic if y["ic_s"] < x.ic_s - 1e-3]   # (the JSON rounds to 0.1 ms)
+        here = min(by_ic, key=lambda y: abs(y.ic_s - x.ic_s) + (y.foot.value != x.foot))
+        prev = [y for y in by_ic if y.ic_s < x.ic_s - 1e-3]   # (the JSON rounds to 0.1 ms)
         if x.flight_before_s is not None:
-            assert prev and prev[-1]["flight_s"] is not None, (x, prev[-1:])
-            assert abs(prev[-1]["flight_s"] - x.flight_before_s) < 5e-4, (x, prev[-1])
+            assert prev and prev[-1].flight_s is not None, (x, prev[-1:])
+            assert abs(prev[-1].flight_s - x.flight_before_s) < 5e-4, (x, prev[-1])
             n_flight += 1
         if x.step_time_s is not None:
-            assert here["step_time_s"] is not None and abs(here["step_time_s"] - x.step_time_s) < 5e-4, (x, here)
+            assert here.step_time_s is not None and abs(here.step_time_s - x.step_time_s) < 5e-4, (x, here)
             n_step += 1
     return n_flight, n_step
 
@@ -158,7 +158,7 @@ def test_both_warm_up_backlogs_show_merged_in_time_order(session):
     assert {x.foot for x in backlog} == {"left", "right"} and len(backlog) >= 12, backlog
     assert [x.ic_s for x in backlog] == sorted(x.ic_s for x in backlog)
     assert all(x.flight_before_s is not None and x.step_time_s is not None for x in backlog[1:]), backlog
-    batch = analyze(read_recording([session]))["steps"]
+    batch = analyze(read_recording([session])).steps
     n_flight, n_step = _flights_and_steps_as_analysis(steps, batch)
     assert n_flight >= 35 and n_step >= 35, (n_flight, n_step)
 
@@ -189,11 +189,11 @@ def test_steps_show_in_time_order_or_under_a_catch_up_line(drill, tmp_path):
     out = analyze(read_recording([path]))
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        batch = [x for x in out["steps"] if x["foot"] == foot]
+        batch = [x for x in out.steps if x.foot.value == foot]
         assert len(live) == len(batch) >= 10, (foot, len(live), len(batch))
         for x, y in zip(live, batch):
-            assert abs(x.ic_s - y["ic_s"]) < 0.001, (foot, x.ic_s, y["ic_s"])
-            assert (x.contact_s is None) == (y["contact_s"] is None)
+            assert abs(x.ic_s - y.ic_s) < 0.001, (foot, x.ic_s, y.ic_s)
+            assert (x.contact_s is None) == (y.contact_s is None)
 
 
 def test_a_contact_without_a_toe_off_says_why(session):
@@ -211,10 +211,10 @@ def test_a_contact_without_a_toe_off_says_why(session):
     assert any(x.revised for x in open_end)         # left's, shown early with a 61 ms contact
     lines = [step_line(i) for i in items if isinstance(i, LiveStep)]
     assert not any("found later" in x for x in lines if " contact     - ms" in x), lines[-3:]
-    batch = analyze(read_recording([session]))["steps"]
+    batch = analyze(read_recording([session])).steps
     for x in open_end:
-        y = min(batch, key=lambda y: abs(y["ic_s"] - x.ic_s) + (y["foot"] != x.foot))
-        assert y["contact_s"] is None and abs(y["ic_s"] - x.ic_s) < 0.001, (x, y)
+        y = min(batch, key=lambda y: abs(y.ic_s - x.ic_s) + (y.foot.value != x.foot))
+        assert y.contact_s is None and abs(y.ic_s - x.ic_s) < 0.001, (x, y)
     mid = replace(open_end[0], open_at_end=False, revised=False)
     assert "(no toe-off found before the next contact)" in step_line(mid)
     assert "(revised: no toe-off found before the next contact)" in step_line(replace(mid, revised=True))
@@ -232,7 +232,7 @@ def demo():
     A-skips; 10 s standing; 20 m high knees; 3 s standing)."""
     s = read_session(DEMO)
     truth = json.loads(DEMO.with_name("sprint_session.truth.json").read_text())
-    return replay(s.records, s.meta), analyze(read_recording([DEMO]), trajectory=False)["steps"], truth
+    return replay(s.records, s.meta), analyze(read_recording([DEMO]), trajectory=False).steps, truth
 
 
 def _truth_contact(x: LiveStep, truth: dict) -> dict:
@@ -259,13 +259,13 @@ def test_standing_between_reps_is_shown_as_the_foot_at_rest(demo):
             assert x.at_rest and x.contact_s is None and x.to_arrival_s is None, x
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        mine = [y for y in batch if y["foot"] == foot]
+        mine = [y for y in batch if y.foot.value == foot]
         assert len(live) == len(mine) == 63, (foot, len(live), len(mine))
         for x, y in zip(live, mine):
-            assert abs(x.ic_s - y["ic_s"]) < 0.001, (x, y)
-            assert (x.contact_s is None) == (y["contact_s"] is None), (x, y)
+            assert abs(x.ic_s - y.ic_s) < 0.001, (x, y)
+            assert (x.contact_s is None) == (y.contact_s is None), (x, y)
             if x.contact_s is not None:
-                assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+                assert abs(x.contact_s - y.contact_s) < 0.001, (x, y)
 
 
 def test_a_rep_ends_when_the_athlete_stands(demo):
@@ -370,14 +370,14 @@ def test_a_stop_shown_early_is_revised_to_the_foot_at_rest(tmp_path):
     assert MAX_CONTACT_S < t_rest - rest.ic_s < MAX_CONTACT_S + 0.05, t_rest - rest.ic_s
     assert "(revised: came to rest" in step_line(rest)
     steps = final_steps(replay(s.records, s.meta))
-    batch = analyze(read_recording([path]), trajectory=False)["steps"]
+    batch = analyze(read_recording([path]), trajectory=False).steps
     assert [(x.foot, x.at_rest) for x in steps[-2:]] == [("left", True), ("right", True)], steps[-2:]
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        mine = [y for y in batch if y["foot"] == foot]
+        mine = [y for y in batch if y.foot.value == foot]
         assert len(live) == len(mine) >= 15
         for x, y in zip(live, mine):
-            assert (x.contact_s is None) == (y["contact_s"] is None), (x, y)
+            assert (x.contact_s is None) == (y.contact_s is None), (x, y)
 
 
 def _hops_live_and_analysis(path: Path, duration_s: float) -> tuple[list, dict]:
@@ -402,12 +402,12 @@ def test_live_cadence_is_per_stride_as_in_the_analysis(tmp_path):
     steps = final_steps(items)
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        batch = [x for x in out["steps"] if x["foot"] == foot]
+        batch = [x for x in out.steps if x.foot.value == foot]
         assert len(live) == len(batch) >= 12 and live[0].cadence_spm is None, foot
         for x, y in zip(live[1:], batch):
-            assert abs(x.cadence_spm - y["cadence_spm"]) < 0.5 and x.cadence_spm < 300, (foot, x, y)
+            assert abs(x.cadence_spm - y.cadence_spm) < 0.5 and x.cadence_spm < 300, (foot, x, y)
     # the analysis's step times: the few ms between the two landings, whichever foot was first
-    assert all(x["step_time_s"] is None or x["step_time_s"] < 0.03 for x in out["steps"])
+    assert all(x.step_time_s is None or x.step_time_s < 0.03 for x in out.steps)
 
 
 def test_each_hop_landing_carries_the_few_ms_between_the_feet(tmp_path):
@@ -418,9 +418,9 @@ def test_each_hop_landing_carries_the_few_ms_between_the_feet(tmp_path):
     items, out = _hops_live_and_analysis(tmp_path / "hops.podses", 30.0)
     n = 0
     for x in final_steps(items):
-        y = min(out["steps"], key=lambda y: abs(y["ic_s"] - x.ic_s) + (y["foot"] != x.foot))
+        y = min(out.steps, key=lambda y: abs(y.ic_s - x.ic_s) + (y.foot.value != x.foot))
         if x.step_time_s is not None:
-            assert abs(x.step_time_s - y["step_time_s"]) < 5e-4, (x, y)
+            assert abs(x.step_time_s - y.step_time_s) < 5e-4, (x, y)
             n += 1
     # none only in the backlog left showed before right's contacts were known (right learned
     # how it sits 3.3 s after left, past WARMUP_HOLD_S)
@@ -428,7 +428,7 @@ def test_each_hop_landing_carries_the_few_ms_between_the_feet(tmp_path):
     missing = [x for x in final_steps(items) if x.step_time_s is None]
     assert missing and all(x in items[:k] and x.pod == "left" for x in missing), missing
     assert n >= 2 * 30, n
-    assert sum(x["step_time_s"] is not None for x in out["steps"]) >= 2 * 12 - 1
+    assert sum(x.step_time_s is not None for x in out.steps) >= 2 * 12 - 1
 
 
 def _cadence_as_analysis(live: list, batch: list) -> int:
@@ -436,9 +436,9 @@ def _cadence_as_analysis(live: list, batch: list) -> int:
     within 0.5 steps/min); returns how many were compared with a value."""
     assert len(live) == len(batch)
     for x, prev in zip(live[1:], batch):
-        assert (x.cadence_spm is None) == (prev["cadence_spm"] is None), (x, prev)
+        assert (x.cadence_spm is None) == (prev.cadence_spm is None), (x, prev)
         if x.cadence_spm is not None:
-            assert abs(x.cadence_spm - prev["cadence_spm"]) < 0.5, (x, prev)
+            assert abs(x.cadence_spm - prev.cadence_spm) < 0.5, (x, prev)
     return sum(x.cadence_spm is not None for x in live)
 
 
@@ -451,7 +451,7 @@ def test_live_cadence_after_a_withdrawn_swing_artefact(real_data, tmp_path):
     s = read_session(path)
     items = replay(s.records, s.meta)
     assert any(isinstance(i, Withdrawn) for i in items)
-    assert _cadence_as_analysis(final_steps(items), analyze(read_recording([path]))["steps"]) >= 15
+    assert _cadence_as_analysis(final_steps(items), analyze(read_recording([path])).steps) >= 15
 
 
 def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
@@ -473,7 +473,7 @@ def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
     w.close()
     s = read_session(path)
     live = final_steps(replay(s.records, s.meta))
-    batch = analyze(read_recording([path]))["steps"]
+    batch = analyze(read_recording([path])).steps
     left = [x for x in live if x.foot == "left"]
     after = next(x for x in left if x.ic_s > 8.25)
     assert after.cadence_spm is None, after
@@ -483,7 +483,7 @@ def test_live_cadence_and_flight_not_across_lost_frames(tmp_path):
             assert since is None or x.ic_s - since >= 8.25 or x.ic_s <= 8.0, x
     assert min(_flights_and_steps_as_analysis(live, batch)) >= 10
     for foot in ("left", "right"):
-        _cadence_as_analysis([x for x in live if x.foot == foot], [y for y in batch if y["foot"] == foot])
+        _cadence_as_analysis([x for x in live if x.foot == foot], [y for y in batch if y.foot.value == foot])
 
 
 def test_the_warm_up_is_told_before_its_steps(session):
@@ -631,12 +631,12 @@ def test_live_on_real_jogging_revises_early_steps_to_the_analysis(real_data, tmp
     s = read_session(path)
     items = replay(s.records, s.meta)
     live = final_steps(items)
-    batch = analyze(read_recording([path]))["steps"]
+    batch = analyze(read_recording([path])).steps
     assert len(live) == len(batch) >= 15
     for x, y in zip(live, batch):
-        assert (x.contact_s is None) == (y["contact_s"] is None)
+        assert (x.contact_s is None) == (y.contact_s is None)
         if x.contact_s is not None:
-            assert abs(x.contact_s - y["contact_s"]) < 0.006, (x, y)   # one sample at 200 Hz
+            assert abs(x.contact_s - y.contact_s) < 0.006, (x, y)   # one sample at 200 Hz
     revised = [i for i in items if isinstance(i, LiveStep) and i.revised]
     assert revised and len(revised) < len(live) / 3, len(revised)
 
@@ -670,13 +670,13 @@ def test_live_reads_a_movesense_sensor_like_the_analysis(tmp_path):
     s = read_session(path)
     items = replay(s.records, s.meta)
     live = final_steps(items)
-    batch = analyze(read_recording([path]))["steps"]
+    batch = analyze(read_recording([path])).steps
     assert any(isinstance(i, Notice) and "8 samples lost" in i.text for i in items)
     assert len(live) == len(batch) >= 15, (len(live), len(batch))
     for x, y in zip(live, batch):
-        assert (x.contact_s is None) == (y["contact_s"] is None)
+        assert (x.contact_s is None) == (y.contact_s is None)
         if x.contact_s is not None:
-            assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+            assert abs(x.contact_s - y.contact_s) < 0.001, (x, y)
 
 
 def _movesense_session(path, sensor, gyr_dps):
@@ -715,14 +715,14 @@ def test_live_repairs_an_unreadable_sample_like_the_analysis(row, tmp_path):
         assert notices == ["left: 1 unreadable samples (not a number, or past 1000 g or 100,000 deg/s), "
                            "1 of them interpolated"], notices
         live = final_steps(items)
-        batch = analyze(read_recording([path]))["steps"]
+        batch = analyze(read_recording([path])).steps
         assert len(live) == len(clean) == len(batch) >= 20
         for x, c, y in zip(live, clean, batch):
             assert x.ic_s == pytest.approx(c.ic_s, abs=1e-3)
-            assert x.ic_s == pytest.approx(y["ic_s"], abs=1e-3)     # both on the session's clock
-            assert (x.contact_s is None) == (y["contact_s"] is None)
+            assert x.ic_s == pytest.approx(y.ic_s, abs=1e-3)     # both on the session's clock
+            assert (x.contact_s is None) == (y.contact_s is None)
             if x.contact_s is not None:
-                assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+                assert abs(x.contact_s - y.contact_s) < 0.001, (x, y)
 
 
 def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(session, tmp_path):
@@ -749,13 +749,13 @@ def test_a_mounting_from_an_earlier_session_shows_steps_from_the_first_stride(se
     assert not late, late
     live = final_steps(replay(s2.records, s2.meta))
     out = analyze(read_recording([path]))
-    batch = out["steps"]
-    assert all(v is not None and v < 5.0 for v in out["summary"]["mounting_offset_deg"].values()), out["summary"]
+    batch = out.steps
+    assert all(v is not None and v < 5.0 for v in out.per_sensor("mounting_offset_deg").values()), out.summary
     assert len(live) == len(batch) >= 35
     for x, y in zip(live, batch):
-        assert (x.contact_s is None) == (y["contact_s"] is None)
+        assert (x.contact_s is None) == (y.contact_s is None)
         if x.contact_s is not None:
-            assert abs(x.contact_s - y["contact_s"]) < 0.001, (x, y)
+            assert abs(x.contact_s - y.contact_s) < 0.001, (x, y)
 
 
 def test_a_pod_strapped_differently_from_its_mounting_is_told(session, tmp_path):
@@ -777,7 +777,7 @@ def test_a_pod_strapped_differently_from_its_mounting_is_told(session, tmp_path)
         w.record(r.kind, r.pod, r.t_ns, r.payload)
     w.close()
     out = analyze(read_recording([path]))
-    off = out["summary"]["mounting_offset_deg"]
+    off = out.per_sensor("mounting_offset_deg")
     assert 55.0 < off["left"] < 65.0 and off["right"] < 5.0, off
     assert "strapped differently" in summary_text(out)
 
@@ -977,17 +977,17 @@ def test_single_lost_samples_live_like_the_analysis(tmp_path):
     w = SessionWriter.create(path, {"pods": [{"name": f, "placement": f, "framing": "cobs"} for f in ("left", "right")]})
     _drive(w, pods, (0.0021, 0.0137), 12.1, np.random.default_rng(7))
     out = analyze(read_recording([path]))
-    holes = [g for g in out["summary"]["gaps"] if g["n_samples"] == 1]
-    assert len(holes) >= 80 and all(g["kind"] == "dropped" and g["bridged"] for g in out["summary"]["gaps"]), \
-        out["summary"]["gaps"]
+    holes = [g for g in out.summary.gaps if g.n_samples == 1]
+    assert len(holes) >= 80 and all(g.kind == "dropped" and g.bridged for g in out.summary.gaps), \
+        out.summary.gaps
     s = read_session(path)
     steps = final_steps(replay(s.records, s.meta))
     for foot in ("left", "right"):
         live = [x for x in steps if x.foot == foot]
-        batch = [x for x in out["steps"] if x["foot"] == foot]
+        batch = [x for x in out.steps if x.foot.value == foot]
         assert len(live) == len(batch) >= 15, (foot, len(live), len(batch))
         for x, y in zip(live, batch):    # both on the session's clock
-            assert abs(x.ic_s - y["ic_s"]) < 0.0005, (foot, x.ic_s, y["ic_s"])
-            assert (x.contact_s is None) == (y["contact_s"] is None)
+            assert abs(x.ic_s - y.ic_s) < 0.0005, (foot, x.ic_s, y.ic_s)
+            assert (x.contact_s is None) == (y.contact_s is None)
             if x.contact_s is not None:
-                assert abs(x.contact_s - y["contact_s"]) < 0.001, (foot, x, y)
+                assert abs(x.contact_s - y.contact_s) < 0.001, (foot, x, y)

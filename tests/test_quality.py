@@ -29,17 +29,17 @@ def damaged():
 
 def test_gaps_reported_by_kind(damaged):
     rec, _ = damaged
-    summary = analyze(rec)["summary"]
-    gaps = [g for g in summary["gaps"] if g["sensor"] == "left_pod"]
+    result = analyze(rec)
+    gaps = [g for g in result.summary.gaps if g.sensor == "left_pod"]
     # the swapped stamps also read as one sample missing on either side of the reversal
     # (the simulator's clock is clean, so a step of two periods is a lost sample)
-    assert sorted((g["kind"], g["n_samples"], g["bridged"]) for g in gaps) == [
+    assert sorted((g.kind, g.n_samples, g.bridged) for g in gaps) == [
         ("dropped", 1, True), ("dropped", 1, True), ("dropped", 50, False), ("nan", 3, False),
         ("time_reversal", 0, False)], gaps
-    dropped = next(g for g in gaps if g["kind"] == "dropped" and g["n_samples"] == 50)
-    assert dropped["n_samples"] == 50 and dropped["end_s"] - dropped["start_s"] == pytest.approx(51 / 500)
-    assert summary["repaired_samples"] == {"left_pod": 1, "right_pod": 0}
-    assert not [g for g in summary["gaps"] if g["sensor"] == "right_pod"]
+    dropped = next(g for g in gaps if g.kind == "dropped" and g.n_samples == 50)
+    assert dropped.n_samples == 50 and dropped.end_s - dropped.start_s == pytest.approx(51 / 500)
+    assert result.per_sensor("repaired_samples") == {"left_pod": 1, "right_pod": 0}
+    assert not [g for g in result.summary.gaps if g.sensor == "right_pod"]
 
 
 def test_no_interpolation_across_more_than_one_sample(damaged):
@@ -52,15 +52,15 @@ def test_no_interpolation_across_more_than_one_sample(damaged):
 def test_no_contact_spans_a_gap_and_detection_resumes(damaged):
     rec, _ = damaged
     result = analyze(rec)
-    gaps = [g for g in result["summary"]["gaps"] if g["sensor"] == "left_pod"]
-    left = [s for s in result["steps"] if s["foot"] == "left"]
+    gaps = [g for g in result.summary.gaps if g.sensor == "left_pod"]
+    left = [s for s in result.steps if s.foot.value == "left"]
     for s in left:
-        if s["to_s"] is None:
+        if s.to_s is None:
             continue
         for g in gaps:
-            assert not (s["ic_s"] < g["start_s"] and g["end_s"] < s["to_s"]), (s, g)
-    last_gap_end = max(g["end_s"] for g in gaps)
-    assert sum(s["ic_s"] > last_gap_end + 0.5 for s in left) >= 5
+            assert not (s.ic_s < g.start_s and g.end_s < s.to_s), (s, g)
+    last_gap_end = max(g.end_s for g in gaps)
+    assert sum(s.ic_s > last_gap_end + 0.5 for s in left) >= 5
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -113,8 +113,8 @@ def test_an_impossible_value_is_a_bad_sample_not_motion():
             gyr[2600, 1] = 1e300
         sensors.append(replace(s, gyr_dps_sf=gyr))
     bad = analyze(Recording(tuple(sensors), sim.recording.source))
-    assert bad["summary"]["repaired_samples"]["left_pod"] == 1
-    assert [s["stride_length_m"] for s in bad["steps"]] == [s["stride_length_m"] for s in clean["steps"]]
+    assert bad.per_sensor("repaired_samples")["left_pod"] == 1
+    assert [s.stride_length_m for s in bad.steps] == [s.stride_length_m for s in clean.steps]
 
 
 def test_lost_samples_and_repeated_rows_keep_the_time_that_passed():
@@ -134,11 +134,10 @@ def test_lost_samples_and_repeated_rows_keep_the_time_that_passed():
     damaged = replace(left, t_s=left.t_s[rows], acc_mps2_sf=left.acc_mps2_sf[rows], gyr_dps_sf=left.gyr_dps_sf[rows])
     intact = analyze(Recording((left, right), "jog"))
     result = analyze(Recording((damaged, right), "jog"))
-    summary = result["summary"]
-    assert summary["duplicate_rows"] == {"left_pod": repeat.size, "right_pod": 0}
-    assert [(g["kind"], g["n_samples"]) for g in summary["gaps"]] == [("dropped", 1)] * lost.size
-    a = [s["stride_length_m"] for s in intact["steps"] if s["foot"] == "left"]
-    b = [s["stride_length_m"] for s in result["steps"] if s["foot"] == "left"]
+    assert result.per_sensor("duplicate_rows") == {"left_pod": repeat.size, "right_pod": 0}
+    assert [(g.kind, g.n_samples) for g in result.summary.gaps] == [("dropped", 1)] * lost.size
+    a = [s.stride_length_m for s in intact.steps if s.foot.value == "left"]
+    b = [s.stride_length_m for s in result.steps if s.foot.value == "left"]
     assert len(a) == len(b) >= 12
     err = np.array([(y - x) / x for x, y in zip(a, b) if x and y])
     assert err.size >= 10 and np.abs(err).mean() < 0.002 and np.abs(err).max() < 0.005, err
@@ -223,7 +222,7 @@ def test_repeated_rows_of_segment_pods_are_counted_and_stretches_keep_their_even
     k = next(i for i, s in enumerate(sensors) if s.placement.segment is Segment.SHANK)
     sensors[k], n_rep = _lossy(sensors[k])
     result = analyze(Recording(tuple(sensors), "jog with shanks"))
-    assert result["summary"]["duplicate_rows"][sensors[k].name] == n_rep
+    assert result.per_sensor("duplicate_rows")[sensors[k].name] == n_rep
     # a stretch given with repeated rows (live's use, were its stamps ever to repeat): its
     # events count them, and its strides are those of the stretch without them
     from gaitcore.events import events_step, new_event_state
@@ -235,5 +234,5 @@ def test_repeated_rows_of_segment_pods_are_counted_and_stretches_keep_their_even
     given = replace(foot, t_s=foot.t_s[rows], acc_mps2_sf=foot.acc_mps2_sf[rows], gyr_dps_sf=foot.gyr_dps_sf[rows])
     plain = stretch_geometry(foot, events, state.alignment)
     again = stretch_geometry(given, shifted, state.alignment)
-    assert sum(g["stride_length_m"] is not None for g in plain) >= 8
-    assert [g["stride_length_m"] for g in again] == [g["stride_length_m"] for g in plain]
+    assert sum(g.stride_length_m is not None for g in plain) >= 8
+    assert [g.stride_length_m for g in again] == [g.stride_length_m for g in plain]

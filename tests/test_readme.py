@@ -60,7 +60,8 @@ def test_the_readme_has_python_examples_to_run():
     blocks = python_blocks(README.read_text(encoding="utf-8"))
     assert len(blocks) >= 2, "the README's Python API section shows reading a file and building a Recording"
     text = "\n".join(blocks)
-    assert "read_recording" in text and "SensorRecording" in text
+    assert "gaitcore.read(" in text and "gaitcore.analyze(" in text and ".contact_s" in text
+    assert "gaitcore.Recording.from_arrays(" in text
 
 
 @pytest.mark.parametrize("index", range(len(python_blocks(README.read_text(encoding="utf-8")))))

@@ -13,7 +13,11 @@ import pytest
 
 from firmware_bridge.session_file import SessionWriter
 from firmware_bridge.virtual_pod import VirtualPod, VirtualPodConfig, pod_signals
+from gaitcore.feet_clock import ClockAgreement, FeetClockCheck
+from gaitcore.quality import Gap
 from gaitcore.report import summary_text
+from gaitcore.results import SUMMARY_STATS, Analysis, SensorInfo, Stats, Step, Summary
+from gaitcore.signals import Placement, Segment, SessionInfo, Side, TimeOrigin
 from gaitcore.simulate import SPRINT, simulate_session, write_simulation
 
 from test_virtual_pod import _drive
@@ -112,28 +116,27 @@ def test_a_file_named_on_its_own_that_is_not_a_recording_is_refused(tmp_path):
     assert r.returncode == 2 and "unrecognised content" in r.stderr, r.stderr
 
 
-def _summary_of(**summary) -> dict:
-    """A result with two pods and the given summary entries (the rest empty)."""
-    sensors = [{"name": n, "foot": f, "placement": f"{f}_foot", "fs_hz": 1000.0, "n_samples": 1000}
-               for n, f in (("left_pod", "left"), ("right_pod", "right"))]
-    zero = {"left_pod": 0, "right_pod": 0}
-    base = {"time_origin": "first_sample", "n_steps": 0, "per_foot": {}, "gaps": [], "duplicate_rows": zero,
-            "repaired_samples": zero, "clipped_samples": zero,
-            "mounting_offset_deg": {"left_pod": None, "right_pod": None},
-            "feet_clock": {"state": "one_source", "lag_s": None},
-            "gyro_bias_from_standing": {"left_pod": True, "right_pod": True},
-            "alignment_quality": {"left_pod": 1.0, "right_pod": 1.0}}
-    return {"session": {}, "sensors": sensors, "steps": [], "summary": {**base, **summary}}
+def _analysis_of(gaps=(), **figures) -> Analysis:
+    """An analysis of two pods with no steps, the given data-quality figures per sensor
+    (``clipped_samples=(left, right)`` ...; the rest clean) and gaps."""
+    per_sensor = {"repaired_samples": (0, 0), "duplicate_rows": (0, 0), "clipped_samples": (0, 0),
+                  "alignment_quality": (1.0, 1.0), "mounting_offset_deg": (None, None),
+                  "net_displacement_m": (None, None), "gyro_bias_from_standing": (True, True), **figures}
+    sensors = tuple(SensorInfo(name, Placement(side, Segment.FOOT), 1000.0, 1000,
+                               **{k: v[i] for k, v in per_sensor.items()})
+                    for i, (name, side) in enumerate((("left_pod", Side.LEFT), ("right_pod", Side.RIGHT))))
+    none = Stats(0, None, None, None)
+    summary = Summary(software="sprintgait test", time_origin=TimeOrigin.FIRST_SAMPLE, n_steps=0, per_foot=(),
+                      gaps=tuple(gaps), feet_clock=FeetClockCheck(ClockAgreement.ONE_SOURCE),
+                      **{k: none for k in SUMMARY_STATS})
+    return Analysis(SessionInfo(), sensors, (), summary)
 
 
 def test_summary_text_has_no_python_values():
-    gap = {"sensor": "right_pod", "kind": "dropped", "n_samples": 13, "bridged": True}
-    text = summary_text(_summary_of(
-        clipped_samples={"left_pod": 602, "right_pod": 0}, duplicate_rows={"left_pod": 0, "right_pod": 205},
-        repaired_samples={"left_pod": 3, "right_pod": 0},
-        mounting_offset_deg={"left_pod": 61.2, "right_pod": None},
-        alignment_quality={"left_pod": 0.5, "right_pod": 1.0},
-        gaps=[{**gap, "start_s": 1.0, "end_s": 1.013}, {**gap, "start_s": 2.0, "end_s": 2.013}]))
+    gaps = [Gap("right_pod", "dropped", t, t + 0.013, 13, bridged=True) for t in (1.0, 2.0)]
+    text = summary_text(_analysis_of(
+        gaps, clipped_samples=(602, 0), duplicate_rows=(0, 205), repaired_samples=(3, 0),
+        mounting_offset_deg=(61.2, None), alignment_quality=(0.5, 1.0)))
     assert not re.search(r"[{}\[\]']", text), text
     assert "left_pod 602" in text and "right_pod 205" in text and "left_pod by 61 deg" in text, text
     assert "(13 samples each" in text, text
@@ -142,10 +145,12 @@ def test_summary_text_has_no_python_values():
 def test_numbers_that_round_to_zero_print_without_a_sign(session_file):
     from gaitcore.report import _num, step_table
     assert (_num(-0.004, 2), _num(-0.3, 0), _num(-0.6, 0), _num(0.0, 1)) == ("0.00", "0", "-1", "0.0")
-    step = {"foot": "left", "ic_s": 1.0, "to_s": 1.1, "contact_s": 0.1, "flight_s": None, "step_time_s": None,
-            "step_length_m": -0.001, "stride_time_s": None, "cadence_spm": None, "stride_length_m": 0.002,
-            "speed_mps": -0.01, "peak_height_m": -0.002, "saturated": False, "confidence": 0.9}
-    table = step_table({"steps": [step]})
+    step = Step(foot=Side.LEFT, ic_s=1.0, to_s=1.1, contact_s=0.1, flight_s=None, step_time_s=None,
+                step_length_m=-0.001, stride_time_s=None, cadence_spm=None, stride_length_m=0.002, speed_mps=-0.01,
+                peak_height_m=-0.002, strike_angle_deg=None, toe_off_angle_deg=None, lateral_excursion_m=None,
+                turning_angle_deg=None, position_m=None, shank_angle_peak_deg=None, thigh_angle_peak_deg=None,
+                saturated=False, confidence=0.9)
+    table = step_table([step])
     assert not re.search(r"-0(?![.\d]*[1-9])", table), table
 
 

@@ -69,10 +69,10 @@ def test_tripod_shank_pods(real_data):
     out = analyze(rec)
     means = []
     for foot in ("left", "right"):
-        steps = [s for s in out["steps"] if s["foot"] == foot]
-        peaks = np.array([s["shank_angle_peak_deg"] for s in steps if s["shank_angle_peak_deg"] is not None])
+        steps = [s for s in out.steps if s.foot.value == foot]
+        peaks = np.array([s.shank_angle_peak_deg for s in steps if s.shank_angle_peak_deg is not None])
         assert peaks.size >= 0.9 * len(steps), (foot, peaks.size, len(steps))
         assert 40 <= np.median(peaks) <= 70 and peaks.std() < 5, (foot, np.median(peaks), peaks.std())
         means.append(peaks.mean())
-        assert all(s["thigh_angle_peak_deg"] is None for s in steps)
+        assert all(s.thigh_angle_peak_deg is None for s in steps)
     assert abs(means[0] - means[1]) < 5, means

@@ -26,6 +26,7 @@ from gaitcore.analysis import analyze, detect_sensor
 from gaitcore.errors import UsageError
 from gaitcore.events import EventKind
 from gaitcore.readers import read_recording
+from gaitcore.results import Step
 from gaitcore.signals import Side
 from gaitcore.simulate import (DEMO_SESSION, HIGH_KNEES, HOPS, SKIP, SPRINT, STOP_SPEED_MPS, Rep, SessionPlan,
                                _SprintProfile, simulate_plan)
@@ -50,12 +51,12 @@ def matched(truth):
     out = analyze(read_recording([BUNDLED]))
     used, pairs = set(), []
     for c in truth["contacts"]:
-        near = [(abs(s["ic_s"] - c["ic_s"]), j) for j, s in enumerate(out["steps"])
-                if s["foot"] == c["foot"] and j not in used and abs(s["ic_s"] - c["ic_s"]) <= MATCH_TOL_S]
+        near = [(abs(s.ic_s - c["ic_s"]), j) for j, s in enumerate(out.steps)
+                if s.foot.value == c["foot"] and j not in used and abs(s.ic_s - c["ic_s"]) <= MATCH_TOL_S]
         j = min(near)[1] if near else None
         if j is not None:
             used.add(j)
-        pairs.append((c, None if j is None else out["steps"][j]))
+        pairs.append((c, None if j is None else out.steps[j]))
     return out, pairs
 
 
@@ -210,10 +211,10 @@ def test_strides_into_and_out_of_a_long_rest():
                        2.0, 8.0, 2.0)
     sim = simulate_plan(plan, fs_hz=500.0, seed=1)
     truth = sim.truth["contacts"]
-    steps = analyze(sim.recording)["steps"]
+    steps = analyze(sim.recording).steps
 
-    def step_of(c: dict) -> dict:
-        return next(s for s in steps if s["foot"] == c["foot"] and abs(s["ic_s"] - c["ic_s"]) <= MATCH_TOL_S)
+    def step_of(c: dict) -> Step:
+        return next(s for s in steps if s.foot.value == c["foot"] and abs(s.ic_s - c["ic_s"]) <= MATCH_TOL_S)
 
     moved = _moved_out_of_rest_m(truth, 1)
     for sensor in sim.recording.sensors:
@@ -224,14 +225,14 @@ def test_strides_into_and_out_of_a_long_rest():
         first = next(c for c in mine if c["rep"] == 1)
         assert stop["to_s"] is None and first["ic_s"] - stop["ic_s"] > plan.rest_s
         for c in (into, first):
-            got = step_of(c)["stride_length_m"]
+            got = step_of(c).stride_length_m
             assert got is not None and abs(got - c["stride_length_m"]) <= 0.03, (foot, c, got)
-        assert step_of(stop)["stride_time_s"] is None and step_of(stop)["stride_length_m"] is None
+        assert step_of(stop).stride_time_s is None and step_of(stop).stride_length_m is None
         r = detect_sensor(sensor)
         t = r.sensor.t_s
         ic_s = [float(np.interp(e.pos, np.arange(t.size), t)) for e in r.events if e.kind is EventKind.IC]
         k = int(np.argmin(np.abs(np.array(ic_s) - stop["ic_s"])))
-        got = r.spatial[k]["stride_length_m"]
+        got = r.geometry[k].stride_length_m
         assert got is not None and abs(got - moved[foot]) <= 0.03, (foot, got, moved[foot])
 
 
@@ -267,17 +268,17 @@ def test_bundled_session_is_two_reference_pods():
 def test_bundled_session_analysis_against_its_truth(truth, matched):
     out, pairs = matched
     assert all(s is not None for _, s in pairs), [c for c, s in pairs if s is None]
-    assert len(out["steps"]) == len(truth["contacts"]) == 126
+    assert len(out.steps) == len(truth["contacts"]) == 126
     phases: dict[str, dict[str, list]] = {}
     for c, s in pairs:
         d = phases.setdefault(_phase(c, truth), {"ic": [], "contact": [], "stride": [], "step": []})
-        d["ic"].append(s["ic_s"] - c["ic_s"])
-        if c["contact_s"] is not None and s["contact_s"] is not None:
-            d["contact"].append(s["contact_s"] - c["contact_s"])
-        if c["stride_length_m"] is not None and s["stride_length_m"] is not None:
-            d["stride"].append(s["stride_length_m"] / c["stride_length_m"] - 1.0)
-        if c["step_length_m"] is not None and s["step_length_m"] is not None:
-            d["step"].append(s["step_length_m"] - c["step_length_m"])
+        d["ic"].append(s.ic_s - c["ic_s"])
+        if c["contact_s"] is not None and s.contact_s is not None:
+            d["contact"].append(s.contact_s - c["contact_s"])
+        if c["stride_length_m"] is not None and s.stride_length_m is not None:
+            d["stride"].append(s.stride_length_m / c["stride_length_m"] - 1.0)
+        if c["step_length_m"] is not None and s.step_length_m is not None:
+            d["step"].append(s.step_length_m - c["step_length_m"])
     assert set(phases) == {"acceleration", "max velocity", "braking", "skips", "high_knees", "stop"}
     mae = lambda v: float(np.mean(np.abs(v)))  # noqa: E731
     for name, d in phases.items():
@@ -299,14 +300,14 @@ def test_bundled_session_reads_sensibly(truth, matched):
     9-10 m/s; the drills at their pace."""
     out, pairs = matched
     for c, s in pairs:
-        if s["step_length_m"] is not None:
-            assert s["step_length_m"] > -0.03, s
+        if s.step_length_m is not None:
+            assert s.step_length_m > -0.03, s
             if c["to_s"] is None and c["speed_mps"] == 0.0:
-                assert abs(s["step_length_m"]) <= 0.03, (c, s)
-    sprint = [s for c, s in pairs if c["rep"] == 0 and s["speed_mps"] is not None]
-    assert sprint[0]["speed_mps"] < 6.0 and 9.0 <= max(s["speed_mps"] for s in sprint) <= 10.0, sprint[:2]
+                assert abs(s.step_length_m) <= 0.03, (c, s)
+    sprint = [s for c, s in pairs if c["rep"] == 0 and s.speed_mps is not None]
+    assert sprint[0].speed_mps < 6.0 and 9.0 <= max(s.speed_mps for s in sprint) <= 10.0, sprint[:2]
     for k, pace in ((1, SKIP.speed_mps), (2, HIGH_KNEES.speed_mps)):
-        v = [s["speed_mps"] for c, s in pairs if c["rep"] == k and s["speed_mps"] is not None]
+        v = [s.speed_mps for c, s in pairs if c["rep"] == k and s.speed_mps is not None]
         assert abs(np.median(v) - pace) <= 0.1, (k, np.median(v))
 
 
@@ -314,7 +315,7 @@ def test_bundled_session_clips_only_at_top_speed_impacts(truth, matched):
     """The accelerometer reaches +-32 g at the sprint's impacts from about 8.4 m/s (13
     steps, as measured); nothing clips in the drills or the first steps."""
     _, pairs = matched
-    clipped = [(c, s) for c, s in pairs if s["saturated"]]
+    clipped = [(c, s) for c, s in pairs if s.saturated]
     assert len(clipped) == 13, [c["ic_s"] for c, _ in clipped]
     assert all(c["rep"] == 0 and c["speed_mps"] >= 8.0 for c, _ in clipped), [c for c, _ in clipped]
 

@@ -41,7 +41,7 @@ def _close(a, b, tol) -> bool:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_analysis_matches_snapshot(case, real_data):
     paths, fs_hz = CASES[case]
-    out = analyze(read_recording(paths, fs_hz=fs_hz))
+    out = analyze(read_recording(paths, fs_hz=fs_hz)).to_dict()
     path = SNAPSHOTS / f"{case}.json"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         path.write_text(json.dumps({"sensors": out["sensors"], "steps": out["steps"]}, indent=0) + "\n")

@@ -368,18 +368,18 @@ def test_positions_survive_a_bad_row_before_the_first_stride():
     from dataclasses import replace
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name("walk"), fs_hz=500.0, duration_s=8.0, seed=1)
-    clean = analyze(sim.recording)["steps"]
+    clean = analyze(sim.recording).steps
     sensors = []
     for s in sim.recording.sensors:
         acc = s.acc_mps2_sf.copy()
         acc[:25] = np.nan                                   # the first 50 ms unreadable
         sensors.append(replace(s, acc_mps2_sf=acc))
-    bad = analyze(Recording(tuple(sensors), sim.recording.source))["steps"]
-    got = [s["position_m"] for s in bad]
+    bad = analyze(Recording(tuple(sensors), sim.recording.source)).steps
+    got = [s.position_m for s in bad]
     assert sum(p is not None for p in got) >= len(got) - 2, got
     for x, y in zip(clean, bad):
-        if x["position_m"] is not None and y["position_m"] is not None:
-            assert np.allclose(x["position_m"], y["position_m"], atol=0.05), (x, y)
+        if x.position_m is not None and y.position_m is not None:
+            assert np.allclose(x.position_m, y.position_m, atol=0.05), (x, y)
 
 
 def test_the_stride_into_a_stop_after_a_long_run():
@@ -389,13 +389,13 @@ def test_the_stride_into_a_stop_after_a_long_run():
     from gaitcore.analysis import analyze
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name("sprint"), fs_hz=500.0, duration_s=20.0, seed=1)
-    steps = analyze(sim.recording)["steps"]
+    steps = analyze(sim.recording).steps
     ratios = []
     for s in steps:
         ref = [c["stride_length_m"] for c in sim.truth["contacts"]
-               if c["foot"] == s["foot"] and abs(c["ic_s"] - s["ic_s"]) < 0.03]
-        if ref and ref[0] and s["stride_length_m"] is not None:
-            ratios.append(s["stride_length_m"] / ref[0])
+               if c["foot"] == s.foot.value and abs(c["ic_s"] - s.ic_s) < 0.03]
+        if ref and ref[0] and s.stride_length_m is not None:
+            ratios.append(s.stride_length_m / ref[0])
     assert len(ratios) >= 60
     assert max(abs(r - 1) for r in ratios) < 0.05, sorted(ratios)[:3] + sorted(ratios)[-3:]
 
@@ -409,14 +409,14 @@ def test_step_lengths_into_a_stop(drill):
     from gaitcore.analysis import analyze
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name(drill), fs_hz=1000.0, duration_s=12.0, seed=1)
-    steps = analyze(sim.recording)["steps"]
+    steps = analyze(sim.recording).steps
     truth = sim.truth["contacts"]
     last_three = truth[-3:]          # the last running step and each foot's standing landing
     assert [c["to_s"] for c in last_three[1:]] == [None, None]
     for c in last_three:
-        s = [s for s in steps if s["foot"] == c["foot"] and abs(s["ic_s"] - c["ic_s"]) < 0.03]
-        assert s and s[0]["step_length_m"] is not None, c
-        assert abs(s[0]["step_length_m"] - c["step_length_m"]) < 0.05, (s[0]["step_length_m"], c)
+        s = [s for s in steps if s.foot.value == c["foot"] and abs(s.ic_s - c["ic_s"]) < 0.03]
+        assert s and s[0].step_length_m is not None, c
+        assert abs(s[0].step_length_m - c["step_length_m"]) < 0.05, (s[0].step_length_m, c)
 
 
 def test_no_foot_angles_without_a_standing_reference():
@@ -429,15 +429,15 @@ def test_no_foot_angles_without_a_standing_reference():
     from gaitcore.signals import Recording
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name("sprint"), fs_hz=500.0, duration_s=12.0, seed=1)
-    whole = analyze(sim.recording)["steps"]
-    assert sum(s["strike_angle_deg"] is not None for s in whole) >= len(whole) - 2
+    whole = analyze(sim.recording).steps
+    assert sum(s.strike_angle_deg is not None for s in whole) >= len(whole) - 2
     a, b = int(3.0 * 500), int(10.0 * 500)      # running only: neither the standing start nor the stop
     sensors = tuple(replace(s, t_s=s.t_s[a:b] - s.t_s[a], acc_mps2_sf=s.acc_mps2_sf[a:b],
                             gyr_dps_sf=s.gyr_dps_sf[a:b]) for s in sim.recording.sensors)
-    running = analyze(Recording(sensors, sim.recording.source))["steps"]
-    assert running and all(s["strike_angle_deg"] is None and s["toe_off_angle_deg"] is None for s in running)
+    running = analyze(Recording(sensors, sim.recording.source)).steps
+    assert running and all(s.strike_angle_deg is None and s.toe_off_angle_deg is None for s in running)
     # all strides but each foot's first (its filter starts in motion) and the last ones
-    assert sum(s["stride_length_m"] is not None for s in running) >= len(running) - 6
+    assert sum(s.stride_length_m is not None for s in running) >= len(running) - 6
 
 
 def test_the_first_stride_after_a_restart_in_motion_is_not_given():
@@ -456,13 +456,13 @@ def test_the_first_stride_after_a_restart_in_motion_is_not_given():
         if s.name.startswith("left"):
             keep[int(5.0 * fs):int(5.05 * fs)] = False
         sensors.append(replace(s, t_s=s.t_s[keep], acc_mps2_sf=s.acc_mps2_sf[keep], gyr_dps_sf=s.gyr_dps_sf[keep]))
-    steps = [s for s in analyze(Recording(tuple(sensors), sim.recording.source))["steps"] if s["foot"] == "left"]
+    steps = [s for s in analyze(Recording(tuple(sensors), sim.recording.source)).steps if s.foot.value == "left"]
     truth = [c for c in sim.truth["contacts"] if c["foot"] == "left"]
-    after = [s for s in steps if s["ic_s"] > 5.05]
-    assert after[0]["stride_length_m"] is None, after[0]
+    after = [s for s in steps if s.ic_s > 5.05]
+    assert after[0].stride_length_m is None, after[0]
     for s in after[1:-2]:
-        ref = next(c["stride_length_m"] for c in truth if abs(c["ic_s"] - s["ic_s"]) < 0.03)
-        assert abs(s["stride_length_m"] / ref - 1) < 0.03, (s, ref)
+        ref = next(c["stride_length_m"] for c in truth if abs(c["ic_s"] - s.ic_s) < 0.03)
+        assert abs(s.stride_length_m / ref - 1) < 0.03, (s, ref)
 
 
 def test_a_stride_into_a_doubtful_contact_is_doubtful():
@@ -473,19 +473,19 @@ def test_a_stride_into_a_doubtful_contact_is_doubtful():
     from gaitcore.analysis import analyze
     from gaitcore.simulate import drill_by_name
     sim = simulate_session(drill_by_name("fast_feet"), fs_hz=200.0, duration_s=12.0, seed=2)
-    steps = analyze(sim.recording)["steps"]
+    steps = analyze(sim.recording).steps
     truth = {(c["foot"], round(c["ic_s"], 2)): c for c in sim.truth["contacts"]}
     bad = []
     for s in steps:
-        c = next((c for (f, t), c in truth.items() if f == s["foot"] and abs(t - s["ic_s"]) < 0.04), None)
-        if c and c["stride_length_m"] and s["stride_length_m"] is not None:
-            if abs(s["stride_length_m"] / c["stride_length_m"] - 1) > 0.3:
+        c = next((c for (f, t), c in truth.items() if f == s.foot.value and abs(t - s.ic_s) < 0.04), None)
+        if c and c["stride_length_m"] and s.stride_length_m is not None:
+            if abs(s.stride_length_m / c["stride_length_m"] - 1) > 0.3:
                 bad.append(s)
-    assert bad and all(s["confidence"] <= 0.3 for s in bad), bad
+    assert bad and all(s.confidence <= 0.3 for s in bad), bad
     # the doubt does not spread further back: the stride before ends at a sound contact
-    own = [s for s in steps if s["foot"] == bad[0]["foot"]]
+    own = [s for s in steps if s.foot == bad[0].foot]
     before = own[own.index(bad[0]) - 1]
-    assert before["stride_length_m"] is not None and before["confidence"] >= 0.8, before
+    assert before.stride_length_m is not None and before.confidence >= 0.8, before
 
 
 @pytest.mark.parametrize("turn", [+1.0, -1.0])
@@ -544,30 +544,34 @@ def test_lateral_excursion_at_a_corner_and_a_shuffle():
 
 
 def test_a_missing_toe_off_is_not_a_stop():
-    """Only standing (still down at the end, or longer than MAX_CONTACT_S) stops a stride
+    """Only standing (still down at the end, or longer than max_contact_s) stops a stride
     from being a pace: a toe-off the detector missed leaves every step length as it was
     (with it taken for standing, the stride-minus-step rule chained stride errors along
     the walk)."""
-    from gaitcore.steps import _step_lengths
+    from gaitcore.events import ICMethod
+    from gaitcore.results import Contact
+    from gaitcore.signals import Side
+    from gaitcore.steps import FootContacts, build_steps
+    from gaitcore.trajectory import StrideGeometry
     n, step_s, pace_mps = 30, 0.5, 1.4     # 3% noise on the stride lengths, seed 5 (both sets alike)
 
-    def records(missing_to: set[int]) -> list[dict]:
+    def steps(missing_to: set[int]) -> list:
         rng = np.random.default_rng(5)
-        out = []
+        feet = {Side.RIGHT: ([], []), Side.LEFT: ([], [])}
         for k in range(n):
             length = pace_mps * 2 * step_s * (1 + 0.03 * rng.standard_normal())
-            out.append({"foot": "left" if k % 2 else "right", "ic_s": k * step_s,
-                        "to_s": None if k in missing_to else k * step_s + 0.3,
-                        "step_time_s": step_s if k else None, "step_length_m": None,
-                        "stride_length_m": length if k < n - 2 else None,
-                        "speed_mps": length / (2 * step_s) if k < n - 2 else None})
-        return out
+            foot = Side.LEFT if k % 2 else Side.RIGHT
+            to = None if k in missing_to else k * step_s + 0.3
+            feet[foot][0].append(Contact("s", foot, k * step_s, to, 300.0, None if to is None else 300.0,
+                                         ICMethod.ROTATION, False, off_s=to))
+            feet[foot][1].append(StrideGeometry(round(length, 3) if k < n - 2 else None, None, None, None, None, None,
+                                                None, False, -1, -1))
+        return build_steps([FootContacts(f, tuple(c), tuple(g)) for f, (c, g) in feet.items()])
 
-    full, missed = records(set()), records({7, 8, 15, 22})
-    _step_lengths(full, set())
-    _step_lengths(missed, set())
-    assert [s["step_length_m"] for s in missed] == [s["step_length_m"] for s in full]
-    assert sum(s["step_length_m"] is not None for s in full) >= n - 4
+    full, missed = steps(set()), steps({7, 8, 15, 22})
+    assert [s.contact_s is None for s in missed].count(True) == 4
+    assert [s.step_length_m for s in missed] == [s.step_length_m for s in full]
+    assert sum(s.step_length_m is not None for s in full) >= n - 4
 
 
 def test_strides_around_a_standing_pause_match_vicon(real_data):
@@ -579,21 +583,22 @@ def test_strides_around_a_standing_pause_match_vicon(real_data):
     4.0% at most)."""
     import scipy.io
     from gaitcore.readers import read_recording
+    from gaitcore.signals import Side
     from gaitcore.steps import MAX_CONTACT_S, contacts_from_events
     path = real_data / "pyshoe_vicon" / "2017-11-22-11-49-29.mat"
     vicon = np.asarray(scipy.io.loadmat(path)["gt"], dtype=float)
     r = detect_sensor(read_recording([path], placements=["right_foot"]).sensors[0])
-    contacts = contacts_from_events("s", "right", r.events, r.sensor.t_s, r.clipped, r.breaks, r.spatial)
+    contacts = contacts_from_events("s", Side.RIGHT, r.events, r.sensor.t_s, r.clipped, r.breaks)
     pauses = [k for k, c in enumerate(contacts)
               if c.off_s is not None and np.isfinite(c.off_s) and c.off_s - c.ic_s > MAX_CONTACT_S]
     assert len(pauses) == 5, [(c.ic_s, c.off_s) for c in contacts]
     for k in pauses:
         for j in (k - 1, k):              # into the pause, out of it
-            g, nxt = r.spatial[j], r.spatial[j + 1]
-            a, b = g["off_anchor"], nxt["anchor"]
+            g, nxt = r.geometry[j], r.geometry[j + 1]
+            a, b = g.off_anchor, nxt.anchor
             ref = float(np.hypot(*(vicon[b, :2] - vicon[a, :2])))
-            assert g["stride_length_m"] is not None and abs(g["stride_length_m"] / ref - 1) < 0.06, \
-                (contacts[j].ic_s, g["stride_length_m"], ref)
+            assert g.stride_length_m is not None and abs(g.stride_length_m / ref - 1) < 0.06, \
+                (contacts[j].ic_s, g.stride_length_m, ref)
         t_s = r.sensor.t_s
-        assert contacts[k].ic_s < t_s[r.spatial[k]["anchor"]] <= contacts[k].ic_s + MAX_CONTACT_S
-        assert contacts[k].off_s - MAX_CONTACT_S <= t_s[r.spatial[k]["off_anchor"]] < contacts[k].off_s
+        assert contacts[k].ic_s < t_s[r.geometry[k].anchor] <= contacts[k].ic_s + MAX_CONTACT_S
+        assert contacts[k].off_s - MAX_CONTACT_S <= t_s[r.geometry[k].off_anchor] < contacts[k].off_s

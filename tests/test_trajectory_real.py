@@ -117,11 +117,11 @@ def test_no_toe_off_angle_without_a_toe_off(real_data):
     """TRIPOD's walk ends standing: contacts over 2 s report no toe-off, so no angle at one."""
     from gaitcore.analysis import analyze
     from gaitcore.readers import read_recording
-    steps = analyze(read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"]))["steps"]
-    open_ended = [s for s in steps if s["to_s"] is None]
+    steps = analyze(read_recording([real_data / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU"])).steps
+    open_ended = [s for s in steps if s.to_s is None]
     assert len(open_ended) >= 2
-    assert all(s["toe_off_angle_deg"] is None for s in open_ended), open_ended
-    assert sum(s["toe_off_angle_deg"] is not None for s in steps) > 0.9 * len(steps)
+    assert all(s.toe_off_angle_deg is None for s in open_ended), open_ended
+    assert sum(s.toe_off_angle_deg is not None for s in steps) > 0.9 * len(steps)
 
 
 def test_short_bridged_drops_are_one_summary_line(real_data):
@@ -132,7 +132,7 @@ def test_short_bridged_drops_are_one_summary_line(real_data):
     from gaitcore.report import summary_text
     result = analyze(read_recording([real_data / "xio_gait_tracking" / "short_walk.csv"]))
     text = summary_text(result)
-    assert len(result["summary"]["gaps"]) == 165
+    assert len(result.summary.gaps) == 165
     assert "gap in" not in text
     assert "short drops in short_walk, bridged: 165 (1-4 samples each, 244 in all" in text, text
     assert "repeated rows dropped (same time stamp and values as the row before): short_walk 205" in text
@@ -143,7 +143,7 @@ def test_no_stride_length_without_a_stride_time(real_data):
     the next contact has no stride time (over 3 s), so it is no stride length either."""
     from gaitcore.analysis import analyze
     from gaitcore.readers import read_recording
-    steps = analyze(read_recording([real_data / "pyshoe_vicon" / "2017-11-22-11-49-29.mat"]))["steps"]
-    assert sum(s["stride_time_s"] is None for s in steps) >= 4
-    assert all(s["stride_length_m"] is None for s in steps if s["stride_time_s"] is None)
-    assert sum(s["stride_length_m"] is not None for s in steps) >= len(steps) - 8
+    steps = analyze(read_recording([real_data / "pyshoe_vicon" / "2017-11-22-11-49-29.mat"])).steps
+    assert sum(s.stride_time_s is None for s in steps) >= 4
+    assert all(s.stride_length_m is None for s in steps if s.stride_time_s is None)
+    assert sum(s.stride_length_m is not None for s in steps) >= len(steps) - 8

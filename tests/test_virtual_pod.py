@@ -34,7 +34,7 @@ GAIT_WITH_CTRL_C = ("import signal, sys; signal.signal(signal.SIGINT, signal.def
 
 
 def _direct(sim):
-    return {f: [s for s in analyze(sim.recording)["steps"] if s["foot"] == f] for f in ("left", "right")}
+    return {f: [s for s in analyze(sim.recording).steps if s.foot.value == f] for f in ("left", "right")}
 
 
 def _compare(session_path: Path, sim, losses: dict, crystal_drift: dict | None = None):
@@ -50,20 +50,20 @@ def _compare(session_path: Path, sim, losses: dict, crystal_drift: dict | None =
     out = analyze(rec)
     direct = _direct(sim)
     for s in rec.sensors:
-        mine = [x for x in out["steps"] if x["foot"] == s.name]
+        mine = [x for x in out.steps if x.foot.value == s.name]
         want = direct[s.name]
         assert len(mine) == len(want), (s.name, len(mine), len(want))
         t0 = s.t_s[0]
         spacing_s = 1.0 / RATE
         if crystal_drift is not None:
             spacing_s *= (1.0 + s.meta["clock_drift_ppm"] * 1e-6) * (1.0 + crystal_drift[s.name])
-        gaps = [g for g in out["summary"]["gaps"] if g["sensor"] == s.name]
-        assert sum(g["n_samples"] for g in gaps) == losses[s.name], (s.name, gaps, losses[s.name])
-        lost = [((g["start_s"] - t0) / spacing_s, (g["end_s"] - t0) / spacing_s) for g in gaps]
+        gaps = [g for g in out.summary.gaps if g.sensor == s.name]
+        assert sum(g.n_samples for g in gaps) == losses[s.name], (s.name, gaps, losses[s.name])
+        lost = [((g.start_s - t0) / spacing_s, (g.end_s - t0) / spacing_s) for g in gaps]
         for x, w in zip(mine, want):
-            err = abs((x["ic_s"] - t0) / spacing_s - w["ic_s"] * RATE)
-            inside = any(a - 2 <= w["ic_s"] * RATE <= b + 2 for a, b in lost)
-            assert err <= (14.0 if inside else 1.0), (s.name, w["ic_s"], err, inside)
+            err = abs((x.ic_s - t0) / spacing_s - w.ic_s * RATE)
+            inside = any(a - 2 <= w.ic_s * RATE <= b + 2 for a, b in lost)
+            assert err <= (14.0 if inside else 1.0), (s.name, w.ic_s, err, inside)
     return out
 
 

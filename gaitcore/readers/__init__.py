@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from os import PathLike
 from pathlib import Path
+from typing import Sequence
 
 from ..errors import InputFormatError, UsageError
 from ..signals import (CLOCK_SOURCE_META, Placement, Recording, Segment, SessionInfo, Side, TimeOrigin,
@@ -110,6 +112,17 @@ def read_recording(paths: list[str | Path], fs_hz: float | None = None,
     if len(files) == 1 and origin is TimeOrigin.SESSION_START:
         return replace(rec, time_origin=TimeOrigin.SESSION_START)  # times as `gait live` showed them
     return rec.rebased()    # separate sessions' clocks each start at their own 0: nothing to keep
+
+
+def read(path_or_paths: str | PathLike | Sequence[str | PathLike], fs_hz: float | None = None,
+         placement: str | Sequence[str] | None = None) -> Recording:
+    """Read a recording: a file, a folder of per-sensor files, or a list of files
+    (:func:`read_recording`).  ``fs_hz``: the rate of a gaitmap CSV, which has no time
+    column; ``placement``: each file's placement (``"left"``, ``"right_shank"``, ``"LF"``
+    ...), one per file in order, or one for a single file; default from the names."""
+    paths = [path_or_paths] if isinstance(path_or_paths, (str, PathLike)) else list(path_or_paths)
+    placements = None if placement is None else [placement] if isinstance(placement, str) else list(placement)
+    return read_recording(paths, fs_hz=fs_hz, placements=placements)
 
 
 def on_file_clock(sensors, path: str | Path) -> list:
