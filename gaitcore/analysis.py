@@ -27,9 +27,10 @@ from .signals import (CLOCK_SOURCE_META, UNIT_ACC_MEDIAN_MPS2, UNIT_GYR_P99_DPS,
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .mounting import MountingCalibration
+from .pipeline import PodSpec, PodState, new_pod_state, pod_step
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events
-from .trajectory import (StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
+from .trajectory import (GYRO_FILTER_META, StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
                          smoother_steps_removed, stride_geometry, trajectory_step, zero_velocity)
 
 MIN_SAMPLES = 8
@@ -149,38 +150,75 @@ def _prepare(sensor: SensorRecording) -> _Prepared:
     return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, repeated, acc_fs, gyr_fs, clipped, breaks)
 
 
+def pod_spec(sensor: SensorRecording) -> PodSpec:
+    """What the pipeline is told of ``sensor`` (:class:`gaitcore.pipeline.PodSpec`) when the
+    whole recording is at hand: it is first refused if it cannot be analysed (:func:`_check`),
+    and where it clips and how clean its time stamps are are measured on all of it."""
+    base, _ = drop_duplicate_rows(implausible_as_missing(sensor))
+    _check(base)
+    acc_fs, gyr_fs = full_scale(base)
+    return PodSpec(sensor.name, sensor.placement, sensor.fs_hz, acc_fs, gyr_fs,
+                   clock_tolerance_periods(base.t_s, base.fs_hz), _known_mounting(sensor),
+                   float(sensor.meta.get(GYRO_FILTER_META, 0.0)))
+
+
+@dataclass(frozen=True)
+class _Fed:
+    """A pod's whole stream through :func:`gaitcore.pipeline.pod_step`, put together."""
+
+    fixed: SensorRecording   # the cleaned rows
+    kind: np.ndarray
+    lag: np.ndarray
+    breaks: np.ndarray
+    clipped: np.ndarray
+    dt_s: np.ndarray
+    events: list[Event]
+    gaps: list[Gap]
+    repaired: int
+    repeated: int
+    state: PodState
+
+
+def _feed_pod(sensor: SensorRecording, spec: PodSpec, params: Params, step: int) -> _Fed:
+    """Feed ``sensor``'s rows through the pod pipeline ``step`` at a time."""
+    state = new_pod_state(spec, params)
+    n = sensor.n_samples
+    outs = []
+    for a in range(0, max(n, 1), step):
+        b = min(n, a + step)
+        out, state = pod_step(state, sensor.t_s[a:b], sensor.acc_mps2_sf[a:b], sensor.gyr_dps_sf[a:b],
+                              final=(b == n))
+        outs.append(out)
+    rows = [o.rows for o in outs]
+
+    def cat(name: str) -> np.ndarray:
+        parts = [getattr(r, name) for r in rows]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    fixed = replace(sensor, t_s=cat("t_s"), acc_mps2_sf=cat("acc_mps2_sf"), gyr_dps_sf=cat("gyr_dps_sf"))
+    gaps = sorted((g for r in rows for g in r.gaps), key=attrgetter("sort_key"))
+    return _Fed(fixed, cat("gap_kind"), cat("gap_lag_s"), cat("breaks"), cat("clipped"), cat("dt_s"),
+                [e for o in outs for e in o.events.events], [g.gap for g in gaps], sum(r.repaired for r in rows),
+                sum(r.repeated for r in rows), state)
+
+
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True,
                   params: Params = Params()) -> SensorResult:
-    p = _prepare(sensor)
-    fixed = p.fixed
-    known = _known_mounting(sensor)
-    state = new_event_state(fixed.fs_hz, known, p.gap_tol_periods, params.events)
-    n = fixed.n_samples
-    step = n if not chunk_size else int(chunk_size)
-    if step >= n:    # fed once: the clock was checked above already
-        events, state = _feed(state, np.ascontiguousarray(fixed.t_s, dtype=np.float64),
-                              np.ascontiguousarray(fixed.acc_mps2_sf, dtype=np.float64),
-                              np.ascontiguousarray(fixed.gyr_dps_sf, dtype=np.float64), gap_codes(p.kind, p.lag),
-                              p.clock, final=True)
-    else:
-        events: list[Event] = []
-        for a in range(0, n, step):
-            b = min(n, a + step)
-            ev, state = events_step(state, fixed.t_s[a:b], fixed.acc_mps2_sf[a:b], fixed.gyr_dps_sf[a:b],
-                                    final=(b == n))
-            events.extend(ev)
-    events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz, params.events)
+    """One foot pod's analysis: the pod pipeline (:func:`gaitcore.pipeline.pod_step`) fed its
+    whole recording, once or ``chunk_size`` rows at a time (the same result)."""
+    spec = pod_spec(sensor)
+    step = max(1, sensor.n_samples) if not chunk_size else int(chunk_size)
+    fed = _feed_pod(sensor, spec, params, step)
+    fixed, alignment = fed.fixed, fed.state.alignment
     tr = None
     if trajectory:
-        # the INS integrates over each sample's real interval, bridged drops included
-        dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
-        tr = _trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, state.alignment, step,
-                         params=params)
-    return SensorResult(fixed, events, p.clipped, p.breaks, p.gaps, p.repaired, state.alignment.quality,
+        tr = _trajectory(fixed, fed.events, fed.clipped, fed.breaks, fed.dt_s, spec.acc_full_scale_mps2,
+                         spec.gyr_full_scale_dps, alignment, min(step, max(1, fixed.n_samples)), params=params)
+    known = spec.mounting
+    return SensorResult(fixed, fed.events, fed.clipped, fed.breaks, fed.gaps, fed.repaired, alignment.quality,
                         None if tr is None else tr.geometry, None if tr is None else tr.positions_m,
-                        None if tr is None else _net_displacement(tr.positions_m, p.breaks),
+                        None if tr is None else _net_displacement(tr.positions_m, fed.breaks),
                         None if known is None else _mounting_offset_deg(fixed, known),
-                        None if tr is None else tr.stride_path_m, int(np.count_nonzero(p.repeated)),
+                        None if tr is None else tr.stride_path_m, fed.repeated,
                         None if tr is None else tr.gyro_bias_from_standing, None if tr is None else tr.attitude_quat)
 
 

@@ -284,7 +284,7 @@ def detect_events(t_s, acc_mps2_sf, gyr_dps_sf, fs_hz: float, alignment: Alignme
 
 
 def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float,
-                         params: EventParams = EventParams()) -> list[Event]:
+                         params: EventParams = EventParams(), first_row: int = 0) -> list[Event]:
     """Remove contacts that a too-short swing shows to be false.
 
     A foot takes at least ``params.min_swing_s`` to leave the ground and land again, so when
@@ -299,14 +299,16 @@ def drop_swing_artefacts(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: flo
     a sample when its rotation reverses.  Thresholds from the data: the PyShoe false
     contacts' medians are 1.19-7.5 times their neighbours' (VICON labels), the
     simulator's skips 1.03-1.08 times.  Deterministic in the event list, so chunking does not
-    change it.
+    change it.  ``gyr_dps_sf`` holds the rows from ``first_row`` on (the streaming stage,
+    :mod:`gaitcore.stages.events`, keeps only the rows its undecided contacts span).
     """
     gyr = np.asarray(gyr_dps_sf, dtype=np.float64)
     n = gyr.shape[0]
 
     def stillness(k: int) -> float:
-        a = int(np.floor(events[k].pos))
-        b = int(np.ceil(events[k + 1].pos)) if k + 1 < len(events) and events[k + 1].kind is EventKind.TO else a
+        a = int(np.floor(events[k].pos)) - first_row
+        b = int(np.ceil(events[k + 1].pos)) - first_row if k + 1 < len(events) \
+            and events[k + 1].kind is EventKind.TO else a
         w = gyr[max(0, a):min(n, b + 1)]
         return stance_stillness_dps(np.sqrt((w * w).sum(axis=1)))
 

@@ -136,13 +136,10 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
         gyr[bad_value] = np.nan
     n_in = t.shape[0]
     rep = np.empty(n_in, dtype=np.bool_)     # repeats of the row before (the previous chunk's last too)
-    if state.last_given is None:
-        repeated_rows(t, acc, gyr, rep)
-    else:
-        lg = state.last_given
-        both = np.empty(n_in + 1, dtype=np.bool_)
-        repeated_rows(np.r_[lg.t_s, t], np.vstack([lg.acc[None, :], acc]), np.vstack([lg.gyr[None, :], gyr]), both)
-        rep = both[1:]
+    repeated_rows(t, acc, gyr, rep)
+    lg = state.last_given
+    if n_in and lg is not None:
+        rep[0] = bool(t[0] == lg.t_s and (acc[0] == lg.acc).all() and (gyr[0] == lg.gyr).all())
     last_given = _Row(float(t[-1]), acc[-1].copy(), gyr[-1].copy()) if n_in else state.last_given
     n_rep = int(np.count_nonzero(rep))
     if n_rep:
@@ -155,19 +152,20 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
                  np.ascontiguousarray(cfg.gyr_full_scale_dps, dtype=np.float64), CLIP_MARGIN, clipped)
     if state.held is not None:    # the held row goes first
         h = state.held
-        t, acc, gyr = np.r_[h.t_s, t], np.vstack([h.acc_mps2_sf, acc]), np.vstack([h.gyr_dps_sf, gyr])
-        kind, lag = np.r_[h.gap_kind, kind], np.r_[h.gap_lag_s, lag]
-        clipped = np.r_[h.clipped, clipped]
+        t, acc, gyr = np.concatenate([h.t_s, t]), np.concatenate([h.acc_mps2_sf, acc]), \
+            np.concatenate([h.gyr_dps_sf, gyr])
+        kind, lag = np.concatenate([h.gap_kind, kind]), np.concatenate([h.gap_lag_s, lag])
+        clipped = np.concatenate([h.clipped, clipped])
     n = t.shape[0]
     ok = np.empty(n, dtype=np.bool_)
-    finite_rows(t, np.ascontiguousarray(acc), np.ascontiguousarray(gyr), ok)
+    n_ok = finite_rows(t, np.ascontiguousarray(acc), np.ascontiguousarray(gyr), ok)
     start = state.n_out
     unreadable = ~ok
     found: list[FoundGap] = []
     repaired = 0
     hold = 0
     open_run = state.open_run
-    for a, b in true_runs(unreadable):
+    for a, b in (true_runs(unreadable) if n - n_ok else ()):
         t_a = float(t[a]) if np.isfinite(t[a]) else float("nan")
         t_b = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
         if a == 0 and open_run is not None:       # the run open at the last chunk's end goes on
@@ -200,16 +198,19 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
     fixed = unreadable[:m]
     nominal = 1.0 / cfg.fs_hz
     km, lm = kind[:m], lag[:m]
-    bridged = bridged_drops(km, lm)
-    for j in np.flatnonzero(km == GAP_DROPPED).tolist():
+    gapped = bool(km.any())     # (GAP_NONE is 0)
+    bridged = bridged_drops(km, lm) if gapped else None
+    for j in (np.flatnonzero(km == GAP_DROPPED).tolist() if gapped else ()):
         t_prev = float(t[j - 1]) if j > 0 else state.last_out.t_s
         found.append(FoundGap(Gap(cfg.sensor, "dropped", t_prev, float(t[j]), max(1, int(round(lm[j] / nominal))),
                                   bool(bridged[j])), start + j))
-    for j in np.flatnonzero(km == GAP_REVERSAL).tolist():
+    for j in (np.flatnonzero(km == GAP_REVERSAL).tolist() if gapped else ()):
         t_prev = float(t[j - 1]) if j > 0 else state.last_out.t_s
         found.append(FoundGap(Gap(cfg.sensor, "time_reversal", t_prev, float(t[j]), 0), start + j))
-    out = CleanChunk(start, t[:m], acc[:m], gyr[:m], km, lm, fixed | breaks_of(km, lm), clipped[:m],
-                     np.where(km == GAP_DROPPED, lm, 0.0) + nominal, tuple(found), repaired, n_rep)
+    breaks = (fixed | breaks_of(km, lm)) if gapped else fixed.copy()
+    dt_s = (np.where(km == GAP_DROPPED, lm, 0.0) + nominal) if gapped else np.full(m, nominal)
+    out = CleanChunk(start, t[:m], acc[:m], gyr[:m], km, lm, breaks, clipped[:m], dt_s, tuple(found), repaired,
+                     n_rep)
     held = None
     if hold:
         held = CleanChunk(start + m, t[m:], acc[m:], gyr[m:], kind[m:], lag[m:], np.ones(1, dtype=np.bool_),
