@@ -26,7 +26,7 @@ class Oracle:
     trajectory: object        # analysis._Trajectory
 
 
-def oracle(sensor: SensorRecording, params: Params = Params()) -> Oracle:
+def oracle(sensor: SensorRecording, params: Params = Params(), gyr_bias0_rad_s: tuple | None = None) -> Oracle:
     p = analysis._prepare(sensor)
     fixed = p.fixed
     state = new_event_state(fixed.fs_hz, analysis._known_mounting(sensor), p.gap_tol_periods, params.events)
@@ -37,7 +37,7 @@ def oracle(sensor: SensorRecording, params: Params = Params()) -> Oracle:
     events = drop_swing_artefacts(events, fixed.gyr_dps_sf, fixed.fs_hz, params.events)
     dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / fixed.fs_hz
     tr = analysis._trajectory(fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, state.alignment,
-                              fixed.n_samples, params=params)
+                              fixed.n_samples, gyr_bias0_rad_s, params=params)
     return Oracle(p, events, state.alignment, tr)
 
 
@@ -56,10 +56,11 @@ def clean_chunks(sensor: SensorRecording, o: Oracle, sizes: list[int]) -> list[C
     return out
 
 
-def stride_config(sensor: SensorRecording, o: Oracle, params: Params = Params()) -> StrideConfig:
+def stride_config(sensor: SensorRecording, o: Oracle, params: Params = Params(),
+                  gyr_bias0_rad_s: tuple | None = None) -> StrideConfig:
     p = o.prepared
     return StrideConfig(p.fixed.fs_hz, o.alignment, p.acc_fs, p.gyr_fs,
-                        float(sensor.meta.get(GYRO_FILTER_META, 0.0)), params)
+                        float(sensor.meta.get(GYRO_FILTER_META, 0.0)), params, gyr_bias0_rad_s)
 
 
 @dataclass(frozen=True)

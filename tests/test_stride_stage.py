@@ -48,13 +48,13 @@ def _delays(rng: np.random.Generator, n_events: int, fs_hz: float) -> np.ndarray
     return d.astype(np.int64)
 
 
-def _check(sensor: SensorRecording, seed: int, sizes_list=None) -> None:
+def _check(sensor: SensorRecording, seed: int, sizes_list=None, gyr_bias0_rad_s=None) -> None:
     """Fed once; 16 rows a time and random sizes with random event delays; random sizes
     with all events at the end."""
-    o = oracle(sensor)
+    o = oracle(sensor, gyr_bias0_rad_s=gyr_bias0_rad_s)
     assert len(o.trajectory.geometry) >= 5, "too few contacts to say anything"
     rng = np.random.default_rng(seed)
-    cfg = stride_config(sensor, o)
+    cfg = stride_config(sensor, o, gyr_bias0_rad_s=gyr_bias0_rad_s)
     n_ev = len(o.events)
     runs = sizes_list or [([sensor.n_samples], _delays(rng, n_ev, sensor.fs_hz)),
                           ([16], _delays(rng, n_ev, sensor.fs_hz)),
@@ -89,6 +89,25 @@ def test_simulated_jog_with_standing_starts_and_stops():
     sim = simulate_plan(plan, fs_hz=500.0, seed=11)
     for s in sim.recording.sensors:
         _check(s, seed=11)
+
+
+def _moving_start():
+    """A simulated sprint cut 2.6 s in: no standing at the start (the gyro bias is not
+    measured, up is not from standing, the first stride is unsettled)."""
+    from gaitcore.simulate import drill_by_name, simulate_session
+    s = simulate_session(drill_by_name("sprint"), fs_hz=1000.0, duration_s=9.0, seed=7).recording.sensors[0]
+    return dataclasses.replace(s, t_s=s.t_s[2600:], acc_mps2_sf=s.acc_mps2_sf[2600:], gyr_dps_sf=s.gyr_dps_sf[2600:])
+
+
+def test_moving_start():
+    s = _moving_start()
+    o = oracle(s)
+    assert o.trajectory.gyro_bias_from_standing is False and not o.alignment.up_from_standing
+    _check(s, seed=8)
+
+
+def test_starting_gyro_bias_given():
+    _check(_moving_start(), seed=9, gyr_bias0_rad_s=(0.001, -0.002, 0.003))
 
 
 def _damaged(sensor: SensorRecording, rng: np.random.Generator) -> SensorRecording:

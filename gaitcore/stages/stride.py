@@ -74,6 +74,9 @@ class StrideConfig:
     gyr_full_scale_dps: np.ndarray
     gyro_filter_s: float = 0.0        # the device's extra gyroscope low-pass (trajectory.GYRO_FILTER_META)
     params: Params = field(default_factory=Params)
+    # the filter's starting gyro bias (rad/s, sensor frame), as analysis._trajectory's argument: None
+    # measures it at the stream's standing start (trajectory.standing_gyro_bias)
+    gyr_bias0_rad_s: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ class StrideOutput:
     pos_m: np.ndarray            # (n, 3) smoothed sensor position, filter frame
     quat: np.ndarray             # (n, 4) smoothed attitude, sensor to world
     stride_path_m: np.ndarray    # (n, 3) what strides are measured on (trajectory.smoother_steps_removed)
-    gyro_bias_from_standing: bool | None   # whether the gyro bias came from standing; None: not known yet
+    gyro_bias_from_standing: bool | None   # whether the gyro bias came from standing; None: not known
+    #                                        yet, or the starting bias was given (StrideConfig.gyr_bias0_rad_s)
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,9 @@ class _Stage:
         self.cur_run = 0
         self.done = False
         self.generation = 0
+        if config.gyr_bias0_rad_s is not None:
+            self.traj = new_trajectory_state(fs, config.params.ins, tuple(config.gyr_bias0_rad_s))
+            self.bias_known = True
 
     # --- rows in ------------------------------------------------------------------------
     def add_rows(self, c: CleanChunk) -> None:
@@ -658,8 +665,8 @@ def stride_step(state: StrideState, chunk: CleanChunk, events: tuple[Event, ...]
         r("path", a, b)[:] = path
     first = st.geo_next - len(st.held)
     geometry = st.update_geometry(final)
-    out = StrideOutput(first, tuple(geometry), a, r("pos", a, b).copy(), r("quat", a, b).copy(), path,
-                       st.bias is not None if st.bias_known else None)
+    calibrated = None if state.config.gyr_bias0_rad_s is not None or not st.bias_known else st.bias is not None
+    out = StrideOutput(first, tuple(geometry), a, r("pos", a, b).copy(), r("quat", a, b).copy(), path, calibrated)
     st.trim()
     st.done = final
     return out, StrideState(state.config, st.generation, st)
