@@ -110,6 +110,41 @@ def test_starting_gyro_bias_given():
     _check(_moving_start(), seed=9, gyr_bias0_rad_s=(0.001, -0.002, 0.003))
 
 
+def test_events_as_given_not_as_detected():
+    """Events the detector may give: the second contact's TO lost (no anchor while running:
+    the strides on either side unmeasured, so the first measured stride, which sets the
+    session frame, comes later and the first contact waits for it), a TO lost mid-run (the
+    contact searches up to the next IC), a toe-off without its IC."""
+    from gaitcore.events import EventKind
+    from gaitcore.simulate import JOG, Rep, SessionPlan, simulate_plan
+    plan = SessionPlan("stops", "jog, stop, jog", "test", (Rep(JOG, 8.0), Rep(JOG, 8.0)), lead_s=1.5, rest_s=3.0,
+                       tail_s=1.5)
+    s = simulate_plan(plan, fs_hz=500.0, seed=12).recording.sensors[0]
+    o = oracle(s)
+    ics = [k for k, e in enumerate(o.events) if e.kind is EventKind.IC]
+    to_of = [k + 1 for k in ics if k + 1 < len(o.events) and o.events[k + 1].kind is EventKind.TO]
+    # the stop: the contact whose TO comes after the standing rest; the one before it loses its
+    # TO (searching up to the stop's IC, not into the standing after it)
+    stop = next(k for k in ics if k + 1 in to_of and o.events[k + 1].pos - o.events[k].pos > 2.0 * s.fs_hz)
+    before_stop = ics[ics.index(stop) - 1]
+    drop = {ics[1] + 1, to_of[len(to_of) // 4], ics[len(ics) // 3], before_stop + 1}
+    assert {ics[1] + 1, before_stop + 1} <= set(to_of)
+    events = [e for k, e in enumerate(o.events) if k not in drop]
+    p = o.prepared
+    from gaitcore._quality_kernel import GAP_DROPPED
+    from gaitcore.analysis import _trajectory
+    dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / p.fixed.fs_hz
+    tr = _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, o.alignment, p.fixed.n_samples)
+    o = dataclasses.replace(o, events=events, trajectory=tr)
+    g = tr.geometry
+    assert g[0].stride_length_m is None and g[1].stride_length_m is None and g[1].anchor < 0
+    assert g[0].position_m is not None
+    rng = np.random.default_rng(12)
+    for sizes, delays in (([16], _delays(rng, len(events), s.fs_hz)), ([333, 7], None)):
+        got = stream(stride_config(s, o), events, clean_chunks(s, o, sizes), delays)
+        _assert_same(o, got, f"edited events, sizes {sizes}")
+
+
 def _damaged(sensor: SensorRecording, rng: np.random.Generator) -> SensorRecording:
     """``sensor`` with rows dropped (a short drop, bridged, and a long one, a break),
     a lone unreadable row (repaired), a run of unreadable rows and a repeated row."""
