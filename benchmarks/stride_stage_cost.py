@@ -31,7 +31,8 @@ from gaitcore.stages.stride import new_stride_state, stride_step  # noqa: E402
 
 def _run(sensor, o, chunks, lag_rows: float) -> tuple[np.ndarray, np.ndarray, int]:
     st = new_stride_state(stride_config(sensor, o))
-    ev, k = o.events, 0
+    n = sum(c.n for c in chunks)
+    ev, k = [e for e in o.events if e.pos < n], 0
     times, n_geo = [], []
     held = 0
     for i, c in enumerate(chunks):

@@ -62,6 +62,11 @@ from .quality import CleanChunk
 
 # rows below full scale on every axis on both sides of a cut of the clip reconstruction
 _CLIP_CUT_ROWS = 3
+# The filter is fed when a contact became known (its stance's end, where the smoother closes an
+# interval, is then final) or this much is ready: the smoother gives rows only at the end of a
+# zero-velocity run, so feeding each call's few rows at once would cost more and give nothing sooner
+# (except when the smoother's buffer fills, trajectory.BUFFER_S).
+FEED_BATCH_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,7 @@ class _Stage:
         self.cfg = config
         fs = config.fs_hz
         self.win = max(1, int(round(STILL_WIN_S * fs)))
+        self.feed_batch = max(1, int(round(FEED_BATCH_S * fs)))
         # the levels at which a sample counts as clipped: positive and negative side, per axis
         self.clip_acc, self.clip_gyr = (
             np.where(np.isfinite(lim.T), CLIP_MARGIN * lim.T, np.nan)
@@ -183,14 +189,18 @@ class _Stage:
         self.n_brk = 0
         self.n_rec = 0
         self.still_to = 0      # rows below are: still known
+        self.gn_to = 0         # rotation rate known
         self.mean_to = 0       # trailing means known (for the standing bias)
         self.still2_to = 0     # stillness of the means known
         self.run_open = -1     # a still run of the means that began and has not ended
         self.bias: tuple | None = None
         self.bias_known = False
         self.events: list[Event] = []    # given, not yet made spans (from the first pending IC)
+        self.spans_unfed = False  # a contact became known since the filter was last fed
+        self.last_event_pos = -np.inf
         self.n_ic = 0          # IC events made spans
         self.zupt_to = 0       # zero-velocity flags final
+        self.clip_any_to = 0   # rows known at full scale or not
         self.clip_to = 0       # clipped samples rebuilt
         self.unres_to = 0      # extra uncertainty final
         self.filt_to = 0       # through the gyro filter
@@ -230,19 +240,16 @@ class _Stage:
         r("brk", a, a + k)[:] = c.breaks
         r("clip", a, a + k)[:] = c.clipped
         r("dt", a, a + k)[:] = c.dt_s
-        r("gn", a, a + k)[:] = np.sqrt(np.einsum("ij,ij->i", gyr, gyr))
-        # at full scale on some axis (trajectory.reconstruct_clipped's test; NaN: never)
-        r("clip_any", a, a + k)[:] = ((acc >= self.clip_acc[0]) | (-acc >= self.clip_acc[1])
-                                      | (gyr >= self.clip_gyr[0]) | (-gyr >= self.clip_gyr[1])).any(axis=1)
-        r("nbrk", a, a + k)[:] = self.n_brk + np.cumsum(c.breaks)
-        r("nrec", a, a + k)[:] = self.n_rec + np.cumsum(c.clipped)
-        self.n_brk += int(np.count_nonzero(c.breaks))
-        self.n_rec += int(np.count_nonzero(c.clipped))
-        for name in ("flag", "level"):
-            r(name, a, a + k)[:] = False
+        # (the other columns of new rows are computed when needed; "flag" and "level" start
+        # False: rows past the end are never written before they are added)
 
     def update_still(self, final: bool) -> None:
+        """Stillness as far as known, and each row's rotation rate."""
         r, w = self.rows, self.win
+        if r.end > self.gn_to:
+            g = r("gyr", self.gn_to, r.end)
+            r("gn", self.gn_to, r.end)[:] = np.sqrt(np.einsum("ij,ij->i", g, g))
+            self.gn_to = r.end
         new_to = r.end if final else max(self.still_to, r.end - (w - 1))
         if new_to <= self.still_to:
             return
@@ -341,9 +348,12 @@ class _Stage:
                     return                    # a later IC could still bound it
                 need = max(need, lb + 1)
             need = min(need, n_rows)
-            if need > self.still_to and not final:
-                return
-            self._make_span(p, t, icn, need, n_rows if not final else r.end)
+            if need > self.still_to:
+                self.update_still(final)
+                if need > self.still_to:
+                    return
+            self._make_span(p, t, icn, need, n_rows)
+            self.spans_unfed = True
             self.events.pop(0)
             if nxt is not None and nxt.kind is EventKind.TO:
                 self.events.pop(0)
@@ -351,8 +361,8 @@ class _Stage:
     def _make_span(self, p: float, t: float, icn: float | None, need: int, n_rows: int) -> None:
         r, cfg = self.rows, self.cfg
         w0 = max(r.base, min(int(np.floor(p)) - 1, need - 1))
-        w1 = max(need, w0 + 1)
-        w1 = min(w1, r.end)
+        # one row past those searched: a break there ends the search (the kernel's next_break)
+        w1 = min(max(need + 1, w0 + 1), r.end)
         bi = w0 + np.flatnonzero(r("brk", w0, w1))
         next_break = np.append(bi, n_rows)[np.searchsorted(bi, np.arange(w0, w1), side="right")].astype(np.int64)
         ic = np.array([p] if icn is None else [p, icn], dtype=np.float64)
@@ -369,15 +379,25 @@ class _Stage:
         self.spans.append(_Span(self.n_ic, p, float(to_out[0]), int(anchor[0]), int(off_anchor[0])))
         self.n_ic += 1
 
+    def zupt_bound(self, horizon: float) -> int:
+        """The rows no contact still to come can flag: below the first one pending and the horizon."""
+        r = self.rows
+        bound = int(np.floor(horizon)) if np.isfinite(horizon) else r.end
+        ic = next((e.pos for e in self.events if e.kind is EventKind.IC), None)
+        if ic is not None:
+            bound = min(bound, int(np.floor(ic)))
+        return min(bound, r.end)
+
+    def ready_rows(self, horizon: float) -> int:
+        """How many rows past those fed could be fed now (stillness permitting)."""
+        return self.zupt_bound(horizon) - self.fed_to
+
     def update_zupt(self, horizon: float, final: bool) -> None:
         r = self.rows
         if final:
             new_to = r.end
         else:
-            new_to = min(self.still_to, int(np.floor(horizon)) if np.isfinite(horizon) else r.end)
-            ic = next((e.pos for e in self.events if e.kind is EventKind.IC), None)
-            if ic is not None:
-                new_to = min(new_to, int(np.floor(ic)))
+            new_to = min(self.still_to, self.zupt_bound(horizon))
         if new_to <= self.zupt_to:
             return
         a = self.zupt_to
@@ -386,17 +406,30 @@ class _Stage:
         r("zupt", a, new_to)[:] = z
         gn = r("gn", a, new_to)
         r("sigma", a, new_to)[:] = ZV_SIGMA_MPS + np.radians(np.nan_to_num(gn, nan=0.0)) * LEVER_M
+        brk, clip = r("brk", a, new_to), r("clip", a, new_to)
         nbrk = r("nbrk", a, new_to)
-        for i in np.flatnonzero(z).tolist():
-            run = int(nbrk[i])
+        nbrk[:] = self.n_brk + np.cumsum(brk)
+        r("nrec", a, new_to)[:] = self.n_rec + np.cumsum(clip)
+        self.n_brk += int(np.count_nonzero(brk))
+        self.n_rec += int(np.count_nonzero(clip))
+        # each filter run's first zero-velocity sample: still or not (analysis._first_strides_after_moving_start)
+        runs, first = np.unique(nbrk[z], return_index=True)
+        for run, i in zip(runs.tolist(), first.tolist()):
             if run not in self.run_first_zupt_still:
-                self.run_first_zupt_still[run] = bool(still[i])
+                self.run_first_zupt_still[run] = bool(still[np.flatnonzero(z)[i]])
         self.zupt_to = new_to
 
     # --- what the filter integrates (trajectory.ins_inputs, row by row) ---------------
     def update_inputs(self, final: bool) -> None:
         r, cfg = self.rows, self.cfg
         c = _CLIP_CUT_ROWS
+        if r.end > self.clip_any_to:
+            acc, gyr = r("acc", self.clip_any_to, r.end), r("gyr", self.clip_any_to, r.end)
+            # at full scale on some axis (trajectory.reconstruct_clipped's test; NaN: never)
+            r("clip_any", self.clip_any_to, r.end)[:] = (
+                (acc >= self.clip_acc[0]) | (-acc >= self.clip_acc[1])
+                | (gyr >= self.clip_gyr[0]) | (-gyr >= self.clip_gyr[1])).any(axis=1)
+            self.clip_any_to = r.end
         if final:
             cut = r.end
         else:
@@ -651,20 +684,30 @@ def stride_step(state: StrideState, chunk: CleanChunk, events: tuple[Event, ...]
         raise UsageError("the stride stage's stream has ended")
     st.generation += 1
     st.add_rows(chunk)
+    for e in events:
+        if not (e.pos < st.rows.end and e.pos >= st.last_event_pos):
+            raise UsageError(f"an event at row {e.pos} given after one at {st.last_event_pos} with {st.rows.end} "
+                             "rows fed: events come in order, after the rows they lie in")
+        st.last_event_pos = e.pos
     st.events.extend(events)
     horizon = float("inf") if final else float(horizon)
-    st.update_still(final)
-    st.update_bias(final)
+    if not st.bias_known:
+        st.update_still(final)
+        st.update_bias(final)
     st.update_contacts(horizon, final)
-    st.update_zupt(horizon, final)
-    st.update_inputs(final)
-    a, b = st.feed(final)
+    a = b = st.smooth_to
+    if st.bias_known and (final or st.spans_unfed or st.ready_rows(horizon) >= st.feed_batch):
+        st.update_still(final)
+        st.update_zupt(horizon, final)
+        st.update_inputs(final)
+        a, b = st.feed(final)
+        st.spans_unfed = False
     r = st.rows
     path = st.stride_path(a, b) if b > a else np.empty((0, 3))
     if b > a:
         r("path", a, b)[:] = path
     first = st.geo_next - len(st.held)
-    geometry = st.update_geometry(final)
+    geometry = st.update_geometry(final) if b > a or final else []
     calibrated = None if state.config.gyr_bias0_rad_s is not None or not st.bias_known else st.bias is not None
     out = StrideOutput(first, tuple(geometry), a, r("pos", a, b).copy(), r("quat", a, b).copy(), path, calibrated)
     st.trim()
