@@ -2,6 +2,7 @@
 shared by tests/test_stride_stage.py and benchmarks/stride_stage_cost.py."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,11 +77,17 @@ class Streamed:
 
 
 def stream(config: StrideConfig, events: list[Event], chunks: list[CleanChunk],
-           delays_rows: np.ndarray | None) -> Streamed:
+           delays_rows: np.ndarray | None, empty_final: bool = False) -> Streamed:
     """Feed the stage ``chunks``; event k is given once the rows fed reach its position plus
     ``delays_rows[k]`` (in order), with the horizon min(next event not given, last row fed -
-    that delay); ``delays_rows`` None: every event only with the last chunk, horizon 0."""
+    that delay); ``delays_rows`` None: every event only with the last chunk, horizon 0.
+    ``empty_final``: the stream's end comes as a chunk of no rows after the last."""
     st = new_stride_state(config)
+    if empty_final:
+        end = chunks[-1].start + chunks[-1].n
+        chunks = list(chunks) + [dataclasses.replace(chunks[-1], start=end, **{
+            f: getattr(chunks[-1], f)[:0] for f in ("t_s", "acc_mps2_sf", "gyr_dps_sf", "gap_kind", "gap_lag_s",
+                                                    "breaks", "clipped", "dt_s")}, gaps=(), repaired=0, repeated=0)]
     k = 0
     outs: list[StrideOutput] = []
     for i, c in enumerate(chunks):

@@ -710,6 +710,7 @@ def stride_step(state: StrideState, chunk: CleanChunk, events: tuple[Event, ...]
     geometry = st.update_geometry(final) if b > a or final else []
     calibrated = None if state.config.gyr_bias0_rad_s is not None or not st.bias_known else st.bias is not None
     out = StrideOutput(first, tuple(geometry), a, r("pos", a, b).copy(), r("quat", a, b).copy(), path, calibrated)
-    st.trim()
+    if b > a:
+        st.trim()
     st.done = final
     return out, StrideState(state.config, st.generation, st)
