@@ -64,7 +64,7 @@ from .quality import CleanChunk
 _CLIP_CUT_ROWS = 3
 # The filter is fed when a contact became known (its stance's end, where the smoother closes an
 # interval, is then final) or this much is ready: the smoother gives rows only at the end of a
-# zero-velocity run, so feeding each call's few rows at once would cost more and give nothing sooner
+# zero-velocity run, so feeding every call's few rows would cost more and give nothing sooner
 # (except when the smoother's buffer fills, trajectory.BUFFER_S).
 FEED_BATCH_S = 0.25
 
@@ -303,6 +303,10 @@ class _Stage:
 
     # --- contacts -----------------------------------------------------------------------
     def update_contacts(self, horizon: float, final: bool) -> None:
+        """Make spans of the contacts, in order, whose inputs to
+        :func:`gaitcore._geometry_kernel.contact_zero_velocity` are final: the event after the
+        IC, the rows and stillness as far as the contact's search reaches, and whatever bounds
+        that search (a break, the next IC, or the horizon beyond it)."""
         r, fs = self.rows, self.cfg.fs_hz
         maxc = float(self.cfg.params.steps.max_contact_s)
         while True:
@@ -547,6 +551,9 @@ class _Stage:
 
     # --- geometry -----------------------------------------------------------------------
     def update_geometry(self, final: bool) -> list[StrideGeometry]:
+        """The geometry of the contacts, in order, whose strides and their neighbours' are
+        smoothed (trajectory.stride_geometry over the contact before, it and the two after);
+        those before the session frame is set wait for it."""
         out: list[StrideGeometry] = []
         while True:
             first = self.spans[0].index if self.spans else self.geo_next
