@@ -12,21 +12,21 @@ from ._jit import inline_kernel, kernel
 
 
 @inline_kernel
-def _quietest(gn, still, a, b, at_standing):
+def _quietest(gn, still, a, b, at_standing, row0):
     """The least rotating sample in a..b (-1 if none; NaN never is), at quiet standing
-    (``still``) only if ``at_standing``."""
+    (``still``) only if ``at_standing``; ``gn``/``still`` hold the rows from ``row0``."""
     k = -1
     best = np.inf
     for i in range(a, b + 1):
-        if gn[i] < best and (still[i] or not at_standing):
-            best = gn[i]
+        if gn[i - row0] < best and (still[i - row0] or not at_standing):
+            best = gn[i - row0]
             k = i
     return k
 
 
 @kernel
 def contact_zero_velocity(ic, to, gn, fs_hz, next_break, max_contact_s, edge_fraction, zv_gyr_dps, zv_min_factor,
-                          still, zupt, to_out, quietest_out, anchor_out, off_anchor_out):
+                          still, zupt, to_out, quietest_out, anchor_out, off_anchor_out, row0, n_rows, m):
     """Per contact (IC ``ic[j]``, TO ``to[j]`` or NaN): flag the samples of its
     zero-velocity part in ``zupt`` (in place) and write its TO (NaN when the TO lies past
     a break), its least rotating sample there (``quietest_out[j]``, the stance's instant
@@ -53,9 +53,15 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, max_contact_s, edge_fra
     push-off's (the least rotating standing sample from ``max_contact_s`` to 50 ms before
     the TO); where the foot did not stand still there, that stride has no anchor.
     ``next_break[i]``: the first break after sample i (n if none).
+
+    The contacts computed are the first ``m``; ``ic[m]``, if given, is the IC after the
+    last of them (it bounds that contact's search as a contact's would).  ``gn``,
+    ``still``, ``zupt`` and ``next_break`` hold the samples from ``row0`` on (contact
+    positions and the sample indices written count from the stream's start) of a stream
+    of ``n_rows`` samples: a streaming caller passes the stretch its contacts reach.
     """
-    n = gn.shape[0]
-    for j in range(ic.shape[0]):
+    n = n_rows
+    for j in range(m):
         pos = ic[j]
         t = to[j]
         to_out[j] = t
@@ -65,7 +71,7 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, max_contact_s, edge_fra
         ic_i = int(np.ceil(pos))
         if ic_i >= n:
             continue
-        end = next_break[ic_i]
+        end = next_break[ic_i - row0]
         open_ended = not (np.isfinite(t) and t < end)
         standing = not open_ended and t - pos > max_contact_s * fs_hz
         # where a contact without a known end, or standing, has its landing's anchor
@@ -86,23 +92,23 @@ def contact_zero_velocity(ic, to, gn, fs_hz, next_break, max_contact_s, edge_fra
                 continue
             a = b = min(n - 1, int(np.rint(0.5 * (pos + t))))
         b = min(b, n - 1)
-        k = _quietest(gn, still, a, b, open_ended)
+        k = _quietest(gn, still, a, b, open_ended, row0)
         if k < 0:
             continue
-        limit = max(zv_gyr_dps, zv_min_factor * gn[k])
+        limit = max(zv_gyr_dps, zv_min_factor * gn[k - row0])
         last = b
         if open_ended:   # up to the end of the anchor's run of slow samples, not into later swings
             last = k
-            while last < b and gn[last + 1] <= limit:
+            while last < b and gn[last + 1 - row0] <= limit:
                 last += 1
         for i in range(a, last + 1):
-            if gn[i] <= limit:
-                zupt[i] = True
+            if gn[i - row0] <= limit:
+                zupt[i - row0] = True
         quietest_out[j] = k
         if standing:
-            anchor_out[j] = _quietest(gn, still, la, lb, True)
+            anchor_out[j] = _quietest(gn, still, la, lb, True, row0)
             off_anchor_out[j] = _quietest(gn, still, max(la, int(np.ceil(t - max_contact_s * fs_hz))),
-                                          min(n - 1, int(np.floor(t - 0.05 * fs_hz))), True)
+                                          min(n - 1, int(np.floor(t - 0.05 * fs_hz))), True, row0)
         else:
             anchor_out[j] = k
             off_anchor_out[j] = k

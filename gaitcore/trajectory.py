@@ -319,7 +319,7 @@ def zero_velocity(events: list[Event], gyr_dps_sf: np.ndarray, fs_hz: float, sti
     quietest, anchor, off_anchor = (np.empty(len(ics), dtype=np.int64) for _ in range(3))
     G.contact_zero_velocity(ic, to, gn, float(fs_hz), next_break, float(max_contact_s), EDGE_FRACTION, ZV_GYR_DPS,
                             ZV_MIN_FACTOR, np.ascontiguousarray(still, dtype=np.bool_), zupt, to_out, quietest,
-                            anchor, off_anchor)
+                            anchor, off_anchor, 0, n, len(ics))
     spans = [ContactSpan(p, None if t != t else t, k, k_off, k_q)
              for p, t, k, k_off, k_q in zip(ic.tolist(), to_out.tolist(), anchor.tolist(), off_anchor.tolist(),
                                             quietest.tolist())]
@@ -439,37 +439,89 @@ def stride_geometry(spans: list[ContactSpan], pos_m: np.ndarray, quat: np.ndarra
     n_rec = np.concatenate([[0], np.cumsum(reconstructed)]).astype(np.int64)
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
     path = pos if path_m is None else np.ascontiguousarray(path_m, dtype=np.float64)
-    metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
-    G.stride_metrics(ic, to, anchor, path, np.ascontiguousarray(quat, dtype=np.float64),
-                     np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), float(max_stride_s * fs_hz),
-                     n_breaks, n_rec, metrics, rec, off_anchor)
-    # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
-    rounded = [[None if v != v else round(v, d) + 0.0 for v, d in zip(row, _DECIMALS)] for row in metrics.tolist()]
+    metrics, rec = stride_metrics(ic, to, anchor, off_anchor, path, quat, rot_ff_sf, float(max_stride_s * fs_hz),
+                                  n_breaks, n_rec)
+    rounded = [rounded_metrics(row) for row in metrics.tolist()]
     # Session frame: origin at the first anchor of a measured stride, x along it, z up;
     # positions (each contact's at its anchor) only within the filter run of that stride (a
     # break restarts the filter in a frame of its own; breaks before it, such as a bad first
     # row, do not matter).
     positions: list[tuple[float, float, float] | None] = [None] * m
-    first = next((k for k, row in enumerate(rounded) if row[0] is not None and metrics[k, 0] > 0), None)
+    first = next((k for k, row in enumerate(rounded) if measured_stride(row, metrics[k])), None)
     if first is not None:
         a, b = off_anchor[first], anchor[first + 1]
-        run = n_breaks[a + 1]
-        origin = pos[a]
-        heading = float(np.arctan2(pos[b, 1] - pos[a, 1], pos[b, 0] - pos[a, 0]))
-        c, s = np.cos(-heading), np.sin(-heading)
+        frame = session_frame(pos[a], pos[b], int(n_breaks[a + 1]))
         for k in range(m):
             ak = anchor[k]
-            if ak >= 0 and np.isfinite(pos[ak]).all() and n_breaks[ak + 1] == run:
-                p = pos[ak] - origin
-                # + 0.0: no "-0.0" in the output for a coordinate that is 0 by construction
-                positions[k] = tuple(float(round(v, 3)) + 0.0 for v in (c * p[0] - s * p[1], s * p[0] + c * p[1],
-                                                                          p[2]))
-    out = []
-    for k, (row, r) in enumerate(zip(rounded, rec.tolist())):
-        if k in unsettled:
-            row = [None if j in _STRIDE_COLS else v for j, v in enumerate(row)]
-        if not pitch_known:
-            row = [None if j in _ANGLE_COLS else v for j, v in enumerate(row)]
-        out.append(StrideGeometry(*row, position_m=positions[k], reconstructed=r, anchor=int(anchor[k]),
-                                  off_anchor=int(off_anchor[k])))
-    return out
+            if ak >= 0:
+                positions[k] = frame_position(frame, pos[ak], int(n_breaks[ak + 1]))
+    return [geometry_of(row, r, k in unsettled, pitch_known, positions[k], int(anchor[k]), int(off_anchor[k]))
+            for k, (row, r) in enumerate(zip(rounded, rec.tolist()))]
+
+
+def stride_metrics(ic: np.ndarray, to: np.ndarray, anchor: np.ndarray, off_anchor: np.ndarray, path_m: np.ndarray,
+                   quat: np.ndarray, rot_ff_sf: np.ndarray, max_stride_samples: float, n_breaks: np.ndarray,
+                   n_rec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's figures per contact (:func:`gaitcore._geometry_kernel.stride_metrics`: m x 6,
+    NaN unknown) and whether a rebuilt sample lies in each stride.  Sample indices may count from
+    any even row (the kernel rounds positions half to even), the same for every argument."""
+    m = ic.shape[0]
+    metrics, rec = np.empty((m, 6)), np.empty(m, dtype=np.bool_)
+    G.stride_metrics(np.ascontiguousarray(ic, dtype=np.float64), np.ascontiguousarray(to, dtype=np.float64),
+                     np.ascontiguousarray(anchor, dtype=np.int64), np.ascontiguousarray(path_m, dtype=np.float64),
+                     np.ascontiguousarray(quat, dtype=np.float64),
+                     np.ascontiguousarray(rot_ff_sf[0], dtype=np.float64), float(max_stride_samples),
+                     np.ascontiguousarray(n_breaks, dtype=np.int64), np.ascontiguousarray(n_rec, dtype=np.int64),
+                     metrics, rec, np.ascontiguousarray(off_anchor, dtype=np.int64))
+    return metrics, rec
+
+
+def rounded_metrics(row: list[float]) -> list[float | None]:
+    """One contact's kernel figures as reported: rounded, None for NaN."""
+    # + 0.0: no "-0.0" for a turn or excursion that rounds to zero
+    return [None if v != v else round(v, d) + 0.0 for v, d in zip(row, _DECIMALS)]
+
+
+def measured_stride(rounded: list[float | None], metrics: np.ndarray) -> bool:
+    """Whether a contact's stride was measured, one that can set the session frame."""
+    return rounded[0] is not None and bool(metrics[0] > 0)
+
+
+@dataclass(frozen=True)
+class SessionFrame:
+    """The session frame: origin at the first anchor of the first measured stride, x along
+    it, z up; it holds in the filter run (``run``: breaks before its origin) of that stride."""
+
+    origin_m: np.ndarray     # (3,) in the filter's frame
+    cos: float               # of minus the stride's heading in the filter's frame
+    sin: float
+    run: int
+
+
+def session_frame(start_m: np.ndarray, end_m: np.ndarray, run: int) -> SessionFrame:
+    """The frame of a first measured stride from ``start_m`` to ``end_m`` (filter frame)."""
+    heading = float(np.arctan2(end_m[1] - start_m[1], end_m[0] - start_m[0]))
+    return SessionFrame(np.array(start_m, dtype=np.float64), np.cos(-heading), np.sin(-heading), run)
+
+
+def frame_position(frame: SessionFrame, pos_m: np.ndarray, run: int) -> tuple[float, float, float] | None:
+    """A position (filter frame) in the session frame, rounded to mm; None outside the
+    frame's filter run or where not finite."""
+    if not (np.isfinite(pos_m).all() and run == frame.run):
+        return None
+    p = pos_m - frame.origin_m
+    c, s = frame.cos, frame.sin
+    # + 0.0: no "-0.0" in the output for a coordinate that is 0 by construction
+    return tuple(float(round(v, 3)) + 0.0 for v in (c * p[0] - s * p[1], s * p[0] + c * p[1], p[2]))
+
+
+def geometry_of(rounded: list[float | None], reconstructed: bool, unsettled: bool, pitch_known: bool,
+                position_m: tuple[float, float, float] | None, anchor: int, off_anchor: int) -> StrideGeometry:
+    """One contact's :class:`StrideGeometry` from its rounded figures (see :func:`stride_geometry`)."""
+    row = rounded
+    if unsettled:
+        row = [None if j in _STRIDE_COLS else v for j, v in enumerate(row)]
+    if not pitch_known:
+        row = [None if j in _ANGLE_COLS else v for j, v in enumerate(row)]
+    return StrideGeometry(*row, position_m=position_m, reconstructed=reconstructed, anchor=anchor,
+                          off_anchor=off_anchor)
