@@ -27,7 +27,10 @@ from .signals import (CLOCK_SOURCE_META, UNIT_ACC_MEDIAN_MPS2, UNIT_GYR_P99_DPS,
 from .align import still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .mounting import MountingCalibration
-from .pipeline import PodSpec, PodState, new_pod_state, pod_step
+from .align import Alignment
+from .pipeline import PodSpec, new_pod_state, pod_step
+from .stages.quality import concat_chunks
+from .stages.stride import StrideOutput
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events
 from .trajectory import (GYRO_FILTER_META, StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
@@ -167,21 +170,19 @@ class _Fed:
     """A pod's whole stream through :func:`gaitcore.pipeline.pod_step`, put together."""
 
     fixed: SensorRecording   # the cleaned rows
-    kind: np.ndarray
-    lag: np.ndarray
     breaks: np.ndarray
     clipped: np.ndarray
-    dt_s: np.ndarray
     events: list[Event]
     gaps: list[Gap]
     repaired: int
     repeated: int
-    state: PodState
+    alignment: Alignment
+    trajectory: _Trajectory | None
 
 
-def _feed_pod(sensor: SensorRecording, spec: PodSpec, params: Params, step: int) -> _Fed:
+def _feed_pod(sensor: SensorRecording, spec: PodSpec, params: Params, step: int, trajectory: bool) -> _Fed:
     """Feed ``sensor``'s rows through the pod pipeline ``step`` at a time."""
-    state = new_pod_state(spec, params)
+    state = new_pod_state(spec, params, trajectory)
     n = sensor.n_samples
     outs = []
     for a in range(0, max(n, 1), step):
@@ -189,16 +190,21 @@ def _feed_pod(sensor: SensorRecording, spec: PodSpec, params: Params, step: int)
         out, state = pod_step(state, sensor.t_s[a:b], sensor.acc_mps2_sf[a:b], sensor.gyr_dps_sf[a:b],
                               final=(b == n))
         outs.append(out)
-    rows = [o.rows for o in outs]
+    rows = concat_chunks([o.rows for o in outs])
+    fixed = replace(sensor, t_s=rows.t_s, acc_mps2_sf=rows.acc_mps2_sf, gyr_dps_sf=rows.gyr_dps_sf)
+    gaps = sorted(rows.gaps, key=attrgetter("sort_key"))
+    tr = _trajectory_of([o.stride for o in outs if o.stride is not None], rows.n) if trajectory else None
+    return _Fed(fixed, rows.breaks, rows.clipped, [e for o in outs for e in o.events.events], [g.gap for g in gaps],
+                rows.repaired, rows.repeated, state.alignment, tr)
 
-    def cat(name: str) -> np.ndarray:
-        parts = [getattr(r, name) for r in rows]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-    fixed = replace(sensor, t_s=cat("t_s"), acc_mps2_sf=cat("acc_mps2_sf"), gyr_dps_sf=cat("gyr_dps_sf"))
-    gaps = sorted((g for r in rows for g in r.gaps), key=attrgetter("sort_key"))
-    return _Fed(fixed, cat("gap_kind"), cat("gap_lag_s"), cat("breaks"), cat("clipped"), cat("dt_s"),
-                [e for o in outs for e in o.events.events], [g.gap for g in gaps], sum(r.repaired for r in rows),
-                sum(r.repeated for r in rows), state)
+
+def _trajectory_of(outs: list[StrideOutput], n: int) -> _Trajectory:
+    """The stride stage's outputs over a whole stream of ``n`` rows, put together."""
+    pos, quat, path = np.full((n, 3), np.nan), np.full((n, 4), np.nan), np.full((n, 3), np.nan)
+    for o in outs:
+        b = o.samples_start + o.pos_m.shape[0]
+        pos[o.samples_start:b], quat[o.samples_start:b], path[o.samples_start:b] = o.pos_m, o.quat, o.stride_path_m
+    return _Trajectory([g for o in outs for g in o.geometry], pos, quat, path, outs[-1].gyro_bias_from_standing)
 
 
 def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajectory: bool = True,
@@ -207,14 +213,10 @@ def detect_sensor(sensor: SensorRecording, chunk_size: int | None = None, trajec
     whole recording, once or ``chunk_size`` rows at a time (the same result)."""
     spec = pod_spec(sensor)
     step = max(1, sensor.n_samples) if not chunk_size else int(chunk_size)
-    fed = _feed_pod(sensor, spec, params, step)
-    fixed, alignment = fed.fixed, fed.state.alignment
-    tr = None
-    if trajectory:
-        tr = _trajectory(fixed, fed.events, fed.clipped, fed.breaks, fed.dt_s, spec.acc_full_scale_mps2,
-                         spec.gyr_full_scale_dps, alignment, min(step, max(1, fixed.n_samples)), params=params)
+    fed = _feed_pod(sensor, spec, params, step, trajectory)
+    fixed, tr = fed.fixed, fed.trajectory
     known = spec.mounting
-    return SensorResult(fixed, fed.events, fed.clipped, fed.breaks, fed.gaps, fed.repaired, alignment.quality,
+    return SensorResult(fixed, fed.events, fed.clipped, fed.breaks, fed.gaps, fed.repaired, fed.alignment.quality,
                         None if tr is None else tr.geometry, None if tr is None else tr.positions_m,
                         None if tr is None else _net_displacement(tr.positions_m, fed.breaks),
                         None if known is None else _mounting_offset_deg(fixed, known),

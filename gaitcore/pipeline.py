@@ -27,7 +27,8 @@ from .params import Params
 from .quality import DROP_FACTOR
 from .signals import Placement
 from .stages.events import EventStageState, FinalEvents, events_stage_step, new_event_stage
-from .stages.quality import CleanChunk, QualityConfig, QualityState, new_quality_state, quality_step
+from .stages.quality import CleanChunk, QualityConfig, QualityState, concat_chunks, new_quality_state, quality_step
+from .stages.stride import StrideConfig, StrideOutput, StrideState, new_stride_state, stride_step
 
 
 def full_scale_3x2(range_: float | None) -> np.ndarray:
@@ -53,18 +54,23 @@ class PodSpec:
 
 @dataclass(frozen=True)
 class PodOutput:
-    """What one feed of a pod gives: its cleaned rows and the events now final."""
+    """What one feed of a pod gives: its cleaned rows, the events now final, and (with the
+    trajectory) the stride stage's output (None while the pod's mounting is being learned)."""
 
     rows: CleanChunk
     events: FinalEvents
+    stride: StrideOutput | None = None
 
 
 @dataclass(frozen=True)
 class PodState:
     spec: PodSpec
     params: Params
+    trajectory: bool
     quality: QualityState
     events: EventStageState
+    stride: StrideState | None = None           # made once the alignment is known
+    unaligned: tuple[CleanChunk, ...] = ()      # rows held for the stride stage until then
 
     @property
     def alignment(self) -> Alignment | None:
@@ -72,18 +78,38 @@ class PodState:
         return self.events.detector.alignment
 
 
-def new_pod_state(spec: PodSpec, params: Params = Params()) -> PodState:
+def new_pod_state(spec: PodSpec, params: Params = Params(), trajectory: bool = True) -> PodState:
+    """A pod's pipeline before its first sample; ``trajectory=False`` leaves the stride
+    stage out (contact timing only)."""
     quality = new_quality_state(QualityConfig(spec.name, spec.fs_hz, spec.gap_tol_periods,
                                               np.asarray(spec.acc_full_scale_mps2, dtype=np.float64),
                                               np.asarray(spec.gyr_full_scale_dps, dtype=np.float64)))
-    return PodState(spec, params, quality, new_event_stage(spec.fs_hz, spec.mounting, spec.gap_tol_periods,
-                                                           params.events))
+    return PodState(spec, params, trajectory, quality,
+                    new_event_stage(spec.fs_hz, spec.mounting, spec.gap_tol_periods, params.events))
 
 
 def pod_step(state: PodState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
              final: bool = False) -> tuple[PodOutput, PodState]:
     """Feed a pod's next samples as received (time s, specific force m/s^2 and rate deg/s
-    in the sensor frame; any number of rows, also none); ``final`` ends its stream."""
+    in the sensor frame; any number of rows, also none); ``final`` ends its stream.  The
+    stride stage's state is advanced in place (:mod:`gaitcore.stages.stride`): a pod state
+    can be advanced only once."""
     rows, quality = quality_step(state.quality, t_s, acc_mps2_sf, gyr_dps_sf, final)
     events, ev_state = events_stage_step(state.events, rows, final)
-    return PodOutput(rows, events), replace(state, quality=quality, events=ev_state)
+    state = replace(state, quality=quality, events=ev_state)
+    if not state.trajectory:
+        return PodOutput(rows, events), state
+    stride, unaligned = state.stride, state.unaligned
+    chunk = rows
+    if stride is None:
+        unaligned = unaligned + (rows,)
+        if ev_state.detector.alignment is None:
+            return PodOutput(rows, events), replace(state, unaligned=unaligned)
+        spec = state.spec
+        stride = new_stride_state(StrideConfig(spec.fs_hz, ev_state.detector.alignment,
+                                               np.asarray(spec.acc_full_scale_mps2, dtype=np.float64),
+                                               np.asarray(spec.gyr_full_scale_dps, dtype=np.float64),
+                                               spec.gyro_filter_s, state.params))
+        chunk, unaligned = concat_chunks(unaligned), ()
+    out, stride = stride_step(stride, chunk, events.events, events.horizon, final)
+    return PodOutput(rows, events, out), replace(state, stride=stride, unaligned=unaligned)

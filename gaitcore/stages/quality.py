@@ -217,3 +217,21 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
                           clipped[m:], np.zeros(1), (), 0, 0)
     last_out = _Row(float(t[m - 1]), acc[m - 1].copy(), gyr[m - 1].copy()) if m else state.last_out
     return out, QualityState(cfg, start + m, clock, last_given, last_out, held, open_run)
+
+
+def concat_chunks(chunks: list[CleanChunk] | tuple[CleanChunk, ...]) -> CleanChunk:
+    """Consecutive chunks as one."""
+    if len(chunks) == 1:
+        return chunks[0]
+    if not chunks:
+        raise ValueError("no chunks to join")
+    for a, b in zip(chunks, chunks[1:]):
+        if b.start != a.start + a.n:
+            raise ValueError(f"chunks are not consecutive: rows {a.start}+{a.n} then {b.start}")
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(c, name) for c in chunks])
+    return CleanChunk(chunks[0].start, cat("t_s"), cat("acc_mps2_sf"), cat("gyr_dps_sf"), cat("gap_kind"),
+                      cat("gap_lag_s"), cat("breaks"), cat("clipped"), cat("dt_s"),
+                      tuple(g for c in chunks for g in c.gaps), sum(c.repaired for c in chunks),
+                      sum(c.repeated for c in chunks))
