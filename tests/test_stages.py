@@ -120,11 +120,17 @@ def test_quality_stage_any_chunking_equals_batch(sizes):
     _assert_quality_matches(_corrupt(SPRINT.sensors[1]), sizes)
 
 
-def _batch_events(s):
+def _batch_detector(s):
+    """What the detector reports over the whole recording, before the swing-artefact rule."""
     p = _prepare(s)
     f = p.fixed
     state = new_event_state(f.fs_hz, _known_mounting(s), p.gap_tol_periods)
     events, state = _feed(state, f.t_s, f.acc_mps2_sf, f.gyr_dps_sf, gap_codes(p.kind, p.lag), p.clock, final=True)
+    return events, f
+
+
+def _batch_events(s):
+    events, f = _batch_detector(s)
     return drop_swing_artefacts(events, f.gyr_dps_sf, f.fs_hz)
 
 
@@ -132,7 +138,7 @@ def _assert_events_match(s, sizes):
     outs = _quality_stream(s, sizes)
     state = new_event_stage(s.fs_hz, _known_mounting(s), clock_tolerance_periods(
         drop_duplicate_rows(implausible_as_missing(s))[0].t_s, s.fs_hz))
-    got, horizon = [], -np.inf
+    got, horizon, reported, dropped = [], -np.inf, [], []
     for k, rows in enumerate(outs):
         final, state = events_stage_step(state, rows, final=(k == len(outs) - 1))
         # every event let out lies at or after every horizon given before it
@@ -140,8 +146,15 @@ def _assert_events_match(s, sizes):
         assert final.horizon >= horizon
         horizon = final.horizon
         got += final.events
+        reported += final.reported
+        # an event is dropped once, after (or when) it was reported, and never let out
+        assert all(ev in reported and ev not in dropped and ev not in got for ev in final.dropped)
+        dropped += final.dropped
     assert horizon == np.inf
-    assert got == _batch_events(s)
+    batch = _batch_events(s)
+    assert got == batch
+    assert reported == _batch_detector(s)[0]
+    assert dropped == [ev for ev in reported if ev not in batch]
 
 
 def test_the_artefact_trial_has_artefacts():

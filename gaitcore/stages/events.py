@@ -34,6 +34,9 @@ class FinalEvents:
 
     events: tuple[Event, ...]
     horizon: float
+    reported: tuple[Event, ...] = ()   # what the detector reported in this step, before the rule: the live
+    #                                    display shows a contact from these before it is final
+    dropped: tuple[Event, ...] = ()    # reported events the rule has dropped for good (swing artefacts)
 
 
 @dataclass(frozen=True)
@@ -79,22 +82,32 @@ def events_stage_step(state: EventStageState, chunk: CleanChunk,
     window = state.window + tuple(reported)
     gyr = np.concatenate(parts) if len(parts) > 1 else parts[0]
     kept = drop_swing_artefacts(list(window), gyr, det.fs_hz, det.params, state.rows_from)
-    if final:
-        return FinalEvents(tuple(kept), np.inf), replace(state, window=(), gyr_parts=(), rows_from=n_rows)
-    # the last kept IC whose own stance is known (the event after it reported): the rule's
-    # decisions before it are final, and it stays, as the one later ICs are compared with
     kept_ids = {id(ev) for ev in kept}
-    anchor = next((j for j in range(len(window) - 2, -1, -1)
-                   if window[j].kind is EventKind.IC and id(window[j]) in kept_ids), None)
+    if final:
+        return FinalEvents(tuple(kept), np.inf, tuple(reported), tuple(ev for ev in window if id(ev) not in kept_ids)), \
+            replace(state, window=(), gyr_parts=(), rows_from=n_rows)
+    # The rule decides at each IC between it and the last kept IC before it, from both
+    # stances: every decision up to the last IC whose own stance is known (the event after
+    # it reported) is final.  The events it dropped leave the window (the rule then runs
+    # on what is left as it ran on the whole: a dropped IC and its TO are passed over).
+    decided = next((j for j in range(len(window) - 2, -1, -1) if window[j].kind is EventKind.IC), None)
+    last = -1 if decided is None else decided + (1 if window[decided + 1].kind is EventKind.TO else 0)
+    dropped = tuple(ev for ev in window[:last + 1] if id(ev) not in kept_ids)
+    if dropped:
+        gone = {id(ev) for ev in dropped}
+        window = tuple(ev for ev in window if id(ev) not in gone)
+    # the last kept IC whose own stance is known: the decisions before it are final, and
+    # it stays, as the one later ICs are compared with
+    anchor = next((j for j in range(len(window) - 2, -1, -1) if window[j].kind is EventKind.IC), None)
     if anchor is None:      # every IC may still go: what comes before the first is final
         anchor = next((j for j, ev in enumerate(window) if ev.kind is EventKind.IC), len(window))
-    done = tuple(ev for ev in window[:anchor] if id(ev) in kept_ids)
+    done = window[:anchor]
     window = window[anchor:]
     # every event still to come lies after the last reported one
     horizon = window[0].pos if window else last_pos
     rows_from = max(state.rows_from, int(np.floor(horizon)))
-    return FinalEvents(done, horizon), replace(state, window=window, rows_from=rows_from,
-                                               gyr_parts=_rows_from((gyr,), state.rows_from, rows_from))
+    return FinalEvents(done, horizon, tuple(reported), dropped), \
+        replace(state, window=window, rows_from=rows_from, gyr_parts=_rows_from((gyr,), state.rows_from, rows_from))
 
 
 def _rows_from(parts: tuple[np.ndarray, ...], first: int, keep_from: int) -> tuple[np.ndarray, ...]:
