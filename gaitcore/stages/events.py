@@ -86,21 +86,24 @@ def events_stage_step(state: EventStageState, chunk: CleanChunk,
     if final:
         return FinalEvents(tuple(kept), np.inf, tuple(reported), tuple(ev for ev in window if id(ev) not in kept_ids)), \
             replace(state, window=(), gyr_parts=(), rows_from=n_rows)
-    # The rule decides at each IC between it and the last kept IC before it, from both
-    # stances: every decision up to the last IC whose own stance is known (the event after
-    # it reported) is final.  The events it dropped leave the window (the rule then runs
-    # on what is left as it ran on the whole: a dropped IC and its TO are passed over).
-    decided = next((j for j in range(len(window) - 2, -1, -1) if window[j].kind is EventKind.IC), None)
-    last = -1 if decided is None else decided + (1 if window[decided + 1].kind is EventKind.TO else 0)
-    dropped = tuple(ev for ev in window[:last + 1] if id(ev) not in kept_ids)
+    # The rule decides at an IC after a swing too short to be one (from the last kept IC's
+    # TO) between the two contacts, from both stances.  Every decision is final but one at
+    # the last event, an IC whose own stance is not known yet (nothing reported after it).
+    # The events the rule dropped for good leave the window (the rule then runs on what is
+    # left as it ran on the whole: a dropped IC and its TO are passed over).
+    pending = _pending_decision(window, gyr, det, state.rows_from)
+    undecided = set() if pending is None else {id(ev) for ev in window[pending:]}
+    dropped = tuple(ev for ev in window if id(ev) not in kept_ids and id(ev) not in undecided)
     if dropped:
         gone = {id(ev) for ev in dropped}
         window = tuple(ev for ev in window if id(ev) not in gone)
-    # the last kept IC whose own stance is known: the decisions before it are final, and
-    # it stays, as the one later ICs are compared with
-    anchor = next((j for j in range(len(window) - 2, -1, -1) if window[j].kind is EventKind.IC), None)
-    if anchor is None:      # every IC may still go: what comes before the first is final
-        anchor = next((j for j, ev in enumerate(window) if ev.kind is EventKind.IC), len(window))
+        pending = None if pending is None else next(j for j, ev in enumerate(window) if id(ev) in undecided)
+    # the window keeps what a later IC may still drop: from the IC of a pending decision,
+    # else from the last kept IC (later ICs are compared with it)
+    anchor = pending if pending is not None else next(
+        (j for j in range(len(window) - 1, -1, -1) if window[j].kind is EventKind.IC), None)
+    if anchor is None:
+        anchor = len(window)
     done = window[:anchor]
     window = window[anchor:]
     # every event still to come lies after the last reported one
@@ -108,6 +111,23 @@ def events_stage_step(state: EventStageState, chunk: CleanChunk,
     rows_from = max(state.rows_from, int(np.floor(horizon)))
     return FinalEvents(done, horizon, tuple(reported), dropped), \
         replace(state, window=window, rows_from=rows_from, gyr_parts=_rows_from((gyr,), state.rows_from, rows_from))
+
+
+def _pending_decision(window: tuple[Event, ...], gyr: np.ndarray, det: EventState, rows_from: int) -> int | None:
+    """Where the rule's one undecided comparison starts: when the window's last event is an
+    IC after a swing too short from the last kept IC's TO, the index of that kept IC (its
+    fate and the new one's wait for the new one's stance); else None."""
+    if len(window) < 3 or window[-1].kind is not EventKind.IC:
+        return None
+    before = drop_swing_artefacts(list(window[:-1]), gyr, det.fs_hz, det.params, rows_from)
+    p = next((before[j] for j in range(len(before) - 1, -1, -1) if before[j].kind is EventKind.IC), None)
+    if p is None:
+        return None
+    j = window.index(p)       # (the rule reads the event after it in the list as given)
+    if j + 2 >= len(window) or window[j + 1].kind is not EventKind.TO \
+            or (window[-1].pos - window[j + 1].pos) / det.fs_hz >= det.params.min_swing_s:
+        return None
+    return j
 
 
 def _rows_from(parts: tuple[np.ndarray, ...], first: int, keep_from: int) -> tuple[np.ndarray, ...]:
