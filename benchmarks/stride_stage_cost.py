@@ -29,11 +29,11 @@ from gaitcore import read  # noqa: E402
 from gaitcore.stages.stride import new_stride_state, stride_step  # noqa: E402
 
 
-def _run(sensor, o, chunks, lag_rows: float) -> tuple[np.ndarray, np.ndarray, int]:
+def _run(sensor, o, chunks, lag_rows: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     st = new_stride_state(stride_config(sensor, o))
     n = sum(c.n for c in chunks)
     ev, k = [e for e in o.events if e.pos < n], 0
-    times, n_geo = [], []
+    times, n_geo, n_len = [], [], []
     held = 0
     for i, c in enumerate(chunks):
         last = c.start + c.n - 1
@@ -47,8 +47,9 @@ def _run(sensor, o, chunks, lag_rows: float) -> tuple[np.ndarray, np.ndarray, in
         out, st = stride_step(st, c, tuple(give), horizon, final=final)
         times.append(time.perf_counter_ns() - t0)
         n_geo.append(len(out.geometry))
+        n_len.append(len(out.stride_lengths))
         held = max(held, st.stage.rows.end - st.stage.rows.base)
-    return np.array(times) / 1000.0, np.array(n_geo), held
+    return np.array(times) / 1000.0, np.array(n_geo), np.array(n_len), held
 
 
 def main(argv=None) -> None:
@@ -65,16 +66,18 @@ def main(argv=None) -> None:
         _run(s, o, chunks[:400], lag)      # compile
         best = None
         for _ in range(a.repeat):
-            us, n_geo, held = _run(s, o, chunks, lag)
+            us, n_geo, n_len, held = _run(s, o, chunks, lag)
             if best is None or us.mean() < best[0].mean():
-                best = (us, n_geo, held)
-        us, n_geo, held = best
+                best = (us, n_geo, n_len, held)
+        us, n_geo, n_len, held = best
         with_geo = n_geo > 0
+        with_len = (n_len > 0) & ~with_geo
         print(f"{s.name}: {len(us)} calls of {a.rows} rows at {s.fs_hz:g} Hz: mean {us.mean():.0f} us, "
               f"p50 {np.percentile(us, 50):.0f}, p99 {np.percentile(us, 99):.0f}, max {us.max():.0f}; "
               f"calls finishing contacts: {with_geo.sum()} ({n_geo.sum()} contacts), "
               f"{us[with_geo].sum() / max(1, n_geo.sum()):.0f} us per contact (call mean "
               f"{us[with_geo].mean():.0f} us, others {us[~with_geo].mean():.0f} us); "
+              f"calls releasing stride lengths only: {with_len.sum()} (mean {us[with_len].mean():.0f} us); "
               f"most rows held {held} ({held / s.fs_hz:.1f} s)")
 
 

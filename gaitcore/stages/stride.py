@@ -29,10 +29,15 @@ goes to :func:`~gaitcore.trajectory.trajectory_step` once all of them are final:
 
 Smoothed rows come out of the filter as its smoother closes an interval.  The stride
 path (:func:`~gaitcore.trajectory.smoother_steps_removed`) carries its running sum.  A
-contact's geometry needs the smoothed rows of the strides around it (its neighbours'
-chords bend the lateral excursion), so it is final once the contact two on is known and
-smoothed that far; its position is in the session frame, set by the first measured
-stride, so the contacts before that stride wait for it.
+contact's stride length (from its ``off_anchor`` to the next contact's ``anchor``) is
+final once the next contact is known and the path is smoothed past both anchors (and past
+the contact's own ``anchor``, whose filter run tells whether the stride is the unsettled
+first of a run that started moving); it is released then (:class:`StrideLength`), a live
+display's figure at the next contact.  The rest of a contact's geometry needs the smoothed
+rows of the strides around it (its neighbours' chords bend the lateral excursion), so it
+is final once the contact two on is known and smoothed that far; its position is in the
+session frame, set by the first measured stride, so the contacts before that stride wait
+for it.
 
 The rows the stage holds are those its pending contacts and filter inputs still need
 (a few strides; a standing contact's whole rest; the standing at the start until the
@@ -85,13 +90,25 @@ class StrideConfig:
 
 
 @dataclass(frozen=True)
+class StrideLength:
+    """One contact's stride length, released as soon as it is final: before the rest of
+    its geometry, and equal to that geometry's ``stride_length_m``."""
+
+    index: int                      # the contact, among the stream's IC events
+    stride_length_m: float | None   # to the next contact; None where its geometry says None
+
+
+@dataclass(frozen=True)
 class StrideOutput:
     """What one step made final: the geometry of IC events ``first_contact`` ..
-    ``first_contact + len(geometry) - 1`` (counted over all IC events of the stream), and
-    the smoothed rows ``samples_start`` .. ``samples_start + len(pos_m) - 1``."""
+    ``first_contact + len(geometry) - 1`` (counted over all IC events of the stream), the
+    stride lengths of the contacts in ``stride_lengths`` (each contact's once, in order,
+    never after its geometry), and the smoothed rows ``samples_start`` ..
+    ``samples_start + len(pos_m) - 1``."""
 
     first_contact: int
     geometry: tuple[StrideGeometry, ...]
+    stride_lengths: tuple[StrideLength, ...]
     samples_start: int
     pos_m: np.ndarray            # (n, 3) smoothed sensor position, filter frame
     quat: np.ndarray             # (n, 4) smoothed attitude, sensor to world
@@ -213,6 +230,8 @@ class _Stage:
         self.run_first_zupt_still: dict[int, bool] = {}
         self.seen_runs: set[int] = set()
         self.spans: list[_Span] = []   # from the contact before the next geometry on
+        self.length_next = 0           # contacts whose stride length was released
+        self.unsettled: dict[int, bool] = {}    # per contact with its length released, not its geometry
         self.geo_next = 0
         self.frame: SessionFrame | None = None
         self.held: list[_Held] = []
@@ -550,10 +569,50 @@ class _Stage:
         return pos - cum[1:]
 
     # --- geometry -----------------------------------------------------------------------
+    def update_lengths(self, final: bool) -> list[StrideLength]:
+        """The stride lengths of the contacts, in order, whose next contact is known (or
+        that are the last) and whose anchors and the next contact's are smoothed.  Each
+        contact's unsettled-first-stride test is made here, in contact order as
+        ``analysis._first_strides_after_moving_start`` makes it, and kept for its geometry."""
+        out: list[StrideLength] = []
+        while True:
+            first = self.spans[0].index if self.spans else self.geo_next
+            k = self.length_next - first
+            if k >= len(self.spans) or (not final and k + 1 >= len(self.spans)):
+                break
+            sp = self.spans[k]
+            window = self.spans[k:k + 2]
+            used = [sp.anchor, sp.off_anchor] + [s.anchor for s in window[1:]]
+            hi = max(used) + 1      # (0 when none is a row: its length is None)
+            if hi > self.smooth_to:
+                if not final:
+                    break
+                raise AssertionError(f"rows to {hi} needed at the end, {self.smooth_to} smoothed")
+            unsettled = False
+            if sp.anchor >= 0:
+                run = int(self.rows("nbrk", sp.anchor, sp.anchor + 1)[0])
+                if run not in self.seen_runs:
+                    self.seen_runs.add(run)
+                    # (the anchor is a zero-velocity sample, so its run has a first one)
+                    unsettled = not self.run_first_zupt_still.get(run, True)
+            self.unsettled[sp.index] = unsettled
+            # the kernel's figures over this contact and the next: its stride length is the
+            # one the geometry's wider window gives (the other figures may still change), and
+            # geometry_of leaves it out as the geometry will (unsettled)
+            low = [v for v in (int(np.floor(sp.ic)) - 1, sp.anchor, sp.off_anchor) if v >= 0]
+            w0, w1 = self._window(low, hi)
+            metrics, rec = self._metrics(window, w0, w1)
+            g = geometry_of(rounded_metrics(metrics[0].tolist()), bool(rec[0]), unsettled, True, None, sp.anchor,
+                            sp.off_anchor)
+            out.append(StrideLength(sp.index, g.stride_length_m))
+            self.length_next += 1
+        return out
+
     def update_geometry(self, final: bool) -> list[StrideGeometry]:
         """The geometry of the contacts, in order, whose strides and their neighbours' are
         smoothed (trajectory.stride_geometry over the contact before, it and the two after);
-        those before the session frame is set wait for it."""
+        those before the session frame is set wait for it.  Their stride lengths were
+        released first (:meth:`update_lengths`)."""
         out: list[StrideGeometry] = []
         while True:
             first = self.spans[0].index if self.spans else self.geo_next
@@ -580,11 +639,10 @@ class _Stage:
                 if not final:
                     break
                 hi = self.smooth_to
+            if j >= self.length_next:
+                raise AssertionError(f"contact {j}'s geometry is final before its stride length")
             low = [v for s in window[:at + 1] for v in (int(np.floor(s.ic)) - 1, s.anchor, s.off_anchor) if v >= 0]
-            # an even first row: the kernel rounds positions half to even
-            w0 = max(self.rows.base, min(low) if low else hi - 1)
-            w0 += w0 % 2 if w0 - w0 % 2 < self.rows.base else -(w0 % 2)
-            hi = max(hi, w0 + 1)
+            w0, hi = self._window(low, hi)
             geo = self._geometry(window, at, w0, hi)
             out.extend(geo)
             self.geo_next += 1
@@ -595,9 +653,16 @@ class _Stage:
             out.extend(self._release(None))
         return out
 
-    def _geometry(self, window: list[_Span], at: int, w0: int, w1: int) -> list[StrideGeometry]:
+    def _window(self, low: list[int], hi: int) -> tuple[int, int]:
+        """Rows ``w0`` .. ``w1 - 1`` for the kernel: from the lowest of ``low`` (as far as
+        held) to ``hi``, ``w0`` even (the kernel rounds positions half to even)."""
+        w0 = max(self.rows.base, min(low) if low else hi - 1)
+        w0 += w0 % 2 if w0 - w0 % 2 < self.rows.base else -(w0 % 2)
+        return w0, max(hi, w0 + 1)
+
+    def _metrics(self, window: list[_Span], w0: int, w1: int) -> tuple[np.ndarray, np.ndarray]:
+        """trajectory.stride_metrics of the contacts ``window`` over rows ``w0`` .. ``w1 - 1``."""
         r, cfg = self.rows, self.cfg
-        sp = window[at]
         ic = np.array([s.ic for s in window]) - w0
         to = np.array([s.to for s in window]) - w0
         shift = lambda v: v - w0 if v >= 0 else -1          # noqa: E731
@@ -605,17 +670,15 @@ class _Stage:
         off_anchor = np.array([shift(s.off_anchor) for s in window], dtype=np.int64)
         nbrk = np.concatenate([r("nbrk", w0, w0 + 1) - r("brk", w0, w0 + 1), r("nbrk", w0, w1)])
         nrec = np.concatenate([r("nrec", w0, w0 + 1) - r("clip", w0, w0 + 1), r("nrec", w0, w1)])
-        metrics, rec = stride_metrics(ic, to, anchor, off_anchor, r("path", w0, w1),
-                                      r("quat", w0, w1), cfg.alignment.rot_ff_sf,
-                                      float(cfg.params.steps.max_stride_s * cfg.fs_hz), nbrk, nrec)
+        return stride_metrics(ic, to, anchor, off_anchor, r("path", w0, w1), r("quat", w0, w1),
+                              cfg.alignment.rot_ff_sf, float(cfg.params.steps.max_stride_s * cfg.fs_hz), nbrk, nrec)
+
+    def _geometry(self, window: list[_Span], at: int, w0: int, w1: int) -> list[StrideGeometry]:
+        r = self.rows
+        sp = window[at]
+        metrics, rec = self._metrics(window, w0, w1)
         row = rounded_metrics(metrics[at].tolist())
-        unsettled = False
-        if sp.anchor >= 0:
-            run = int(r("nbrk", sp.anchor, sp.anchor + 1)[0])
-            if run not in self.seen_runs:
-                self.seen_runs.add(run)
-                # (the anchor is a zero-velocity sample, so its run has a first one)
-                unsettled = not self.run_first_zupt_still.get(run, True)
+        unsettled = self.unsettled.pop(sp.index)
         out: list[StrideGeometry] = []
         if self.frame is None and measured_stride(row, metrics[at]):
             b = window[at + 1].anchor
@@ -714,9 +777,11 @@ def stride_step(state: StrideState, chunk: CleanChunk, events: tuple[Event, ...]
     if b > a:
         r("path", a, b)[:] = path
     first = st.geo_next - len(st.held)
+    lengths = st.update_lengths(final)
     geometry = st.update_geometry(final) if b > a or final else []
     calibrated = None if state.config.gyr_bias0_rad_s is not None or not st.bias_known else st.bias is not None
-    out = StrideOutput(first, tuple(geometry), a, r("pos", a, b).copy(), r("quat", a, b).copy(), path, calibrated)
+    out = StrideOutput(first, tuple(geometry), tuple(lengths), a, r("pos", a, b).copy(), r("quat", a, b).copy(),
+                       path, calibrated)
     if b > a:
         st.trim()
     st.done = final
