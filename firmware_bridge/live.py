@@ -102,14 +102,13 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.analysis import stretch_geometry
-from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod, events_step,
-                             mounting_offset_deg, new_event_state, stance_stillness_dps, swing_artefact,
+from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, mounting_offset_deg,
                              toe_off_candidate, unconfirmed_landing)
-from gaitcore.quality import BRIDGE_S, CLIP_MARGIN, DROP_FACTOR, implausible_rows
-from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, SensorRecording, Side, true_runs
+from gaitcore.pipeline import PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
+from gaitcore.quality import BRIDGE_S, DROP_FACTOR
+from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, Side
+from gaitcore.stages.stride import StrideLength
 from gaitcore.steps import MAX_CONTACT_S
-from gaitcore.trajectory import standing_gyro_bias
 
 from .devices import Decoder, Device, Placed, Timeline, device_of
 from .session_file import KIND_EVENT, KIND_RX, Record
@@ -117,6 +116,7 @@ from .session_file import KIND_EVENT, KIND_RX, Record
 if TYPE_CHECKING:
     from gaitcore.align import Alignment
     from gaitcore.events import EventState, ToeOffCandidate
+    from gaitcore.stages.quality import CleanChunk
 
 CLOCK_WINDOW_S = 10.0
 REP_PAUSE_S = 3.0
@@ -219,7 +219,7 @@ class _Held:
     in time order; a new step's cross-foot and rep fields are filled in when it is shown."""
 
     k: int                      # the pod's index
-    item: LiveStep | Withdrawn
+    item: LiveStep | Withdrawn | StrideLine
     to_s: float | None = None   # a new step's toe-off (session s)
     since_s: float = 0.0        # when it was ready to show (receipt time of the record, session s)
 
@@ -256,13 +256,11 @@ def as_dict(item) -> dict:
 
 @dataclass(frozen=True)
 class _Frame:
-    """A frame's samples as its pod keeps them (for ``HISTORY_S``): the stride, the
-    stillness, the clipping and the times of contacts are read back from them."""
+    """A frame's samples as its pod keeps them (for ``HISTORY_S``): the times of contacts
+    and the mounting check are read back from them."""
 
     first: int                  # fed position of its first sample
     t_dev_s: np.ndarray         # device times of its samples
-    gyr_norm_dps: np.ndarray
-    clipped: np.ndarray         # bool: a value at full scale
     rx_s: float                 # when it arrived (session s)
     acc_mps2: np.ndarray        # N x 3
     gyr_dps: np.ndarray         # N x 3
@@ -273,11 +271,26 @@ class _Frame:
         return self.first + self.t_dev_s.shape[0]
 
 
-class _Sample(NamedTuple):
-    """One sample's rows."""
+class _Clipped(NamedTuple):
+    """Which of the pipeline's cleaned rows ``first`` ... are at full scale."""
 
-    acc_mps2: np.ndarray        # 3
-    gyr_dps: np.ndarray         # 3
+    first: int
+    clipped: np.ndarray
+
+
+@dataclass(frozen=True)
+class StrideLine:
+    """The stride that ended at a contact shown before (this foot's previous contact to
+    it): its length and speed, from the pod's running trajectory (the pipeline's stride
+    stage), shown once final: the analysis's ``stride_length_m`` and ``speed_mps`` of the
+    previous contact's step."""
+
+    pod: str
+    foot: str
+    ic_s: float                 # the contact it ended at (its step line's ic_s)
+    t_s: float                  # when shown (session clock)
+    stride_m: float
+    speed_mps: float
 
 
 class _ClockOffset(NamedTuple):
@@ -327,14 +340,16 @@ class _Pod:
     device: Device
     decoder: Decoder | None               # the device's decoder (None: it sends no IMU samples)
     timeline: Timeline | None = None      # the device's live placement state
-    events: EventState | None = None      # made at the first data frame
     fs_hz: float = 0.0
     next_abs: int = 0                     # the pod's next sample index, counted from its first sample
     clip_notice_s: float = -np.inf
-    acc_range_mps2: float = np.inf
-    gyr_range_dps: float = np.inf
-    gyr_bias0: tuple[float, float, float] | None = None   # rad/s, from quiet standing at the start (the INS's
-    #                                     first guess)
+    pipe: PodState | None = None          # the pod's pipeline (made at the first data frame)
+    clipped: deque[_Clipped] = field(default_factory=deque)       # the pipeline's rows, as long as frames
+    # the IC positions of the pipeline's last final contacts, and how many there were (the warm-up's
+    # backlog of contacts reaches 60 s back)
+    final_ics: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))
+    n_final_ics: int = 0
+    shown: deque[_Kept] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # new step lines
     offsets: deque[_ClockOffset] = field(default_factory=deque)   # the last CLOCK_WINDOW_S: increasing minima
     n_fed: int = 0
     frames: deque[_Frame] = field(default_factory=deque)           # the last HISTORY_S
@@ -349,6 +364,11 @@ class _Pod:
     breaks_s: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
+
+    @property
+    def events(self) -> EventState | None:
+        """The event detector's state (None before the first data frame)."""
+        return None if self.pipe is None else self.pipe.events.detector
     mounting: Alignment | None = None     # from the session's mounting calibration (no warm-up)
     mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
     warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
@@ -395,7 +415,8 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 def _copy_pod(p: _Pod) -> _Pod:
     return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS),
-                   breaks_s=deque(p.breaks_s, SHOWN_HISTORY))
+                   breaks_s=deque(p.breaks_s, SHOWN_HISTORY), clipped=deque(p.clipped),
+                   final_ics=deque(p.final_ics, SHOWN_HISTORY), shown=deque(p.shown, SHOWN_HISTORY))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -431,10 +452,13 @@ def _placed(state: LiveState, k: int, p: Placed) -> tuple[list, LiveState]:
     """Samples the pod's device placed on its timeline; the first ones set the rate the
     pod's time counts in (its sample index over its rate: a clean clock) and its full scale."""
     pod = state.pods[k]
-    if pod.events is None:
+    if pod.pipe is None:
         pod.fs_hz = p.fs_hz
-        pod.events = new_event_state(pod.fs_hz, pod.mounting, DROP_FACTOR)
-        pod.acc_range_mps2, pod.gyr_range_dps = p.acc_range_mps2, p.gyr_range_dps
+        side = Side(pod.foot)
+        # the pod's own sample clock: a lost sample is an exact gap (DROP_FACTOR)
+        pod.pipe = new_pod_state(PodSpec(pod.name, Placement(side, Segment.FOOT), pod.fs_hz,
+                                         full_scale_3x2(p.acc_range_mps2), full_scale_3x2(p.gyr_range_dps),
+                                         DROP_FACTOR, pod.mounting))
     return _samples_in(state, k, p.first, p.acc_mps2, p.gyr_dps, p.t_rx_s)
 
 
@@ -448,10 +472,6 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     if lost:
         items.append(Notice(pod.name, t_rx, f"{pod.name}: {lost} samples lost ({1000 * lost / pod.fs_hz:.0f} ms)"))
     pod.next_abs = index0 + count
-    acc, gyr, n_bad, n_fixed = _unreadable_repaired(pod, acc, gyr, lost == 0)
-    if n_bad:
-        items.append(Notice(pod.name, t_rx, f"{pod.name}: {n_bad} unreadable samples (not a number, or past "
-                                            f"1000 g or 100,000 deg/s), {n_fixed} of them interpolated"))
     t_dev = (index0 + np.arange(count)) / pod.fs_hz
     # causal clock: least (receipt - device time of the frame's last sample) over the window
     off = t_rx - t_dev[-1]
@@ -462,28 +482,46 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
         pod.offsets.popleft()
     if lost / pod.fs_hz > BRIDGE_S:       # the analysis restarts here: a contact may be among them
         pod.breaks_s.append(float(t_dev[0] + pod.offsets[0].offset_s))
-    gn = np.sqrt((gyr * gyr).sum(axis=1))
-    clip = (np.abs(acc) >= CLIP_MARGIN * pod.acc_range_mps2).any(axis=1) \
-        | (np.abs(gyr) >= CLIP_MARGIN * pod.gyr_range_dps).any(axis=1)
-    pod.frames.append(_Frame(pod.n_fed, t_dev, gn, clip, t_rx, acc, gyr))
+    pod.frames.append(_Frame(pod.n_fed, t_dev, t_rx, acc, gyr))
     while pod.frames[0].end < pod.n_fed - HISTORY_S * pod.fs_hz:
         pod.frames.popleft()
-    if clip.any():
+    out, pod.pipe = pod_step(pod.pipe, t_dev, acc, gyr)
+    pod.n_fed += count
+    shown, state = _pipeline_out(state, k, out, t_rx)
+    return items + shown, state
+
+
+def _pipeline_out(state: LiveState, k: int, out, t_rx: float) -> tuple[list, LiveState]:
+    """What pod ``k``'s pipeline gave for its latest samples (``out``: a
+    :class:`gaitcore.pipeline.PodOutput`) as the live display shows it."""
+    pod = state.pods[k]
+    items: list = []
+    rows: CleanChunk = out.rows
+    if rows.unreadable:
+        items.append(Notice(pod.name, t_rx, f"{pod.name}: {rows.unreadable} unreadable samples (not a number, or "
+                                            f"past 1000 g or 100,000 deg/s), {rows.repaired} of them interpolated"))
+    if rows.n:
+        pod.clipped.append(_Clipped(rows.start, rows.clipped))
+        while pod.clipped[0].first + pod.clipped[0].clipped.shape[0] < pod.frames[0].first:
+            pod.clipped.popleft()
+    if rows.clipped.any():
         quiet_before = t_rx - pod.clip_notice_s >= CLIP_QUIET_S
         pod.clip_notice_s = t_rx
         if quiet_before:
             items.append(Notice(pod.name, t_rx, f"{pod.name}: clipping at full scale (values held at the limit)"))
-    events, pod.events = events_step(pod.events, t_dev, acc, gyr)
-    pod.n_fed += count
     told = _warmup_status(pod, t_rx)
     if told and pod.events.alignment is not None:
         told += _waiting_for_warm_ups(state, k, t_rx)
     items += told
     if pod.mounting is not None and 0 <= pod.mount_check_at <= pod.n_fed:
         items += _check_mounting(pod, t_rx)
-    for ev in events:
-        new_items, state = _event(state, k, ev)
+    dropped = frozenset(ev.pos for ev in out.events.dropped if ev.kind is EventKind.IC)
+    for ev in out.events.reported:
+        new_items, state = _event(state, k, ev, dropped)
         items += new_items
+    _final_contacts(pod, out.events.events)
+    if out.stride is not None:
+        items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_rx)]
     # (a contact after a swing too short to be one is shown at its toe-off, when the swing-artefact
     # rule can tell which of the two it keeps; one shown early was not after such a swing)
     if pod.open_ic is not None and not pod.at_rest and _standing(pod) \
@@ -499,31 +537,37 @@ def _samples_in(state: LiveState, k: int, index0: int, acc: np.ndarray, gyr: np.
     return items, state
 
 
-def _unreadable_repaired(pod: _Pod, acc: np.ndarray, gyr: np.ndarray, follows: bool) -> tuple:
-    """Rows that are not finite or hold a value no body-worn IMU gives made unreadable
-    (NaN, which the detector takes for a gap), and, as the analysis does
-    (:func:`gaitcore.quality.repair`), a lone one interpolated from its neighbours: the
-    previous frame's last sample when ``follows`` (no samples lost in between), and the
-    last sample held when its successor is still to come.  Returns (acc, gyr, rows
-    unreadable, rows interpolated)."""
-    bad = implausible_rows(acc, gyr) | ~(np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1))
-    if not bad.any():
-        return acc, gyr, 0, 0
-    acc, gyr = acc.copy(), gyr.copy()
-    acc[bad] = gyr[bad] = np.nan
-    n = acc.shape[0]
-    prev = _Sample(pod.frames[-1].acc_mps2[-1], pod.frames[-1].gyr_dps[-1]) if follows and pod.frames else None
-    fixed = 0
-    for a, b in true_runs(bad):
-        if b - a != 1:
+def _final_contacts(pod: _Pod, events: tuple[Event, ...]) -> None:
+    """Note the ICs of the pipeline's final contacts (the stride stage numbers them)."""
+    for ev in events:
+        if ev.kind is EventKind.IC:
+            pod.final_ics.append(ev.pos)
+            pod.n_final_ics += 1
+
+
+def _strides(pod: _Pod, lengths: tuple[StrideLength, ...], t_rx: float) -> list:
+    """A :class:`StrideLine` for each stride the pod's trajectory measured (a length, not
+    None) that ended at a contact shown (one the pipeline's contacts include: a contact the
+    display withdrew has none)."""
+    out = []
+    first = pod.n_final_ics - len(pod.final_ics)      # the index of final_ics[0]
+    for sl in lengths:
+        j = sl.index + 1 - first                        # the contact the stride ended at
+        if sl.stride_length_m is None or not 0 < j < len(pod.final_ics):
             continue
-        before = _Sample(acc[a - 1], gyr[a - 1]) if a > 0 else prev
-        if before is None or not np.isfinite(before.acc_mps2).all():
+        ic, prev_ic = pod.final_ics[j], pod.final_ics[j - 1]
+        line = next((x.step for x in reversed(pod.shown) if x.ic == ic), None)
+        prev = next((x.step for x in reversed(pod.shown) if x.ic == prev_ic), None)
+        if line is None or prev is None:
             continue
-        after = _Sample(acc[a + 1], gyr[a + 1]) if a + 1 < n else before
-        acc[a], gyr[a] = 0.5 * (before.acc_mps2 + after.acc_mps2), 0.5 * (before.gyr_dps + after.gyr_dps)
-        fixed += 1
-    return acc, gyr, int(bad.sum()), fixed
+        # as the analysis: a displacement with no stride time (a pause, or lost data a contact
+        # may hide in) is no stride
+        stride_s = line.ic_s - prev.ic_s
+        if not 0.0 < stride_s <= MAX_STRIDE_S or not _unbroken(line.ic_s, prev.ic_s, pod):
+            continue
+        out.append(StrideLine(pod.name, pod.foot, line.ic_s, t_rx, sl.stride_length_m,
+                              sl.stride_length_m / stride_s))
+    return out
 
 
 def _check_mounting(pod: _Pod, t_rx: float) -> list:
@@ -595,8 +639,7 @@ def _standing(pod: _Pod) -> bool:
 
 def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
     """Pod ``k``'s open contact is standing (:func:`_standing`): show it as the foot at
-    rest, or revise the line shown early from its push-off to say so.  The stride into it
-    ends in the stance so far."""
+    rest, or revise the line shown early from its push-off to say so."""
     pod = state.pods[k]
     pod.at_rest = True
     if pod.early is None:
@@ -604,9 +647,8 @@ def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
     pod.early = None
     ic, now = pod.open_ic, pod.n_fed - 1.0
     prev = pod.last_kept.step
-    stride_m, speed_mps = _last_stride(pod, ic, now, prev.ic_s)
     s = replace(prev, to_arrival_s=None, contact_s=None, saturated=_saturated(pod, ic, now), revised=True,
-                last_stride_m=stride_m, last_speed_mps=speed_mps, at_rest=True)
+                at_rest=True)
     pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None))
     pod.last_kept = _Kept(ic, None, s)
     return [_Held(k, s)], state
@@ -624,9 +666,11 @@ def _kept(pod: _Pod, a: int, b: int) -> list[tuple[_Frame, slice]]:
 
 
 def _saturated(pod: _Pod, ic: float, to: float | None) -> bool:
-    """Whether a sample of the contact (and a few around it) is at full scale."""
+    """Whether a sample of the contact (and a few around it) is at full scale (the
+    pipeline's clipped rows)."""
     a, b = int(np.floor(ic)) - 2, int(np.ceil(to if to is not None else ic)) + 4
-    return any(bool(fr.clipped[part].any()) for fr, part in _kept(pod, a, b))
+    return any(bool(c.clipped[max(0, a - c.first):b - c.first].any()) for c in pod.clipped
+               if c.first < b and c.first + c.clipped.shape[0] > a)
 
 
 def _frame_of(pod: _Pod, pos: float) -> _Frame:
@@ -653,13 +697,10 @@ def _arrival(pod: _Pod, pos: float) -> float:
     return _frame_of(pod, np.ceil(pos)).rx_s
 
 
-def _stillness(pod: _Pod, a: float, b: float) -> float:
-    """The stance stillness of the fed samples from ``a`` to ``b`` (kept ones)."""
-    parts = [fr.gyr_norm_dps[part] for fr, part in _kept(pod, int(np.floor(a)), int(np.ceil(b)) + 1)]
-    return stance_stillness_dps(np.concatenate(parts) if parts else np.empty(0))
-
-
-def _event(state: LiveState, k: int, ev: Event) -> tuple[list, LiveState]:
+def _event(state: LiveState, k: int, ev: Event, dropped: frozenset[float] = frozenset()) -> tuple[list, LiveState]:
+    """React to an event the pod's detector reported; ``dropped``: the IC positions the
+    pipeline's swing-artefact rule dropped in the same feed (it decides at the toe-off of
+    a contact after a too-short swing: either that contact or the one before it goes)."""
     pod = state.pods[k]
     if ev.kind is EventKind.IC:
         items = []
@@ -674,12 +715,11 @@ def _event(state: LiveState, k: int, ev: Event) -> tuple[list, LiveState]:
     if pod.early is not None or pod.at_rest:
         return _settle(state, k, ic, to)
     items: list = []
-    if _after_short_swing(pod, ic):
-        prev = pod.last_kept
-        which = swing_artefact(_stillness(pod, prev.ic, prev.to), _stillness(pod, ic, to))
-        if which == 1:
-            return [], state      # this one is the artefact: never shown
-        if which == 0:
+    if ic in dropped:
+        return [], state      # this one is the artefact: never shown
+    prev = pod.last_kept
+    if prev is not None and prev.ic in dropped:
+        if True:
             items.append(_Held(k, Withdrawn(pod.name, pod.foot, prev.step.ic_s, "swing artefact")))
             if pod.contacts and pod.contacts[-1].ic == prev.ic:
                 pod.contacts.pop()
@@ -715,9 +755,6 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None,
                 contact_s=to_s - prev.ic_s if to_s is not None and not standing else None,
                 saturated=_saturated(pod, ic, to), revised=True, open_at_end=open_at_end and not standing,
                 at_rest=standing)
-    if to is not None:
-        stride_m, speed_mps = _last_stride(pod, ic, to, prev.ic_s)
-        s = replace(s, last_stride_m=stride_m, last_speed_mps=speed_mps)
     if pod.shown_s:
         pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None if standing else to_s))
     pod.last_kept = _Kept(ic, to, s)
@@ -733,10 +770,11 @@ def _unbroken(t_s: float, since_s: float, *pods: _Pod) -> bool:
 def _show(state: LiveState, k: int, ic: float, to: float | None,
           open_at_end: bool = False, at_rest: bool = False) -> tuple[list, LiveState]:
     """The step of the contact ``ic``-``to`` (fed positions) with what this pod alone
-    tells (its times, stride and cadence), to be shown in time order (:func:`_line`
-    adds what needs the other feet and the rep).  A contact longer than ``MAX_CONTACT_S``,
+    tells (its times and cadence), to be shown in time order (:func:`_line` adds what
+    needs the other feet and the rep; the stride into it follows as a :class:`StrideLine`
+    once the pod's trajectory has measured it).  A contact longer than ``MAX_CONTACT_S``,
     or still open and ``at_rest``, is standing: no contact time, and no toe-off for the
-    other foot's flight; the stride into it ends in its stance so far."""
+    other foot's flight."""
     pod = state.pods[k]
     ic_s = _time(pod, ic)
     to_s = _time(pod, to) if to is not None else None
@@ -749,12 +787,12 @@ def _show(state: LiveState, k: int, ic: float, to: float | None,
     own_ic_s = pod.shown_s[-1].ic_s if pod.shown_s else None
     stride_s = ic_s - own_ic_s if own_ic_s is not None and _unbroken(ic_s, own_ic_s, pod) else None
     cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
-    stride_m, speed_mps = _last_stride(pod, ic, end, ic_s) if end is not None else (None, None)
     s = LiveStep(pod.name, pod.foot, 0, ic_s, _arrival(pod, ic), _arrival(pod, to) if to_s is not None else None,
-                 contact, None, None, cadence, _saturated(pod, ic, end), None, None,
-                 last_stride_m=stride_m, last_speed_mps=speed_mps, open_at_end=open_at_end, at_rest=at_rest)
+                 contact, None, None, cadence, _saturated(pod, ic, end), None, None, open_at_end=open_at_end,
+                 at_rest=at_rest)
     pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], _ContactTimes(ic_s, to_s))
     pod.last_kept = _Kept(ic, to, s)
+    pod.shown.append(pod.last_kept)
     return [_Held(k, s, to_s)], state
 
 
@@ -866,7 +904,7 @@ def _landing_pending_before(pod: _Pod, t_s: float) -> bool:
 def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     """The line of ``h`` as it is shown now, after a :class:`CatchUp` line when it starts a
     block of steps older than one shown for another pod."""
-    if isinstance(h.item, Withdrawn):
+    if isinstance(h.item, (Withdrawn, StrideLine)):
         return [h.item], state
     if h.item.revised:
         return _revision_line(state, h.k, h.item)
@@ -1031,43 +1069,6 @@ def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndar
             np.concatenate([fr.gyr_dps[part] for fr, part in parts]))
 
 
-def _last_stride(pod: _Pod, ic: float, to: float, ic_s: float) -> tuple[float | None, float | None]:
-    """(length m, speed m/s) of the stride from this pod's previous shown contact to
-    the contact ``ic``-``to``; Nones when there is none or it cannot be measured."""
-    if not pod.contacts or pod.events.alignment is None or (ic - pod.contacts[-1].ic) / pod.fs_hz > MAX_STRIDE_S:
-        return None, None
-    if pod.gyr_bias0 is None:
-        pod.gyr_bias0 = _standing_bias(pod)
-    first = pod.frames[0].first
-    window = [c for c in list(pod.contacts)[-STRIDE_WINDOW:] if c.ic >= first]
-    if not window:
-        return None, None
-    # with fewer strides to settle over, the filter starts at the oldest kept sample (standing, at the start)
-    a = int(np.floor(window[0].ic)) if len(window) == STRIDE_WINDOW else first
-    b = int(np.ceil(to)) + 2
-    t, acc, gyr = _samples(pod, a, b)
-    sensor = SensorRecording(pod.name, Placement(Side(pod.foot), Segment.FOOT), pod.fs_hz,
-                             t - t[0], acc, gyr, pod.acc_range_mps2, pod.gyr_range_dps)
-    events = []
-    for ci, ct in [*window, (ic, to)]:
-        events += [Event(EventKind.IC, ci - a, 0.0, ICMethod.ROTATION), Event(EventKind.TO, ct - a, 0.0, None)]
-    length = stretch_geometry(sensor, events, pod.events.alignment, pod.gyr_bias0)[len(window) - 1].stride_length_m
-    if length is None:
-        return None, None
-    return length, length / (ic_s - _time(pod, window[-1].ic))
-
-
-def _standing_bias(pod: _Pod) -> tuple[float, float, float]:
-    """The gyro bias over quiet standing at the start of the pod's stream, taken as the
-    offline analysis takes it: over the whole standing, which has ended by the first stride
-    this is asked for (zeros if the stream did not start standing, or its start is no
-    longer kept)."""
-    if pod.frames[0].first != 0:
-        return (0.0, 0.0, 0.0)
-    _, acc, gyr = _samples(pod, 0, pod.n_fed)
-    return standing_gyro_bias(acc, gyr, pod.fs_hz) or (0.0, 0.0, 0.0)
-
-
 # ---- drill cues: each takes a step and returns a cue or None ---------------------------
 
 def contacts_longer(s: LiveStep) -> str | None:
@@ -1101,17 +1102,22 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
     state = replace(state, pods=tuple(pods))
     t_end = max((p.frames[-1].rx_s for p in pods if p.frames), default=0.0)
     for k, pod in enumerate(pods):
-        if pod.events is None:
+        if pod.pipe is None:
             continue
-        events, pod.events = events_step(pod.events, np.empty(0), np.empty((0, 3)), np.empty((0, 3)), final=True)
-        items += _warmup_status(pod, pod.frames[-1].rx_s if pod.frames else 0.0)
-        for ev in events:
-            new_items, state = _event(state, k, ev)
+        out, pod.pipe = pod_step(pod.pipe, np.empty(0), np.empty((0, 3)), np.empty((0, 3)), final=True)
+        t_last = pod.frames[-1].rx_s if pod.frames else 0.0
+        items += _warmup_status(pod, t_last)
+        dropped = frozenset(ev.pos for ev in out.events.dropped if ev.kind is EventKind.IC)
+        for ev in out.events.reported:
+            new_items, state = _event(state, k, ev, dropped)
             items += new_items
         if pod.open_ic is not None:
             new_items, state = _settle(state, k, pod.open_ic, None, open_at_end=True)
             pod.open_ic = None
             items += new_items
+        _final_contacts(pod, out.events.events)
+        if out.stride is not None:
+            items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_last)]
     return _in_time_order(state, items, t_end, final=True)
 
 
@@ -1121,7 +1127,13 @@ def final_steps(items) -> list[LiveStep]:
     last: dict = {}
     for it in items:
         if isinstance(it, LiveStep):
+            was = last.get((it.pod, it.ic_s))
+            if was is not None and it.last_stride_m is None:     # (a revision keeps the stride shown)
+                it = replace(it, last_stride_m=was.last_stride_m, last_speed_mps=was.last_speed_mps)
             last[(it.pod, it.ic_s)] = it
+        elif isinstance(it, StrideLine) and (it.pod, it.ic_s) in last:
+            last[(it.pod, it.ic_s)] = replace(last[(it.pod, it.ic_s)], last_stride_m=it.stride_m,
+                                              last_speed_mps=it.speed_mps)
         elif isinstance(it, Withdrawn):
             last.pop((it.pod, it.ic_s), None)
     return list(last.values())

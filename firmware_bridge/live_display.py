@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gaitcore.steps import MAX_CONTACT_S
 
-from .live import CatchUp, LiveStep, Notice, Status, Withdrawn
+from .live import CatchUp, LiveStep, Notice, Status, StrideLine, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
 
@@ -50,6 +50,9 @@ def _toe_off_note(s: LiveStep) -> str:
 def item_line(item) -> str:
     if isinstance(item, LiveStep):
         return step_line(item)
+    if isinstance(item, StrideLine):
+        return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  stride {item.stride_m:5.2f} m "
+                f"{item.speed_mps:5.2f} m/s (into this contact)")
     if isinstance(item, Withdrawn):
         return f"{item.ic_s:8.2f} s  {item.foot} contact withdrawn ({item.reason})"
     if isinstance(item, Notice):
@@ -102,6 +105,8 @@ class Display:
                 self.play()
         elif isinstance(item, Withdrawn):
             self.print(line, "dim")
+        elif isinstance(item, StrideLine):
+            self.print(line, "green")
         elif isinstance(item, Status):
             self.print(line, "cyan")
         elif isinstance(item, CatchUp):

@@ -15,8 +15,7 @@ from . import __version__
 from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
 from ._quality_kernel import GAP_DROPPED, unit_counts
-from .events import (WARMUP_MAX_S, Event, _feed, breaks_of, drop_swing_artefacts, events_step, gap_codes,
-                     mounting_offset_deg, new_event_state)
+from .events import WARMUP_MAX_S, Event, breaks_of, mounting_offset_deg
 from .params import EventParams, InsParams, Params, StepParams
 from .quality import (Gap, finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
                       full_scale, implausible_as_missing, new_clock, repair)

@@ -12,7 +12,7 @@ from benchmarks.realdata import REAL_DATA
 from gaitcore import read
 from gaitcore.analysis import _known_mounting, _prepare
 from gaitcore.events import _feed, drop_swing_artefacts, gap_codes, new_event_state
-from gaitcore.quality import clock_tolerance_periods, drop_duplicate_rows, full_scale, implausible_as_missing
+from gaitcore.quality import clock_tolerance_periods, finite_mask, drop_duplicate_rows, full_scale, implausible_as_missing
 from gaitcore.readers import read_recording
 from gaitcore.stages.events import events_stage_step, new_event_stage
 from gaitcore.stages.quality import QualityConfig, new_quality_state, quality_step
@@ -99,6 +99,8 @@ def _assert_quality_matches(s, sizes):
     assert repr([g.gap for g in gaps]) == repr(p.gaps)     # (repr: a NaN time equals itself)
     assert sum(o.repaired for o in outs) == p.repaired
     assert sum(o.repeated for o in outs) == int(p.repeated.sum())
+    base = drop_duplicate_rows(implausible_as_missing(s))[0]
+    assert sum(o.unreadable for o in outs) == int(np.count_nonzero(~finite_mask(base)))
 
 
 def test_the_corruption_gives_the_quality_stage_work():

@@ -72,6 +72,7 @@ class CleanChunk:
     gaps: tuple[FoundGap, ...]  # the gaps that ended in this chunk
     repaired: int               # rows interpolated
     repeated: int               # rows as given dropped as repeats
+    unreadable: int = 0         # rows that came unreadable (not finite, or past any IMU's range), repaired or not
 
     @property
     def n(self) -> int:
@@ -210,7 +211,7 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
     breaks = (fixed | breaks_of(km, lm)) if gapped else fixed.copy()
     dt_s = (np.where(km == GAP_DROPPED, lm, 0.0) + nominal) if gapped else np.full(m, nominal)
     out = CleanChunk(start, t[:m], acc[:m], gyr[:m], km, lm, breaks, clipped[:m], dt_s, tuple(found), repaired,
-                     n_rep)
+                     n_rep, int(m - np.count_nonzero(ok[:m])))
     held = None
     if hold:
         held = CleanChunk(start + m, t[m:], acc[m:], gyr[m:], kind[m:], lag[m:], np.ones(1, dtype=np.bool_),
@@ -234,4 +235,4 @@ def concat_chunks(chunks: list[CleanChunk] | tuple[CleanChunk, ...]) -> CleanChu
     return CleanChunk(chunks[0].start, cat("t_s"), cat("acc_mps2_sf"), cat("gyr_dps_sf"), cat("gap_kind"),
                       cat("gap_lag_s"), cat("breaks"), cat("clipped"), cat("dt_s"),
                       tuple(g for c in chunks for g in c.gaps), sum(c.repaired for c in chunks),
-                      sum(c.repeated for c in chunks))
+                      sum(c.repeated for c in chunks), sum(c.unreadable for c in chunks))

@@ -732,6 +732,17 @@ class StrideState:
     generation: int
     stage: _Stage = field(repr=False, compare=False)
 
+    @property
+    def gyr_bias0_rad_s(self) -> tuple[float, float, float] | None:
+        """The filter's starting gyro bias (rad/s, sensor frame) once known: the one given, or
+        the mean rate over the standing at the stream's start (zeros without one); None
+        while that standing may still go on."""
+        if self.config.gyr_bias0_rad_s is not None:
+            return self.config.gyr_bias0_rad_s
+        if not self.stage.bias_known:
+            return None
+        return self.stage.bias or (0.0, 0.0, 0.0)
+
 
 def new_stride_state(config: StrideConfig) -> StrideState:
     if not (np.isfinite(config.fs_hz) and config.fs_hz > 0):
