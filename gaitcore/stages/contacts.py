@@ -82,6 +82,7 @@ class ContactsOut:
     contacts: tuple[Contact, ...]    # new, in order; final but for run_end_s (see the module docstring)
     cuts: tuple[Stretch, ...]        # stretches found now, to apply to every contact given so far
     no_cut_before_s: float           # no stretch still to come starts before this (inf: the stream ended)
+    horizon_s: float                 # no contact still to come has its IC before this (inf: the stream ended)
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     # fold the rows of a contact waiting for its next event: after its IC, before the horizon
     if kept and kept[-1].kind is EventKind.IC and not final and math.isfinite(horizon):
         f0 = int(math.floor(kept[-1].pos)) + ROWS_AFTER if fold is None else fold.first + fold.n
-        f1 = int(math.floor(horizon)) - ROWS_AFTER
+        f1 = min(int(math.floor(horizon)), n_rows) - ROWS_AFTER
         if f1 - f0 > FOLD_MIN:
             i0 = f0 - row0 - (0 if fold is None else fold.n)
             i1 = i0 + (f1 - f0)
@@ -324,6 +325,16 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
         if len(old) > 1:
             keep = [s for s in stretches if not (s.end_s <= t_last and s.start_s < t_last)]
             stretches = (Stretch(min(s.start_s for s in old), max(s.end_s for s in old)),) + tuple(keep)
-    return (ContactsOut(tuple(out), tuple(known), no_cut_before),
+    # the earliest IC still to come: the first one kept, else at the horizon (time stamps do not go back)
+    ic_next = next((p for p, e in zip(range(len(kept)), kept) if e.kind is EventKind.IC), None)
+    if final:
+        ic_horizon = math.inf
+    else:
+        at = kept[ic_next].pos if ic_next is not None else horizon
+        f = int(math.floor(at))
+        ic_horizon = float(t_s[explicit(f)]) if f < n_rows else last_t
+        if ic_horizon != ic_horizon:
+            ic_horizon = -math.inf
+    return (ContactsOut(tuple(out), tuple(known), no_cut_before, ic_horizon),
             ContactsState(cfg, n_rows, last_t, row0, t_s, clipped, brk, fold, kept, kept_t, prev_pos, prev_t,
                           open_run, tuple(pending), stretches, horizon, final))
