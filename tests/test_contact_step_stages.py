@@ -63,9 +63,11 @@ class Fed:
 
 
 def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_rows: int = 300,
-          geo_lag_s: float = 2.0, all_at_end: bool = False, provisional_every: float = 0.0) -> Fed:
+          geo_lag_s: float = 2.0, all_at_end: bool = False, provisional_every: float = 0.0,
+          skew_s: float = 1.5) -> Fed:
     """The chain rows -> contacts stage -> steps stage over the whole stream (see the module
-    docstring); at random calls (``provisional_every``) the steps out plus the provisional
+    docstring); each pod's stream comes up to ``skew_s`` behind the cursor (a radio link
+    buffering), by an amount that wanders.  At random calls (``provisional_every``) the steps out plus the provisional
     steps are checked against build_steps over what was given so far."""
     rng = np.random.default_rng(seed)
     geometry = results[0].geometry is not None
@@ -79,15 +81,19 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
     cursor = float(min(np.nanmin(r.sensor.t_s) for r in results)) - 0.01
     out: list = []
     checks = 0
+    behind = [0.0] * len(results)
+    reach = [-math.inf] * len(results)
     while True:
         cursor += rng.uniform(0.0005, max_dt_s)
-        final = cursor > t_end + 1.0
+        final = cursor > t_end + skew_s + 1.0
         feeds = []
         for i, r in enumerate(results):
+            behind[i] = min(skew_s, max(0.0, behind[i] + rng.uniform(-0.2, 0.2)))
+            reach[i] = max(reach[i], cursor - behind[i])
             t = r.sensor.t_s
             n = t.shape[0]
             b = row[i]
-            while b < n and (final or not t[b] > cursor):      # (an unreadable row goes with its neighbours)
+            while b < n and (final or not t[b] > reach[i]):      # (an unreadable row goes with its neighbours)
                 b += 1
             lim = n if final else (-1 if all_at_end else b - int(rng.integers(0, max_lag_rows)))
             e = ev[i]
@@ -99,7 +105,7 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
             given[i] += co.contacts
             cuts[i] += co.cuts
             geo = []
-            while geometry and geo_sent[i] < len(given[i]) and (final or given[i][geo_sent[i]].ic_s + geo_lag_s < cursor
+            while geometry and geo_sent[i] < len(given[i]) and (final or given[i][geo_sent[i]].ic_s + geo_lag_s < reach[i]
                                                                 and rng.random() < 0.7):
                 geo.append(ContactGeometry(geo_sent[i], r.geometry[geo_sent[i]]))
                 geo_sent[i] += 1
@@ -151,6 +157,11 @@ RECORDINGS = {
     "jog_stops": lambda: simulate_plan(JOG_STOPS, fs_hz=500.0, seed=4).recording,
     "dropped": lambda: _damage(_damage(_damage(_sprint(), 0, 5.0, 0.3), 1, 7.0, 0.05), 0, 9.0, 0.02),
     "unreadable": lambda: _damage(_damage(_sprint(), 0, 4.148, 0.05, "nan"), 1, 6.0, 0.2, "nan"),
+    # one pod silent for longer than a stride can last (StepParams.max_stride_s)
+    "long_drop": lambda: _damage(_sprint(), 1, 4.0, 4.0),
+    # lost samples while standing between the reps and in a jog
+    "standing_breaks": lambda: _damage(_damage(_damage(simulate_plan(JOG_STOPS, fs_hz=500.0, seed=4).recording,
+                                                       0, 9.0, 0.03, "nan"), 1, 10.0, 0.2), 0, 5.0, 0.02),
 }
 _CACHE: dict = {}
 
@@ -175,6 +186,10 @@ CASES = [
     ("dropped", False, 19, 0.3, True),
     ("unreadable", True, 20, 0.02, False),
     ("unreadable", False, 21, 0.002, False),
+    ("long_drop", True, 22, 0.02, False),
+    ("long_drop", False, 23, 0.05, False),
+    ("standing_breaks", True, 24, 0.02, False),
+    ("standing_breaks", False, 25, 0.1, False),
 ]
 
 
@@ -251,7 +266,40 @@ def test_contacts_stage_any_chunking(chunks, lags):
     assert apply_cuts(contacts, cuts) == _batch_contacts(r)
 
 
-@pytest.mark.parametrize("name", ["dropped", "unreadable", "jog_stops"])
+def _edges(r: analysis.SensorResult) -> analysis.SensorResult:
+    """``r`` with clipped rows and break rows put where the contact rule's reach ends: a
+    clipped row two after a TO (the saturation check's last) or two before an IC (its
+    first), a break row at a TO's own row (the pairing check's last) or just after an IC
+    (its first), a break inside a long stance; one contact in each way, in turn."""
+    clipped = np.zeros_like(r.clipped)
+    breaks = r.breaks.copy()
+    n = clipped.shape[0]
+    ev = r.events
+    for k, j in enumerate(j for j, e in enumerate(ev) if e.kind.value == "ic" and j + 1 < len(ev)):
+        ic, nxt = ev[j].pos, ev[j + 1].pos
+        row = [math.ceil(nxt) + 2, int(ic) - 2, math.ceil(nxt), int(ic) + 1, int((ic + nxt) / 2)][k % 5]
+        if 0 <= row < n:
+            (clipped if k % 5 < 2 else breaks)[row] = True
+    return replace(r, clipped=clipped, breaks=breaks)
+
+
+@settings(max_examples=20, deadline=None)
+@given(chunks=st.lists(st.integers(1, 40), min_size=1, max_size=4),
+       lags=st.lists(st.integers(0, 3), min_size=1, max_size=4))
+def test_contacts_stage_at_the_edges_of_the_rule(chunks, lags):
+    """Small chunks, events given at once: a contact must wait for exactly the rows the
+    batch rule reads."""
+    r = _edges(_get("jog_stops", False)[0])
+    assert r.clipped.any() and r.breaks.any()
+    calls = _contacts_alone(r, chunks, lags)
+    contacts = [c for _, _, o in calls for c in o.contacts]
+    cuts = [c for _, _, o in calls for c in o.cuts]
+    ref = _batch_contacts(r)
+    assert any(c.saturated for c in ref) and any(not c.saturated for c in ref)
+    assert apply_cuts(contacts, cuts) == ref
+
+
+@pytest.mark.parametrize("name", ["dropped", "unreadable", "jog_stops", "standing_breaks"])
 def test_no_cut_before_bounds_the_cuts_still_to_come(name):
     """Every stretch found after a call starts at or after that call's bound, and a contact
     given with its run_end_s at or before the bound has it final."""

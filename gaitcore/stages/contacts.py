@@ -204,31 +204,26 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     times = [time_at(e.pos) if t != t else t for e, t in zip(evs, state.times_s + (math.nan,) * len(events))]
     horizon = math.inf if final else max(state.horizon, float(horizon))
 
-    # stretches: a run's start needs every event up to its row before, its end the first event after
+    # stretches: a run's stretch needs the first event after it (its end) and every event before it
     runs = state.runs + done
     known: list[Stretch] = []
     pending: list[BreakRun] = []
-    pos_all = np.array([state.prev_ic_pos] + [e.pos for e in evs]) if state.prev_ic_pos == state.prev_ic_pos \
-        else np.array([e.pos for e in evs])
-    t_all = np.array(([state.prev_ic_s] if state.prev_ic_pos == state.prev_ic_pos else []) + times)
-    is_ic = np.array(([True] if state.prev_ic_pos == state.prev_ic_pos else [])
-                     + [e.kind is EventKind.IC for e in evs], dtype=np.bool_)
+    if runs:
+        have_prev = state.prev_ic_pos == state.prev_ic_pos
+        pos_all = np.array(([state.prev_ic_pos] if have_prev else []) + [e.pos for e in evs])
+        t_all = np.array(([state.prev_ic_s] if have_prev else []) + times)
+        is_ic = np.array(([True] if have_prev else []) + [e.kind is EventKind.IC for e in evs], dtype=np.bool_)
     for run in runs:
         after = np.flatnonzero(pos_all > run.first - 1)
+        # (an event after it given, every event before it is: the events come in order)
         end_known = (after.size and t_all[after[0]] == t_all[after[0]]) or final
-        start_known = horizon > run.first - 1
-        ahead = np.flatnonzero(is_ic & (pos_all <= run.first - 1))
-        if not (start_known and end_known) or (ahead.size and t_all[ahead[-1]] != t_all[ahead[-1]]):
+        if not end_known:
             pending.append(run)
             continue
         # the batch rule on the run's rows (their extreme times stand for them) and the events
         # around it, in positions relative to the run (only their order to its rows is read)
-        if run.first > 0:
-            t_run = np.array([run.t_min_s, run.t_max_s]) if run.t_min_s == run.t_min_s else np.empty(0)
-            a, b, base = 1, 2, run.first - 1
-        else:
-            t_run = np.array([run.t_min_s, run.t_max_s]) if run.t_min_s == run.t_min_s else np.empty(0)
-            a, b, base = 0, 1, 0
+        t_run = np.array([run.t_min_s, run.t_max_s]) if run.t_min_s == run.t_min_s else np.empty(0)
+        a, b, base = (1, 2, run.first - 1) if run.first > 0 else (0, 1, 0)
         t_pad = np.r_[t_run, np.full(max(0, b + 1 - t_run.size), np.nan)]
         rel = pos_all - base
         known.append(_stretch(a, b, rel, t_all, rel[is_ic], t_all[is_ic], t_pad, confirm_s))
@@ -260,8 +255,8 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
             break
         if times[k] != times[k] or (has_next and times[k + 1] != times[k + 1]):
             break
-        if any(r.first - 1 < ev.pos for r in pending) or (open_run is not None and open_run.first - 1 < ev.pos):
-            break
+        # (every run of break rows before it has its stretch known by now: the IC is an event
+        # after it, given with its time)
         ic_t = np.array([times[k]])
         if stretches:
             lo, hi = _bounds_of_runs(np.array([s.start_s for s in stretches]),

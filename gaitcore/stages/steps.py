@@ -291,13 +291,11 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
         other = other_step(by_id, d)
         length = None
         if other is not None:
+            # the other foot's next contact: given whenever that step has a pace to give (its
+            # stride time, and so its speed, read it), and no pace without one
             fo = feet[other.foot]
-            their_following: bool | None = None
-            if not other.draft.standing:
-                if other.index + 1 < fo.n_given:
-                    their_following = standing(fo.contact(other.index + 1), cfg.params)
-                elif not fo.final:
-                    break                       # the other foot's next contact decides its pace
+            nxt = other.index + 1
+            their_following = standing(fo.contact(nxt), cfg.params) if nxt < fo.n_given else None
             mine = by_id.get(d.foot_id)
             length = step_length(d, None if mine is None else mine.draft, other.draft, other.length_m,
                                  None if mine is None else pace_mps(mine.draft, d.standing),
