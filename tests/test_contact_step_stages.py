@@ -64,7 +64,7 @@ class Fed:
 
 def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_rows: int = 300,
           geo_lag_s: float = 2.0, all_at_end: bool = False, provisional_every: float = 0.0,
-          skew_s: float = 1.5) -> Fed:
+          skew_s: float = 3.0) -> Fed:
     """The chain rows -> contacts stage -> steps stage over the whole stream (see the module
     docstring); each pod's stream comes up to ``skew_s`` behind the cursor (a radio link
     buffering), by an amount that wanders.  At random calls (``provisional_every``) the steps out plus the provisional
@@ -81,14 +81,14 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
     cursor = float(min(np.nanmin(r.sensor.t_s) for r in results)) - 0.01
     out: list = []
     checks = 0
-    behind = [0.0] * len(results)
+    behind = [rng.uniform(0.0, skew_s) for _ in results]
     reach = [-math.inf] * len(results)
     while True:
         cursor += rng.uniform(0.0005, max_dt_s)
         final = cursor > t_end + skew_s + 1.0
         feeds = []
         for i, r in enumerate(results):
-            behind[i] = min(skew_s, max(0.0, behind[i] + rng.uniform(-0.2, 0.2)))
+            behind[i] = min(skew_s, max(0.0, behind[i] + rng.uniform(-0.1, 0.1)))
             reach[i] = max(reach[i], cursor - behind[i])
             t = r.sensor.t_s
             n = t.shape[0]
@@ -146,6 +146,12 @@ def _sprint():
     return simulate_session(SPRINT, fs_hz=1000.0, duration_s=12.0, seed=1).recording
 
 
+def _swing_after(rec: Recording, pod: int, t_s: float) -> float:
+    """A time in ``pod``'s first swing after ``t_s``: 20 ms after a toe-off."""
+    r = analysis.detect_sensor(rec.sensors[pod], trajectory=False)
+    return next(c.to_s for c in _batch_contacts(r) if c.to_s is not None and c.to_s > t_s) + 0.02
+
+
 JOG_STOPS = SessionPlan("jog stops", "two 15 m jogs from standing to standing", "test", (Rep(JOG, 15.0), Rep(JOG, 15.0)),
                         lead_s=2.0, rest_s=4.0, tail_s=2.0)
 
@@ -157,8 +163,8 @@ RECORDINGS = {
     "jog_stops": lambda: simulate_plan(JOG_STOPS, fs_hz=500.0, seed=4).recording,
     "dropped": lambda: _damage(_damage(_damage(_sprint(), 0, 5.0, 0.3), 1, 7.0, 0.05), 0, 9.0, 0.02),
     "unreadable": lambda: _damage(_damage(_sprint(), 0, 4.148, 0.05, "nan"), 1, 6.0, 0.2, "nan"),
-    # one pod silent for longer than a stride can last (StepParams.max_stride_s)
-    "long_drop": lambda: _damage(_sprint(), 1, 4.0, 4.0),
+    # one pod silent for longer than a stride can last (StepParams.max_stride_s), from its swing
+    "long_drop": lambda: _damage(_sprint(), 1, _swing_after(_sprint(), 1, 4.0), 4.0),
     # lost samples while standing between the reps and in a jog
     "standing_breaks": lambda: _damage(_damage(_damage(simulate_plan(JOG_STOPS, fs_hz=500.0, seed=4).recording,
                                                        0, 9.0, 0.03, "nan"), 1, 10.0, 0.2), 0, 5.0, 0.02),
