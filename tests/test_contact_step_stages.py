@@ -21,13 +21,16 @@ import gaitcore
 from gaitcore import analysis
 from gaitcore.params import Params
 from gaitcore.readers import read_recording
-from gaitcore.signals import Recording
+from gaitcore.events import ICMethod
+from gaitcore.results import Contact
+from gaitcore.signals import Recording, Side
 from gaitcore.simulate import HOPS, JOG, SKIP, SPRINT, Rep, SessionPlan, simulate_plan, simulate_session
 from gaitcore.stages.contacts import ROWS_AFTER, apply_cuts, contacts_step, new_contacts_state
 from gaitcore.stages.quality import CleanChunk
 from gaitcore.stages.steps import (ContactGeometry, FootFeed, StepsConfig, new_steps_state, provisional_steps,
                                    steps_step)
 from gaitcore.steps import FootContacts, build_steps, contacts_from_events
+from gaitcore.trajectory import StrideGeometry
 
 from conftest import ROOT
 from test_step_gaps import _damage
@@ -147,9 +150,10 @@ def _sprint():
 
 
 def _swing_after(rec: Recording, pod: int, t_s: float) -> float:
-    """A time in ``pod``'s first swing after ``t_s``: 20 ms after a toe-off."""
+    """A time in ``pod``'s first swing after ``t_s``, late enough for the detector to have
+    confirmed the toe-off before it: 0.2 s after the toe-off."""
     r = analysis.detect_sensor(rec.sensors[pod], trajectory=False)
-    return next(c.to_s for c in _batch_contacts(r) if c.to_s is not None and c.to_s > t_s) + 0.02
+    return next(c.to_s for c in _batch_contacts(r) if c.to_s is not None and c.to_s > t_s) + 0.2
 
 
 JOG_STOPS = SessionPlan("jog stops", "two 15 m jogs from standing to standing", "test", (Rep(JOG, 15.0), Rep(JOG, 15.0)),
@@ -336,3 +340,75 @@ def test_contacts_come_as_soon_as_their_next_event_and_rows_are_given():
                if j + 1 < e_given and b >= math.ceil(r.events[j + 1].pos) + ROWS_AFTER]
         assert k >= (max(due) + 1 if due else 0), (b, k, due)
     assert k == len(ics)
+
+
+# -- the steps stage alone, on made-up contacts ---------------------------------------------
+
+def _made_up_foot(rng, side: Side, n: int) -> FootContacts:
+    """Contacts of every kind the steps rule tells apart: strides of any length (also past
+    max_stride_s), stances of any length (nested in the other foot's, standing past
+    max_contact_s, cut by a break: no TO), stretches without a missed contact ending
+    between contacts, geometry with and without a stride length, rebuilt or not."""
+    p = PARAMS.steps
+    t = rng.uniform(0.0, 0.3)
+    contacts, geometry = [], []
+    run_start = -math.inf
+    for _ in range(n):
+        t += rng.choice([rng.uniform(0.03, 0.7), rng.uniform(0.7, 4.0)], p=[0.9, 0.1])
+        dur = rng.choice([rng.uniform(0.02, 0.4), rng.uniform(p.max_contact_s, 6.0)], p=[0.9, 0.1])
+        kind = rng.random()
+        off = None if kind < 0.05 else t + dur
+        to = off if off is not None and dur <= p.max_contact_s else None
+        run_end = math.inf if rng.random() < 0.9 else t + rng.uniform(0.0, 1.0)
+        contacts.append(Contact("pod", side, t, to, rng.uniform(50, 400), None if to is None else rng.uniform(50, 400),
+                                ICMethod.IMPACT if rng.random() < 0.3 else ICMethod.ROTATION, bool(rng.random() < 0.1),
+                                run_start, run_end, off))
+        run_start = -math.inf if run_end == math.inf else run_end + rng.uniform(0.0, 0.3)
+        length = None if rng.random() < 0.15 else float(rng.uniform(0.5, 4.0))
+        geometry.append(StrideGeometry(length, 0.2, 10.0, -40.0, 0.05, 1.0, (t, 0.0, 0.0), bool(rng.random() < 0.1),
+                                       0, 0))
+    return FootContacts(side, tuple(contacts), tuple(geometry))
+
+
+def _feed_contacts(feet: list[FootContacts], pair_feet: bool, rng, geometry: bool) -> tuple:
+    """The steps stage fed the contacts (final: no cuts) as a stream would give them: each
+    when its foot's cursor passes its end plus a lag, geometry later, horizons at the
+    first contact not given."""
+    cfg = StepsConfig(tuple(f.foot for f in feet), pair_feet, PARAMS.steps, geometry)
+    state = new_steps_state(cfg)
+    ready = []
+    for f in feet:
+        ends = [(c.off_s if c.off_s is not None else c.ic_s) + rng.uniform(0.0, 0.5) for c in f.contacts]
+        ready.append(np.maximum.accumulate(np.array(ends, dtype=float)) + rng.uniform(0.0, 3.0))   # its stream behind
+    sent, geo_sent = [0] * len(feet), [0] * len(feet)
+    cursor, out = 0.0, []
+    t_end = max([float(r[-1]) for r in ready if r.size] + [0.0]) + 4.0
+    while True:
+        cursor += rng.uniform(0.001, 0.4)
+        final = cursor > t_end
+        feeds = []
+        for i, f in enumerate(feet):
+            j = len(f.contacts) if final else int(np.searchsorted(ready[i], cursor, side="right"))
+            geo = []
+            while geometry and geo_sent[i] < j and (final or rng.random() < 0.5):
+                geo.append(ContactGeometry(geo_sent[i], f.geometry[geo_sent[i]]))
+                geo_sent[i] += 1
+            horizon = f.contacts[j].ic_s if j < len(f.contacts) else math.inf
+            feeds.append(FootFeed(f.contacts[sent[i]:j], geometry=tuple(geo), horizon_s=horizon))
+            sent[i] = j
+        steps, state = steps_step(state, feeds, final)
+        out += steps
+        if final:
+            return tuple(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), pair_feet=st.booleans(), geometry=st.booleans(),
+       sides=st.sampled_from([(Side.LEFT, Side.RIGHT), (Side.RIGHT, Side.LEFT), (Side.LEFT,),
+                              (Side.LEFT, Side.RIGHT, Side.UNKNOWN), (Side.UNKNOWN,)]))
+def test_steps_stage_on_made_up_contacts(seed, pair_feet, geometry, sides):
+    rng = np.random.default_rng(seed)
+    feet = [_made_up_foot(rng, side, int(rng.integers(0, 30))) for side in sides]
+    if not geometry:
+        feet = [replace(f, geometry=None) for f in feet]
+    assert _feed_contacts(feet, pair_feet, rng, geometry) == build_steps(feet, pair_feet, PARAMS.steps)

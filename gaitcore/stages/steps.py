@@ -240,9 +240,12 @@ def _trim(cfg: StepsConfig, feet: tuple[_Foot, ...], latest: tuple[_Latest, ...]
     out = []
     for a, f in enumerate(feet):
         keep = f.n_drafted - 3
+        # a step's pace reads the contact after it: the latest step out's and those to go out
         for lt in latest:
             if lt.foot == a:
-                keep = min(keep, lt.index + 1)     # its pace reads the contact after it
+                keep = min(keep, lt.index + 1)
+        if f.queue:
+            keep = min(keep, f.queue[0].index + 1)
         for b, fb in enumerate(feet):
             if a in _others(cfg, b):
                 t = fb.contact(max(fb.base, fb.n_drafted - 3)).ic_s if fb.n_drafted - 3 < fb.n_given and \
