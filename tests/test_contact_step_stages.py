@@ -412,3 +412,15 @@ def test_steps_stage_on_made_up_contacts(seed, pair_feet, geometry, sides):
     if not geometry:
         feet = [replace(f, geometry=None) for f in feet]
     assert _feed_contacts(feet, pair_feet, rng, geometry) == build_steps(feet, pair_feet, PARAMS.steps)
+
+
+def test_steps_stage_on_made_up_contacts_seeded():
+    """Two paired feet, seeds 0-399 (a stance nested in the other foot's, with the other
+    foot's next contact late, takes a few hundred to turn up)."""
+    for seed in range(400):
+        rng = np.random.default_rng(seed)
+        feet = [_made_up_foot(rng, side, int(rng.integers(0, 30))) for side in (Side.LEFT, Side.RIGHT)]
+        geometry = seed % 2 == 0
+        if not geometry:
+            feet = [replace(f, geometry=None) for f in feet]
+        assert _feed_contacts(feet, True, rng, geometry) == build_steps(feet, True, PARAMS.steps), seed
