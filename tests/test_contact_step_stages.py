@@ -67,10 +67,11 @@ class Fed:
 
 def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_rows: int = 300,
           geo_lag_s: float = 2.0, all_at_end: bool = False, provisional_every: float = 0.0,
-          skew_s: float = 3.0) -> Fed:
+          skew_s: float = 3.0, ref: tuple = ()) -> Fed:
     """The chain rows -> contacts stage -> steps stage over the whole stream (see the module
     docstring); each pod's stream comes up to ``skew_s`` behind the cursor (a radio link
-    buffering), by an amount that wanders.  At random calls (``provisional_every``) the steps out plus the provisional
+    buffering), by an amount that wanders.  At random calls the fields a provisional step
+    holds final must be those of ``ref`` (the batch steps), and (``provisional_every``) the steps out plus the provisional
     steps are checked against build_steps over what was given so far."""
     rng = np.random.default_rng(seed)
     geometry = results[0].geometry is not None
@@ -117,7 +118,12 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
         out += steps
         if provisional_every and rng.random() < provisional_every and not final:
             now = _batch_of_given(results, given, cuts, geo_sent, pair_feet)
-            assert tuple(out) + tuple(p.step for p in provisional_steps(sst)) == now
+            provisional = provisional_steps(sst)
+            assert tuple(out) + tuple(p.step for p in provisional) == now
+            by_ic = {(s.foot, s.ic_s): s for s in ref}
+            for p in provisional:
+                for name in p.final_fields:
+                    assert getattr(p.step, name) == getattr(by_ic[(p.step.foot, p.step.ic_s)], name), name
             checks += 1
         if final:
             break
@@ -207,8 +213,9 @@ CASES = [
                          ids=[f"{c[0]}-{'traj' if c[1] else 'timing'}-seed{c[2]}" for c in CASES])
 def test_chunked_stages_give_the_batch_contacts_and_steps(name, trajectory, seed, max_dt_s, all_at_end):
     results = _get(name, trajectory)
+    ref = build_steps(_batch_feet(results), True, PARAMS.steps)
     fed = _feed(results, True, seed, max_dt_s=max_dt_s, all_at_end=all_at_end,
-                provisional_every=0.0 if all_at_end else 0.02)
+                provisional_every=0.0 if all_at_end else 0.02, ref=ref)
     _assert_same(results, fed)
     if not all_at_end:
         assert fed.checks > 0
@@ -236,7 +243,8 @@ def test_unpaired_and_one_foot(name):
 def test_real_recordings(real_data):
     """gaitmap's example walk (two feet) and a PyShoe VICON trial (one foot)."""
     walk = _results(read_recording([real_data / "gaitmap_example" / "imu_sample.csv"], fs_hz=204.8), True)
-    _assert_same(walk, _feed(walk, True, 41, max_dt_s=0.05, provisional_every=0.05))
+    _assert_same(walk, _feed(walk, True, 41, max_dt_s=0.05, provisional_every=0.05,
+                             ref=build_steps(_batch_feet(walk), True, PARAMS.steps)))
     trial = sorted((real_data / "pyshoe_vicon").glob("2017-11-27-*.mat"))[0]
     shoe = _results(read_recording([trial], placements=["right_foot"]), True)
     _assert_same(shoe, _feed(shoe, True, 42, max_dt_s=0.05))

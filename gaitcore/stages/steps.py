@@ -128,10 +128,11 @@ class StepsState:
 
 @dataclass(frozen=True)
 class ProvisionalStep:
-    """A step as it would be if the stream ended now: it may still change."""
+    """A step as it would be if the stream ended now: the fields in ``final_fields`` are
+    final, the others may still change (step_length_m is final only when the step is out)."""
 
     step: Step
-    final: bool = False
+    final_fields: frozenset[str]
 
 
 def new_steps_state(config: StepsConfig) -> StepsState:
@@ -148,37 +149,68 @@ def _others(cfg: StepsConfig, a: int) -> list[int]:
     return [b for b, s in enumerate(cfg.feet) if s is not side and s is not Side.UNKNOWN]
 
 
-def _ready(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> bool:
-    """Whether contact ``k`` of foot ``a`` has all its draft reads (see the module docstring)."""
+# a step's fields by what makes them final (see the module docstring)
+CONTACT_FIELDS = frozenset({"foot", "ic_s", "to_s", "contact_s", "saturated", "shank_angle_peak_deg",
+                            "thigh_angle_peak_deg"})
+STRIDE_FIELDS = frozenset({"stride_time_s", "cadence_spm"})
+PAIR_FIELDS = frozenset({"flight_s", "step_time_s"})
+GEOMETRY_FIELDS = frozenset({"peak_height_m", "strike_angle_deg", "toe_off_angle_deg", "lateral_excursion_m",
+                             "turning_angle_deg", "position_m"})
+PACE_FIELDS = frozenset({"stride_length_m", "speed_mps"})
+DRAFT_FIELDS = CONTACT_FIELDS | STRIDE_FIELDS | PAIR_FIELDS | GEOMETRY_FIELDS | PACE_FIELDS | {"confidence"}
+
+
+def _final_fields(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> frozenset[str]:
+    """The fields of the step of contact ``k`` of foot ``a`` that nothing still to come can
+    change (all but step_length_m: its draft can be made; see the module docstring)."""
     fa = feet[a]
     if k >= fa.n_given:
-        return False
-    if cfg.geometry and fa.geometry[k - fa.base] is None and not fa.final:
-        return False
-    need = 4 if cfg.geometry else 3
-    if not fa.final and fa.n_given < k + 1 + need:
-        return False
+        return frozenset()
+    p = cfg.params
     c = fa.contact(k)
+    has_next = k + 1 < fa.n_given
+    # the stride: this foot's next contact, and no stretch still to come that could end it
+    stride = fa.final or (has_next and fa.no_cut_before_s >= fa.contact(k + 1).ic_s)
+    # flight and step time: also the other foot's first contact after this toe-off
     t_k = c.ic_s if c.to_s is None else max(c.ic_s, c.to_s)
-    reach = t_k
-    if k + 1 < fa.n_given:
-        reach = max(reach, fa.contact(k + 1).ic_s)
+    reach = max(t_k, fa.contact(k + 1).ic_s) if has_next else t_k
+    pair = has_next or fa.final
     for b in _others(cfg, a):
         fb = feet[b]
-        if fb.final:
+        if fb.final or not pair:
             continue
         later = [o.ic_s for o in fb.contacts if o.ic_s > t_k + MARGIN_S]
         if later:
             reach = max(reach, later[0])
             continue
-        p = cfg.params
+        # none given yet: decided when none can come within a stride (or a landing on both feet)
         before = any(o.ic_s <= t_k for o in fb.contacts) or fb.base > 0
         if not (before and fb.horizon_s > t_k + max(p.max_stride_s, p.together_s) + MARGIN_S):
-            return False
+            pair = False
     for f in [a] + _others(cfg, a):
         if not feet[f].final and feet[f].no_cut_before_s < reach:
-            return False
-    return True
+            pair = False
+    geometry = not cfg.geometry or fa.final or fa.geometry[k - fa.base] is not None
+    out = set(CONTACT_FIELDS)
+    if stride:
+        out |= STRIDE_FIELDS
+    if pair:
+        out |= PAIR_FIELDS
+    if geometry:
+        out |= GEOMETRY_FIELDS
+    if geometry and stride:
+        out |= PACE_FIELDS
+    # confidence: the contact times of this foot's next three contacts, and with a stride
+    # length the next contact's confidence (its next three)
+    need = 4 if cfg.geometry else 3
+    if stride and pair and geometry and (fa.final or fa.n_given >= k + 1 + need):
+        out.add("confidence")
+    return frozenset(out)
+
+
+def _ready(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> bool:
+    """Whether contact ``k`` of foot ``a`` has all its draft reads."""
+    return "confidence" in _final_fields(cfg, feet, a, k)
 
 
 def _drafts(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k0: int, k1: int) -> list[_Draft]:
@@ -315,6 +347,14 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
 
 def provisional_steps(state: StepsState) -> tuple[ProvisionalStep, ...]:
     """The steps of the contacts given that are not out yet, as they would be if the stream
-    ended now (no further contact, geometry or stretch): each may still change."""
-    steps, _ = steps_step(state, tuple(FootFeed() for _ in state.config.feet), final=True)
-    return tuple(ProvisionalStep(s) for s in steps)
+    ended now (no further contact, geometry or stretch), each with the fields that are
+    final already: the rest may still change."""
+    cfg = state.config
+    steps, _ = steps_step(state, tuple(FootFeed() for _ in cfg.feet), final=True)
+    where = {}
+    for a, f in enumerate(state.feet):
+        for q in f.queue:
+            where[(cfg.feet[a], q.draft.ic_s)] = DRAFT_FIELDS
+        for k in range(f.n_drafted, f.n_given):
+            where[(cfg.feet[a], float(np.round(f.contact(k).ic_s, 4)))] = _final_fields(cfg, state.feet, a, k)
+    return tuple(ProvisionalStep(s, where.get((s.foot, s.ic_s), frozenset())) for s in steps)
