@@ -147,6 +147,9 @@ def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool):
         cl = np.asarray(rows.clipped, dtype=np.bool_)
         br = np.asarray(rows.breaks, dtype=np.bool_)
     n0 = state.n_rows
+    last_t = float(t[-1]) if t.shape[0] else state.last_t_s
+    if state.open_run is None and not br.any():       # no break row: nothing to follow
+        return t, cl, br, (), None, last_t
     done: list[BreakRun] = []
     open_run = state.open_run
     for a, b in true_runs(br):
@@ -168,7 +171,6 @@ def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool):
     if final and open_run is not None:
         done.append(open_run)
         open_run = None
-    last_t = float(t[-1]) if t.shape[0] else state.last_t_s
     return t, cl, br, tuple(done), open_run, last_t
 
 
@@ -181,9 +183,11 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     confirm_s = cfg.params.events.confirm_s
     t_new, cl_new, br_new, done, open_run, last_t = _take_rows(state, rows, final)
     n_rows = state.n_rows + t_new.shape[0]
-    t_s = np.concatenate([state.t_s, t_new])
-    clipped = np.concatenate([state.clipped, cl_new])
-    brk = np.concatenate([state.breaks, br_new])
+    t_s, clipped, brk = state.t_s, state.clipped, state.breaks
+    if t_new.shape[0]:
+        t_s = np.concatenate([t_s, t_new])
+        clipped = np.concatenate([clipped, cl_new])
+        brk = np.concatenate([brk, br_new])
     row0 = state.row0
     fold = state.fold
 
@@ -297,7 +301,8 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     drop = explicit(new_row0)
     if fold is not None and new_row0 >= fold.first + fold.n:
         fold = None
-    t_s, clipped, brk = t_s[drop:], clipped[drop:], brk[drop:]
+    if drop:
+        t_s, clipped, brk = t_s[drop:], clipped[drop:], brk[drop:]
     row0 = new_row0
     # fold the rows of a contact waiting for its next event: after its IC, before the horizon
     if kept and kept[-1].kind is EventKind.IC and not final and math.isfinite(horizon):

@@ -38,6 +38,7 @@ ended now.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -141,12 +142,13 @@ def new_steps_state(config: StepsConfig) -> StepsState:
     return StepsState(config, tuple(_Foot() for _ in config.feet))
 
 
-def _others(cfg: StepsConfig, a: int) -> list[int]:
+@functools.lru_cache(maxsize=64)
+def _others(cfg: StepsConfig, a: int) -> tuple[int, ...]:
     """The feet foot ``a``'s steps are timed against (as :func:`gaitcore.steps.other_contacts`)."""
     side = cfg.feet[a]
     if not cfg.pair_feet or side is Side.UNKNOWN:
-        return []
-    return [b for b, s in enumerate(cfg.feet) if s is not side and s is not Side.UNKNOWN]
+        return ()
+    return tuple(b for b, s in enumerate(cfg.feet) if s is not side and s is not Side.UNKNOWN)
 
 
 # a step's fields by what makes them final (see the module docstring)
@@ -187,7 +189,7 @@ def _final_fields(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> 
         before = any(o.ic_s <= t_k for o in fb.contacts) or fb.base > 0
         if not (before and fb.horizon_s > t_k + max(p.max_stride_s, p.together_s) + MARGIN_S):
             pair = False
-    for f in [a] + _others(cfg, a):
+    for f in (a,) + _others(cfg, a):
         if not feet[f].final and feet[f].no_cut_before_s < reach:
             pair = False
     geometry = not cfg.geometry or fa.final or fa.geometry[k - fa.base] is not None
@@ -210,6 +212,9 @@ def _final_fields(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> 
 
 def _ready(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> bool:
     """Whether contact ``k`` of foot ``a`` has all its draft reads."""
+    f = feet[a]
+    if not f.final and f.n_given < k + 1 + (4 if cfg.geometry else 3):   # (its confidence's, first)
+        return False
     return "confidence" in _final_fields(cfg, feet, a, k)
 
 
@@ -248,6 +253,9 @@ def _next_key(cfg: StepsConfig, f: _Foot, side: Side) -> tuple[float, str] | Non
 
 
 def _take(f: _Foot, feed: FootFeed, final: bool) -> _Foot:
+    if not (feed.contacts or feed.cuts or feed.geometry or final or f.final) \
+            and feed.no_cut_before_s == f.no_cut_before_s and feed.horizon_s <= f.horizon_s:
+        return f
     contacts = f.contacts + tuple(feed.contacts)
     if feed.cuts:
         starts = np.array([c.start_s for c in feed.cuts])
@@ -263,8 +271,8 @@ def _take(f: _Foot, feed: FootFeed, final: bool) -> _Foot:
             raise ValueError(f"stride geometry for contact {g.index} given before the contact")
         if g.index >= f.base:
             geometry[g.index - f.base] = g.geometry
-    return replace(f, contacts=contacts, geometry=tuple(geometry), horizon_s=max(f.horizon_s, feed.horizon_s),
-                   no_cut_before_s=feed.no_cut_before_s, final=final)
+    return _Foot(f.base, contacts, tuple(geometry), f.n_drafted, f.queue, max(f.horizon_s, feed.horizon_s),
+                 feed.no_cut_before_s, final)
 
 
 def _trim(cfg: StepsConfig, feet: tuple[_Foot, ...], latest: tuple[_Latest, ...]) -> tuple[_Foot, ...]:
@@ -342,7 +350,9 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
         else:
             latest = latest + (entry,)
         feet = feet[:a] + (replace(feet[a], queue=feet[a].queue[1:]),) + feet[a + 1:]
-    return tuple(out), StepsState(cfg, _trim(cfg, feet, latest), latest)
+    if out or final or any(feed.contacts for feed in feeds):
+        feet = _trim(cfg, feet, latest)
+    return tuple(out), StepsState(cfg, feet, latest)
 
 
 def provisional_steps(state: StepsState) -> tuple[ProvisionalStep, ...]:
