@@ -27,7 +27,14 @@ from gaitcore.quality import clock_tolerance_periods
 from gaitcore.simulate import SPRINT, simulate_session
 from gaitcore.stages.contacts import contacts_step, new_contacts_state
 from gaitcore.stages.quality import CleanChunk
-from gaitcore.stages.steps import FootFeed, StepsConfig, new_steps_state, steps_step
+from gaitcore.steps import contacts_from_events
+from gaitcore.stages.steps import (PAIR_FIELDS, STRIDE_FIELDS, FootFeed, StepsConfig, _final_fields,
+                                   new_steps_state, steps_step)
+
+# what becomes final when, per step (gaitcore.stages.steps' module docstring)
+GROUPS = {"contact (its Contact out)": None, "stride_time_s, cadence_spm": STRIDE_FIELDS,
+          "flight_s, step_time_s": PAIR_FIELDS, "confidence (the draft)": frozenset({"confidence"}),
+          "step_length_m (the step out)": "out"}
 
 
 def _found_at(r: analysis.SensorResult, step: int) -> list[int]:
@@ -56,6 +63,8 @@ def measure(name: str, rec, chunk_ms: float) -> None:
     n = max(r.sensor.t_s.shape[0] for r in results)
     ev = [0] * len(results)
     latency, warm, cost_us = [], [], []
+    first: dict = {}     # (foot, contact index, group) -> stream time first final
+    given = [0] * len(results)
     warm_end = [min(found_r) if found_r else 0 for found_r in found]
     for a in range(0, n, step):
         b = min(n, a + step)
@@ -77,6 +86,25 @@ def measure(name: str, rec, chunk_ms: float) -> None:
         steps, sst = steps_step(sst, feeds, final)
         cost_us.append((time.perf_counter() - t0) * 1e6)
         now = float(results[0].sensor.t_s[min(b, results[0].sensor.t_s.shape[0]) - 1])
+        if not final:       # (outside the timed part) when each group of a step's fields became final
+            for i, feed in enumerate(feeds):
+                for k in range(given[i], given[i] + len(feed.contacts)):
+                    first.setdefault((i, k, "contact (its Contact out)"), now)
+                given[i] += len(feed.contacts)
+            for i, f in enumerate(sst.feet):
+                for q in f.queue:
+                    for g in ("stride_time_s, cadence_spm", "flight_s, step_time_s", "confidence (the draft)"):
+                        first.setdefault((i, q.index, g), now)
+                for k in range(f.n_drafted, f.n_given):
+                    ff = _final_fields(sst.config, sst.feet, i, k)
+                    for g, fields in GROUPS.items():
+                        if isinstance(fields, frozenset) and fields <= ff:
+                            first.setdefault((i, k, g), now)
+                for k in range(f.base, f.n_drafted):
+                    if not any(q.index == k for q in f.queue):
+                        for g in ("stride_time_s, cadence_spm", "flight_s, step_time_s", "confidence (the draft)",
+                                  "step_length_m (the step out)"):
+                            first.setdefault((i, k, g), now)
         for s in steps:
             i = [r.sensor.placement.side for r in results].index(s.foot)
             end = s.to_s if s.to_s is not None else s.ic_s
@@ -91,6 +119,17 @@ def measure(name: str, rec, chunk_ms: float) -> None:
           f"max {lat.max():.3f} s")
     print(f"  cost per call ({len(c)} calls of {chunk_ms:g} ms, contacts stage x{len(results)} + steps stage): "
           f"mean {c.mean():.1f} us, p99 {np.percentile(c, 99):.1f} us, max {c.max():.1f} us")
+    ends = {}
+    for i, r in enumerate(results):
+        for k, ct in enumerate(contacts_from_events(r.sensor.name, r.sensor.placement.side, r.events, r.sensor.t_s,
+                                                     r.clipped, r.breaks, params)):
+            ends[(i, k)] = ct.to_s if ct.to_s is not None else ct.ic_s
+    warm_t = max(float(r.sensor.t_s[min(w, r.sensor.t_s.shape[0] - 1)]) for r, w in zip(results, warm_end))
+    for g in GROUPS:
+        d = np.array([t - ends[(i, k)] for (i, k, gg), t in first.items() if gg == g and t > warm_t + 0.05])
+        if d.size:
+            print(f"  {g}: final {np.median(d):.3f} s (median), {np.percentile(d, 95):.3f} s (p95) after the "
+                  f"toe-off, n={d.size} (after the warm-up burst)")
 
 
 def main() -> None:

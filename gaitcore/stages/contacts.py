@@ -136,8 +136,20 @@ def _run_with(run: BreakRun, t: np.ndarray) -> BreakRun:
     return BreakRun(run.first, run.last, lo, hi)
 
 
-def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool):
-    """The rows appended; the runs of break rows completed and the one still open."""
+@dataclass(frozen=True)
+class _Taken:
+    """A chunk's rows as the stage reads them, and the runs of break rows they complete."""
+
+    t_s: np.ndarray
+    clipped: np.ndarray
+    breaks: np.ndarray
+    done: tuple[BreakRun, ...]
+    open_run: BreakRun | None
+    last_t_s: float
+
+
+def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool) -> _Taken:
+    """The rows given; the runs of break rows completed and the one still open."""
     if rows is None or rows.n == 0:
         t, cl, br = np.empty(0), np.empty(0, dtype=np.bool_), np.empty(0, dtype=np.bool_)
     else:
@@ -149,7 +161,7 @@ def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool):
     n0 = state.n_rows
     last_t = float(t[-1]) if t.shape[0] else state.last_t_s
     if state.open_run is None and not br.any():       # no break row: nothing to follow
-        return t, cl, br, (), None, last_t
+        return _Taken(t, cl, br, (), None, last_t)
     done: list[BreakRun] = []
     open_run = state.open_run
     for a, b in true_runs(br):
@@ -171,7 +183,7 @@ def _take_rows(state: ContactsState, rows: CleanChunk | None, final: bool):
     if final and open_run is not None:
         done.append(open_run)
         open_run = None
-    return t, cl, br, tuple(done), open_run, last_t
+    return _Taken(t, cl, br, tuple(done), open_run, last_t)
 
 
 def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Event] | tuple[Event, ...],
@@ -181,13 +193,14 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     on stretches still to come.  ``final`` marks the end of the stream (rows and events)."""
     cfg = state.config
     confirm_s = cfg.params.events.confirm_s
-    t_new, cl_new, br_new, done, open_run, last_t = _take_rows(state, rows, final)
-    n_rows = state.n_rows + t_new.shape[0]
+    taken = _take_rows(state, rows, final)
+    done, open_run, last_t = taken.done, taken.open_run, taken.last_t_s
+    n_rows = state.n_rows + taken.t_s.shape[0]
     t_s, clipped, brk = state.t_s, state.clipped, state.breaks
-    if t_new.shape[0]:
-        t_s = np.concatenate([t_s, t_new])
-        clipped = np.concatenate([clipped, cl_new])
-        brk = np.concatenate([brk, br_new])
+    if taken.t_s.shape[0]:
+        t_s = np.concatenate([t_s, taken.t_s])
+        clipped = np.concatenate([clipped, taken.clipped])
+        brk = np.concatenate([brk, taken.breaks])
     row0 = state.row0
     fold = state.fold
 

@@ -13,10 +13,10 @@ and ``build_steps``):
 
 - ic_s, to_s, contact_s, saturated: with its contact (the contacts stage gives a contact
   at its toe-off).
-- stride_time_s, cadence_spm: with this foot's next contact (or once no next contact can
-  come within ``max_stride_s``).
-- flight_s, step_time_s: with the other foot's first contact after this toe-off and this
-  foot's next contact.
+- stride_time_s, cadence_spm: with this foot's next contact (given at its toe-off: for a
+  contact before a standing one, at the next rep).
+- flight_s, step_time_s: with the other foot's first contact after this toe-off (or its
+  horizon a stride past it) and this foot's next contact.
 - stride_length_m, speed_mps and the trajectory's figures: with the contact's stride
   geometry and the stride time.
 - confidence: with this foot's next three contacts (the contact time's agreement with
@@ -321,10 +321,10 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
     latest = state.latest
     out: list[Step] = []
     while True:
-        heads = [(f.queue[0].draft.ic_s, f.queue[0].draft.foot_name, a) for a, f in enumerate(feet) if f.queue]
-        if not heads:
+        waiting = [a for a, f in enumerate(feet) if f.queue]
+        if not waiting:
             break
-        _, _, a = min(heads)
+        a = min(waiting, key=lambda w: _key(feet[w].queue[0].draft))
         q = feet[a].queue[0]
         d = q.draft
         if any(b != a and (nk := _next_key(cfg, fb, cfg.feet[b])) is not None and nk < _key(d)
