@@ -14,7 +14,6 @@ detector's warm-up burst are reported apart.  Cost: wall time per call of
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import numpy as np

@@ -70,9 +70,9 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
           skew_s: float = 3.0, ref: tuple = ()) -> Fed:
     """The chain rows -> contacts stage -> steps stage over the whole stream (see the module
     docstring); each pod's stream comes up to ``skew_s`` behind the cursor (a radio link
-    buffering), by an amount that wanders.  At random calls the fields a provisional step
-    holds final must be those of ``ref`` (the batch steps), and (``provisional_every``) the steps out plus the provisional
-    steps are checked against build_steps over what was given so far."""
+    buffering), by an amount that wanders.  At random calls (``provisional_every``) the
+    fields a provisional step holds final must be those of ``ref`` (the batch steps), and
+    the steps out plus the provisional steps are checked against build_steps over what was given so far."""
     rng = np.random.default_rng(seed)
     geometry = results[0].geometry is not None
     cfg = StepsConfig(tuple(r.sensor.placement.side for r in results), pair_feet, PARAMS.steps, geometry)
@@ -109,8 +109,8 @@ def _feed(results, pair_feet: bool, seed: int, max_dt_s: float = 0.05, max_lag_r
             given[i] += co.contacts
             cuts[i] += co.cuts
             geo = []
-            while geometry and geo_sent[i] < len(given[i]) and (final or given[i][geo_sent[i]].ic_s + geo_lag_s < reach[i]
-                                                                and rng.random() < 0.7):
+            while geometry and geo_sent[i] < len(given[i]) and (
+                    final or given[i][geo_sent[i]].ic_s + geo_lag_s < reach[i] and rng.random() < 0.7):
                 geo.append(ContactGeometry(geo_sent[i], r.geometry[geo_sent[i]]))
                 geo_sent[i] += 1
             feeds.append(FootFeed(co.contacts, co.cuts, co.no_cut_before_s, tuple(geo), co.horizon_s))
@@ -155,6 +155,15 @@ def _sprint():
     return simulate_session(SPRINT, fs_hz=1000.0, duration_s=12.0, seed=1).recording
 
 
+def _reversed(rec: Recording, pod: int, t0_s: float, back_s: float) -> Recording:
+    """``pod``'s time stamps from ``t0_s`` on ``back_s`` earlier."""
+    sensors = list(rec.sensors)
+    t = sensors[pod].t_s.copy()
+    t[np.searchsorted(t, t0_s):] -= back_s
+    sensors[pod] = replace(sensors[pod], t_s=t)
+    return Recording(tuple(sensors), rec.source)
+
+
 def _swing_after(rec: Recording, pod: int, t_s: float) -> float:
     """A time in ``pod``'s first swing after ``t_s``, late enough for the detector to have
     confirmed the toe-off before it: 0.2 s after the toe-off."""
@@ -162,8 +171,8 @@ def _swing_after(rec: Recording, pod: int, t_s: float) -> float:
     return next(c.to_s for c in _batch_contacts(r) if c.to_s is not None and c.to_s > t_s) + 0.2
 
 
-JOG_STOPS = SessionPlan("jog stops", "two 15 m jogs from standing to standing", "test", (Rep(JOG, 15.0), Rep(JOG, 15.0)),
-                        lead_s=2.0, rest_s=4.0, tail_s=2.0)
+JOG_STOPS = SessionPlan("jog stops", "two 15 m jogs from standing to standing", "test",
+                        (Rep(JOG, 15.0), Rep(JOG, 15.0)), lead_s=2.0, rest_s=4.0, tail_s=2.0)
 
 RECORDINGS = {
     "bundled": lambda: gaitcore.read(ROOT / "recordings" / "sprint_session.podses"),
@@ -176,6 +185,8 @@ RECORDINGS = {
     # one pod silent for longer than a stride can last (StepParams.max_stride_s), from its swing
     "long_drop": lambda: _damage(_sprint(), 1, _swing_after(_sprint(), 1, 4.0), 4.0),
     # lost samples while standing between the reps and in a jog
+    # one pod's clock stepping back half a second (a break the quality stage reports)
+    "time_reversal": lambda: _reversed(_sprint(), 0, 6.0, 0.5),
     "standing_breaks": lambda: _damage(_damage(_damage(simulate_plan(JOG_STOPS, fs_hz=500.0, seed=4).recording,
                                                        0, 9.0, 0.03, "nan"), 1, 10.0, 0.2), 0, 5.0, 0.02),
 }
@@ -205,6 +216,7 @@ CASES = [
     ("long_drop", True, 22, 0.02, False),
     ("long_drop", False, 23, 0.05, False),
     ("standing_breaks", True, 24, 0.02, False),
+    ("time_reversal", False, 26, 0.05, False),
     ("standing_breaks", False, 25, 0.1, False),
 ]
 

@@ -28,7 +28,8 @@ batch rule reads a time reversal's break run with the rows' own times).
 
 Memory: the events from the latest contact on, the rows from two before its IC, and
 of the rows a standing contact spans only whether one of them broke or clipped (the
-batch rule reads no more of them).
+batch rule reads no more of them); of the stretches around breaks, those that can still
+bound a contact to come, the older ones as one (their latest end).
 """
 from __future__ import annotations
 
