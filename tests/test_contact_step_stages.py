@@ -29,7 +29,7 @@ from gaitcore.stages.contacts import ROWS_AFTER, apply_cuts, contacts_step, new_
 from gaitcore.stages.quality import CleanChunk
 from gaitcore.stages.steps import (ContactGeometry, FootFeed, StepsConfig, new_steps_state, provisional_steps,
                                    steps_step)
-from gaitcore.steps import FootContacts, build_steps, contacts_from_events
+from gaitcore.steps import FootContacts, Stretch, _bounds_of_runs, build_steps, contacts_from_events
 from gaitcore.trajectory import StrideGeometry
 
 from conftest import ROOT
@@ -364,57 +364,91 @@ def test_contacts_come_as_soon_as_their_next_event_and_rows_are_given():
 
 # -- the steps stage alone, on made-up contacts ---------------------------------------------
 
-def _made_up_foot(rng, side: Side, n: int) -> FootContacts:
+@dataclass(frozen=True)
+class MadeUp:
+    """Made-up feet and the stretches around breaks their contacts' runs come from."""
+
+    feet: list
+    stretches: list           # per foot: its Stretches
+
+
+def _made_up(rng, sides, geometry: bool) -> MadeUp:
     """Contacts of every kind the steps rule tells apart: strides of any length (also past
     max_stride_s), stances of any length (nested in the other foot's, standing past
-    max_contact_s, cut by a break: no TO), stretches without a missed contact ending
-    between contacts, geometry with and without a stride length, rebuilt or not."""
+    max_contact_s, cut by a break: no TO), stretches around breaks (their run_start_s and
+    run_end_s by the batch rule), geometry with and without a stride length, rebuilt or not."""
     p = PARAMS.steps
-    t = rng.uniform(0.0, 0.3)
-    contacts, geometry = [], []
-    run_start = -math.inf
-    for _ in range(n):
-        t += rng.choice([rng.uniform(0.03, 0.7), rng.uniform(0.7, 4.0)], p=[0.9, 0.1])
-        dur = rng.choice([rng.uniform(0.02, 0.4), rng.uniform(p.max_contact_s, 6.0)], p=[0.9, 0.1])
-        kind = rng.random()
-        off = None if kind < 0.05 else t + dur
-        to = off if off is not None and dur <= p.max_contact_s else None
-        run_end = math.inf if rng.random() < 0.9 else t + rng.uniform(0.0, 1.0)
-        contacts.append(Contact("pod", side, t, to, rng.uniform(50, 400), None if to is None else rng.uniform(50, 400),
-                                ICMethod.IMPACT if rng.random() < 0.3 else ICMethod.ROTATION, bool(rng.random() < 0.1),
-                                run_start, run_end, off))
-        run_start = -math.inf if run_end == math.inf else run_end + rng.uniform(0.0, 0.3)
-        length = None if rng.random() < 0.15 else float(rng.uniform(0.5, 4.0))
-        geometry.append(StrideGeometry(length, 0.2, 10.0, -40.0, 0.05, 1.0, (t, 0.0, 0.0), bool(rng.random() < 0.1),
-                                       0, 0))
-    return FootContacts(side, tuple(contacts), tuple(geometry))
+    feet, all_stretches = [], []
+    for side in sides:
+        t = rng.uniform(0.0, 0.3)
+        n = int(rng.integers(0, 30))
+        rows = []
+        for _ in range(n):
+            t += rng.choice([rng.uniform(0.03, 0.7), rng.uniform(0.7, 4.0)], p=[0.9, 0.1])
+            dur = rng.choice([rng.uniform(0.02, 0.4), rng.uniform(p.max_contact_s, 6.0)], p=[0.9, 0.1])
+            rows.append((t, dur))
+        stretches = []
+        for _ in range(int(rng.integers(0, 4))):
+            start = rng.uniform(-1.0, t + 1.0)
+            stretches.append(Stretch(float(start), float(start + rng.uniform(0.0, 0.8))))
+        ics = np.array([r[0] for r in rows])
+        lo, hi = np.full(ics.shape, -np.inf), np.full(ics.shape, np.inf)
+        if stretches and n:
+            lo, hi = _bounds_of_runs(np.array([x.start_s for x in stretches]), np.array([x.end_s for x in stretches]),
+                                     ics)
+        contacts, geo = [], []
+        for (t, dur), run_start, run_end in zip(rows, lo.tolist(), hi.tolist()):
+            off = None if rng.random() < 0.05 else t + dur
+            to = off if off is not None and dur <= p.max_contact_s else None
+            push = None if to is None else rng.uniform(50, 400)
+            contacts.append(Contact("pod", side, t, to, rng.uniform(50, 400), push,
+                                    ICMethod.IMPACT if rng.random() < 0.3 else ICMethod.ROTATION,
+                                    bool(rng.random() < 0.1), run_start, run_end, off))
+            length = None if rng.random() < 0.15 else float(rng.uniform(0.5, 4.0))
+            geo.append(StrideGeometry(length, 0.2, 10.0, -40.0, 0.05, 1.0, (t, 0.0, 0.0), bool(rng.random() < 0.1),
+                                      0, 0))
+        feet.append(FootContacts(side, tuple(contacts), tuple(geo) if geometry else None))
+        all_stretches.append(stretches)
+    return MadeUp(feet, all_stretches)
 
 
-def _feed_contacts(feet: list[FootContacts], pair_feet: bool, rng, geometry: bool) -> tuple:
-    """The steps stage fed the contacts (final: no cuts) as a stream would give them: each
-    when its foot's cursor passes its end plus a lag, geometry later, horizons at the
-    first contact not given."""
+def _feed_contacts(made: MadeUp, pair_feet: bool, rng, geometry: bool) -> tuple:
+    """The steps stage fed the contacts as a stream would give them: each when its foot's
+    cursor passes its end plus a lag, with run_end_s as the stretches given so far make it,
+    each stretch at a random time as a cut (the bound: the earliest start of those not
+    given), geometry later, horizons at the first contact not given."""
+    feet = made.feet
     cfg = StepsConfig(tuple(f.foot for f in feet), pair_feet, PARAMS.steps, geometry)
     state = new_steps_state(cfg)
-    ready = []
-    for f in feet:
+    ready, cut_at = [], []
+    for f, stretches in zip(feet, made.stretches):
         ends = [(c.off_s if c.off_s is not None else c.ic_s) + rng.uniform(0.0, 0.5) for c in f.contacts]
-        ready.append(np.maximum.accumulate(np.array(ends, dtype=float)) + rng.uniform(0.0, 3.0))   # its stream behind
+        ready.append(np.maximum.accumulate(np.array(ends, dtype=float)) + rng.uniform(0.0, 3.0))  # its stream behind
+        cut_at.append([s.end_s + rng.uniform(0.0, 5.0) for s in stretches])
     sent, geo_sent = [0] * len(feet), [0] * len(feet)
+    cut_sent = [[False] * len(s) for s in made.stretches]
     cursor, out = 0.0, []
-    t_end = max([float(r[-1]) for r in ready if r.size] + [0.0]) + 4.0
+    t_end = max([float(r[-1]) for r in ready if r.size] + [max(c, default=0.0) for c in cut_at] + [0.0]) + 4.0
     while True:
         cursor += rng.uniform(0.001, 0.4)
         final = cursor > t_end
         feeds = []
         for i, f in enumerate(feet):
             j = len(f.contacts) if final else int(np.searchsorted(ready[i], cursor, side="right"))
+            new_cuts = [s for s, at, done in zip(made.stretches[i], cut_at[i], cut_sent[i])
+                        if not done and (final or at <= cursor)]
+            cut_sent[i] = [done or final or at <= cursor for at, done in zip(cut_at[i], cut_sent[i])]
+            known = [s for s, done in zip(made.stretches[i], cut_sent[i]) if done]
+            # the contacts given now carry run_end_s as the stretches given so far make it
+            given = [replace(c, run_end_s=min([s.start_s for s in known if s.end_s > c.ic_s] + [math.inf]))
+                     for c in f.contacts[sent[i]:j]]
+            floor = min([s.start_s for s, done in zip(made.stretches[i], cut_sent[i]) if not done] + [math.inf])
             geo = []
             while geometry and geo_sent[i] < j and (final or rng.random() < 0.5):
                 geo.append(ContactGeometry(geo_sent[i], f.geometry[geo_sent[i]]))
                 geo_sent[i] += 1
             horizon = f.contacts[j].ic_s if j < len(f.contacts) else math.inf
-            feeds.append(FootFeed(f.contacts[sent[i]:j], geometry=tuple(geo), horizon_s=horizon))
+            feeds.append(FootFeed(tuple(given), tuple(new_cuts), floor, tuple(geo), horizon))
             sent[i] = j
         steps, state = steps_step(state, feeds, final)
         out += steps
@@ -428,10 +462,8 @@ def _feed_contacts(feet: list[FootContacts], pair_feet: bool, rng, geometry: boo
                               (Side.LEFT, Side.RIGHT, Side.UNKNOWN), (Side.UNKNOWN,)]))
 def test_steps_stage_on_made_up_contacts(seed, pair_feet, geometry, sides):
     rng = np.random.default_rng(seed)
-    feet = [_made_up_foot(rng, side, int(rng.integers(0, 30))) for side in sides]
-    if not geometry:
-        feet = [replace(f, geometry=None) for f in feet]
-    assert _feed_contacts(feet, pair_feet, rng, geometry) == build_steps(feet, pair_feet, PARAMS.steps)
+    made = _made_up(rng, sides, geometry)
+    assert _feed_contacts(made, pair_feet, rng, geometry) == build_steps(made.feet, pair_feet, PARAMS.steps)
 
 
 def test_steps_stage_on_made_up_contacts_seeded():
@@ -439,8 +471,5 @@ def test_steps_stage_on_made_up_contacts_seeded():
     foot's next contact late, takes a few hundred to turn up)."""
     for seed in range(400):
         rng = np.random.default_rng(seed)
-        feet = [_made_up_foot(rng, side, int(rng.integers(0, 30))) for side in (Side.LEFT, Side.RIGHT)]
-        geometry = seed % 2 == 0
-        if not geometry:
-            feet = [replace(f, geometry=None) for f in feet]
-        assert _feed_contacts(feet, True, rng, geometry) == build_steps(feet, True, PARAMS.steps), seed
+        made = _made_up(rng, (Side.LEFT, Side.RIGHT), seed % 2 == 0)
+        assert _feed_contacts(made, True, rng, seed % 2 == 0) == build_steps(made.feet, True, PARAMS.steps), seed

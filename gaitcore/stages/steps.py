@@ -202,20 +202,22 @@ def _final_fields(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> 
         out |= GEOMETRY_FIELDS
     if geometry and stride:
         out |= PACE_FIELDS
-    # confidence: the contact times of this foot's next three contacts, and with a stride
-    # length the next contact's confidence (its next three)
-    need = 4 if cfg.geometry else 3
-    if stride and pair and geometry and (fa.final or fa.n_given >= k + 1 + need):
+    if stride and pair and geometry and _neighbours_given(cfg, fa, k):
         out.add("confidence")
     return frozenset(out)
 
 
+def _neighbours_given(cfg: StepsConfig, f: _Foot, k: int) -> bool:
+    """Whether the contacts contact ``k``'s confidence reads are given: the contact times of
+    this foot's next three, and with a stride length the next contact's confidence (its
+    next three)."""
+    return f.final or f.n_given >= k + 1 + (4 if cfg.geometry else 3)
+
+
 def _ready(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> bool:
-    """Whether contact ``k`` of foot ``a`` has all its draft reads."""
-    f = feet[a]
-    if not f.final and f.n_given < k + 1 + (4 if cfg.geometry else 3):   # (its confidence's, first)
-        return False
-    return "confidence" in _final_fields(cfg, feet, a, k)
+    """Whether contact ``k`` of foot ``a`` has all its draft reads (the neighbours first: the
+    cheapest, and the last to come)."""
+    return _neighbours_given(cfg, feet[a], k) and "confidence" in _final_fields(cfg, feet, a, k)
 
 
 def _drafts(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k0: int, k1: int) -> list[_Draft]:
