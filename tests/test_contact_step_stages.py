@@ -416,8 +416,10 @@ def _feed_contacts(made: MadeUp, pair_feet: bool, rng, geometry: bool) -> tuple:
     """The steps stage fed the contacts as a stream would give them: each when its foot's
     cursor passes its end plus a lag, with run_end_s as the stretches given so far make it,
     each stretch at a random time as a cut (the bound: the earliest start of those not
-    given), geometry later, horizons at the first contact not given."""
+    given), geometry later, horizons at the first contact not given; at random calls the
+    fields the provisional steps hold final are checked against build_steps'."""
     feet = made.feet
+    ref = {(st.foot, st.ic_s): st for st in build_steps(feet, pair_feet, PARAMS.steps)}
     cfg = StepsConfig(tuple(f.foot for f in feet), pair_feet, PARAMS.steps, geometry)
     state = new_steps_state(cfg)
     ready, cut_at = [], []
@@ -454,6 +456,10 @@ def _feed_contacts(made: MadeUp, pair_feet: bool, rng, geometry: bool) -> tuple:
         out += steps
         if final:
             return tuple(out)
+        if rng.random() < 0.1:      # what a provisional step holds final is the batch's
+            for prov in provisional_steps(state):
+                for name in prov.final_fields:
+                    assert getattr(prov.step, name) == getattr(ref[(prov.step.foot, prov.step.ic_s)], name), name
 
 
 @settings(max_examples=150, deadline=None)

@@ -171,8 +171,10 @@ def _final_fields(cfg: StepsConfig, feet: tuple[_Foot, ...], a: int, k: int) -> 
     p = cfg.params
     c = fa.contact(k)
     has_next = k + 1 < fa.n_given
-    # the stride: this foot's next contact, and no stretch still to come that could end it
-    stride = fa.final or (has_next and fa.no_cut_before_s >= fa.contact(k + 1).ic_s)
+    # the stride: this foot's next contact.  A stretch still to come cannot change it: one
+    # that ends after this IC and starts before the next gives the next contact its
+    # run_start_s past this IC, and that contact came with it (same sensor, same stretches)
+    stride = fa.final or has_next
     # flight and step time: also the other foot's first contact after this toe-off
     t_k = c.ic_s if c.to_s is None else max(c.ic_s, c.to_s)
     reach = max(t_k, fa.contact(k + 1).ic_s) if has_next else t_k
