@@ -89,6 +89,34 @@ class FootContacts:
     thigh_angle_peak_deg: tuple[float | None, ...] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """The stretch around one run of break samples in which ICs may be missing (s)."""
+
+    start_s: float
+    end_s: float
+
+
+def _stretch(a: int, b: int, pos: np.ndarray, times: np.ndarray, ic_pos: np.ndarray, ic_t: np.ndarray,
+             t_s: np.ndarray, confirm_s: float) -> Stretch:
+    """The stretch around the run of break samples a..b (indices into ``t_s``; events at
+    positions ``pos``, times ``times``; the ICs among them at ``ic_pos``, ``ic_t``), see
+    :func:`_runs_around`."""
+    t = t_s[max(0, a - 1):b + 1]
+    t = t[np.isfinite(t)]
+    start = -np.inf
+    if a > 0 and t.size:
+        start = float(t.min()) - confirm_s
+        j = np.searchsorted(ic_pos, a - 1, side="right") - 1      # the last IC ahead of the break
+        if j >= 0:
+            start = max(start, float(ic_t[j]))
+    j = np.searchsorted(pos, a - 1, side="right")                 # the first event after it
+    end = float(times[j]) if j < pos.size else np.inf
+    if t.size:
+        end = max(end, float(t.max()))
+    return Stretch(start, end)
+
+
 def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.ndarray,
                  breaks: np.ndarray | None, confirm_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Per IC (``ics``: indices into the events at sample positions ``pos``, times ``times``):
@@ -105,23 +133,16 @@ def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.nd
     k = np.flatnonzero(breaks)
     new = np.r_[True, np.diff(k) > 1]
     ic_pos, ic_t = pos[ics], times[ics]
-    starts, ends = [], []
-    for a, b in zip(k[new].tolist(), k[np.r_[new[1:], True]].tolist()):
-        t = t_s[max(0, a - 1):b + 1]
-        t = t[np.isfinite(t)]
-        start = -np.inf
-        if a > 0 and t.size:
-            start = float(t.min()) - confirm_s
-            j = np.searchsorted(ic_pos, a - 1, side="right") - 1      # the last IC ahead of the break
-            if j >= 0:
-                start = max(start, float(ic_t[j]))
-        j = np.searchsorted(pos, a - 1, side="right")                 # the first event after it
-        end = float(times[j]) if j < pos.size else np.inf
-        if t.size:
-            end = max(end, float(t.max()))
-        starts.append(start)
-        ends.append(end)
-    starts, ends = np.array(starts), np.array(ends)
+    stretches = [_stretch(a, b, pos, times, ic_pos, ic_t, t_s, confirm_s)
+                 for a, b in zip(k[new].tolist(), k[np.r_[new[1:], True]].tolist())]
+    return _bounds_of_runs(np.array([st.start_s for st in stretches]), np.array([st.end_s for st in stretches]),
+                           ic_t)
+
+
+def _bounds_of_runs(starts: np.ndarray, ends: np.ndarray, ic_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per IC time ``ic_t``: the latest end of the stretches (``starts``, ``ends``, one or
+    more) starting before it, -inf without one, and the earliest start of those ending
+    after it, inf without one."""
     by_start = np.argsort(starts, kind="stable")
     reach = np.maximum.accumulate(ends[by_start])        # latest end of the stretches starting before
     i = np.searchsorted(starts[by_start], ic_t, side="left") - 1
@@ -144,10 +165,22 @@ def contacts_from_events(sensor: str, foot: Side, events: list[Event], t_s: np.n
     ``to_s`` (standing), only its ``off_s``."""
     if not events:
         return []
-    n = t_s.shape[0]
+    pos = np.array([ev.pos for ev in events])
+    ics = np.flatnonzero([ev.kind is EventKind.IC for ev in events])
+    times = np.interp(pos, np.arange(t_s.shape[0]), t_s)
+    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks, params.events.confirm_s)
+    return contacts_with_runs(sensor, foot, events, times, t_s.shape[0], clipped, breaks, run_lo, run_hi,
+                              params.steps.max_contact_s)
+
+
+def contacts_with_runs(sensor: str, foot: Side, events: list[Event], times: np.ndarray, n: int,
+                       clipped: np.ndarray, breaks: np.ndarray | None, run_lo: np.ndarray, run_hi: np.ndarray,
+                       max_contact_s: float) -> list[Contact]:
+    """:func:`contacts_from_events` given the events' ``times`` (s), the number of samples
+    ``n`` (``clipped``/``breaks`` per sample) and each IC's stretch without a missed IC
+    (``run_lo``/``run_hi``, :func:`_runs_around`)."""
     pos = np.array([ev.pos for ev in events])
     is_ic = np.array([ev.kind is EventKind.IC for ev in events])
-    times = np.interp(pos, np.arange(n), t_s)
     ics = np.flatnonzero(is_ic)
     nxt = np.minimum(ics + 1, len(events) - 1)
     has_to = (ics + 1 < len(events)) & ~is_ic[nxt]
@@ -161,13 +194,12 @@ def contacts_from_events(sensor: str, foot: Side, events: list[Event], t_s: np.n
     hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
     n_clipped = np.concatenate([[0], np.cumsum(clipped)])
     sat = (n_clipped[hi] > n_clipped[lo]).tolist()
-    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks, params.events.confirm_s)
     run_lo, run_hi = run_lo.tolist(), run_hi.tolist()
     ic_s = times[ics].tolist()
     off_s = np.where(has_to, times[nxt], np.nan)     # the TO ending each contact, however long it was
     if ics.size and ics[-1] + 1 == len(events) and run_hi[-1] == np.inf:
         off_s[-1] = np.inf                            # standing at the end, no break after the IC
-    to_s = np.where(off_s - times[ics] <= params.steps.max_contact_s, off_s, np.nan).tolist()
+    to_s = np.where(off_s - times[ics] <= max_contact_s, off_s, np.nan).tolist()
     off_s = off_s.tolist()
     out = []
     for k, j in enumerate(ics.tolist()):
@@ -205,53 +237,70 @@ def build_steps(feet: list[FootContacts], pair_feet: bool = True,
     if len({fc.foot for fc in feet}) != len(feet):
         raise ValueError("build_steps takes one FootContacts per foot")
     drafts: list[_Draft] = []
-    nan = float("nan")
     for foot_id, fc in enumerate(feet):
         if not fc.contacts:
             continue
-        order = sorted(range(len(fc.contacts)), key=lambda i: fc.contacts[i].ic_s)
-        cs = [fc.contacts[i] for i in order]
-        paired = pair_feet and fc.foot is not Side.UNKNOWN
-        other = sorted((c for o in feet if paired and o.foot is not fc.foot and o.foot is not Side.UNKNOWN
-                        for c in o.contacts), key=lambda c: c.ic_s)
-        ic = np.array([c.ic_s for c in cs])
-        to = np.array([nan if c.to_s is None else c.to_s for c in cs])
-        m = _foot_metrics(cs, ic, to, other, params)
-        cols = np.column_stack([np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT],
-                                                          m[:, K.C_STEP], m[:, K.C_STRIDE]]), 4),
-                                np.round(m[:, K.C_CADENCE], 2)])
-        rows = np.where(np.isnan(cols), None, cols).tolist() if cols.size else []
-        conf = np.round(m[:, K.C_CONF], 3).tolist()
-        stride = m[:, K.C_STRIDE].tolist()
-        geometry = [None] * len(cs) if fc.geometry is None else [fc.geometry[i] for i in order]
-        shank = [None] * len(cs) if fc.shank_angle_peak_deg is None else [fc.shank_angle_peak_deg[i] for i in order]
-        thigh = [None] * len(cs) if fc.thigh_angle_peak_deg is None else [fc.thigh_angle_peak_deg[i] for i in order]
-        known = -1 if fc.foot is Side.UNKNOWN else foot_id
-        name = fc.foot.value
-        for i, (c, row, cf, st, g) in enumerate(zip(cs, rows, conf, stride, geometry)):
-            # a displacement with no stride time (the next contact came after a pause, or a
-            # contact may be missing in a gap) is no stride
-            length = g.stride_length_m if g is not None and st == st else None
-            if length is not None and i + 1 < len(conf):
-                cf = min(cf, conf[i + 1])     # the stride ends at the next contact
-            speed = round(length / st, 3) if length is not None and st > 0 else None
-            make = partial(
-                Step, foot=fc.foot, ic_s=row[0], to_s=row[1], contact_s=row[2], flight_s=row[3], step_time_s=row[4],
-                stride_time_s=row[5], cadence_spm=row[6], stride_length_m=length, speed_mps=speed,
-                peak_height_m=None if g is None else g.peak_height_m,
-                strike_angle_deg=None if g is None else g.strike_angle_deg,
-                # no angle for a toe-off the step does not report (after a contact longer
-                # than max_contact_s: standing, not a step's stance)
-                toe_off_angle_deg=None if g is None or row[1] is None else g.toe_off_angle_deg,
-                lateral_excursion_m=None if g is None else g.lateral_excursion_m,
-                turning_angle_deg=None if g is None else g.turning_angle_deg,
-                position_m=None if g is None else g.position_m,
-                shank_angle_peak_deg=shank[i], thigh_angle_peak_deg=thigh[i], saturated=c.saturated,
-                confidence=round(cf * params.reconstructed_factor, 3) if g is not None and g.reconstructed else cf)
-            drafts.append(_Draft(known, name, row[0], row[4], length, speed,
-                                 c.off_s is not None and c.off_s - c.ic_s > params.max_contact_s, make))
+        drafts += foot_drafts(foot_id, fc, other_contacts(feet, fc.foot, pair_feet), params)
     drafts.sort(key=lambda d: (d.ic_s, d.foot_name))
     return tuple(d.make(step_length_m=v) for d, v in zip(drafts, _step_lengths(drafts, params.together_s)))
+
+
+def other_contacts(feet: list[FootContacts], foot: Side, pair_feet: bool) -> list[Contact]:
+    """The contacts ``foot``'s steps are timed against, sorted by IC: the other known
+    foot's (none with ``pair_feet`` False or for a foot of unknown side)."""
+    paired = pair_feet and foot is not Side.UNKNOWN
+    return sorted((c for o in feet if paired and o.foot is not foot and o.foot is not Side.UNKNOWN
+                   for c in o.contacts), key=lambda c: c.ic_s)
+
+
+def foot_drafts(foot_id: int, fc: FootContacts, other: list[Contact], params: StepParams) -> list[_Draft]:
+    """The drafts of one foot's steps (``fc``, the ``foot_id``-th of build_steps' feet, with
+    at least one contact), in IC order, timed against ``other`` (:func:`other_contacts`)."""
+    nan = float("nan")
+    order = sorted(range(len(fc.contacts)), key=lambda i: fc.contacts[i].ic_s)
+    cs = [fc.contacts[i] for i in order]
+    ic = np.array([c.ic_s for c in cs])
+    to = np.array([nan if c.to_s is None else c.to_s for c in cs])
+    m = _foot_metrics(cs, ic, to, other, params)
+    cols = np.column_stack([np.round(np.column_stack([ic, to, m[:, K.C_CONTACT], m[:, K.C_FLIGHT],
+                                                      m[:, K.C_STEP], m[:, K.C_STRIDE]]), 4),
+                            np.round(m[:, K.C_CADENCE], 2)])
+    rows = np.where(np.isnan(cols), None, cols).tolist() if cols.size else []
+    conf = np.round(m[:, K.C_CONF], 3).tolist()
+    stride = m[:, K.C_STRIDE].tolist()
+    geometry = [None] * len(cs) if fc.geometry is None else [fc.geometry[i] for i in order]
+    shank = [None] * len(cs) if fc.shank_angle_peak_deg is None else [fc.shank_angle_peak_deg[i] for i in order]
+    thigh = [None] * len(cs) if fc.thigh_angle_peak_deg is None else [fc.thigh_angle_peak_deg[i] for i in order]
+    known = -1 if fc.foot is Side.UNKNOWN else foot_id
+    name = fc.foot.value
+    drafts = []
+    for i, (c, row, cf, st, g) in enumerate(zip(cs, rows, conf, stride, geometry)):
+        # a displacement with no stride time (the next contact came after a pause, or a
+        # contact may be missing in a gap) is no stride
+        length = g.stride_length_m if g is not None and st == st else None
+        if length is not None and i + 1 < len(conf):
+            cf = min(cf, conf[i + 1])     # the stride ends at the next contact
+        speed = round(length / st, 3) if length is not None and st > 0 else None
+        make = partial(
+            Step, foot=fc.foot, ic_s=row[0], to_s=row[1], contact_s=row[2], flight_s=row[3], step_time_s=row[4],
+            stride_time_s=row[5], cadence_spm=row[6], stride_length_m=length, speed_mps=speed,
+            peak_height_m=None if g is None else g.peak_height_m,
+            strike_angle_deg=None if g is None else g.strike_angle_deg,
+            # no angle for a toe-off the step does not report (after a contact longer
+            # than max_contact_s: standing, not a step's stance)
+            toe_off_angle_deg=None if g is None or row[1] is None else g.toe_off_angle_deg,
+            lateral_excursion_m=None if g is None else g.lateral_excursion_m,
+            turning_angle_deg=None if g is None else g.turning_angle_deg,
+            position_m=None if g is None else g.position_m,
+            shank_angle_peak_deg=shank[i], thigh_angle_peak_deg=thigh[i], saturated=c.saturated,
+            confidence=round(cf * params.reconstructed_factor, 3) if g is not None and g.reconstructed else cf)
+        drafts.append(_Draft(known, name, row[0], row[4], length, speed, standing(c, params), make))
+    return drafts
+
+
+def standing(c: Contact, params: StepParams) -> bool:
+    """Whether contact ``c`` is standing, not a step's stance (longer than ``max_contact_s``)."""
+    return c.off_s is not None and c.off_s - c.ic_s > params.max_contact_s
 
 
 def _foot_metrics(cs: list[Contact], ic: np.ndarray, to: np.ndarray, other: list[Contact],
@@ -285,36 +334,58 @@ def _step_lengths(steps: list[_Draft], together_s: float) -> list[float | None]:
             following[last_of[s.foot_id]] = k
         last_of[s.foot_id] = k
 
-    def pace_mps(k: int | None) -> float | None:
-        """The speed of the stride from step ``k``, unless it starts or ends standing."""
-        if k is None or steps[k].standing:
+    def pace(k: int | None) -> float | None:
+        if k is None:
             return None
-        nxt = following[k]
-        return None if nxt < 0 or steps[nxt].standing else steps[k].speed_mps
+        return pace_mps(steps[k], None if following[k] < 0 else steps[following[k]].standing)
 
     lengths: list[float | None] = []
     latest: dict[int, int] = {}    # each foot's latest step (in the order the feet first appear)
     for k, s in enumerate(steps):
-        length = other = None
-        if s.step_time_s is not None and s.foot_id >= 0:
-            for f, o in latest.items():
-                if f != s.foot_id:
-                    other = o
+        other = other_step(latest, s)
+        length = None
         if other is not None:
             mine = latest.get(s.foot_id)
-            theirs = steps[other]
-            other_pace = pace_mps(other)
-            if other_pace is None and theirs.step_time_s is not None and lengths[other] is not None \
-                    and mine is not None and steps[mine].stride_length_m is not None \
-                    and steps[mine].ic_s < theirs.ic_s and min(theirs.step_time_s, s.step_time_s) >= together_s:
-                # the other foot's stride across this step starts or ends standing (a stop, a
-                # pause): it holds no pace, but the two steps of this foot's stride add up to it
-                # (not across a landing on both feet, whose step is the few ms between them)
-                length = round(steps[mine].stride_length_m - lengths[other], 3)
-            else:
-                speeds = [v for v in (other_pace, pace_mps(mine)) if v is not None]
-                if speeds:
-                    length = round(sum(speeds) / len(speeds) * s.step_time_s, 3)
+            length = step_length(s, None if mine is None else steps[mine], steps[other], lengths[other],
+                                 pace(mine), pace(other), together_s)
         lengths.append(length)
         latest[s.foot_id] = k
     return lengths
+
+
+def other_step(latest: dict, s: _Draft):
+    """Of ``latest`` (each foot's latest step before ``s``, by foot id, in the order the feet
+    first appear), the other foot's one ``s``'s step length is measured against: None
+    without a step time or for a foot of unknown side."""
+    other = None
+    if s.step_time_s is not None and s.foot_id >= 0:
+        for f, o in latest.items():
+            if f != s.foot_id:
+                other = o
+    return other
+
+
+def pace_mps(step: _Draft, following_standing: bool | None) -> float | None:
+    """The speed of the stride from ``step``, unless it starts or ends standing
+    (``following_standing``: whether the same foot's next step is standing; None: there is none)."""
+    if step.standing or following_standing is None or following_standing:
+        return None
+    return step.speed_mps
+
+
+def step_length(s: _Draft, mine: _Draft | None, theirs: _Draft, theirs_length: float | None,
+                my_pace: float | None, their_pace: float | None, together_s: float) -> float | None:
+    """``step_length_m`` of step ``s`` (see the module docstring), given this foot's latest
+    step before it (``mine``, None: none; ``my_pace``: :func:`pace_mps` of it) and the other
+    foot's (``theirs`` with its step length, and its pace)."""
+    if their_pace is None and theirs.step_time_s is not None and theirs_length is not None \
+            and mine is not None and mine.stride_length_m is not None \
+            and mine.ic_s < theirs.ic_s and min(theirs.step_time_s, s.step_time_s) >= together_s:
+        # the other foot's stride across this step starts or ends standing (a stop, a
+        # pause): it holds no pace, but the two steps of this foot's stride add up to it
+        # (not across a landing on both feet, whose step is the few ms between them)
+        return round(mine.stride_length_m - theirs_length, 3)
+    speeds = [v for v in (their_pace, my_pace) if v is not None]
+    if speeds:
+        return round(sum(speeds) / len(speeds) * s.step_time_s, 3)
+    return None
