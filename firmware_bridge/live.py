@@ -30,9 +30,10 @@ began first).
 Per pod the bytes go through the same decoder as ``gait analyze`` (podwire pods, or
 Movesense sensors), and its device kind places the packets on the pod's timeline
 (:meth:`firmware_bridge.devices.Device.place`); samples are fed, in chunks as they
-arrive, to the same streaming event detector (:func:`gaitcore.events.events_step`),
-timed by the pod's own clock (its sample index at its rate, so a lost frame is an exact
-gap).  A Movesense packet has no sample index, only a millisecond time stamp: it is
+arrive, to the pod's pipeline (:func:`gaitcore.pipeline.pod_step`: the quality stage's
+repair of unreadable samples and clipping test, the event detector and its swing-artefact
+rule, the trajectory's filter, as the analysis runs them), timed by the pod's own clock
+(its sample index at its rate, so a lost frame is an exact gap).  A Movesense packet has no sample index, only a millisecond time stamp: it is
 placed as the analysis places it (:mod:`firmware_bridge.devices.movesense`), from the
 stamp's jump since the last packet at the subscribed rate (the analysis fits the rate
 the stamps show, a few tenths of a percent off, so live contact times differ from the
@@ -57,19 +58,17 @@ on the real walks and jogs in validation/data (gaitmap, PyShoe), where a foot sl
 is a push-off-like lobe; benchmarks/live_latency.py reports how often a step is
 revised.
 
-The swing-artefact rule of the batch analysis
-(:func:`gaitcore.events.drop_swing_artefacts`) needs the next contact, so it acts
-one contact late here: either the new contact is not shown, or the one before it is
-withdrawn, exactly as the batch rule decides.  A contact after a swing that short
-is not shown early.
+The swing-artefact rule (:func:`gaitcore.events.drop_swing_artefacts`, run by the
+pipeline's events stage) decides at the toe-off of a contact after a too-short swing:
+either that contact is not shown, or the one before it is withdrawn.  A contact after a
+swing that short is not shown early.
 
-Each step also shows the stride that ended at it (this foot's previous contact to this
-one): its length and speed from the same zero-velocity-aided INS as the analysis
-(:func:`gaitcore.analysis.stretch_geometry`), run over the foot's last ``STRIDE_WINDOW``
-strides (the filter settles over the first ones, and the last is shown; over everything
-kept until there are that many), with the toe-off the step was shown with.  The
-analysis runs the filter over the whole session, so the two differ a little;
-``benchmarks/live_latency.py`` and tests/test_live.py measure by how much.
+The stride that ended at a contact (this foot's previous contact to it) follows its step
+line as a :class:`StrideLine` once the pod's running trajectory (the pipeline's stride
+stage, the analysis's filter and smoother) has measured it: the stride's end must be
+smoothed, which is a median 0.4 s after the toe-off of the contact it ends at on the
+bundled session.  It is the analysis's ``stride_length_m`` of the contact before
+(docs/pipeline.md).
 
 A contact the athlete stands in for longer than ``MAX_CONTACT_S`` is standing, not a
 step's stance, as in the analysis (:mod:`gaitcore.steps`: no toe-off, so no contact time
@@ -129,8 +128,7 @@ EARLY_LOBE_S = 0.03     # show a step before its toe-off is confirmed when the p
 EARLY_QUIET_S = 0.015   # ... after this long of the contact without toe-down rotation,
 EARLY_FRACTION = 0.6    # or when the contact is this fraction of the foot's recent contacts
 EARLY_HISTORY = 4       # ... recent: this many
-STRIDE_WINDOW = 8       # strides the INS runs over to give the last one
-RECENT_CONTACTS = max(EARLY_HISTORY, STRIDE_WINDOW)   # contacts kept per pod
+RECENT_CONTACTS = EARLY_HISTORY   # shown contacts kept per pod
 SHOWN_HISTORY = 512     # shown contacts' and losses' times kept per pod: the other pod's backlog reaches 60 s back
 WARMUP_HOLD_S = 3.0     # a pod's steps wait this long for another pod's warm-up, to show both feet in time order
 HOLD_S = 0.3            # ... and this long for another pod that may still show an older step (its data late,

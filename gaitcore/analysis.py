@@ -14,7 +14,7 @@ import numpy as np
 from . import __version__
 from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
-from ._quality_kernel import GAP_DROPPED, unit_counts
+from ._quality_kernel import unit_counts
 from .events import WARMUP_MAX_S, Event, breaks_of, mounting_offset_deg
 from .params import EventParams, InsParams, Params, StepParams
 from .quality import (Gap, finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
@@ -264,24 +264,6 @@ def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[C
     speed = [sum(v) / len(v) if v else None for v in around]
     peaks, _ = segment_swing_peaks(seg, p.breaks, refs, speed)
     return _SegmentPeaks(peaks, p)
-
-
-def stretch_geometry(sensor: SensorRecording, events: list[Event], alignment,
-                     gyr_bias0_rad_s: tuple | None = None) -> list[StrideGeometry]:
-    """Stride geometry (:func:`gaitcore.trajectory.stride_geometry`) per IC in ``events``
-    of a stretch of a foot pod's recording, the way :func:`analyze` computes it for a
-    whole one: the live display runs it over the last few strides.  ``events`` are
-    sample positions in ``sensor``; ``alignment`` is the pod's sensor-to-foot rotation;
-    ``gyr_bias0_rad_s`` the gyro bias from quiet standing at the session's start (the
-    stretch has none of its own).  The filter starts afresh at the stretch's first
-    sample, so the first strides carry its settling and the last ones are meant."""
-    p = _prepare(sensor)
-    if p.repeated.any():     # the events count the rows as given, repeats included
-        dropped_before = np.cumsum(p.repeated)
-        events = [e._replace(pos=e.pos - dropped_before[min(int(e.pos), sensor.n_samples - 1)]) for e in events]
-    dt_s = np.where(p.kind == GAP_DROPPED, p.lag, 0.0) + 1.0 / sensor.fs_hz
-    return _trajectory(p.fixed, events, p.clipped, p.breaks, dt_s, p.acc_fs, p.gyr_fs, alignment,
-                       max(1, p.fixed.n_samples), gyr_bias0_rad_s).geometry
 
 
 @dataclass(frozen=True)

@@ -213,8 +213,7 @@ def test_lost_samples_and_repeated_rows_any_chunking_equals_batch():
         assert to_json(analyze(rec, chunk_size=chunk)) == batch, chunk
 
 
-def test_repeated_rows_of_segment_pods_are_counted_and_stretches_keep_their_events():
-    from gaitcore.analysis import stretch_geometry
+def test_repeated_rows_of_segment_pods_are_counted():
     from gaitcore.signals import Segment
     from gaitcore.simulate import JOG
     sim = simulate_session(JOG, fs_hz=500.0, duration_s=12.0, seed=SEED, segments=(Segment.SHANK,))
@@ -223,16 +222,3 @@ def test_repeated_rows_of_segment_pods_are_counted_and_stretches_keep_their_even
     sensors[k], n_rep = _lossy(sensors[k])
     result = analyze(Recording(tuple(sensors), "jog with shanks"))
     assert result.per_sensor("duplicate_rows")[sensors[k].name] == n_rep
-    # a stretch given with repeated rows (live's use, were its stamps ever to repeat): its
-    # events count them, and its strides are those of the stretch without them
-    from gaitcore.events import events_step, new_event_state
-    foot = sim.recording.sensors[0]
-    events, state = events_step(new_event_state(foot.fs_hz), foot.t_s, foot.acc_mps2_sf, foot.gyr_dps_sf, final=True)
-    repeats = np.arange(5, foot.n_samples - 400, 37)
-    rows = np.sort(np.concatenate([np.arange(foot.n_samples), repeats]))
-    shifted = [e._replace(pos=e.pos + np.searchsorted(repeats, int(e.pos))) for e in events]
-    given = replace(foot, t_s=foot.t_s[rows], acc_mps2_sf=foot.acc_mps2_sf[rows], gyr_dps_sf=foot.gyr_dps_sf[rows])
-    plain = stretch_geometry(foot, events, state.alignment)
-    again = stretch_geometry(given, shifted, state.alignment)
-    assert sum(g.stride_length_m is not None for g in plain) >= 8
-    assert [g.stride_length_m for g in again] == [g.stride_length_m for g in plain]
