@@ -331,7 +331,9 @@ class _OtherContact:
 
 @dataclass
 class _Pod:
-    """Mutable per-pod scratch owned by one :class:`LiveState` (copied on every feed)."""
+    """Mutable per-pod scratch owned by one :class:`LiveState` (copied on every feed).  Its
+    pipeline's stride stage advances in place (:mod:`gaitcore.stages.stride`), so a live
+    state is fed once: each feed continues from the state the last one returned."""
 
     name: str
     foot: str
