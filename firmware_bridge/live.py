@@ -719,13 +719,12 @@ def _event(state: LiveState, k: int, ev: Event, dropped: frozenset[float] = froz
         return [], state      # this one is the artefact: never shown
     prev = pod.last_kept
     if prev is not None and prev.ic in dropped:
-        if True:
-            items.append(_Held(k, Withdrawn(pod.name, pod.foot, prev.step.ic_s, "swing artefact")))
-            if pod.contacts and pod.contacts[-1].ic == prev.ic:
-                pod.contacts.pop()
-            # the stride (cadence) and the other foot's flight and step run from the contact shown before it
-            if pod.shown_s and pod.shown_s[-1].ic_s == prev.step.ic_s:
-                pod.shown_s = pod.shown_s[:-1]
+        items.append(_Held(k, Withdrawn(pod.name, pod.foot, prev.step.ic_s, "swing artefact")))
+        if pod.contacts and pod.contacts[-1].ic == prev.ic:
+            pod.contacts.pop()
+        # the stride (cadence) and the other foot's flight and step run from the contact shown before it
+        if pod.shown_s and pod.shown_s[-1].ic_s == prev.step.ic_s:
+            pod.shown_s = pod.shown_s[:-1]
     shown, state = _show(state, k, ic, to)
     pod.contacts.append(_Contact(ic, to))
     return items + shown, state
