@@ -192,8 +192,8 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
         n = state.pending_t.shape[0]
         b = state.warmup_next
         cap = int(round(WARMUP_MAX_S * state.fs_hz))
-        if n < b and not final:
-            return state
+        if n < b and not final or n == 0:
+            return state        # (a stream that ended without a sample has no mounting to learn)
         use = min(n, b)
         last = b >= cap or (final and n < b)
         attempt = warmup_attempt(state.pending_acc[:use], state.pending_gyr[:use], state.fs_hz,

@@ -124,8 +124,9 @@ def pod_step(state: PodState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, gyr_dps_
 @dataclass(frozen=True)
 class PipelineOutput:
     """What one feed of a pod gives: the pod's own output (its cleaned rows, events and
-    stride stage), the contacts of that pod now complete, and the steps of every foot now
-    final, in time order (the analysis's :class:`~gaitcore.results.Step`\\ s)."""
+    stride stage), the contacts of that pod now complete (final but for ``run_end_s``, which
+    a break found later may lower: :mod:`gaitcore.stages.contacts`), and the steps of every
+    foot now final, in time order (the analysis's :class:`~gaitcore.results.Step`\\ s)."""
 
     pod: str
     pod_output: PodOutput

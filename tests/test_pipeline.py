@@ -1,5 +1,6 @@
 """The streaming pipeline (gaitcore.Pipeline) fed the pods' samples in chunks, the pods
 interleaved, gives the steps the analysis gives for the whole recording."""
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,16 @@ def test_bad_pods_are_refused():
     pipe = Pipeline([PodSpec("left", Placement.parse("left"), 100.0)])
     with pytest.raises(UsageError, match="no pod 'right'"):
         pipe.feed("right", np.zeros(1), np.zeros((1, 3)), np.zeros((1, 3)))
+
+
+def test_a_pod_that_sends_nothing_leaves_the_other_foots_steps():
+    """The right pod never sends a sample: the left foot's steps come out, measured alone
+    (no flight or step time), as the analysis of the left pod alone gives them."""
+    rec = read(ROOT / "recordings" / "sprint_session.podses")
+    left, right = rec.sensors
+    pipe = Pipeline([pod_spec(left), pod_spec(right)])
+    pipe.feed(left.name, left.t_s, left.acc_mps2_sf, left.gyr_dps_sf)
+    pipe.finish()
+    alone = analyze(replace(rec, sensors=(left,))).steps
+    assert len(pipe.steps) == len(alone) > 50
+    assert tuple(pipe.steps) == alone
