@@ -23,10 +23,9 @@ from .results import SUMMARY_STATS, Analysis, Contact, FootSummary, SensorInfo, 
 from .signals import (CLOCK_SOURCE_META, UNIT_ACC_MEDIAN_MPS2, UNIT_GYR_P99_DPS, UNIT_MOVE_MPS2, UNIT_QUIET_DPS,
                       UNIT_QUIET_MIN_S, UNIT_QUIET_MPS2, UNIT_TURN_DPS, Recording, Segment, SensorRecording, Side,
                       TimeOrigin)
-from .align import still_mask
+from .align import Alignment, still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .mounting import MountingCalibration
-from .align import Alignment
 from .pipeline import PodSpec, new_pod_state, pod_step
 from .stages.quality import concat_chunks
 from .stages.stride import StrideOutput
@@ -278,7 +277,9 @@ class _Trajectory:
 def _trajectory(sensor: SensorRecording, events: list[Event], clipped: np.ndarray, breaks: np.ndarray,
                 dt_s: np.ndarray, acc_fs: float | None, gyr_fs: float | None, alignment,
                 step: int, gyr_bias0_rad_s: tuple | None = None, params: Params = Params()) -> _Trajectory:
-    """Stride geometry per IC event, the smoothed positions and attitude, the path strides
+    """The trajectory's rules composed over a whole recording at once: the reference the
+    stride stage (:mod:`gaitcore.stages.stride`, which the analysis runs) is tested against.
+    Stride geometry per IC event, the smoothed positions and attitude, the path strides
     are measured on, from the zero-velocity-aided INS fed ``step`` samples at a time (the result does not
     depend on ``step``), and whether the gyro bias came from the recording's standing start
     (None when ``gyr_bias0_rad_s`` was given)."""

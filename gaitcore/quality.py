@@ -202,6 +202,25 @@ def gap_kinds(sensor: SensorRecording) -> tuple[np.ndarray, np.ndarray]:
     return kind, lag
 
 
+def clock_gaps_of(sensor: str, t_s: np.ndarray, t_before_s: float, kind: np.ndarray, lag: np.ndarray,
+                  fs_hz: float) -> list[tuple[int, Gap]]:
+    """The gaps the clock check found in rows with times ``t_s`` (``kind``/``lag`` from
+    :func:`clock_check`; ``t_before_s``: the time of the row before the first), each with its
+    row: the dropped stretches (in lost samples at the nominal rate, and whether bridged:
+    :func:`bridged_drops`), then the time reversals."""
+    if not kind.any():      # (GAP_NONE is 0)
+        return []
+    nominal = 1.0 / fs_hz
+    bridged = bridged_drops(kind, lag)
+
+    def before(k: int) -> float:
+        return float(t_s[k - 1]) if k > 0 else t_before_s
+    return [(k, Gap(sensor, "dropped", before(k), float(t_s[k]), max(1, int(round(lag[k] / nominal))),
+                    bool(bridged[k]))) for k in np.flatnonzero(kind == GAP_DROPPED).tolist()] \
+        + [(k, Gap(sensor, "time_reversal", before(k), float(t_s[k]), 0))
+           for k in np.flatnonzero(kind == GAP_REVERSAL).tolist()]
+
+
 def repair(sensor: SensorRecording, finite: np.ndarray | None = None,
            clock: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[SensorRecording, list[Gap], int]:
     """Interpolate isolated single bad samples; report every longer defect as a gap.
@@ -229,15 +248,9 @@ def repair(sensor: SensorRecording, finite: np.ndarray | None = None,
                 t0 = float(t[a]) if np.isfinite(t[a]) else float("nan")
                 t1 = float(t[b - 1]) if np.isfinite(t[b - 1]) else float("nan")
                 gaps.append(Gap(sensor.name, "nan", t0, t1, int(b - a)))
-    nominal = 1.0 / sensor.fs_hz
     kind, lag = gap_kinds(sensor) if clock is None else clock
     if not (kind == GAP_DROPPED).any() and not (kind == GAP_REVERSAL).any():
         return sensor if not repaired else replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired
-    bridged = bridged_drops(kind, lag)
-    for k in np.flatnonzero(kind == GAP_DROPPED):
-        gaps.append(Gap(sensor.name, "dropped", float(t[k - 1]), float(t[k]),
-                        max(1, int(round(lag[k] / nominal))), bool(bridged[k])))
-    for k in np.flatnonzero(kind == GAP_REVERSAL):
-        gaps.append(Gap(sensor.name, "time_reversal", float(t[k - 1]), float(t[k]), 0))
+    gaps += [g for _, g in clock_gaps_of(sensor.name, t, float("nan"), kind, lag, sensor.fs_hz)]
     gaps.sort(key=lambda g: (g.start_s if np.isfinite(g.start_s) else -1.0))
     return replace(sensor, acc_mps2_sf=acc, gyr_dps_sf=gyr), gaps, repaired

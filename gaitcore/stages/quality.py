@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._quality_kernel import GAP_DROPPED, GAP_REVERSAL, clipped_rows, finite_rows, repeated_rows
+from .._quality_kernel import GAP_DROPPED, clipped_rows, finite_rows, repeated_rows
 from ..events import breaks_of
-from ..quality import CLIP_MARGIN, Gap, bridged_drops, clock_check, implausible_rows, new_clock
+from ..quality import CLIP_MARGIN, Gap, clock_check, clock_gaps_of, implausible_rows, new_clock
 from ..signals import true_runs
 
 _RANK = {"nan": 0, "dropped": 1, "time_reversal": 2}
@@ -97,6 +97,10 @@ class _OpenRun:
     n_rows: int
     t1_s: float                 # the time of its last row so far
 
+    def gap(self, sensor: str) -> FoundGap:
+        """The run reported as the gap it is, once it has ended."""
+        return FoundGap(Gap(sensor, "nan", self.t0_s, self.t1_s, self.n_rows), self.row)
+
 
 @dataclass(frozen=True)
 class QualityState:
@@ -113,12 +117,6 @@ def new_quality_state(config: QualityConfig) -> QualityState:
     if not (np.isfinite(config.fs_hz) and config.fs_hz > 0):
         raise ValueError(f"sampling rate must be a positive number of Hz, got {config.fs_hz}")
     return QualityState(config, clock=new_clock(config.gap_tol_periods))
-
-
-def _empty(start: int) -> CleanChunk:
-    z = np.empty(0)
-    return CleanChunk(start, z, np.empty((0, 3)), np.empty((0, 3)), np.empty(0, dtype=np.int8), z,
-                      np.empty(0, dtype=np.bool_), np.empty(0, dtype=np.bool_), z, (), 0, 0)
 
 
 def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, gyr_dps_sf: np.ndarray,
@@ -185,29 +183,20 @@ def quality_step(state: QualityState, t_s: np.ndarray, acc_mps2_sf: np.ndarray, 
                 continue
             run = _OpenRun(start + a, t_a, b - a, t_b)
         if b < n or final:
-            found.append(FoundGap(Gap(cfg.sensor, "nan", run.t0_s, run.t1_s, run.n_rows), run.row))
+            found.append(run.gap(cfg.sensor))
             run = None
         open_run = run
-    if open_run is not None and open_run is state.open_run and n and ok[0]:
-        # the run open from before ended just before this chunk (it had no row in it)
-        found.append(FoundGap(Gap(cfg.sensor, "nan", open_run.t0_s, open_run.t1_s, open_run.n_rows), open_run.row))
-        open_run = None
-    if open_run is not None and final:
-        found.append(FoundGap(Gap(cfg.sensor, "nan", open_run.t0_s, open_run.t1_s, open_run.n_rows), open_run.row))
+    # the run open from before ended just before this chunk (it had no row in it), or the stream ends
+    if open_run is not None and (final or open_run is state.open_run and n and ok[0]):
+        found.append(open_run.gap(cfg.sensor))
         open_run = None
     m = n - hold
     fixed = unreadable[:m]
     nominal = 1.0 / cfg.fs_hz
     km, lm = kind[:m], lag[:m]
     gapped = bool(km.any())     # (GAP_NONE is 0)
-    bridged = bridged_drops(km, lm) if gapped else None
-    for j in (np.flatnonzero(km == GAP_DROPPED).tolist() if gapped else ()):
-        t_prev = float(t[j - 1]) if j > 0 else state.last_out.t_s
-        found.append(FoundGap(Gap(cfg.sensor, "dropped", t_prev, float(t[j]), max(1, int(round(lm[j] / nominal))),
-                                  bool(bridged[j])), start + j))
-    for j in (np.flatnonzero(km == GAP_REVERSAL).tolist() if gapped else ()):
-        t_prev = float(t[j - 1]) if j > 0 else state.last_out.t_s
-        found.append(FoundGap(Gap(cfg.sensor, "time_reversal", t_prev, float(t[j]), 0), start + j))
+    t_before = state.last_out.t_s if state.last_out is not None else float("nan")
+    found += [FoundGap(g, start + j) for j, g in clock_gaps_of(cfg.sensor, t, t_before, km, lm, cfg.fs_hz)]
     breaks = (fixed | breaks_of(km, lm)) if gapped else fixed.copy()
     dt_s = (np.where(km == GAP_DROPPED, lm, 0.0) + nominal) if gapped else np.full(m, nominal)
     out = CleanChunk(start, t[:m], acc[:m], gyr[:m], km, lm, breaks, clipped[:m], dt_s, tuple(found), repaired,
