@@ -15,10 +15,10 @@ from . import __version__
 from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
 from ._quality_kernel import unit_counts
-from .events import WARMUP_MAX_S, Event, breaks_of, mounting_offset_deg
+from .events import WARMUP_MAX_S, Event, mounting_offset_deg
 from .params import EventParams, InsParams, Params, StepParams
-from .quality import (Gap, finite_mask, clock_check, clipped_mask, clock_tolerance_periods, drop_duplicate_rows,
-                      full_scale, implausible_as_missing, new_clock, repair)
+from .quality import (Gap, finite_mask, clock_tolerance_periods, drop_duplicate_rows, full_scale,
+                      implausible_as_missing)
 from .results import SUMMARY_STATS, Analysis, Contact, FootSummary, SensorInfo, Stats, Step, Summary
 from .signals import (CLOCK_SOURCE_META, UNIT_ACC_MEDIAN_MPS2, UNIT_GYR_P99_DPS, UNIT_MOVE_MPS2, UNIT_QUIET_DPS,
                       UNIT_QUIET_MIN_S, UNIT_QUIET_MPS2, UNIT_TURN_DPS, Recording, Segment, SensorRecording, Side,
@@ -27,7 +27,7 @@ from .align import Alignment, still_mask
 from .feet_clock import ClockAgreement, FeetClockCheck, check_feet_clock
 from .mounting import MountingCalibration
 from .pipeline import PodSpec, new_pod_state, pod_step
-from .stages.quality import concat_chunks
+from .stages.quality import QualityConfig, concat_chunks, new_quality_state, quality_step
 from .stages.stride import StrideOutput
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events
@@ -40,7 +40,7 @@ MIN_SAMPLES = 8
 @dataclass(frozen=True)
 class SensorResult:
     # the recording analysed: the one given with its repeated rows dropped and lone bad samples
-    # repaired (_prepare); every sample index below (events, masks, positions) refers to its rows
+    # repaired (the quality stage); every sample index below (events, masks, positions) refers to its rows
     sensor: SensorRecording
     events: list[Event]
     clipped: np.ndarray
@@ -119,36 +119,6 @@ def _check_units(sensor: SensorRecording) -> None:
         raise SignalError(sensor.name, f"while the gyroscope shows no turning the accelerometer reads {med:.3g} "
                           "m/s^2 (median), where a foot on the ground feels gravity, 9.81",
                           "check the accelerometer's unit in the file's header (m/s^2 read as g?)")
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    fixed: SensorRecording   # duplicated rows dropped, lone bad samples repaired
-    gap_tol_periods: float   # the gap detector's tolerance for these time stamps
-    kind: np.ndarray         # GAP_* before each sample
-    lag: np.ndarray
-    clock: np.ndarray        # the gap detector's clock after the last sample
-    gaps: list
-    repaired: int
-    repeated: np.ndarray     # rows as given dropped as repeats of the row before (quality.duplicate_rows)
-    acc_fs: np.ndarray       # clip levels (quality.full_scale)
-    gyr_fs: np.ndarray
-    clipped: np.ndarray
-    breaks: np.ndarray       # gap before the sample, or not finite
-
-
-def _prepare(sensor: SensorRecording) -> _Prepared:
-    """Quality scans shared by foot and segment pods: refuse what cannot be analysed,
-    drop duplicated rows, repair lone bad samples, find gaps and clipping."""
-    sensor, repeated = drop_duplicate_rows(implausible_as_missing(sensor))
-    finite = _check(sensor)
-    tol = clock_tolerance_periods(sensor.t_s, sensor.fs_hz)
-    kind, lag, clock = clock_check(sensor.t_s, new_clock(tol), sensor.fs_hz)
-    fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
-    acc_fs, gyr_fs = full_scale(sensor)
-    clipped = clipped_mask(sensor, acc_fs, gyr_fs)
-    breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
-    return _Prepared(fixed, tol, kind, lag, clock, gaps, repaired, repeated, acc_fs, gyr_fs, clipped, breaks)
 
 
 def pod_spec(sensor: SensorRecording) -> PodSpec:
@@ -240,15 +210,20 @@ def _mounting_offset_deg(sensor: SensorRecording, known) -> float | None:
 @dataclass(frozen=True)
 class _SegmentPeaks:
     peaks_deg: list            # per contact of the same-side foot, None where not measured
-    prepared: _Prepared        # the segment pod's quality scans
+    gaps: list[Gap]            # the segment pod's, in the analysis's order
+    repeated: int              # its rows dropped as repeats of the row before
 
 
 def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[Contact]) -> _SegmentPeaks:
-    """Swing peaks of a shank or thigh pod per contact of the same-side foot."""
-    p = _prepare(sensor)
-    acc, _ = reconstruct_clipped(p.fixed.acc_mps2_sf, p.acc_fs)
-    gyr, _ = reconstruct_clipped(p.fixed.gyr_dps_sf, p.gyr_fs)
-    seg = replace(p.fixed, acc_mps2_sf=acc, gyr_dps_sf=gyr)
+    """Swing peaks of a shank or thigh pod per contact of the same-side foot, over its rows
+    as the quality stage cleans them (the pipeline's first stage, fed once)."""
+    spec = pod_spec(sensor)
+    rows, _ = quality_step(new_quality_state(QualityConfig(sensor.name, sensor.fs_hz, spec.gap_tol_periods,
+                                                           spec.acc_full_scale_mps2, spec.gyr_full_scale_dps)),
+                           sensor.t_s, sensor.acc_mps2_sf, sensor.gyr_dps_sf, final=True)
+    acc, _ = reconstruct_clipped(rows.acc_mps2_sf, spec.acc_full_scale_mps2)
+    gyr, _ = reconstruct_clipped(rows.gyr_dps_sf, spec.gyr_full_scale_dps)
+    seg = replace(sensor, t_s=rows.t_s, acc_mps2_sf=acc, gyr_dps_sf=gyr)
     t_foot = foot.sensor.t_s
     refs = [(c.ic_s, c.to_s, float(t_foot[g.anchor]) if g.anchor >= 0 else None)
             for c, g in zip(contacts, foot.geometry)]
@@ -261,8 +236,8 @@ def _segment_peaks(sensor: SensorRecording, foot: SensorResult, contacts: list[C
     around = [[v for v in (cycle[j - 1] if j > 0 else None, cycle[j] if j < len(cycle) else None) if v is not None]
               for j in range(len(refs))]
     speed = [sum(v) / len(v) if v else None for v in around]
-    peaks, _ = segment_swing_peaks(seg, p.breaks, refs, speed)
-    return _SegmentPeaks(peaks, p)
+    peaks, _ = segment_swing_peaks(seg, rows.breaks, refs, speed)
+    return _SegmentPeaks(peaks, [g.gap for g in sorted(rows.gaps, key=attrgetter("sort_key"))], rows.repeated)
 
 
 @dataclass(frozen=True)
@@ -377,8 +352,8 @@ def analyze(recording: Recording, trajectory: bool = True,
             if s.placement.segment is Segment.FOOT or foot_r is None or foot_r.geometry is None:
                 continue
             seg = _segment_peaks(s, foot_r, contacts[foot_r.sensor.name])
-            segment_gaps += seg.prepared.gaps
-            segment_duplicates[s.name] = int(np.count_nonzero(seg.prepared.repeated))
+            segment_gaps += seg.gaps
+            segment_duplicates[s.name] = seg.repeated
             peaks[(foot_r.sensor.name, s.placement.segment)] = tuple(seg.peaks_deg)
     feet_clock = _feet_clock(recording, contacts)
     feet = [FootContacts(r.sensor.placement.side, tuple(contacts[r.sensor.name]),

@@ -1,5 +1,7 @@
-"""The stride stage's oracle (the batch analysis) and a chunked, lagging feed of the stage:
-shared by tests/test_stride_stage.py and benchmarks/stride_stage_cost.py."""
+"""Batch references of the pipeline's stages: the quality scans of a whole recording
+(:func:`prepare`, for the quality stage) and the stride stage's oracle (the batch
+analysis), with a chunked, lagging feed of the stage; shared by tests/test_stages.py,
+tests/test_stride_stage.py and benchmarks/stride_stage_cost.py."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +11,10 @@ import numpy as np
 
 from gaitcore import analysis
 from gaitcore._quality_kernel import GAP_DROPPED
-from gaitcore.events import Event, _feed, drop_swing_artefacts, gap_codes, new_event_state
+from gaitcore.events import Event, _feed, breaks_of, drop_swing_artefacts, gap_codes, new_event_state
 from gaitcore.params import Params
+from gaitcore.quality import (clipped_mask, clock_check, clock_tolerance_periods, drop_duplicate_rows, finite_mask,
+                              full_scale, implausible_as_missing, new_clock, repair)
 from gaitcore.signals import SensorRecording
 from gaitcore.stages.quality import CleanChunk, QualityConfig, new_quality_state, quality_step
 from gaitcore.stages.stride import StrideConfig, StrideOutput, new_stride_state, stride_step
@@ -18,17 +22,48 @@ from gaitcore.trajectory import GYRO_FILTER_META
 
 
 @dataclass(frozen=True)
+class Prepared:
+    fixed: SensorRecording   # duplicated rows dropped, lone bad samples repaired
+    gap_tol_periods: float   # the gap detector's tolerance for these time stamps
+    kind: np.ndarray         # GAP_* before each sample
+    lag: np.ndarray
+    clock: np.ndarray        # the gap detector's clock after the last sample
+    gaps: list
+    repaired: int
+    repeated: np.ndarray     # rows as given dropped as repeats of the row before (quality.duplicate_rows)
+    acc_fs: np.ndarray       # clip levels (quality.full_scale)
+    gyr_fs: np.ndarray
+    clipped: np.ndarray
+    breaks: np.ndarray       # gap before the sample, or not finite
+
+
+def prepare(sensor: SensorRecording) -> Prepared:
+    """The quality stage's batch reference: the whole recording's quality scans at once
+    (refuse what cannot be analysed, drop duplicated rows, repair lone bad samples, find
+    gaps and clipping), from the batch rules of :mod:`gaitcore.quality`."""
+    sensor, repeated = drop_duplicate_rows(implausible_as_missing(sensor))
+    finite = analysis._check(sensor)
+    tol = clock_tolerance_periods(sensor.t_s, sensor.fs_hz)
+    kind, lag, clock = clock_check(sensor.t_s, new_clock(tol), sensor.fs_hz)
+    fixed, gaps, repaired = repair(sensor, finite, (kind, lag))
+    acc_fs, gyr_fs = full_scale(sensor)
+    clipped = clipped_mask(sensor, acc_fs, gyr_fs)
+    breaks = (~finite_mask(fixed) if repaired else ~finite) | breaks_of(kind, lag)
+    return Prepared(fixed, tol, kind, lag, clock, gaps, repaired, repeated, acc_fs, gyr_fs, clipped, breaks)
+
+
+@dataclass(frozen=True)
 class Oracle:
     """What the analysis computes for one foot pod (detect_sensor's steps, fed once)."""
 
-    prepared: object          # analysis._Prepared
+    prepared: Prepared
     events: list[Event]
     alignment: object
     trajectory: object        # analysis._Trajectory
 
 
 def oracle(sensor: SensorRecording, params: Params = Params(), gyr_bias0_rad_s: tuple | None = None) -> Oracle:
-    p = analysis._prepare(sensor)
+    p = prepare(sensor)
     fixed = p.fixed
     state = new_event_state(fixed.fs_hz, analysis._known_mounting(sensor), p.gap_tol_periods, params.events)
     events, state = _feed(state, np.ascontiguousarray(fixed.t_s, dtype=np.float64),

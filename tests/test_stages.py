@@ -10,12 +10,13 @@ from hypothesis import given, settings, strategies as st
 
 from benchmarks.realdata import REAL_DATA
 from gaitcore import read
-from gaitcore.analysis import _known_mounting, _prepare
+from gaitcore.analysis import _known_mounting
 from gaitcore.events import _feed, drop_swing_artefacts, gap_codes, new_event_state
 from gaitcore.quality import clock_tolerance_periods, finite_mask, drop_duplicate_rows, full_scale, implausible_as_missing
 from gaitcore.readers import read_recording
 from gaitcore.stages.events import events_stage_step, new_event_stage
 from gaitcore.stages.quality import QualityConfig, new_quality_state, quality_step
+from stride_oracle import prepare
 
 SPRINT = read(Path(__file__).parent.parent / "recordings" / "sprint_session.podses")
 CORRUPT_SEED = 3
@@ -82,7 +83,7 @@ def _quality_stream(s, sizes):
 
 
 def _assert_quality_matches(s, sizes):
-    p = _prepare(s)
+    p = prepare(s)
     outs = _quality_stream(s, sizes)
     assert [o.start for o in outs] == np.cumsum([0] + [o.n for o in outs[:-1]]).tolist()
 
@@ -104,7 +105,7 @@ def _assert_quality_matches(s, sizes):
 
 
 def test_the_corruption_gives_the_quality_stage_work():
-    p = _prepare(_corrupt(SPRINT.sensors[0]))
+    p = prepare(_corrupt(SPRINT.sensors[0]))
     assert p.repaired >= 25 and p.repeated.sum() == 20
     assert {g.kind for g in p.gaps} == {"nan", "dropped", "time_reversal"}
 
@@ -124,7 +125,7 @@ def test_quality_stage_any_chunking_equals_batch(sizes):
 
 def _batch_detector(s):
     """What the detector reports over the whole recording, before the swing-artefact rule."""
-    p = _prepare(s)
+    p = prepare(s)
     f = p.fixed
     state = new_event_state(f.fs_hz, _known_mounting(s), p.gap_tol_periods)
     events, state = _feed(state, f.t_s, f.acc_mps2_sf, f.gyr_dps_sf, gap_codes(p.kind, p.lag), p.clock, final=True)
@@ -161,7 +162,7 @@ def _assert_events_match(s, sizes):
 
 def test_the_artefact_trial_has_artefacts():
     s = read_recording([ARTEFACTS], placements=["right_foot"]).sensors[0]
-    p = _prepare(s)
+    p = prepare(s)
     events, _ = _feed(new_event_state(s.fs_hz, None, p.gap_tol_periods), p.fixed.t_s, p.fixed.acc_mps2_sf,
                       p.fixed.gyr_dps_sf, gap_codes(p.kind, p.lag), p.clock, final=True)
     assert len(events) - len(_batch_events(s)) == 8
