@@ -22,10 +22,26 @@ times as long as its recent ones (landing on both feet).  After that the step is
 that pod's steps no longer hold the others back until it has caught up, and its older
 steps, when they come, follow under a :class:`CatchUp` line that says from when, up to
 which step of which pod, and why (its mounting was learned later, its data arrived late,
-its contact ended later, the session ended before its toe-off).  A step's flight, step time and rep figures are worked out when it is shown,
-from every contact of the other foot known by then.  A contact whose toe-off never came
-says why (``open_at_end``: the session ended first; otherwise the foot's next contact
-began first).
+its contact ended later, the session ended before its toe-off).  A contact whose toe-off
+never came says why (``open_at_end``: the session ended first; otherwise the foot's next
+contact began first).
+
+A step's timing comes from the analysis's steps rule (:func:`gaitcore.steps.foot_timing`,
+the kernel the analysis's steps are made with), applied when the step is shown to the
+contacts shown by then and those still on the ground: its step time (with the landing on
+both feet), the flight that ended at it (the analysis's ``flight_s`` of the step before
+it, either foot's) and the cadence of the stride that ended at it (the analysis's
+``cadence_spm`` of this foot's contact before).  Each interval across a loss the detector
+restarts after is unknown, as in the analysis: first bounded by the losses seen, then by
+the stretch the pipeline's contacts stage gives once the contact is complete (about 0.4 s
+after its toe-off); a step whose timing that, or steps shown after it, change (the other
+foot's older steps catching up, a contact withdrawn) gets a :class:`TimingLine`.  So each
+step's last shown timing is the analysis's.  The rep figures are worked out when it is
+shown.
+
+A loss in a contact's stance leaves it without a toe-off (no contact time), as in the
+analysis (:func:`gaitcore.steps.stance_rows`); positions between two samples are timed by
+interpolating their times, also across a loss short enough to be bridged.
 
 Per pod the bytes go through the same decoder as ``gait analyze`` (podwire pods, or
 Movesense sensors), and its device kind places the packets on the pod's timeline
@@ -92,7 +108,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -101,13 +117,17 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, mounting_offset_deg,
-                             toe_off_candidate, unconfirmed_landing)
-from gaitcore.pipeline import PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
+from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
+                             mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
+from gaitcore.pipeline import PodOutput, PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
 from gaitcore.quality import BRIDGE_S, DROP_FACTOR
 from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, Side
+from gaitcore.stages.contacts import ContactsOut, ContactsState, apply_cuts, contacts_step, new_contacts_state
+from gaitcore.stages.quality import CleanChunk, concat_chunks
 from gaitcore.stages.stride import StrideLength
-from gaitcore.steps import MAX_CONTACT_S
+from gaitcore.params import StepParams
+from gaitcore.results import Contact
+from gaitcore.steps import MAX_CONTACT_S, foot_timing, saturation_rows, stance_rows
 
 from .devices import Decoder, Device, Placed, Timeline, device_of
 from .session_file import KIND_EVENT, KIND_RX, Record
@@ -115,7 +135,6 @@ from .session_file import KIND_EVENT, KIND_RX, Record
 if TYPE_CHECKING:
     from gaitcore.align import Alignment
     from gaitcore.events import EventState, ToeOffCandidate
-    from gaitcore.stages.quality import CleanChunk
 
 CLOCK_WINDOW_S = 10.0
 REP_PAUSE_S = 3.0
@@ -134,6 +153,8 @@ WARMUP_HOLD_S = 3.0     # a pod's steps wait this long for another pod's warm-up
 HOLD_S = 0.3            # ... and this long for another pod that may still show an older step (its data late,
 #                         or its contact begun earlier still on the ground: landing on both feet; that step shows
 #                         at its toe-off, or when the detector confirms it mid-swing, 150-200 ms later)
+TIMING_WINDOW_S = 2 * MAX_STRIDE_S + MAX_CONTACT_S   # contacts older than this before a step change none
+#                         of the timing shown with it (each figure reads the contacts within a stride of its own)
 OPEN_WAIT_FACTOR = 1.5  # ... while that contact is shorter than this many times the pod's recent contacts
 #                         (a foot standing longer does not hold the other's steps back)
 
@@ -269,11 +290,13 @@ class _Frame:
         return self.first + self.t_dev_s.shape[0]
 
 
-class _Clipped(NamedTuple):
-    """Which of the pipeline's cleaned rows ``first`` ... are at full scale."""
+class _Rows(NamedTuple):
+    """Which of the pipeline's cleaned rows ``first`` ... are at full scale, and which start
+    processing afresh (after a loss not bridged)."""
 
     first: int
     clipped: np.ndarray
+    breaks: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -291,6 +314,31 @@ class StrideLine:
     speed_mps: float
 
 
+@dataclass(frozen=True)
+class TimingLine:
+    """A step shown before, timed again by the steps rule once contacts shown after it
+    changed its figures: the other foot's older steps caught up (they were not known when
+    it was shown), or a contact it was timed against was withdrawn.  It replaces the step
+    line's ``flight_before_s``, ``step_time_s`` and ``cadence_spm``."""
+
+    pod: str
+    foot: str
+    ic_s: float                 # the step's (its step line's ic_s)
+    t_s: float                  # when shown (session clock)
+    flight_before_s: float | None
+    step_time_s: float | None
+    cadence_spm: float | None
+
+
+class _Timing(NamedTuple):
+    """A step's timing as last shown (:func:`_timing`)."""
+
+    ic_s: float
+    flight_before_s: float | None
+    step_time_s: float | None
+    cadence_spm: float | None
+
+
 class _ClockOffset(NamedTuple):
     rx_s: float                 # a frame's receipt time (session s)
     offset_s: float             # ... minus its last sample's device time
@@ -304,10 +352,13 @@ class _Contact(NamedTuple):
 
 
 class _ContactTimes(NamedTuple):
-    """A shown contact's IC and toe-off on the session clock."""
+    """A shown contact's IC and toe-off on the session clock, as the steps rule takes them
+    (:class:`gaitcore.results.Contact`)."""
 
     ic_s: float
     to_s: float | None          # None: none, or standing
+    off_s: float | None         # the toe-off however long it stood; None: none found; inf: still down
+    ic_dev_s: float             # the IC on the pod's clock (the contacts stage's)
 
 
 @dataclass(frozen=True)
@@ -318,15 +369,6 @@ class _Kept:
     ic: float
     to: float | None
     step: LiveStep
-
-
-@dataclass(frozen=True)
-class _OtherContact:
-    """Another pod's contact, shown or still on the ground, on the session clock."""
-
-    ic_s: float
-    to_s: float | None          # None: still on the ground, or standing
-    pod: _Pod
 
 
 @dataclass
@@ -344,7 +386,8 @@ class _Pod:
     next_abs: int = 0                     # the pod's next sample index, counted from its first sample
     clip_notice_s: float = -np.inf
     pipe: PodState | None = None          # the pod's pipeline (made at the first data frame)
-    clipped: deque[_Clipped] = field(default_factory=deque)       # the pipeline's rows, as long as frames
+    rows: deque[_Rows] = field(default_factory=deque)             # the pipeline's rows, as long as frames
+    n_rows: int = 0                                                # ... and how many it gave
     # the IC positions of the pipeline's last final contacts, and how many there were (the warm-up's
     # backlog of contacts reaches 60 s back)
     final_ics: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))
@@ -361,6 +404,11 @@ class _Pod:
     shown_s: tuple[_ContactTimes, ...] = ()   # the last SHOWN_HISTORY shown contacts: this foot's
     #                                     strides, the other foot's steps and flights (also its backlog's); a tuple:
     #                                     copies share it
+    timings: deque[_Timing] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # as shown, by IC
+    contacts_stage: ContactsState | None = None   # the pipeline's contacts stage (made with pipe) ...
+    unfed_rows: list[CleanChunk] = field(default_factory=list)   # ... and the rows it has not been fed
+    final_contacts: deque[Contact] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # ... its
+    #                                     complete contacts (pod clock), with the stretches found since
     breaks_s: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
@@ -415,8 +463,10 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
 
 def _copy_pod(p: _Pod) -> _Pod:
     return replace(p, offsets=deque(p.offsets), frames=deque(p.frames), contacts=deque(p.contacts, RECENT_CONTACTS),
-                   breaks_s=deque(p.breaks_s, SHOWN_HISTORY), clipped=deque(p.clipped),
-                   final_ics=deque(p.final_ics, SHOWN_HISTORY), shown=deque(p.shown, SHOWN_HISTORY))
+                   breaks_s=deque(p.breaks_s, SHOWN_HISTORY), rows=deque(p.rows),
+                   final_ics=deque(p.final_ics, SHOWN_HISTORY), shown=deque(p.shown, SHOWN_HISTORY),
+                   timings=deque(p.timings, SHOWN_HISTORY), unfed_rows=list(p.unfed_rows),
+                   final_contacts=deque(p.final_contacts, SHOWN_HISTORY))
 
 
 def feed(state: LiveState, record: Record) -> tuple[list, LiveState]:
@@ -459,6 +509,7 @@ def _placed(state: LiveState, k: int, p: Placed) -> tuple[list, LiveState]:
         pod.pipe = new_pod_state(PodSpec(pod.name, Placement(side, Segment.FOOT), pod.fs_hz,
                                          full_scale_3x2(p.acc_range_mps2), full_scale_3x2(p.gyr_range_dps),
                                          DROP_FACTOR, pod.mounting))
+        pod.contacts_stage = new_contacts_state(pod.name, side)
     return _samples_in(state, k, p.first, p.acc_mps2, p.gyr_dps, p.t_rx_s)
 
 
@@ -501,9 +552,10 @@ def _pipeline_out(state: LiveState, k: int, out, t_rx: float) -> tuple[list, Liv
         items.append(Notice(pod.name, t_rx, f"{pod.name}: {rows.unreadable} unreadable samples (not a number, or "
                                             f"past 1000 g or 100,000 deg/s), {rows.repaired} of them interpolated"))
     if rows.n:
-        pod.clipped.append(_Clipped(rows.start, rows.clipped))
-        while pod.clipped[0].first + pod.clipped[0].clipped.shape[0] < pod.frames[0].first:
-            pod.clipped.popleft()
+        pod.rows.append(_Rows(rows.start, rows.clipped, rows.breaks))
+        pod.n_rows = rows.start + rows.n
+        while pod.rows[0].first + pod.rows[0].clipped.shape[0] < pod.frames[0].first:
+            pod.rows.popleft()
     if rows.clipped.any():
         quiet_before = t_rx - pod.clip_notice_s >= CLIP_QUIET_S
         pod.clip_notice_s = t_rx
@@ -520,6 +572,8 @@ def _pipeline_out(state: LiveState, k: int, out, t_rx: float) -> tuple[list, Liv
         new_items, state = _event(state, k, ev, dropped)
         items += new_items
     _final_contacts(pod, out.events.events)
+    timed, state = _contacts(state, k, out, t_rx)
+    items += timed
     if out.stride is not None:
         items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_rx)]
     # (a contact after a swing too short to be one is shown at its toe-off, when the swing-artefact
@@ -530,7 +584,8 @@ def _pipeline_out(state: LiveState, k: int, out, t_rx: float) -> tuple[list, Liv
         items += shown
     if pod.open_ic is not None and pod.early is None and not pod.at_rest and not _after_short_swing(pod, pod.open_ic):
         cand = toe_off_candidate(pod.events)
-        if cand is not None and cand.pos > pod.open_ic and _early_enough(pod, cand):
+        if cand is not None and cand.pos > pod.open_ic and _early_enough(pod, cand) \
+                and not _stance_cut(pod, pod.open_ic, cand.pos):
             shown, state = _show(state, k, pod.open_ic, cand.pos)
             pod.early = cand.pos
             items += shown
@@ -562,8 +617,9 @@ def _strides(pod: _Pod, lengths: tuple[StrideLength, ...], t_rx: float) -> list:
             continue
         # as the analysis: a displacement with no stride time (a pause, or lost data a contact
         # may hide in) is no stride
-        stride_s = line.ic_s - prev.ic_s
-        if not 0.0 < stride_s <= MAX_STRIDE_S or not _unbroken(line.ic_s, prev.ic_s, pod):
+        pair = [c for c in _rule_contacts([pod], prev.ic_s) if c.ic_s in (prev.ic_s, line.ic_s)]
+        stride_s = foot_timing(pair, [])[0].stride_time_s if len(pair) == 2 else np.nan
+        if np.isnan(stride_s):
             continue
         out.append(StrideLine(pod.name, pod.foot, line.ic_s, t_rx, sl.stride_length_m,
                               sl.stride_length_m / stride_s))
@@ -649,7 +705,7 @@ def _come_to_rest(state: LiveState, k: int) -> tuple[list, LiveState]:
     prev = pod.last_kept.step
     s = replace(prev, to_arrival_s=None, contact_s=None, saturated=_saturated(pod, ic, now), revised=True,
                 at_rest=True)
-    pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None))
+    pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None, off_s=np.inf))
     pod.last_kept = _Kept(ic, None, s)
     return [_Held(k, s)], state
 
@@ -666,11 +722,27 @@ def _kept(pod: _Pod, a: int, b: int) -> list[tuple[_Frame, slice]]:
 
 
 def _saturated(pod: _Pod, ic: float, to: float | None) -> bool:
-    """Whether a sample of the contact (and a few around it) is at full scale (the
-    pipeline's clipped rows)."""
-    a, b = int(np.floor(ic)) - 2, int(np.ceil(to if to is not None else ic)) + 4
-    return any(bool(c.clipped[max(0, a - c.first):b - c.first].any()) for c in pod.clipped
-               if c.first < b and c.first + c.clipped.shape[0] > a)
+    """Whether a row of the contact's stance (``to`` None: its IC), or one around it, is at
+    full scale (the analysis's rows, :func:`gaitcore.steps.saturation_rows`)."""
+    a, b = saturation_rows(np.array([ic]), np.array([ic if to is None else to]), pod.n_rows)
+    return _any_row(pod, int(a[0]), int(b[0]), "clipped")
+
+
+def _stance_cut(pod: _Pod, ic: float, to: float) -> bool:
+    """Whether a loss not bridged lies in the stance from ``ic`` to ``to``: the contact
+    has no toe-off, as in the analysis (:func:`gaitcore.steps.stance_rows`)."""
+    a, b = stance_rows(np.array([ic]), np.array([to]), pod.n_rows)
+    return _any_row(pod, int(a[0]), int(b[0]), "breaks")
+
+
+def _any_row(pod: _Pod, a: int, b: int, flag: str) -> bool:
+    """Whether a kept row from ``a`` to ``b - 1`` has ``flag`` (a :class:`_Rows` field)."""
+    for r in reversed(pod.rows):        # (newest first: contacts are recent)
+        if r.first + r.clipped.shape[0] <= a:
+            return False
+        if r.first < b and getattr(r, flag)[max(0, a - r.first):b - r.first].any():
+            return True
+    return False
 
 
 def _frame_of(pod: _Pod, pos: float) -> _Frame:
@@ -682,9 +754,19 @@ def _frame_of(pod: _Pod, pos: float) -> _Frame:
 
 
 def _device_s(pod: _Pod, pos: float) -> float:
-    """Device time of fed position ``pos``."""
-    fr = _frame_of(pod, pos)
-    return float(fr.t_dev_s[0] + (pos - fr.first) / pod.fs_hz)
+    """Device time of fed position ``pos``: between two samples, interpolated between
+    their times as the analysis does (also across a loss short enough to be bridged)."""
+    i = int(np.floor(pos))
+    t0 = _sample_s(pod, i)
+    return t0 if pos == i else t0 + (pos - i) * (_sample_s(pod, i + 1) - t0)
+
+
+def _sample_s(pod: _Pod, i: int) -> float:
+    """Device time of fed sample ``i`` (one not fed yet, or older than the kept frames: at
+    the rate from the nearest kept one)."""
+    fr = _frame_of(pod, i)
+    j = i - fr.first
+    return float(fr.t_dev_s[j] if 0 <= j < fr.t_dev_s.shape[0] else fr.t_dev_s[0] + j / pod.fs_hz)
 
 
 def _time(pod: _Pod, pos: float) -> float:
@@ -743,53 +825,51 @@ def _settle(state: LiveState, k: int, ic: float, to: float | None,
     early_to, at_rest = pod.early, pod.at_rest
     pod.early, pod.at_rest = None, False
     prev = pod.last_kept.step
-    to_s = _time(pod, to) if to is not None else None
+    shown_to = None if to is None or _stance_cut(pod, ic, to) else to
+    to_s = _time(pod, shown_to) if shown_to is not None else None
     standing = to_s - prev.ic_s > MAX_CONTACT_S if to_s is not None else at_rest
     if to is not None:
         pod.contacts.append(_Contact(ic, to))   # (the INS's stances, standing too)
         pod.last_kept = _Kept(ic, to, prev)     # (the swing-artefact rule's last toe-off)
-    if (standing if at_rest else to == early_to):
+    if pod.shown_s and pod.shown_s[-1].ic_s == prev.ic_s:
+        off_s = to_s if to_s is not None else np.inf if open_at_end else None
+        pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None if standing else to_s, off_s=off_s))
+    if (standing if at_rest else shown_to == early_to):
         return [], state
-    s = replace(prev, to_arrival_s=_arrival(pod, to) if to is not None and not standing else None,
+    s = replace(prev, to_arrival_s=_arrival(pod, to) if to_s is not None and not standing else None,
                 contact_s=to_s - prev.ic_s if to_s is not None and not standing else None,
-                saturated=_saturated(pod, ic, to), revised=True, open_at_end=open_at_end and not standing,
+                saturated=_saturated(pod, ic, shown_to), revised=True, open_at_end=open_at_end and not standing,
                 at_rest=standing)
-    if pod.shown_s:
-        pod.shown_s = (*pod.shown_s[:-1], pod.shown_s[-1]._replace(to_s=None if standing else to_s))
     pod.last_kept = _Kept(ic, to, s)
     return [_Held(k, s, None if standing else to_s)], state
-
-
-def _unbroken(t_s: float, since_s: float, *pods: _Pod) -> bool:
-    """Whether no pod in ``pods`` lost samples enough to hide a contact between ``since_s``
-    and ``t_s`` (session s), as the analysis leaves such intervals unknown."""
-    return not any(since_s < b <= t_s for p in pods for b in p.breaks_s)
 
 
 def _show(state: LiveState, k: int, ic: float, to: float | None,
           open_at_end: bool = False, at_rest: bool = False) -> tuple[list, LiveState]:
     """The step of the contact ``ic``-``to`` (fed positions) with what this pod alone
-    tells (its times and cadence), to be shown in time order (:func:`_line` adds what
-    needs the other feet and the rep; the stride into it follows as a :class:`StrideLine`
-    once the pod's trajectory has measured it).  A contact longer than ``MAX_CONTACT_S``,
-    or still open and ``at_rest``, is standing: no contact time, and no toe-off for the
-    other foot's flight."""
+    tells (its times), to be shown in time order (:func:`_line` adds its timing by the steps
+    rule and the rep's figures; the stride into it follows as a :class:`StrideLine` once
+    the pod's trajectory has measured it).  A contact longer than ``MAX_CONTACT_S``, or
+    still open and ``at_rest``, is standing: no contact time, and no toe-off for the
+    other foot's flight.  ``to`` None: no toe-off (the foot's next contact began first,
+    or ``open_at_end``: the session ended first); a loss in its stance leaves it none
+    either (:func:`_stance_cut`)."""
     pod = state.pods[k]
     ic_s = _time(pod, ic)
-    to_s = _time(pod, to) if to is not None else None
+    shown_to = None if to is None or _stance_cut(pod, ic, to) else to
+    to_s = _time(pod, shown_to) if shown_to is not None else None
     at_rest = at_rest or to_s is not None and to_s - ic_s > MAX_CONTACT_S
     if at_rest:
         to_s = None
-    end = to if to is not None else pod.n_fed - 1.0 if at_rest else None
+    # the toe-off however long it stood (the other foot's flight and the landing on both
+    # feet read it): unknown while still down
+    off_s = _time(pod, shown_to) if shown_to is not None else np.inf if at_rest or open_at_end else None
+    end = shown_to if shown_to is not None else pod.n_fed - 1.0 if at_rest else None
     contact = to_s - ic_s if to_s is not None else None   # by time: a lost frame may lie between
-    # per stride, not per step: a step is a few ms where both feet land together (bunny hops)
-    own_ic_s = pod.shown_s[-1].ic_s if pod.shown_s else None
-    stride_s = ic_s - own_ic_s if own_ic_s is not None and _unbroken(ic_s, own_ic_s, pod) else None
-    cadence = 120.0 / stride_s if stride_s is not None and 0.0 < stride_s <= MAX_STRIDE_S else None
     s = LiveStep(pod.name, pod.foot, 0, ic_s, _arrival(pod, ic), _arrival(pod, to) if to_s is not None else None,
-                 contact, None, None, cadence, _saturated(pod, ic, end), None, None, open_at_end=open_at_end,
+                 contact, None, None, None, _saturated(pod, ic, end), None, None, open_at_end=open_at_end,
                  at_rest=at_rest)
-    pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], _ContactTimes(ic_s, to_s))
+    pod.shown_s = (*pod.shown_s[1 - SHOWN_HISTORY:], _ContactTimes(ic_s, to_s, off_s, _device_s(pod, ic)))
     pod.last_kept = _Kept(ic, to, s)
     pod.shown.append(pod.last_kept)
     return [_Held(k, s, to_s)], state
@@ -903,10 +983,13 @@ def _landing_pending_before(pod: _Pod, t_s: float) -> bool:
 def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     """The line of ``h`` as it is shown now, after a :class:`CatchUp` line when it starts a
     block of steps older than one shown for another pod."""
-    if isinstance(h.item, (Withdrawn, StrideLine)):
+    if isinstance(h.item, StrideLine):
         return [h.item], state
-    if h.item.revised:
-        return _revision_line(state, h.k, h.item)
+    if isinstance(h.item, Withdrawn) or h.item.revised:
+        # (the other feet's steps shown since were timed against the contact as it was)
+        shown, state = ([h.item], state) if isinstance(h.item, Withdrawn) else _revision_line(state, h.k, h.item)
+        timed, state = _retime(state, h.item.ic_s - StepParams().together_s, h.item.ic_s + MAX_STRIDE_S, t_rx, h.k)
+        return shown + timed, state
     k, s = h.k, h.item
     items: list = []
     others = [(state.newest_s[j], j) for j in range(len(state.pods)) if j != k]
@@ -927,38 +1010,27 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     newest[k] = max(newest[k], s.ic_s)
     if catching_up is None:
         behind[k] = None
-    return items + [line], replace(state, newest_s=tuple(newest), behind=tuple(behind), catching_up=catching_up)
+    state = replace(state, newest_s=tuple(newest), behind=tuple(behind), catching_up=catching_up)
+    timed, state = _retime(state, s.ic_s - StepParams().together_s, s.ic_s + MAX_STRIDE_S, t_rx, k)
+    return items + [line] + timed, state
 
 
 def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tuple[LiveStep, LiveState]:
-    """A new step with what needs the other feet's contacts (flight, step time) and the
-    rep's (its number, the baseline, the change from it, the drill's cue)."""
-    pod = state.pods[k]
+    """A new step with its timing (:func:`_timing`) and the rep's figures (its number, the
+    baseline, the change from it, the drill's cue)."""
     ic_s, contact = s.ic_s, s.contact_s
-    others = [p for p in state.pods if p.foot != pod.foot]
-    # the other foot's last contact before this one (shown, or still down; steps shown
-    # late, after the other's of the same time, take these as well)
-    before = [c for c in (_last_shown_before(p, ic_s) for p in others) if c is not None]
-    other = max(before, key=lambda c: c.ic_s) if before else None
-    # (as in the analysis, no step time or flight longer than MAX_STRIDE_S: none across a rest)
-    step = ic_s - other.ic_s if other is not None and ic_s - other.ic_s <= MAX_STRIDE_S \
-        and _unbroken(ic_s, other.ic_s, pod, other.pod) else None
-    # landing on both feet: both carry the time between the two landings, as in the
-    # analysis (the other foot landed after this one, before it left; shown, or still down)
-    together = [t for p in others for t in [c.ic_s for c in p.shown_s] + _open_ic_s(p)
-                if _lands_together(t, ic_s, to_s)]
-    if together:
-        step = min(together) - ic_s
-    flight = ic_s - other.to_s if other is not None and other.to_s is not None \
-        and other.to_s < ic_s <= other.to_s + MAX_STRIDE_S and _unbroken(ic_s, other.to_s, pod, other.pod) else None
+    timing = _timing(state, k, ic_s)
+    flight, step, cadence = (None, None, None) if timing is None else timing[1:]
+    if timing is not None:
+        state.pods[k].timings.append(timing)
     r, reps = _rep_of(state, ic_s)
     base = _baseline(reps[r], ic_s)
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
     reps[r] = _with_contact(reps[r], _RepContact(k, ic_s, contact), len(state.pods))
     if s.at_rest:
         reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, ic_s + MAX_CONTACT_S))
-    line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, baseline_contact_s=base,
-                   contact_change_pct=change)
+    line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, cadence_spm=cadence,
+                   baseline_contact_s=base, contact_change_pct=change)
     line = replace(line, cue=_cue(state, line))
     last = max(ic_s, state.last_contact_s) if state.last_contact_s is not None else ic_s
     shown = list(state.last_shown)
@@ -999,15 +1071,147 @@ def _with_contact(rep: _Rep, c: _RepContact, n_pods: int) -> _Rep:
     return replace(rep, first=tuple(first))
 
 
-def _open_ic_s(pod: _Pod) -> list[float]:
-    """The IC time of the pod's open contact, if it has one."""
-    return [] if pod.open_ic is None else [_time(pod, pod.open_ic)]
+def _contacts(state: LiveState, k: int, out: PodOutput, t_rx: float,
+              final: bool = False) -> tuple[list[TimingLine], LiveState]:
+    """Feed the pipeline's contacts stage pod ``k``'s latest output: rows are held until
+    final events come (contacts and stretches come only with them, and the stage gives the
+    same for any chunking), then fed at once (:func:`_completed`)."""
+    pod = state.pods[k]
+    if out.rows.n:
+        pod.unfed_rows.append(out.rows)
+    if not (out.events.events or final):
+        return [], state
+    rows = concat_chunks(pod.unfed_rows) if pod.unfed_rows else None
+    pod.unfed_rows = []
+    co, pod.contacts_stage = contacts_step(pod.contacts_stage, rows, out.events.events, out.events.horizon, final)
+    return _completed(state, k, co, t_rx)
 
 
-def _lands_together(t_s: float, ic_s: float, to_s: float | None) -> bool:
-    """Whether the other foot's landing at ``t_s`` is one with this contact's: after its
-    IC, within ``MIN_SWING_S``, before its toe-off."""
-    return ic_s <= t_s < ic_s + MIN_SWING_S and (to_s is None or t_s < to_s)
+def _completed(state: LiveState, k: int, co: ContactsOut, t_rx: float) -> tuple[list[TimingLine], LiveState]:
+    """Pod ``k``'s contacts the pipeline's contacts stage completed, and the stretches it
+    found that lower the ``run_end_s`` of those before: their stretch without a missed IC
+    replaces the one bounded by the losses seen (:func:`_rule_contacts`); the steps whose
+    timing that changes are timed again."""
+    pod = state.pods[k]
+    changed: list[float] = []
+    if co.cuts:
+        old = list(pod.final_contacts)
+        pod.final_contacts = deque(apply_cuts(old, co.cuts), SHOWN_HISTORY)
+        changed += [c.ic_s for a, c in zip(old, pod.final_contacts) if _reach(a, a.run_end_s) != _reach(c, c.run_end_s)]
+    if co.contacts:
+        offset = pod.offsets[0].offset_s
+        breaks = list(pod.breaks_s)
+        for c in co.contacts:
+            pod.final_contacts.append(c)
+            b = bisect_right(breaks, c.ic_s + offset)
+            was = (breaks[b - 1] - offset if b else -np.inf, breaks[b] - offset if b < len(breaks) else np.inf)
+            if (_reach(c, was[0]), _reach(c, was[1])) != (_reach(c, c.run_start_s), _reach(c, c.run_end_s)):
+                changed.append(c.ic_s)
+    if not changed:
+        return [], state
+    offset = pod.offsets[0].offset_s
+    return _retime(state, min(changed) + offset - MAX_STRIDE_S - 1.0, max(changed) + offset + MAX_STRIDE_S + 1.0,
+                   t_rx)
+
+
+def _reach(c: Contact, bound_s: float) -> float:
+    """A bound of contact ``c``'s stretch as far as the steps rule can tell it: beyond a
+    stride of its IC, it bounds no interval the rule measures."""
+    return -np.inf if bound_s < c.ic_s - MAX_STRIDE_S - 1.0 else np.inf if bound_s > c.ic_s + MAX_STRIDE_S + 1.0 \
+        else bound_s
+
+
+def _retime(state: LiveState, lo: float, hi: float, t_rx: float,
+            skip: int | None = None) -> tuple[list[TimingLine], LiveState]:
+    """A :class:`TimingLine` for each step shown with its IC from ``lo`` to ``hi`` (session
+    s) whose timing the steps rule now gives differently (pod ``skip``'s are left alone:
+    a contact of its own just shown or withdrawn changes the other feet's).  Called with
+    the range a contact can change: from a landing on both feet before it to a stride
+    after it."""
+    out = []
+    for j, pod in enumerate(state.pods):
+        if j == skip:
+            continue
+        for i in range(bisect_left(pod.timings, lo, key=lambda t: t.ic_s), len(pod.timings)):
+            was = pod.timings[i]
+            if was.ic_s > hi:
+                break
+            now = _timing(state, j, was.ic_s)
+            if now is None or now == was:
+                continue
+            pod.timings[i] = now
+            out.append(TimingLine(pod.name, pod.foot, now.ic_s, t_rx, *now[1:]))
+            last = state.last_shown[j]
+            if last is not None and last.step.ic_s == now.ic_s:    # (a revision of it keeps these)
+                shown = list(state.last_shown)
+                shown[j] = _Shown(replace(last.step, flight_before_s=now.flight_before_s,
+                                          step_time_s=now.step_time_s, cadence_spm=now.cadence_spm), last.rep)
+                state = replace(state, last_shown=tuple(shown))
+    return out, state
+
+
+def _timing(state: LiveState, k: int, ic_s: float) -> _Timing | None:
+    """The flight before pod ``k``'s contact at ``ic_s``, its step time and the cadence of
+    the stride that ended at it, by the analysis's steps rule
+    (:func:`gaitcore.steps.foot_timing`) over the contacts shown so far and those still on
+    the ground (within ``TIMING_WINDOW_S`` before it): its ``step_time_s``, the
+    ``flight_s`` of the step just before it (either foot's; the flight that ended at this
+    contact), and the ``cadence_spm`` of this foot's contact before it (each None:
+    unknown).  None if the contact is no longer shown (withdrawn)."""
+    pod = state.pods[k]
+    from_s = ic_s - TIMING_WINDOW_S
+    mine = _rule_contacts([pod], from_s)
+    i = next((i for i, c in enumerate(mine) if c.ic_s == ic_s), None)
+    if i is None:
+        return None
+    unknown = Side.UNKNOWN.value
+    theirs = [] if pod.foot == unknown else \
+        _rule_contacts([p for p in state.pods if p.foot not in (pod.foot, unknown)], from_s)
+    timing = foot_timing(mine, theirs)
+    step, cadence = timing[i].step_time_s, timing[i - 1].cadence_spm if i else np.nan
+    # the step just before it: this foot's previous contact, or the other foot's last before it
+    j = bisect_left([c.ic_s for c in theirs], ic_s) - 1
+    before, fl = None, np.nan
+    if j >= 0 and (i == 0 or theirs[j].ic_s > mine[i - 1].ic_s):
+        before, fl = theirs[j], foot_timing(theirs, mine)[j].flight_s
+    elif i:
+        before, fl = mine[i - 1], timing[i - 1].flight_s
+    # (its flight ends at the first landing after its toe-off: this one, unless it left after it)
+    flight = fl if before is not None and before.to_s is not None and abs(before.to_s + fl - ic_s) < 1e-9 \
+        else np.nan
+    return _Timing(ic_s, *(None if np.isnan(v) else v for v in (flight, step, cadence)))
+
+
+def _rule_contacts(pods: list[_Pod], from_s: float) -> list[Contact]:
+    """The contacts of ``pods`` (one foot's) with their IC from ``from_s`` on, in IC order,
+    as the steps rule takes them: shown, or still on the ground and not shown yet; each
+    with the stretch around its IC without a loss its pod's detector restarts after
+    (``breaks_s``: an interval across one may hide a contact)."""
+    out = []
+    for pod in pods:
+        times = list(pod.shown_s[bisect_left(pod.shown_s, from_s, key=lambda c: c.ic_s):])
+        if _open_unshown(pod):
+            times.append(_ContactTimes(_time(pod, pod.open_ic), None, np.inf, pod.open_dev_s))
+        breaks = list(pod.breaks_s)
+        final_ics = [c.ic_s for c in pod.final_contacts]
+        # a stretch ends at an IC of the pod's: on the session clock, that IC's time as shown
+        at_ic = {c.ic_dev_s: c.ic_s for c in times}
+        side = Side(pod.foot)
+        for c in times:
+            f = bisect_left(final_ics, c.ic_dev_s - 1e-6)
+            if f < len(final_ics) and abs(final_ics[f] - c.ic_dev_s) <= 1e-6:
+                # complete in the pipeline's contacts stage: its stretch, on the session clock
+                fc = pod.final_contacts[f]
+                run_start, run_end = (at_ic.get(x, x + c.ic_s - c.ic_dev_s) for x in (fc.run_start_s, fc.run_end_s))
+            else:
+                # not yet: bounded by the losses seen (a break at a contact's IC is within the
+                # interval that ends there)
+                b = bisect_right(breaks, c.ic_s)
+                run_start = breaks[b - 1] if b else -np.inf
+                run_end = float(np.nextafter(breaks[b], -np.inf)) if b < len(breaks) else np.inf
+            out.append(Contact(pod.name, side, c.ic_s, c.to_s, np.nan, None, ICMethod.ROTATION, False,
+                               run_start, run_end, c.off_s))
+    return sorted(out, key=lambda c: c.ic_s)
 
 
 def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveState]:
@@ -1040,19 +1244,6 @@ def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
             for j, p in enumerate(state.pods)
             if j != k and p.decoder is not None and p.events is not None and p.events.alignment is None
             and p.connected and state.behind[j] is None]
-
-
-def _last_shown_before(pod: _Pod, t_s: float) -> _OtherContact | None:
-    """``pod``'s last contact that began before ``t_s``: shown, or still on the ground (no
-    toe-off yet); None if it has none (or no longer keeps it)."""
-    if _open_unshown(pod):
-        open_s = _time(pod, pod.open_ic)
-        if open_s < t_s:
-            return _OtherContact(open_s, None, pod)
-    for c in reversed(pod.shown_s):
-        if c.ic_s < t_s:
-            return _OtherContact(c.ic_s, c.to_s, pod)
-    return None
 
 
 def _cue(state: LiveState, s: LiveStep) -> str | None:
@@ -1115,14 +1306,17 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
             pod.open_ic = None
             items += new_items
         _final_contacts(pod, out.events.events)
+        timed, state = _contacts(state, k, out, t_last, final=True)
+        items += timed
         if out.stride is not None:
             items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_last)]
     return _in_time_order(state, items, t_end, final=True)
 
 
 def final_steps(items) -> list[LiveStep]:
-    """Each contact's last line (a revision replaces the early line), withdrawn contacts
-    left out, in the order the contacts were first shown."""
+    """Each contact's last line (a revision replaces the early line), with the stride
+    (:class:`StrideLine`) and timing (:class:`TimingLine`) shown for it after it, withdrawn
+    contacts left out, in the order the contacts were first shown."""
     last: dict = {}
     for it in items:
         if isinstance(it, LiveStep):
@@ -1130,6 +1324,9 @@ def final_steps(items) -> list[LiveStep]:
             if was is not None and it.last_stride_m is None:     # (a revision keeps the stride shown)
                 it = replace(it, last_stride_m=was.last_stride_m, last_speed_mps=was.last_speed_mps)
             last[(it.pod, it.ic_s)] = it
+        elif isinstance(it, TimingLine) and (it.pod, it.ic_s) in last:
+            last[(it.pod, it.ic_s)] = replace(last[(it.pod, it.ic_s)], flight_before_s=it.flight_before_s,
+                                              step_time_s=it.step_time_s, cadence_spm=it.cadence_spm)
         elif isinstance(it, StrideLine) and (it.pod, it.ic_s) in last:
             last[(it.pod, it.ic_s)] = replace(last[(it.pod, it.ic_s)], last_stride_m=it.stride_m,
                                               last_speed_mps=it.speed_mps)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gaitcore.steps import MAX_CONTACT_S
 
-from .live import CatchUp, LiveStep, Notice, Status, StrideLine, Withdrawn
+from .live import CatchUp, LiveStep, Notice, Status, StrideLine, TimingLine, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
 
@@ -53,6 +53,10 @@ def item_line(item) -> str:
     if isinstance(item, StrideLine):
         return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  stride {item.stride_m:5.2f} m "
                 f"{item.speed_mps:5.2f} m/s (into this contact)")
+    if isinstance(item, TimingLine):
+        cadence = "    -" if item.cadence_spm is None else f"{item.cadence_spm:5.0f}"
+        return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  flight {_ms(item.flight_before_s)} ms  "
+                f"step {_ms(item.step_time_s)} ms  cadence {cadence}/min (timed again with the steps shown after it)")
     if isinstance(item, Withdrawn):
         return f"{item.ic_s:8.2f} s  {item.foot} contact withdrawn ({item.reason})"
     if isinstance(item, Notice):
@@ -105,7 +109,7 @@ class Display:
                 self.play()
         elif isinstance(item, Withdrawn):
             self.print(line, "dim")
-        elif isinstance(item, StrideLine):
+        elif isinstance(item, (StrideLine, TimingLine)):
             self.print(line, "green")
         elif isinstance(item, Status):
             self.print(line, "cyan")

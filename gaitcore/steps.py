@@ -186,12 +186,10 @@ def contacts_with_runs(sensor: str, foot: Side, events: list[Event], times: np.n
     has_to = (ics + 1 < len(events)) & ~is_ic[nxt]
     if breaks is not None and breaks.any():
         n_breaks = np.concatenate([[0], np.cumsum(breaks)])
-        first = np.floor(pos[ics]).astype(np.int64) + 1
-        last = np.minimum(n, np.ceil(pos[nxt]).astype(np.int64) + 1)
-        has_to &= n_breaks[np.maximum(last, first)] == n_breaks[first]
+        first, last = stance_rows(pos[ics], pos[nxt], n)
+        has_to &= n_breaks[last] == n_breaks[first]
     end = np.where(has_to, pos[nxt], pos[ics])
-    lo = np.maximum(0, pos[ics].astype(np.int64) - 2)
-    hi = np.minimum(n, np.ceil(end).astype(np.int64) + 3)
+    lo, hi = saturation_rows(pos[ics], end, n)
     n_clipped = np.concatenate([[0], np.cumsum(clipped)])
     sat = (n_clipped[hi] > n_clipped[lo]).tolist()
     run_lo, run_hi = run_lo.tolist(), run_hi.tolist()
@@ -210,6 +208,24 @@ def contacts_with_runs(sensor: str, foot: Side, events: list[Event], times: np.n
                            ev.ic_method or ICMethod.ROTATION, sat[k],
                            run_lo[k], run_hi[k], None if off_s[k] != off_s[k] else off_s[k]))
     return out
+
+
+def stance_rows(ic_pos: np.ndarray, to_pos: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``[first, last)`` of ``n`` in which a break cuts a contact's stance (from
+    the row after its IC to the one at or after its toe-off): such a contact has no toe-off.
+    ``ic_pos``/``to_pos``: fractional row positions (Event.pos)."""
+    first = np.floor(ic_pos).astype(np.int64) + 1
+    last = np.minimum(n, np.ceil(to_pos).astype(np.int64) + 1)
+    return first, np.maximum(last, first)
+
+
+def saturation_rows(ic_pos: np.ndarray, end_pos: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``[lo, hi)`` of ``n`` whose clipping makes a contact ``saturated``: its
+    stance from its IC to ``end_pos`` (its toe-off; its IC without one), two rows before
+    and two after."""
+    lo = np.maximum(0, np.asarray(ic_pos).astype(np.int64) - 2)
+    hi = np.minimum(n, np.ceil(end_pos).astype(np.int64) + 3)
+    return lo, hi
 
 
 class _Draft(NamedTuple):
@@ -323,6 +339,35 @@ def _foot_metrics(cs: list[Contact], ic: np.ndarray, to: np.ndarray, other: list
                    np.array([c.saturated for c in cs], dtype=np.bool_), params.max_stride_s, params.together_s,
                    params.strong_swing_dps, params.strong_push_dps, m)
     return m
+
+
+@dataclass(frozen=True, slots=True)
+class StepTiming:
+    """One contact's times by the steps rule (s; NaN: unknown), unrounded: the columns of
+    the timing kernel that the step's fields round (see the module docstring)."""
+
+    contact_s: float
+    flight_s: float             # after this contact's toe-off
+    step_time_s: float
+    stride_time_s: float        # from this IC to the same foot's next
+    cadence_spm: float          # 2 steps per that stride
+
+
+def foot_timing(contacts: list[Contact], other: list[Contact],
+                params: StepParams = StepParams()) -> tuple[StepTiming, ...]:
+    """The timing of each of ``contacts`` (one foot's, sorted by IC) against ``other``
+    (the other foot's, sorted by IC; empty: unpaired), by the rule the steps are made
+    with (:func:`foot_drafts`, the kernel ``_steps_kernel.foot_metrics``).  Each figure
+    reads only the contacts around its own, so a caller holding the contacts known so
+    far (the live display) gets the figures the analysis gives once those are all."""
+    if not contacts:
+        return ()
+    nan = float("nan")
+    ic = np.array([c.ic_s for c in contacts], dtype=float)
+    to = np.array([nan if c.to_s is None else c.to_s for c in contacts], dtype=float)
+    m = _foot_metrics(contacts, ic, to, other, params)
+    return tuple(StepTiming(*row) for row in m[:, [K.C_CONTACT, K.C_FLIGHT, K.C_STEP, K.C_STRIDE,
+                                                    K.C_CADENCE]].tolist())
 
 
 def _step_lengths(steps: list[_Draft], together_s: float) -> list[float | None]:
