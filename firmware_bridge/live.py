@@ -94,10 +94,11 @@ The toe-off the detector reports then is the one the analysis takes: if it is a 
 held from within ``MAX_CONTACT_S`` (the foot left without a new one), a revised line gives
 that contact time (the rep stays ended: the lines after it are shown).
 
-Reps: a rep is a bout of contacts.  It ends when the athlete stands (a contact longer than
-``MAX_CONTACT_S``: the stop belongs to the rep it ended, and so does the other foot's, begun
-before the athlete had stood that long) or after ``REP_PAUSE_S`` without a contact; the next
-contact starts the next rep.  A step belongs to the rep in which it began, also when it is
+Reps are the analysis's (:mod:`gaitcore.reps`, whose rule decides a step's rep when it
+is shown): a rep is a bout of contacts.  It ends when the athlete stands (a contact longer
+than ``MAX_CONTACT_S``: the stop belongs to the rep it ended, and so does the other foot's,
+begun before the athlete had stood that long) or after ``StepParams.rep_pause_s`` without a
+contact; the next contact starts the next rep.  A step belongs to the rep in which it began, also when it is
 shown late (a catch-up block).  The mean contact time of the rep's first ``BASELINE_STEPS``
 contacts in time is its baseline, and each later step shows its contact time's change from
 it (contacts getting longer is the first sign of fatigue); a standing contact has no contact
@@ -126,6 +127,7 @@ from gaitcore.stages.contacts import ContactsOut, ContactsState, apply_cuts, con
 from gaitcore.stages.quality import CleanChunk, concat_chunks
 from gaitcore.stages.stride import StrideLength
 from gaitcore.params import StepParams
+from gaitcore.reps import begins_rep, rest_from
 from gaitcore.results import Contact
 from gaitcore.steps import MAX_CONTACT_S, foot_timing, saturation_rows, stance_rows
 
@@ -137,7 +139,6 @@ if TYPE_CHECKING:
     from gaitcore.events import EventState, ToeOffCandidate
 
 CLOCK_WINDOW_S = 10.0
-REP_PAUSE_S = 3.0
 BASELINE_STEPS = 4
 LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
 CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
@@ -1028,7 +1029,7 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
     change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
     reps[r] = _with_contact(reps[r], _RepContact(k, ic_s, contact), len(state.pods))
     if s.at_rest:
-        reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, ic_s + MAX_CONTACT_S))
+        reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, rest_from(ic_s)))
     line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, cadence_spm=cadence,
                    baseline_contact_s=base, contact_change_pct=change)
     line = replace(line, cue=_cue(state, line))
@@ -1041,10 +1042,11 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
 def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
     """The rep of a new step at ``ic_s``, and the reps with it: a new one when the step
     comes after the latest rep's (the athlete stood since it began: its ``rest_s``, or no
-    contact for ``REP_PAUSE_S``), else the last one begun by then (the first one for a step
+    contact for ``StepParams.rep_pause_s``: :func:`gaitcore.reps.begins_rep`, the analysis's
+    rule), else the last one begun by then (the first one for a step
     older than any shown: it begins earlier)."""
     reps = list(state.reps)
-    if not reps or ic_s >= reps[-1].start_s and (ic_s > reps[-1].rest_s or ic_s - state.last_contact_s > REP_PAUSE_S):
+    if not reps or ic_s >= reps[-1].start_s and begins_rep(state.last_contact_s, reps[-1].rest_s, ic_s):
         return len(reps), reps + [_Rep(ic_s)]
     r = max(0, bisect_right([x.start_s for x in reps], ic_s) - 1)
     if ic_s < reps[r].start_s:
@@ -1221,7 +1223,7 @@ def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveSta
     rep = state.reps[last.rep]
     first = tuple(replace(c, contact_s=s.contact_s) if c.pod == k and c.ic_s == last.step.ic_s else c
                   for c in rep.first)
-    rep = replace(rep, first=first, rest_s=min(rep.rest_s, last.step.ic_s + MAX_CONTACT_S) if s.at_rest
+    rep = replace(rep, first=first, rest_s=min(rep.rest_s, rest_from(last.step.ic_s)) if s.at_rest
                   else rep.rest_s)
     base = last.step.baseline_contact_s     # from the contacts before this one
     change = 100.0 * (s.contact_s / base - 1.0) if base and s.contact_s is not None else None

@@ -29,6 +29,7 @@ from .mounting import MountingCalibration
 from .pipeline import PodSpec, new_pod_state, pod_step
 from .stages.quality import QualityConfig, concat_chunks, new_quality_state, quality_step
 from .stages.stride import StrideOutput
+from .reps import reps_of
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events
 from .trajectory import (GYRO_FILTER_META, StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
@@ -365,7 +366,7 @@ def analyze(recording: Recording, trajectory: bool = True,
     sensors = tuple(_sensor_info(s, by_name.get(s.name), segment_duplicates.get(s.name)) for s in recording.sensors)
     return Analysis(recording.session, sensors, steps,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
-                             recording.time_origin))
+                             recording.time_origin), reps_of(steps))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

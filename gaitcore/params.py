@@ -109,6 +109,10 @@ class StepParams:
     strong_push_dps: float = 150.0
     """Push-off peak rate (deg/s) that earns full confidence for the push-off.  Set by hand;
     not compared."""
+    rep_pause_s: float = 3.0
+    """No contact of either foot for longer than this (s) ends a rep (gaitcore.reps): longer
+    than any stride (``max_stride_s``), so a rep's own contacts never part by it.  Set by
+    hand; not compared."""
     reconstructed_factor: float = 0.9
     """Confidence factor of a stride integrated across rebuilt (clipped) samples.  Set by
     hand; not compared."""

@@ -11,6 +11,7 @@ from typing import Sequence
 from .align import REMOUNT_DEG
 from .atomic_file import write_atomic
 from .feet_clock import ClockAgreement
+from .params import StepParams
 from .results import STEP_COLUMNS, Analysis, Step
 from .signals import SessionInfo, Side, TimeOrigin
 
@@ -81,12 +82,12 @@ def step_table(steps: Sequence[Step]) -> str:
     segs = [k for k in ("thigh_angle_peak_deg", "shank_angle_peak_deg")
             if any(getattr(s, k) is not None for s in steps)]
     head = "".join(f"{k.split('_')[0] + ' deg':>11}" for k in segs)
-    lines = [f"{'#':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
+    lines = [f"{'#':>4}{'rep':>4} {'foot':<6}{'IC s':>9}{'contact ms':>12}{'flight ms':>11}"
              f"{'step ms':>9}{'step m':>8}{'cadence':>9}{'stride m':>10}{'m/s':>7}{'lift cm':>9}{head}{'conf':>6}  flags"]
     for i, s in enumerate(steps, 1):
         flags = "CLIPPED" if s.saturated else ""
         cad = "" if s.cadence_spm is None else f"{s.cadence_spm:.0f}"
-        lines.append(f"{i:>4} {s.foot.value:<6}{s.ic_s:>9.3f}{_ms(s.contact_s):>12}"
+        lines.append(f"{i:>4}{s.rep + 1:>4} {s.foot.value:<6}{s.ic_s:>9.3f}{_ms(s.contact_s):>12}"
                      f"{_ms(s.flight_s):>11}{_ms(s.step_time_s):>9}{_num(s.step_length_m, 2):>8}{cad:>9}"
                      f"{_num(s.stride_length_m, 2):>10}{_num(s.speed_mps, 1):>7}"
                      f"{_num(None if s.peak_height_m is None else 100 * s.peak_height_m, 0):>9}"
@@ -135,6 +136,14 @@ def summary_text(analysis: Analysis) -> str:
         if pf.n_saturated:
             line += f", {pf.n_saturated} clipped"
         out.append(line)
+    if analysis.reps:
+        out.append(f"reps: {len(analysis.reps)} (bouts of contacts between standing or a {StepParams().rep_pause_s:g} s "
+                   "pause; from the first landing, so without the first step out of a standing start)")
+    for r in analysis.reps:
+        rest = "" if r.rest_before_s is None else f", after {r.rest_before_s:.1f} s rest"
+        dist = "" if r.distance_m is None else f", {r.distance_m:.1f} m"
+        out.append(f"  rep {r.index + 1}: {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"
+                   f"{dist}{rest}")
     bridged: dict[str, list] = {}
     for g in (g.as_dict() for g in sm.gaps):    # (times as the JSON gives them)
         if g["bridged"]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:   # (annotations only: these modules compile kernels)
     from .events import ICMethod
     from .feet_clock import FeetClockCheck
     from .quality import Gap
+    from .reps import Rep
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class Step:
     """One contact of one foot with the step, stride and trajectory figures around it.
     Field by field as the README's "Per step" table says; None where a value is unknown."""
 
+    rep: int                    # the rep it belongs to (gaitcore.reps), from 0
     foot: Side
     ic_s: float
     to_s: float | None
@@ -213,6 +215,7 @@ class Analysis:
     sensors: tuple[SensorInfo, ...]
     steps: tuple[Step, ...]
     summary: Summary
+    reps: tuple[Rep, ...] = ()      # the bouts of contacts the steps make (gaitcore.reps)
 
     def per_sensor(self, figure: str) -> dict:
         """One data-quality figure of :class:`SensorInfo` (``"clipped_samples"`` ...) by
@@ -242,13 +245,15 @@ class Analysis:
             "feet_clock": sm.feet_clock.as_dict(),
         }
         return {"session": self.session.to_dict(), "sensors": [s.to_dict() for s in self.sensors],
-                "steps": [s.to_dict() for s in self.steps], "summary": summary}
+                "steps": [s.to_dict() for s in self.steps], "reps": [r.to_dict() for r in self.reps],
+                "summary": summary}
 
     def steps_table(self) -> np.ndarray:
         """The steps as a numpy structured array, one row per step, the columns of
-        ``steps.csv`` (:data:`STEP_COLUMNS`): ``foot`` as text, ``saturated`` as bool, the
-        rest float64 with NaN where a value is unknown."""
-        dtype = [(c, "U7" if c == "foot" else "?" if c == "saturated" else "f8") for c in STEP_COLUMNS]
+        ``steps.csv`` (:data:`STEP_COLUMNS`): ``foot`` as text, ``saturated`` as bool, ``rep``
+        as int, the rest float64 with NaN where a value is unknown."""
+        kinds = {"foot": "U7", "saturated": "?", "rep": "i8"}
+        dtype = [(c, kinds.get(c, "f8")) for c in STEP_COLUMNS]
         nan = float("nan")
         rows = []
         for s in self.steps:

@@ -66,6 +66,7 @@ import numpy as np
 from . import _steps_kernel as K
 from .events import Event, EventKind, ICMethod
 from .params import Params, StepParams
+from .reps import RepCount, count_rep
 from .results import Contact, Step
 from .signals import Side
 
@@ -258,7 +259,12 @@ def build_steps(feet: list[FootContacts], pair_feet: bool = True,
             continue
         drafts += foot_drafts(foot_id, fc, other_contacts(feet, fc.foot, pair_feet), params)
     drafts.sort(key=lambda d: (d.ic_s, d.foot_name))
-    return tuple(d.make(step_length_m=v) for d, v in zip(drafts, _step_lengths(drafts, params.together_s)))
+    count, reps = RepCount(params), []
+    for d in drafts:
+        r, count = count_rep(count, d.ic_s, d.standing)
+        reps.append(r)
+    return tuple(d.make(step_length_m=v, rep=r) for d, v, r in zip(drafts, _step_lengths(drafts, params.together_s),
+                                                                   reps))
 
 
 def other_contacts(feet: list[FootContacts], foot: Side, pair_feet: bool) -> list[Contact]:

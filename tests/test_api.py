@@ -110,6 +110,7 @@ def test_steps_table_holds_the_steps(bundled):
     assert table.dtype.names == STEP_COLUMNS and table.shape == (len(bundled.steps),)
     assert table["foot"].tolist() == [s.foot.value for s in bundled.steps]
     assert table["saturated"].dtype == np.bool_ and table["saturated"].sum() == 13
+    assert table["rep"].dtype == np.int64 and table["rep"].tolist() == [s.rep for s in bundled.steps]
     for row, step in zip(table, bundled.steps):
         d = step.to_dict()
         pos = d.pop("position_m") or [None] * 3

@@ -24,7 +24,7 @@ def test_bundled_recording_json_contract(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert {s["foot"] for s in out["sensors"]} == {"left", "right"}
-    keys = {"foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
+    keys = {"rep", "foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "step_length_m", "stride_time_s",
             "cadence_spm", "stride_length_m", "speed_mps", "peak_height_m", "strike_angle_deg",
             "toe_off_angle_deg", "lateral_excursion_m", "turning_angle_deg", "position_m",
             "shank_angle_peak_deg", "thigh_angle_peak_deg", "saturated", "confidence"}
@@ -32,6 +32,9 @@ def test_bundled_recording_json_contract(tmp_path):
     assert [s["ic_s"] for s in out["steps"]] == sorted(s["ic_s"] for s in out["steps"])
     assert all(0.0 <= s["confidence"] <= 1.0 for s in out["steps"])
     assert any(s["flight_s"] for s in out["steps"])
+    assert [r["index"] for r in out["reps"]] == [0, 1, 2]
+    assert set(out["reps"][0]) == {"index", "start_s", "end_s", "duration_s", "steps", "rest_before_s", "distance_m"}
+    assert [s["rep"] for s in out["steps"]] == sorted(s["rep"] for s in out["steps"])
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["report.json", "steps.csv",
                                                                      "summary.txt"]
     assert json.loads((tmp_path / "rep" / "report.json").read_text()) == out

@@ -241,6 +241,18 @@ def _truth_contact(x: LiveStep, truth: dict) -> dict:
     return c
 
 
+def test_live_reps_are_the_analysis_reps(demo):
+    """Each step's rep as live showed it is the analysis's (gaitcore.reps, one rule): the
+    bundled session's three reps, in the truth's order."""
+    items, batch, truth = demo
+    steps = final_steps(items)
+    assert len(steps) == len(batch)
+    for x in steps:
+        y = min(batch, key=lambda y: abs(y.ic_s - x.ic_s) + (y.foot.value != x.foot))
+        assert x.rep == y.rep == _truth_contact(x, truth)["rep"], (x, y)
+    assert sorted({x.rep for x in steps}) == [0, 1, 2]
+
+
 def test_standing_between_reps_is_shown_as_the_foot_at_rest(demo):
     """Each foot's last contact of a rep is the athlete standing, longer than MAX_CONTACT_S:
     its line says in plain words that the foot came to rest, with no contact time, as the

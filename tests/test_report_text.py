@@ -145,7 +145,7 @@ def test_summary_text_has_no_python_values():
 def test_numbers_that_round_to_zero_print_without_a_sign(session_file):
     from gaitcore.report import _num, step_table
     assert (_num(-0.004, 2), _num(-0.3, 0), _num(-0.6, 0), _num(0.0, 1)) == ("0.00", "0", "-1", "0.0")
-    step = Step(foot=Side.LEFT, ic_s=1.0, to_s=1.1, contact_s=0.1, flight_s=None, step_time_s=None,
+    step = Step(rep=0, foot=Side.LEFT, ic_s=1.0, to_s=1.1, contact_s=0.1, flight_s=None, step_time_s=None,
                 step_length_m=-0.001, stride_time_s=None, cadence_spm=None, stride_length_m=0.002, speed_mps=-0.01,
                 peak_height_m=-0.002, strike_angle_deg=None, toe_off_angle_deg=None, lateral_excursion_m=None,
                 turning_angle_deg=None, position_m=None, shank_angle_peak_deg=None, thigh_angle_peak_deg=None,

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..params import StepParams
+from ..reps import RepCount, count_rep
 from ..results import Contact, Step
 from ..signals import Side
 from ..steps import FootContacts, Stretch, _Draft, foot_drafts, other_step, pace_mps, standing, step_length
@@ -125,6 +126,7 @@ class StepsState:
     config: StepsConfig
     feet: tuple[_Foot, ...]
     latest: tuple[_Latest, ...] = ()   # per foot id, in the order the feet's first steps came
+    reps: RepCount = field(default_factory=RepCount)   # the rep rule over the steps out
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class ProvisionalStep:
 def new_steps_state(config: StepsConfig) -> StepsState:
     if len(set(config.feet)) != len(config.feet):
         raise ValueError("the steps stage takes one foot pod per foot")
-    return StepsState(config, tuple(_Foot() for _ in config.feet))
+    return StepsState(config, tuple(_Foot() for _ in config.feet), (), RepCount(config.params))
 
 
 @functools.lru_cache(maxsize=64)
@@ -323,6 +325,7 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
             feet = feet[:a] + (replace(f, n_drafted=k1, queue=f.queue + queued),) + feet[a + 1:]
     # out in the steps' order, with their step lengths
     latest = state.latest
+    count = state.reps
     out: list[Step] = []
     while True:
         waiting = [a for a, f in enumerate(feet) if f.queue]
@@ -347,7 +350,8 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
             length = step_length(d, None if mine is None else mine.draft, other.draft, other.length_m,
                                  None if mine is None else pace_mps(mine.draft, d.standing),
                                  pace_mps(other.draft, their_following), cfg.params.together_s)
-        out.append(d.make(step_length_m=length))
+        rep, count = count_rep(count, d.ic_s, d.standing)
+        out.append(d.make(step_length_m=length, rep=rep))
         entry = _Latest(a, q.index, d, length)
         if d.foot_id in by_id:
             latest = tuple(entry if lt.draft.foot_id == d.foot_id else lt for lt in latest)
@@ -356,7 +360,7 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
         feet = feet[:a] + (replace(feet[a], queue=feet[a].queue[1:]),) + feet[a + 1:]
     if out or final or any(feed.contacts for feed in feeds):
         feet = _trim(cfg, feet, latest)
-    return tuple(out), StepsState(cfg, feet, latest)
+    return tuple(out), StepsState(cfg, feet, latest, count)
 
 
 def provisional_steps(state: StepsState) -> tuple[ProvisionalStep, ...]:
