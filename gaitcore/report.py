@@ -12,6 +12,7 @@ from .align import REMOUNT_DEG
 from .atomic_file import write_atomic
 from .feet_clock import ClockAgreement
 from .params import StepParams
+from .reps import Rep
 from .results import STEP_COLUMNS, Analysis, Step
 from .signals import SessionInfo, Side, TimeOrigin
 
@@ -103,6 +104,31 @@ def step_table(steps: Sequence[Step]) -> str:
 RELIABLE_RATE_HZ = 200.0
 
 
+def _rep_line(r: Rep) -> str:
+    """A rep in one line: when, how far, and its main figures (contact time from its first
+    third to its last, flight, top speed, foot lift, the feet's contact-time asymmetry)."""
+    m = r.metrics
+    line = f"  rep {r.index + 1}: {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"
+    if r.distance_m is not None:
+        line += f", {r.distance_m:.1f} m"
+    if r.rest_before_s is not None:
+        line += f", after {r.rest_before_s:.1f} s rest"
+    c = m.contact_s
+    if c.n:
+        line += f"; contact {_ms(c.mean)} ms"
+        if c.first_third is not None and c.last_third is not None:
+            line += f" ({_ms(c.first_third)} -> {_ms(c.last_third)})"
+    if m.flight_s.n:
+        line += f", flight {_ms(m.flight_s.mean)} ms"
+    if m.top_speed_mps is not None:
+        line += f", top speed {m.top_speed_mps:.1f} m/s"
+    if m.foot_lift_m.n:
+        line += f", foot lift {100 * m.foot_lift_m.mean:.0f} cm"
+    if m.asymmetry_pct.contact_s is not None:
+        line += f", contact L-R {m.asymmetry_pct.contact_s:+.1f}%"
+    return line
+
+
 def summary_text(analysis: Analysis) -> str:
     """The sensors, each foot's summary and the warnings, as text."""
     sm = analysis.summary
@@ -140,10 +166,7 @@ def summary_text(analysis: Analysis) -> str:
         out.append(f"reps: {len(analysis.reps)} (bouts of contacts between standing or a {StepParams().rep_pause_s:g} s "
                    "pause; from the first landing, so without the first step out of a standing start)")
     for r in analysis.reps:
-        rest = "" if r.rest_before_s is None else f", after {r.rest_before_s:.1f} s rest"
-        dist = "" if r.distance_m is None else f", {r.distance_m:.1f} m"
-        out.append(f"  rep {r.index + 1}: {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"
-                   f"{dist}{rest}")
+        out.append(_rep_line(r))
     bridged: dict[str, list] = {}
     for g in (g.as_dict() for g in sm.gaps):    # (times as the JSON gives them)
         if g["bridged"]:

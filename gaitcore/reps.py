@@ -14,6 +14,15 @@ before it (from the previous rep's last IC to its first), its steps, and the dis
 strides cover (each foot's stride lengths within the rep summed; the mean of the feet
 that have them).  The first movement out of a standing start is not a contact, so a rep
 begins at its first landing, and its distance leaves out the first step out of the start.
+
+Its metrics (:class:`RepMetrics`) summarise the step figures over the rep: per figure the
+mean, the coefficient of variation (sample SD over mean) and the means of the first and
+the last third of the rep's steps (a figure drifting within the rep: contacts lengthening
+as the athlete tires); the reactive strength index per contact (flight after it over its
+contact time: Young 1995's drop-jump RSI, for hops and bounces); and left/right asymmetry
+as the symmetry index, 100 (L - R) / ((L + R) / 2) of the feet's means (Robinson,
+Herzog and Nigg 1987; positive: the left foot's is larger).  Unknown values (a standing
+contact's contact time, a flight across double support) are left out of each figure.
 """
 from __future__ import annotations
 
@@ -22,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .params import StepParams
+from .signals import Side
 
 if TYPE_CHECKING:
     from .results import Step
@@ -63,6 +73,113 @@ def count_rep(state: RepCount, ic_s: float, standing: bool) -> tuple[int, RepCou
 
 
 @dataclass(frozen=True, slots=True)
+class Trend:
+    """One step figure over a rep (its unit): how many steps know it, their mean, the
+    coefficient of variation (%), and the means over the rep's first and last third of
+    steps (None where no step of that third knows it; the rep needs three steps)."""
+
+    n: int
+    mean: float | None
+    cv_pct: float | None
+    first_third: float | None
+    last_third: float | None
+
+    def to_dict(self, digits: int) -> dict:
+        r = (lambda v: None if v is None else round(v, digits))
+        return {"n": self.n, "mean": r(self.mean), "cv_pct": None if self.cv_pct is None else round(self.cv_pct, 1),
+                "first_third": r(self.first_third), "last_third": r(self.last_third)}
+
+
+@dataclass(frozen=True, slots=True)
+class Asymmetry:
+    """Left/right symmetry index (%) of the feet's means over a rep (see the module
+    docstring); None without both feet's values."""
+
+    contact_s: float | None
+    flight_s: float | None
+    step_length_m: float | None
+    foot_lift_m: float | None
+
+    def to_dict(self) -> dict:
+        return {k: None if getattr(self, k) is None else round(getattr(self, k), 1) for k in _ASYM}
+
+
+_ASYM = ("contact_s", "flight_s", "step_length_m", "foot_lift_m")
+
+
+@dataclass(frozen=True, slots=True)
+class RepMetrics:
+    """The step figures over one rep (see the module docstring)."""
+
+    contact_s: Trend
+    flight_s: Trend
+    cadence_spm: Trend
+    stride_length_m: Trend
+    step_length_m: Trend
+    speed_mps: Trend
+    foot_lift_m: Trend          # the swing's peak height (Step.peak_height_m) after each contact with a
+    #                             stride (not out of a standing stop): the knee-lift proxy
+    thigh_angle_peak_deg: Trend
+    shank_angle_peak_deg: Trend
+    rsi: Trend                  # flight after a contact over its contact time
+    top_speed_mps: float | None
+    asymmetry_pct: Asymmetry
+
+    def to_dict(self) -> dict:
+        out = {k: getattr(self, k).to_dict(d) for k, d in _TRENDS}
+        out["top_speed_mps"] = None if self.top_speed_mps is None else round(self.top_speed_mps, 3)
+        out["asymmetry_pct"] = self.asymmetry_pct.to_dict()
+        return out
+
+
+# each trend and the digits the JSON rounds it to
+_TRENDS = (("contact_s", 4), ("flight_s", 4), ("cadence_spm", 2), ("stride_length_m", 3), ("step_length_m", 3),
+           ("speed_mps", 3), ("foot_lift_m", 3), ("thigh_angle_peak_deg", 1), ("shank_angle_peak_deg", 1), ("rsi", 3))
+
+
+def _mean(v: list[float]) -> float | None:
+    return sum(v) / len(v) if v else None
+
+
+def _trend(values: list[float | None]) -> Trend:
+    """A :class:`Trend` of one figure's values, per step in time order (None: unknown)."""
+    known = [v for v in values if v is not None]
+    m = _mean(known)
+    cv = None
+    if len(known) > 1 and m:
+        sd = math.sqrt(sum((v - m) ** 2 for v in known) / (len(known) - 1))
+        cv = 100.0 * sd / abs(m)
+    third = len(values) // 3
+    first = _mean([v for v in values[:third] if v is not None]) if third else None
+    last = _mean([v for v in values[len(values) - third:] if v is not None]) if third else None
+    return Trend(len(known), m, cv, first, last)
+
+
+def _symmetry(left: list[float], right: list[float]) -> float | None:
+    a, b = _mean(left), _mean(right)
+    if a is None or b is None or a + b == 0:
+        return None
+    return 100.0 * (a - b) / ((a + b) / 2.0)
+
+
+def rep_metrics(steps: tuple[Step, ...] | list[Step]) -> RepMetrics:
+    """The metrics of one rep's steps (time order)."""
+    def col(name: str) -> list[float | None]:
+        if name == "foot_lift_m":       # (the swing out of a standing stop is the next rep's start)
+            return [s.peak_height_m if s.stride_time_s is not None else None for s in steps]
+        return [getattr(s, name) for s in steps]
+
+    rsi = [s.flight_s / s.contact_s if s.flight_s is not None and s.contact_s else None for s in steps]
+    trends = {name: (_trend(rsi) if name == "rsi" else _trend(col(name))) for name, _ in _TRENDS}
+    speeds = [v for v in col("speed_mps") if v is not None]
+
+    def side(name: str, foot: Side) -> list[float]:
+        return [v for s, v in zip(steps, col(name)) if s.foot is foot and v is not None]
+    asym = Asymmetry(*(_symmetry(side(k, Side.LEFT), side(k, Side.RIGHT)) for k in _ASYM))
+    return RepMetrics(**trends, top_speed_mps=max(speeds) if speeds else None, asymmetry_pct=asym)
+
+
+@dataclass(frozen=True, slots=True)
 class Rep:
     """One rep (see the module docstring); times in s on the recording's clock."""
 
@@ -72,6 +189,7 @@ class Rep:
     n_steps: int
     rest_before_s: float | None     # from the previous rep's last IC; None for the first rep
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
+    metrics: RepMetrics
 
     @property
     def duration_s(self) -> float:
@@ -82,7 +200,8 @@ class Rep:
         return {"index": self.index, "start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4),
                 "duration_s": round(self.duration_s, 4), "steps": self.n_steps,
                 "rest_before_s": None if self.rest_before_s is None else round(self.rest_before_s, 4),
-                "distance_m": None if self.distance_m is None else round(self.distance_m, 3)}
+                "distance_m": None if self.distance_m is None else round(self.distance_m, 3),
+                "metrics": self.metrics.to_dict()}
 
 
 def reps_of(steps: tuple[Step, ...] | list[Step]) -> tuple[Rep, ...]:
@@ -101,6 +220,6 @@ def reps_of(steps: tuple[Step, ...] | list[Step]) -> tuple[Rep, ...]:
                 per_foot[s.foot] = per_foot.get(s.foot, 0.0) + s.stride_length_m
         rest = None if not out else mine[0].ic_s - out[-1].end_s
         out.append(Rep(r, mine[0].ic_s, mine[-1].ic_s, len(mine), rest,
-                       sum(per_foot.values()) / len(per_foot) if per_foot else None))
+                       sum(per_foot.values()) / len(per_foot) if per_foot else None, rep_metrics(mine)))
         k = j
     return tuple(out)
