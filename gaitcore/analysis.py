@@ -31,7 +31,7 @@ from .stages.quality import QualityConfig, concat_chunks, new_quality_state, qua
 from .stages.stride import StrideOutput
 from .reps import reps_of
 from .segment_angles import segment_swing_peaks
-from .steps import FootContacts, build_steps, contacts_from_events
+from .steps import FootContacts, build_steps, contacts_from_events, push_offs_from_standing
 from .trajectory import (GYRO_FILTER_META, StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
                          smoother_steps_removed, stride_geometry, trajectory_step, zero_velocity)
 
@@ -366,7 +366,9 @@ def analyze(recording: Recording, trajectory: bool = True,
     sensors = tuple(_sensor_info(s, by_name.get(s.name), segment_duplicates.get(s.name)) for s in recording.sensors)
     return Analysis(recording.session, sensors, steps,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
-                             recording.time_origin), reps_of(steps))
+                             recording.time_origin),
+                    reps_of(steps, sorted(t for r in results for t in push_offs_from_standing(
+                        contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks, params.steps))))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

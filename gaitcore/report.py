@@ -164,7 +164,7 @@ def summary_text(analysis: Analysis) -> str:
         out.append(line)
     if analysis.reps:
         out.append(f"reps: {len(analysis.reps)} (bouts of contacts between standing or a {StepParams().rep_pause_s:g} s "
-                   "pause; from the first landing, so without the first step out of a standing start)")
+                   "pause; from the push-off when they begin standing)")
     for r in analysis.reps:
         out.append(_rep_line(r))
     bridged: dict[str, list] = {}

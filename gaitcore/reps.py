@@ -12,8 +12,11 @@ and the live display decides a step's rep when it shows it.
 Per rep (:func:`reps_of`, from its steps): its first and last contact's IC, the rest
 before it (from the previous rep's last IC to its first), its steps, and the distance its
 strides cover (each foot's stride lengths within the rep summed; the mean of the feet
-that have them).  The first movement out of a standing start is not a contact, so a rep
-begins at its first landing, and its distance leaves out the first step out of the start.
+that have them).  A rep that begins from standing begins at its push-off: the first
+foot's toe-off from standing (the first event the detector reports when a recording
+begins standing, or the toe-off that ends a standing contact); the heel rise before it is
+no contact event.  Its distance leaves out the first step out of the start (a stride
+from standing has no stride time).
 
 Its metrics (:class:`RepMetrics`) summarise the step figures over the rep: per figure the
 mean, the coefficient of variation (sample SD over mean) and the means of the first and
@@ -184,10 +187,12 @@ class Rep:
     """One rep (see the module docstring); times in s on the recording's clock."""
 
     index: int
-    start_s: float                  # its first contact's IC
+    start_s: float                  # its push-off from standing, or without one its first contact's IC
+    first_ic_s: float               # its first contact's IC
+    push_off_s: float | None        # the first foot's toe-off from standing before it (None: none)
     end_s: float                    # its last contact's IC
     n_steps: int
-    rest_before_s: float | None     # from the previous rep's last IC; None for the first rep
+    rest_before_s: float | None     # from the previous rep's last IC to its start; None for the first rep
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
     metrics: RepMetrics
 
@@ -197,15 +202,20 @@ class Rep:
 
     def to_dict(self) -> dict:
         """The rep as the JSON output contract writes it."""
-        return {"index": self.index, "start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4),
+        return {"index": self.index, "start_s": round(self.start_s, 4),
+                "push_off_s": None if self.push_off_s is None else round(self.push_off_s, 4),
+                "first_ic_s": round(self.first_ic_s, 4), "end_s": round(self.end_s, 4),
                 "duration_s": round(self.duration_s, 4), "steps": self.n_steps,
                 "rest_before_s": None if self.rest_before_s is None else round(self.rest_before_s, 4),
                 "distance_m": None if self.distance_m is None else round(self.distance_m, 3),
                 "metrics": self.metrics.to_dict()}
 
 
-def reps_of(steps: tuple[Step, ...] | list[Step]) -> tuple[Rep, ...]:
-    """The reps of ``steps`` (IC order, each with its ``rep``)."""
+def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = ()) -> tuple[Rep, ...]:
+    """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
+    toe-offs from standing of either foot (:func:`gaitcore.steps.push_offs_from_standing`):
+    a rep's push-off is the earliest one after the previous rep's last contact and before
+    its first (the first foot to move)."""
     out: list[Rep] = []
     k = 0
     while k < len(steps):
@@ -218,8 +228,10 @@ def reps_of(steps: tuple[Step, ...] | list[Step]) -> tuple[Rep, ...]:
         for s in mine:
             if s.stride_length_m is not None:
                 per_foot[s.foot] = per_foot.get(s.foot, 0.0) + s.stride_length_m
-        rest = None if not out else mine[0].ic_s - out[-1].end_s
-        out.append(Rep(r, mine[0].ic_s, mine[-1].ic_s, len(mine), rest,
+        after = out[-1].end_s if out else -math.inf
+        push = min((t for t in push_offs_s if after < t < mine[0].ic_s), default=None)
+        start = mine[0].ic_s if push is None else push
+        out.append(Rep(r, start, mine[0].ic_s, push, mine[-1].ic_s, len(mine), None if not out else start - after,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, rep_metrics(mine)))
         k = j
     return tuple(out)

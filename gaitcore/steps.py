@@ -320,6 +320,20 @@ def foot_drafts(foot_id: int, fc: FootContacts, other: list[Contact], params: St
     return drafts
 
 
+def push_offs_from_standing(contacts: list[Contact], events: list[Event], t_s: np.ndarray,
+                            breaks: np.ndarray | None, params: StepParams = StepParams()) -> list[float]:
+    """The toe-offs (s) with which one foot leaves standing: each standing contact's
+    ``off_s`` (:func:`standing`), and the first event of a recording that begins standing
+    (a toe-off before any landing, with no break before it: the detector starts in
+    stance; after a break it restarts in stance anywhere, so a toe-off there is none)."""
+    out = [c.off_s for c in contacts if standing(c, params) and c.off_s is not None and np.isfinite(c.off_s)]
+    if events and events[0].kind is EventKind.TO:
+        row = int(np.ceil(events[0].pos))
+        if breaks is None or not breaks[:row + 1].any():
+            out.append(float(np.interp(events[0].pos, np.arange(t_s.shape[0]), t_s)))
+    return sorted(out)
+
+
 def standing(c: Contact, params: StepParams) -> bool:
     """Whether contact ``c`` is standing, not a step's stance (longer than ``max_contact_s``)."""
     return c.off_s is not None and c.off_s - c.ic_s > params.max_contact_s

@@ -11,6 +11,7 @@ from gaitcore import Pipeline, PodSpec, Step, analyze, read
 from gaitcore.params import StepParams
 from gaitcore.reps import RepCount, begins_rep, count_rep, rep_metrics, rest_from, reps_of
 from gaitcore.signals import Side
+from gaitcore.simulate import START_PUSH_S
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "recordings" / "sprint_session.podses"
@@ -47,15 +48,17 @@ def bundled():
 
 def test_the_simulated_sessions_reps(bundled):
     """The bundled session (a 40 m sprint from standing with its braking, 20 m A-skips,
-    20 m high knees; 10 s standing between): three reps, each from its first landing to the
-    stop.  The start is the first landing, 0.6 s after the truth's first movement (the push
-    off from standing is not a contact); the end within 0.2 s of the truth's (the feet
-    flat together after the stop); the drills' distance within 5% of the planned 20 m, the
-    sprint's the 40 m plus its braking."""
+    20 m high knees; 10 s standing between): three reps, each from its push-off from
+    standing to the stop.  The push-off within 10 ms of the truth's first foot leaving the
+    ground (its heel rise, the truth's start, plus START_PUSH_S; measured 5.7-6 ms late),
+    the first landing after it; the end within 0.2 s of the truth's (the feet flat
+    together after the stop: 0.16 s); the drills' distance within 5% of the planned 20 m,
+    the sprint's the 40 m plus its braking."""
     reps, truth = bundled.reps, TRUTH["reps"]
     assert len(reps) == len(truth) == 3
     for r, t in zip(reps, truth):
-        assert 0.4 < r.start_s - t["start_s"] < 0.8, (r, t)
+        assert r.start_s == r.push_off_s and abs(r.push_off_s - (t["start_s"] + START_PUSH_S)) < 0.01, (r, t)
+        assert 0.2 < r.first_ic_s - r.push_off_s < 0.5, r
         assert abs(r.end_s - t["end_s"]) < 0.2, (r, t)
     assert [r.rest_before_s is None for r in reps] == [True, False, False]
     assert all(9.0 < r.rest_before_s < 12.0 for r in reps[1:])
@@ -71,9 +74,12 @@ def test_the_simulated_sessions_reps(bundled):
 
 
 def test_reps_of_groups_the_steps(bundled):
-    again = reps_of(bundled.steps)
+    again = reps_of(bundled.steps, [r.push_off_s for r in bundled.reps])
     assert again == bundled.reps
     assert [r.to_dict()["steps"] for r in again] == [r.n_steps for r in bundled.reps]
+    # without push-offs (or with one outside the rep's rest) a rep starts at its first landing
+    for r in (reps_of(bundled.steps), reps_of(bundled.steps, [bundled.reps[1].first_ic_s + 0.1])):
+        assert [x.start_s for x in r] == [x.first_ic_s for x in r] and all(x.push_off_s is None for x in r)
 
 
 def test_the_streaming_pipeline_numbers_the_same_reps(bundled):
@@ -100,6 +106,7 @@ def test_a_pause_without_standing_splits_reps():
                                         gyr_dps_sf=s.gyr_dps_sf[keep]),))
     out = analyze(cut, trajectory=False)
     assert len(out.reps) == 3 and out.reps[0].end_s < 8.0 and 20.0 < out.reps[1].start_s < 23.0, out.reps
+    assert out.reps[1].push_off_s is None and out.reps[1].start_s == out.reps[1].first_ic_s   # not from standing
 
 
 def _step(foot, ic_s, contact_s, flight_s, step_length_m=None, lift_m=None, speed_mps=None,
