@@ -98,12 +98,13 @@ Reps are the analysis's (:mod:`gaitcore.reps`, whose rule decides a step's rep w
 is shown): a rep is a bout of contacts.  It ends when the athlete stands (a contact longer
 than ``MAX_CONTACT_S``: the stop belongs to the rep it ended, and so does the other foot's,
 begun before the athlete had stood that long) or after ``StepParams.rep_pause_s`` without a
-contact; the next contact starts the next rep.  A step belongs to the rep in which it began, also when it is
-shown late (a catch-up block).  The mean contact time of the rep's first ``BASELINE_STEPS``
-contacts in time is its baseline, and each later step shows its contact time's change from
-it (contacts getting longer is the first sign of fatigue); a standing contact has no contact
-time and enters no baseline.  Drill cues (:data:`CUES`) turn a step into a short
-spoken-style cue.
+contact; the next contact starts the next rep.  A step belongs to the rep in which it
+began, also when it is shown late (a catch-up block).  The baseline and the cues are the
+analysis's too (:mod:`gaitcore.cues`): the mean contact time of the rep's first
+``CueParams.baseline_steps`` contacts in time is its baseline, each later step shows its
+contact time's change from it (contacts getting longer is the first sign of fatigue; a
+standing contact has no contact time and enters no baseline), and the drill's cues turn a
+step into a short spoken-style cue, which the analysis lists at the same step.
 """
 from __future__ import annotations
 
@@ -112,12 +113,13 @@ from collections import deque
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
+from gaitcore.cues import CueParams, baseline_contact_s, change_pct, step_cue
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
 from gaitcore.pipeline import PodOutput, PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
@@ -139,8 +141,6 @@ if TYPE_CHECKING:
     from gaitcore.events import EventState, ToeOffCandidate
 
 CLOCK_WINDOW_S = 10.0
-BASELINE_STEPS = 4
-LONGER_PCT = 10.0       # contact this much longer than the rep's baseline: the fatigue cue
 CLIP_QUIET_S = 30.0     # a clipping notice when a pod clips after this long without (steps say CLIPPED)
 WARMUP_TELL_S = 10.0    # while warming up, a status line every this many seconds of a pod's data
 HISTORY_S = 70.0        # frames kept per pod: the event detector's warm-up reports up to 60 s back
@@ -184,7 +184,6 @@ class LiveStep:
     #                             MAX_CONTACT_S (standing, not a step: contact_s and to_arrival_s are None)
 
 
-Cue = Callable[[LiveStep], str | None]     # a drill cue: a step in, a short spoken-style cue or None out
 
 
 @dataclass(frozen=True)
@@ -429,7 +428,7 @@ class LiveState:
     pods: tuple[_Pod, ...]
     reps: tuple[_Rep, ...] = ()           # in time order
     last_contact_s: float | None = None   # the latest IC shown
-    cues: tuple[Cue, ...] = ()
+    drill: str | None = None              # the session's, for its cues (gaitcore.cues)
     queue: tuple[_Held, ...] = ()         # by the time of the contact they concern (stable)
     behind: tuple[_Wait | None, ...] = ()  # per pod: why, while others' steps show without waiting for it
     newest_s: tuple[float, ...] = ()      # per pod: the IC time of its newest shown step (-inf: none yet)
@@ -458,7 +457,7 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     if pods and all(p.decoder is None for p in pods):
         raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
     n = len(pods)
-    return LiveState(tuple(pods), cues=cues_for(drill), behind=(None,) * n, newest_s=(-np.inf,) * n,
+    return LiveState(tuple(pods), drill=drill, behind=(None,) * n, newest_s=(-np.inf,) * n,
                      last_shown=(None,) * n)
 
 
@@ -1026,7 +1025,7 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
         state.pods[k].timings.append(timing)
     r, reps = _rep_of(state, ic_s)
     base = _baseline(reps[r], ic_s)
-    change = 100.0 * (contact / base - 1.0) if base and contact is not None else None
+    change = change_pct(contact, base)
     reps[r] = _with_contact(reps[r], _RepContact(k, ic_s, contact), len(state.pods))
     if s.at_rest:
         reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, rest_from(ic_s)))
@@ -1055,21 +1054,21 @@ def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
 
 
 def _baseline(rep: _Rep, ic_s: float) -> float | None:
-    """The mean contact time of the rep's first ``BASELINE_STEPS`` contacts in time, for a
-    step at ``ic_s`` after them (None for one among them)."""
-    first = [c.contact_s for c in rep.first if c.ic_s < ic_s and c.contact_s is not None][:BASELINE_STEPS]
-    return float(np.mean(first)) if len(first) == BASELINE_STEPS else None
+    """The rep's baseline for a step at ``ic_s`` (:func:`gaitcore.cues.baseline_contact_s`
+    of the rep's contacts in time before it)."""
+    return baseline_contact_s([c.contact_s for c in rep.first if c.ic_s < ic_s and c.contact_s is not None])
 
 
 def _with_contact(rep: _Rep, c: _RepContact, n_pods: int) -> _Rep:
     """The rep with contact ``c`` among its first ones (by IC), and those only: a contact's
     time changes only while its line is its pod's last (a revision), so one after the first
-    ``BASELINE_STEPS`` + one per pod with a contact time can never enter the baseline."""
+    ``CueParams.baseline_steps`` + one per pod with a contact time can never enter the baseline."""
     first = list(rep.first)
     first.insert(bisect_right([x.ic_s for x in first], c.ic_s), c)
     timed = [j for j, x in enumerate(first) if x.contact_s is not None]
-    if len(timed) > BASELINE_STEPS + n_pods:
-        first = first[:timed[BASELINE_STEPS + n_pods - 1] + 1]
+    keep = CueParams().baseline_steps + n_pods
+    if len(timed) > keep:
+        first = first[:timed[keep - 1] + 1]
     return replace(rep, first=tuple(first))
 
 
@@ -1226,7 +1225,7 @@ def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveSta
     rep = replace(rep, first=first, rest_s=min(rep.rest_s, rest_from(last.step.ic_s)) if s.at_rest
                   else rep.rest_s)
     base = last.step.baseline_contact_s     # from the contacts before this one
-    change = 100.0 * (s.contact_s / base - 1.0) if base and s.contact_s is not None else None
+    change = change_pct(s.contact_s, base)
     line = replace(last.step, to_arrival_s=s.to_arrival_s, contact_s=s.contact_s, saturated=s.saturated,
                    last_stride_m=s.last_stride_m, last_speed_mps=s.last_speed_mps, revised=True,
                    open_at_end=s.open_at_end, at_rest=s.at_rest, contact_change_pct=change, cue=None)
@@ -1249,8 +1248,8 @@ def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
 
 
 def _cue(state: LiveState, s: LiveStep) -> str | None:
-    """The first cue of the drill's that has something to say about step ``s``."""
-    return next((c for c in (cue_fn(s) for cue_fn in state.cues) if c), None)
+    """The cue step ``s`` gets (:func:`gaitcore.cues.step_cue`, the analysis's rule)."""
+    return step_cue(state.drill, s.contact_s, s.baseline_contact_s)
 
 
 def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1259,31 +1258,6 @@ def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     return (np.concatenate([fr.t_dev_s[part] for fr, part in parts]),
             np.concatenate([fr.acc_mps2[part] for fr, part in parts]),
             np.concatenate([fr.gyr_dps[part] for fr, part in parts]))
-
-
-# ---- drill cues: each takes a step and returns a cue or None ---------------------------
-
-def contacts_longer(s: LiveStep) -> str | None:
-    if s.contact_change_pct is not None and s.contact_change_pct > LONGER_PCT:
-        return f"contacts {s.contact_change_pct:.0f}% longer than the rep's start"
-    return None
-
-
-def quick_off_the_ground(s: LiveStep) -> str | None:
-    if s.contact_s is not None and s.contact_s > 0.100:
-        return "quicker off the ground"
-    return None
-
-
-CUES: dict[str, tuple[Cue, ...]] = {
-    "default": (contacts_longer,),
-    "fast_feet": (quick_off_the_ground, contacts_longer),
-    "sprint": (contacts_longer,),
-}
-
-
-def cues_for(drill: str | None) -> tuple[Cue, ...]:
-    return CUES.get(drill or "default", CUES["default"])
 
 
 def finish(state: LiveState) -> tuple[list, LiveState]:

@@ -368,7 +368,8 @@ def analyze(recording: Recording, trajectory: bool = True,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
                              recording.time_origin),
                     reps_of(steps, sorted(t for r in results for t in push_offs_from_standing(
-                        contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks, params.steps))))
+                        contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks, params.steps)),
+                            recording.session.drill))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

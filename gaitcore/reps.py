@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .cues import Cue, rep_cues
 from .params import StepParams
 from .signals import Side
 
@@ -195,6 +196,7 @@ class Rep:
     rest_before_s: float | None     # from the previous rep's last IC to its start; None for the first rep
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
     metrics: RepMetrics
+    cues: tuple[Cue, ...] = ()      # at its steps (gaitcore.cues)
 
     @property
     def duration_s(self) -> float:
@@ -208,14 +210,15 @@ class Rep:
                 "duration_s": round(self.duration_s, 4), "steps": self.n_steps,
                 "rest_before_s": None if self.rest_before_s is None else round(self.rest_before_s, 4),
                 "distance_m": None if self.distance_m is None else round(self.distance_m, 3),
-                "metrics": self.metrics.to_dict()}
+                "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
 
 
-def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = ()) -> tuple[Rep, ...]:
+def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
+            drill: str | None = None) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
     toe-offs from standing of either foot (:func:`gaitcore.steps.push_offs_from_standing`):
     a rep's push-off is the earliest one after the previous rep's last contact and before
-    its first (the first foot to move)."""
+    its first (the first foot to move); ``drill``: the session's, for its cues."""
     out: list[Rep] = []
     k = 0
     while k < len(steps):
@@ -232,6 +235,7 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         push = min((t for t in push_offs_s if after < t < mine[0].ic_s), default=None)
         start = mine[0].ic_s if push is None else push
         out.append(Rep(r, start, mine[0].ic_s, push, mine[-1].ic_s, len(mine), None if not out else start - after,
-                       sum(per_foot.values()) / len(per_foot) if per_foot else None, rep_metrics(mine)))
+                       sum(per_foot.values()) / len(per_foot) if per_foot else None, rep_metrics(mine),
+                       rep_cues(mine, drill)))
         k = j
     return tuple(out)

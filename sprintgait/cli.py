@@ -505,10 +505,10 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
 def _check_drill(drill: str | None) -> None:
     """A drill the cues and the simulator do not know is allowed (the coach's own), but told."""
     import warnings
-    from firmware_bridge.live import CUES
+    from gaitcore.cues import DRILLS_WITH_CUES
     from gaitcore.simulate import DRILLS
-    if drill is not None and drill not in CUES and drill not in DRILLS:
-        known = ", ".join(sorted(set(DRILLS) | set(CUES) - {"default"}))
+    if drill is not None and drill not in DRILLS_WITH_CUES and drill not in DRILLS:
+        known = ", ".join(sorted(set(DRILLS) | set(DRILLS_WITH_CUES)))
         warnings.warn(f"drill {drill!r} is not one gait knows ({known}); it is stored as given and gets the "
                       "contact-time drift cue only")
 

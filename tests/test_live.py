@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware_bridge.live import (BASELINE_STEPS, CatchUp, LiveStep, Notice, Status, TimingLine, Withdrawn, as_dict,
-                                  contacts_longer, final_steps, quick_off_the_ground, replay, replays_what_was_shown)
+from firmware_bridge.live import (CatchUp, LiveStep, Notice, Status, TimingLine, Withdrawn, as_dict, final_steps,
+                                  replay, replays_what_was_shown)
 from firmware_bridge.live_display import item_line, step_line
 from firmware_bridge.protocol import decode, encode
 from firmware_bridge.session_file import KIND_RX, Record, SessionWriter, read_session
 from firmware_bridge.virtual_pod import SAMPLES_PER_FRAME, VirtualPod, VirtualPodConfig, pod_signals, to_counts
 from gaitcore.analysis import analyze
+from gaitcore.cues import CueParams
 from gaitcore.readers import read_recording
 from gaitcore.report import summary_text
 from gaitcore.signals import Placement, Recording, Segment, Side, TimeOrigin
@@ -25,6 +26,7 @@ from test_virtual_pod import _drive, emulated_pods
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 3
+BASELINE = CueParams().baseline_steps
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +299,7 @@ def test_a_rep_ends_when_the_athlete_stands(demo):
 
 def _baseline_faults(items: list) -> list:
     """The new step lines whose "vs rep start" baseline is not the mean contact time of the
-    first BASELINE_STEPS contacts in time of its rep among the lines shown before it (each
+    first CueParams.baseline_steps contacts in time of its rep among the lines shown before it (each
     contact's latest line; none when the step is itself among the first ones)."""
     known, faults = {}, []
     for it in items:
@@ -306,8 +308,8 @@ def _baseline_faults(items: list) -> list:
         elif isinstance(it, LiveStep):
             if not it.revised:
                 first = sorted((ic, c) for (_, ic), (rep, c) in known.items()
-                               if rep == it.rep and c is not None and ic < it.ic_s)[:BASELINE_STEPS]
-                want = float(np.mean([c for _, c in first])) if len(first) == BASELINE_STEPS else None
+                               if rep == it.rep and c is not None and ic < it.ic_s)[:BASELINE]
+                want = float(np.mean([c for _, c in first])) if len(first) == BASELINE else None
                 if (want is None) != (it.baseline_contact_s is None) \
                         or want is not None and abs(want - it.baseline_contact_s) > 1e-9:
                     faults.append((it.pod, round(it.ic_s, 3), it.rep, it.baseline_contact_s, want))
@@ -325,9 +327,9 @@ def test_a_reps_baseline_is_its_own_first_four_contacts(demo):
     steps = final_steps(items)
     for rep in (1, 2):
         mine = sorted((x for x in steps if x.rep == rep and x.contact_s is not None), key=lambda x: x.ic_s)
-        base = float(np.mean([x.contact_s for x in mine[:BASELINE_STEPS]]))
+        base = float(np.mean([x.contact_s for x in mine[:BASELINE]]))
         assert 0.09 < base < 0.15, (rep, base)
-        after = mine[BASELINE_STEPS:BASELINE_STEPS + 8]
+        after = mine[BASELINE:BASELINE + 8]
         assert all(x.baseline_contact_s == pytest.approx(base, abs=1e-9) for x in after), (rep, base, after)
         assert all(abs(x.contact_change_pct) < 10.0 for x in after), [step_line(x) for x in after]
 
@@ -877,15 +879,6 @@ def test_any_split_of_the_received_bytes_shows_the_same(session):
             else:
                 split.append(r)
         assert [as_dict(i) for i in replay(split, s.meta)] == ref
-
-
-def test_cues():
-    base = dict(pod="left", foot="left", rep=0, ic_s=1.0, ic_arrival_s=1.0, to_arrival_s=1.1, flight_before_s=None,
-                step_time_s=None, cadence_spm=None, saturated=False, baseline_contact_s=0.1)
-    assert contacts_longer(LiveStep(contact_s=0.112, contact_change_pct=12.0, **base)) is not None
-    assert contacts_longer(LiveStep(contact_s=0.105, contact_change_pct=5.0, **base)) is None
-    assert quick_off_the_ground(LiveStep(contact_s=0.104, contact_change_pct=4.0, **base)) is not None
-    assert quick_off_the_ground(LiveStep(contact_s=0.090, contact_change_pct=-10.0, **base)) is None
 
 
 def test_a_session_read_with_other_files_counts_from_the_first_sample(session, tmp_path):

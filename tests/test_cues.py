@@ -1,0 +1,50 @@
+"""Cues within a rep (gaitcore.cues): the rule, and the same cues live and offline."""
+from dataclasses import replace
+
+import pytest
+
+from firmware_bridge.live import final_steps, replay
+from firmware_bridge.session_file import read_session
+from gaitcore import analyze, read
+from gaitcore.cues import CueParams, baseline_contact_s, change_pct, rep_cues, step_cue
+from gaitcore.signals import Side
+from test_reps import BUNDLED, _step
+
+
+def test_the_rule():
+    p = CueParams()
+    assert baseline_contact_s([0.1, 0.12, 0.1]) is None                     # fewer than four
+    assert baseline_contact_s([0.1, 0.12, 0.1, 0.14, 0.5]) == pytest.approx(0.115)
+    assert change_pct(0.12, 0.1) == pytest.approx(20.0) and change_pct(None, 0.1) is None
+    # more than 10% and more than the noise longer
+    assert step_cue(None, 0.200, 0.180) == "contacts 11% longer than the rep's start"
+    assert step_cue(None, 0.105, 0.090) is None                               # 17% but only 15 ms
+    assert step_cue(None, 0.1051, 0.090) == "contacts 17% longer than the rep's start"
+    assert step_cue(None, 0.130, 0.120) is None                               # 8%
+    assert step_cue("sprint", None, 0.1) is None                              # a standing contact
+    assert step_cue("fast_feet", p.quick_contact_s + 0.001, None) == "quicker off the ground"
+    assert step_cue("fast_feet", 0.090, None) is None
+    assert step_cue("jog", 0.2, None) is None                                 # no baseline yet
+
+
+def test_rep_cues_at_their_steps():
+    L, R = Side.LEFT, Side.RIGHT
+    steps = [_step(L, 0.0, 0.10, 0.1), _step(R, 0.2, 0.10, 0.1), _step(L, 0.4, 0.10, 0.1), _step(R, 0.6, None, None),
+             _step(L, 0.8, 0.10, 0.1), _step(R, 1.0, 0.13, 0.1), _step(L, 1.2, 0.11, 0.1)]
+    cues = rep_cues(steps, None)
+    # the standing contact enters no baseline: the fifth step is its fourth contact time
+    assert [(c.t_s, c.foot, c.text) for c in cues] == [(1.0, "right", "contacts 30% longer than the rep's start")]
+    assert [c.text for c in rep_cues(steps, "fast_feet")] == ["quicker off the ground"] * 2
+
+
+def test_the_analysis_lists_the_cues_live_showed():
+    """The bundled session replayed with the drill given as fast feet, and as none (its
+    sprint's braking contacts are 16-22% longer than its start): every cue shown live is
+    at a step the analysis lists it at, with the same text, and no other."""
+    s = read_session(BUNDLED)
+    for drill in (None, "fast_feet"):
+        live = [(round(x.ic_s, 3), x.foot, x.cue) for x in final_steps(replay(s.records, s.meta, drill)) if x.cue]
+        rec = read(BUNDLED)
+        out = analyze(replace(rec, session=replace(rec.session, drill=drill)), trajectory=False)
+        offline = [(round(c.t_s, 3), c.foot, c.text) for r in out.reps for c in r.cues]
+        assert live == offline and len(live) >= 2, (drill, live, offline)
