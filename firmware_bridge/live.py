@@ -119,7 +119,8 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.cues import CueParams, baseline_contact_s, change_pct, step_cue
+from gaitcore.cues import CueParams, baseline_contact_s, change_pct, default_catalog, step_cue
+from gaitcore.drills import Drill
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
 from gaitcore.pipeline import PodOutput, PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
@@ -428,7 +429,7 @@ class LiveState:
     pods: tuple[_Pod, ...]
     reps: tuple[_Rep, ...] = ()           # in time order
     last_contact_s: float | None = None   # the latest IC shown
-    drill: str | None = None              # the session's, for its cues (gaitcore.cues)
+    drill: Drill | None = None            # the session's catalog entry, for its cues (gaitcore.cues)
     queue: tuple[_Held, ...] = ()         # by the time of the contact they concern (stable)
     behind: tuple[_Wait | None, ...] = ()  # per pod: why, while others' steps show without waiting for it
     newest_s: tuple[float, ...] = ()      # per pod: the IC time of its newest shown step (-inf: none yet)
@@ -457,7 +458,7 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     if pods and all(p.decoder is None for p in pods):
         raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
     n = len(pods)
-    return LiveState(tuple(pods), drill=drill, behind=(None,) * n, newest_s=(-np.inf,) * n,
+    return LiveState(tuple(pods), drill=default_catalog().find(drill), behind=(None,) * n, newest_s=(-np.inf,) * n,
                      last_shown=(None,) * n)
 
 

@@ -29,6 +29,7 @@ from .mounting import MountingCalibration
 from .pipeline import PodSpec, new_pod_state, pod_step
 from .stages.quality import QualityConfig, concat_chunks, new_quality_state, quality_step
 from .stages.stride import StrideOutput
+from .cues import default_catalog
 from .reps import reps_of
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events, push_offs_from_standing
@@ -369,7 +370,7 @@ def analyze(recording: Recording, trajectory: bool = True,
                              recording.time_origin),
                     reps_of(steps, sorted(t for r in results for t in push_offs_from_standing(
                         contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks, params.steps)),
-                            recording.session.drill))
+                            default_catalog().find(recording.session.drill)))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

@@ -9,12 +9,18 @@ standing contact has none); a step after them shows its contact time's change fr
   ``longer_pct`` longer than the baseline and longer by more than ``noise_s`` (a change
   within the measurement's own noise is never called one).  Contacts lengthening is the
   first sign of fatigue in repeated sprints and plyometrics.
-- ``fast_feet``: "quicker off the ground" for a contact over ``quick_contact_s``.
+- A drill whose catalog entry has a ``quick_contact_s`` (fast feet: 100 ms): "quicker off
+  the ground" for a longer contact.
+
+The drill and the wording come from the drill catalog (:mod:`gaitcore.drills`).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .drills import Catalog, Drill, load_catalog
 
 if TYPE_CHECKING:
     from .results import Step
@@ -31,9 +37,6 @@ class CueParams:
     """... and only when longer by more than this (s): one contact against the mean of four,
     each timed with about 8 ms of random error (the gaitmap walk's IC SD 6.5 ms and TO SD
     4.8 ms, docs/accuracy.md), differ by 9 ms SD; 15 ms is 1.7 SD."""
-    quick_contact_s: float = 0.100
-    """Fast feet: a contact longer than this (s) is not quick (the simulated drill's
-    contacts are 80 ms).  Set by hand; not compared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,30 +65,35 @@ def change_pct(contact_s: float | None, baseline_s: float | None) -> float | Non
     return 100.0 * (contact_s / baseline_s - 1.0)
 
 
-def step_cue(drill: str | None, contact_s: float | None, baseline_s: float | None,
-             params: CueParams = CueParams()) -> str | None:
-    """The cue a step with ``contact_s`` gets in ``drill`` (None: no drill given) against
-    its rep's baseline; None when there is nothing to say."""
+@functools.lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The drill catalog with the user's own file, read once per process."""
+    return load_catalog()
+
+
+def step_cue(drill: Drill | None, contact_s: float | None, baseline_s: float | None,
+             params: CueParams = CueParams(), catalog: Catalog | None = None) -> str | None:
+    """The cue a step with ``contact_s`` gets in ``drill`` (None: no drill given, or one
+    not in the catalog) against its rep's baseline, worded by ``catalog`` (default: the
+    shipped one with the user's file); None when there is nothing to say."""
     if contact_s is None:
         return None
-    if drill == "fast_feet" and contact_s > params.quick_contact_s:
-        return "quicker off the ground"
+    words = catalog or default_catalog()
+    if drill is not None and drill.quick_contact_s is not None and contact_s > drill.quick_contact_s:
+        return words.wording(drill, "quick")
     pct = change_pct(contact_s, baseline_s)
     if pct is not None and pct > params.longer_pct and contact_s - baseline_s > params.noise_s:
-        return f"contacts {pct:.0f}% longer than the rep's start"
+        return words.wording(drill, "longer").format(pct=f"{pct:.0f}")
     return None
 
 
-DRILLS_WITH_CUES = ("fast_feet",)   # drills with a cue of their own (every drill has the contact-time cue)
-
-
-def rep_cues(steps: tuple[Step, ...] | list[Step], drill: str | None,
-             params: CueParams = CueParams()) -> tuple[Cue, ...]:
+def rep_cues(steps: tuple[Step, ...] | list[Step], drill: Drill | None, params: CueParams = CueParams(),
+             catalog: Catalog | None = None) -> tuple[Cue, ...]:
     """The cues of one rep's steps (IC order), each at its step."""
     out = []
     for s in steps:
         earlier = [e.contact_s for e in steps if e.ic_s < s.ic_s and e.contact_s is not None]
-        text = step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params)
+        text = step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params, catalog)
         if text is not None:
             out.append(Cue(s.ic_s, s.foot.value, text))
     return tuple(out)

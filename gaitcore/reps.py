@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .cues import Cue, rep_cues
+from .drills import Drill
 from .params import StepParams
 from .signals import Side
 
@@ -214,7 +215,7 @@ class Rep:
 
 
 def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
-            drill: str | None = None) -> tuple[Rep, ...]:
+            drill: Drill | None = None) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
     toe-offs from standing of either foot (:func:`gaitcore.steps.push_offs_from_standing`):
     a rep's push-off is the earliest one after the previous rep's last contact and before

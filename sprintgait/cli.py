@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "angles, position are left null); about 10 times faster")
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
+    dr = sub.add_parser("drills", help="list the drill catalog: each drill, what the pods judge in it, its cues",
+                        description="The drills gait knows (the ids --drill takes), from the shipped catalog and "
+                        "your own file, which adds drills or replaces shipped ones entry by entry (TOML, the "
+                        "shipped file's format; --path prints where both are).")
+    dr.add_argument("--path", action="store_true", help="print where the shipped catalog and your own file are")
     s = sub.add_parser("simulate", help="write a simulated recording with ground truth",
                        description="Simulate foot-IMU signals of a drill, or of a whole session of reps with "
                        "standing rest between them, with ground-truth events.")
@@ -295,6 +300,26 @@ def _warmup(args) -> int:
     return 0
 
 
+def _drills(args) -> int:
+    from importlib import resources
+    from gaitcore.drills import ENV_USER_FILE, load_catalog
+    catalog = load_catalog()
+    if args.path:
+        print(f"shipped: {resources.files('gaitcore').joinpath('data/drills.toml')}")
+        there = "" if catalog.user_file.is_file() else " (not there: create it to add your own drills)"
+        print(f"yours:   {catalog.user_file}{there}; ${ENV_USER_FILE} names another file")
+        return 0
+    for d in catalog.drills:
+        also = f" (also {', '.join(d.aliases)})" if d.aliases else ""
+        print(f"{d.id:<14} {d.name}{also}: {d.description}")
+        cues = [catalog.wording(d, "longer").format(pct="N")]
+        if d.quick_contact_s is not None:
+            cues.insert(0, f"{catalog.wording(d, 'quick')} (a contact over {1000 * d.quick_contact_s:.0f} ms)")
+        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues)}"
+              + ("" if d.source == "built-in" else f"; from {d.source}"))
+    return 0
+
+
 def _simulate(args) -> int:
     from gaitcore import simulate
     if args.list or (args.drill is None and args.session is None):
@@ -505,10 +530,10 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
 def _check_drill(drill: str | None) -> None:
     """A drill the cues and the simulator do not know is allowed (the coach's own), but told."""
     import warnings
-    from gaitcore.cues import DRILLS_WITH_CUES
-    from gaitcore.simulate import DRILLS
-    if drill is not None and drill not in DRILLS_WITH_CUES and drill not in DRILLS:
-        known = ", ".join(sorted(set(DRILLS) | set(DRILLS_WITH_CUES)))
+    from gaitcore.cues import default_catalog
+    catalog = default_catalog()
+    if drill is not None and catalog.find(drill) is None:
+        known = ", ".join(d.id for d in catalog.drills)
         warnings.warn(f"drill {drill!r} is not one gait knows ({known}); it is stored as given and gets the "
                       "contact-time drift cue only")
 
@@ -615,7 +640,8 @@ def _replay(args) -> int:
 
 
 COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "record": _record,
-            "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay, "warmup": _warmup}
+            "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay, "warmup": _warmup,
+            "drills": _drills}
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -637,6 +663,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("gait: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (gait drills | head): stop quietly, as cat does
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 2
 
 

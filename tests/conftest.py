@@ -7,6 +7,13 @@ from benchmarks.realdata import REAL_DATA
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    """The tests read the shipped drill catalog only: a coach's own file on this machine
+    (gaitcore.drills) would change cue wording.  Subprocesses inherit the variable."""
+    import os
+    os.environ["SPRINTGAIT_DRILLS"] = str(ROOT / "tests" / "no-such-drills.toml")
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """Other people's recordings with their references, carried in the repository

@@ -1,0 +1,117 @@
+"""The drill catalog: the drills of a sprint session as data.
+
+The catalog ships with the package (``gaitcore/data/drills.toml``); a coach's own file in
+the same format adds drills or replaces the shipped ones, entry by entry: the file named by
+the ``SPRINTGAIT_DRILLS`` environment variable, else ``drills.toml`` in the user's config
+directory (platformdirs: ``~/.config/sprintgait`` on Linux).  Each entry: its id, name,
+description, what the pods judge in it, the ids it also answers to, its cue thresholds and
+the wording of its cues (:mod:`gaitcore.cues` speaks them).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import UsageError
+
+ENV_USER_FILE = "SPRINTGAIT_DRILLS"
+FORMAT = 1
+CUE_KEYS = ("longer", "quick")
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    """One catalog entry (see the shipped file's header)."""
+
+    id: str
+    name: str
+    description: str
+    judges: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    quick_contact_s: float | None = None
+    cues: tuple[tuple[str, str], ...] = ()   # (cue key, wording) of the cues it words its own way
+    source: str = "built-in"                  # or the user file it came from
+
+    def wording(self, key: str, default: str) -> str:
+        return dict(self.cues).get(key, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    drills: tuple[Drill, ...]
+    cues: tuple[tuple[str, str], ...]    # the default wording of each cue
+    user_file: Path                      # where a coach's own file is read from (it may not exist)
+
+    def find(self, drill: str | None) -> Drill | None:
+        """The entry whose id or alias is ``drill`` (None: not in the catalog, or no drill)."""
+        if drill is None:
+            return None
+        key = drill.strip().lower().replace("-", "_").replace(" ", "_")
+        return next((d for d in self.drills if key == d.id or key in d.aliases), None)
+
+    def wording(self, drill: Drill | None, key: str) -> str:
+        """The wording of cue ``key`` in ``drill`` (its own, else the catalog's)."""
+        default = dict(self.cues)[key]
+        return default if drill is None else drill.wording(key, default)
+
+
+def user_file() -> Path:
+    """Where a coach's own catalog is read from."""
+    given = os.environ.get(ENV_USER_FILE)
+    if given:
+        return Path(given)
+    import platformdirs
+    return Path(platformdirs.user_config_dir("sprintgait")) / "drills.toml"
+
+
+def _parse(text: str, where: str) -> dict:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{where}: not a drill catalog ({e}); fix it or remove it") from None
+    if data.get("format", FORMAT) != FORMAT:
+        raise UsageError(f"{where}: drill catalog format {data.get('format')!r}; this version of gait reads "
+                         f"format {FORMAT}")
+    return data
+
+
+def _drill(key: str, d: dict, where: str, source: str) -> Drill:
+    def need(field: str, kind: type):
+        v = d.get(field)
+        if not isinstance(v, kind):
+            raise UsageError(f"{where}: drill {key!r} needs {field} as a {kind.__name__}; see the shipped "
+                             "catalog (gait drills --path) for the format")
+        return v
+    quick = d.get("quick_contact_s")
+    if quick is not None and not (isinstance(quick, (int, float)) and 0 < quick < 2):
+        raise UsageError(f"{where}: drill {key!r}: quick_contact_s must be a contact time in s (0-2), "
+                         f"got {quick!r}")
+    cues = d.get("cues", {})
+    unknown = set(cues) - set(CUE_KEYS)
+    if unknown:
+        raise UsageError(f"{where}: drill {key!r} words cues gait does not have ({', '.join(sorted(unknown))}); "
+                         f"the cues are {', '.join(CUE_KEYS)}")
+    return Drill(key, need("name", str), need("description", str), tuple(need("judges", list)),
+                 tuple(d.get("aliases", ())), None if quick is None else float(quick),
+                 tuple(sorted((k, str(v)) for k, v in cues.items())), source)
+
+
+def load_catalog(user: Path | None = None) -> Catalog:
+    """The shipped catalog with the coach's own file (``user``, default :func:`user_file`)
+    laid over it, when that file exists.  A file that is not a catalog stops with a
+    one-line :class:`UsageError` saying what to fix."""
+    shipped = _parse(resources.files("gaitcore").joinpath("data/drills.toml").read_text(), "the shipped catalog")
+    user = user_file() if user is None else user
+    layers = [(shipped, "built-in")]
+    if user.is_file():
+        layers.append((_parse(user.read_text(), str(user)), str(user)))
+    drills: dict[str, Drill] = {}
+    cues = dict(shipped["cues"])
+    for data, source in layers:
+        cues.update({k: str(v) for k, v in data.get("cues", {}).items() if k in CUE_KEYS})
+        for key, d in data.get("drill", {}).items():
+            drills[key] = _drill(key, d, source if source != "built-in" else "the shipped catalog", source)
+    return Catalog(tuple(drills.values()), tuple(cues.items()), user)
