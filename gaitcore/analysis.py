@@ -362,15 +362,19 @@ def analyze(recording: Recording, trajectory: bool = True,
                          None if r.geometry is None else tuple(r.geometry),
                          peaks.get((r.sensor.name, Segment.SHANK)), peaks.get((r.sensor.name, Segment.THIGH)))
             for r in results]
-    steps = build_steps(feet, feet_clock.state is not ClockAgreement.DISAGREE, params.steps)
+    paired = feet_clock.state is not ClockAgreement.DISAGREE
+    steps = build_steps(feet, paired, params.steps)
     by_name = {r.sensor.name: r for r in results}
     sensors = tuple(_sensor_info(s, by_name.get(s.name), segment_duplicates.get(s.name)) for s in recording.sensors)
+    # two clocks: the reps' times are on the first foot's (each foot's reps are numbered alone)
+    clock_foot = None if paired else results[0].sensor.placement.side
+    push_offs = sorted(t for r in results if clock_foot in (None, r.sensor.placement.side)
+                       for t in push_offs_from_standing(contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks,
+                                                        params.steps))
     return Analysis(recording.session, sensors, steps,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
                              recording.time_origin),
-                    reps_of(steps, sorted(t for r in results for t in push_offs_from_standing(
-                        contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks, params.steps)),
-                            default_catalog().find(recording.session.drill)))
+                    reps_of(steps, push_offs, default_catalog().find(recording.session.drill), clock_foot))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

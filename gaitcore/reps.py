@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from .cues import Cue, rep_cues
 from .drills import Drill
+from .recognize import Recognised, recognise
 from .params import StepParams
 from .signals import Side
 
@@ -75,6 +76,25 @@ def count_rep(state: RepCount, ic_s: float, standing: bool) -> tuple[int, RepCou
     if standing:
         rest = min(rest, rest_from(ic_s, state.params))
     return index, RepCount(state.params, index, ic_s, rest)
+
+
+@dataclass(frozen=True, slots=True)
+class RepCounts:
+    """The rep rule over a recording's steps: one count over both feet when their clocks
+    are one (``paired``), else one per foot (two clocks cannot be put in one IC order: each
+    foot's reps are numbered on its own, and rep k of one foot is rep k of the other)."""
+
+    params: StepParams = field(default_factory=StepParams)
+    paired: bool = True
+    counts: tuple[tuple[int, RepCount], ...] = ()    # (foot id, or 0 when paired; its count)
+
+
+def count_step_rep(state: RepCounts, foot_id: int, ic_s: float, standing: bool) -> tuple[int, RepCounts]:
+    """The rep of the next step (IC order per clock) of foot ``foot_id``."""
+    key = 0 if state.paired else foot_id
+    counts = dict(state.counts)
+    rep, counts[key] = count_rep(counts.get(key, RepCount(state.params)), ic_s, standing)
+    return rep, RepCounts(state.params, state.paired, tuple(counts.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +217,19 @@ class Rep:
     rest_before_s: float | None     # from the previous rep's last IC to its start; None for the first rep
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
     metrics: RepMetrics
+    recognised: Recognised          # the drill its steps look like (gaitcore.recognize)
+    planned: str | None = None      # the session's drill (the catalog id), which names the rep when given
     cues: tuple[Cue, ...] = ()      # at its steps (gaitcore.cues)
+
+    @property
+    def drill(self) -> str | None:
+        """The plan's drill, else the one recognised."""
+        return self.planned if self.planned is not None else self.recognised.drill
+
+    @property
+    def plan_mismatch(self) -> bool:
+        """A plan was given and the rep looks like another drill."""
+        return self.planned is not None and self.recognised.drill not in (None, self.planned)
 
     @property
     def duration_s(self) -> float:
@@ -211,32 +243,36 @@ class Rep:
                 "duration_s": round(self.duration_s, 4), "steps": self.n_steps,
                 "rest_before_s": None if self.rest_before_s is None else round(self.rest_before_s, 4),
                 "distance_m": None if self.distance_m is None else round(self.distance_m, 3),
+                "drill": self.drill, "drill_source": "plan" if self.planned is not None else "recognised",
+                "confidence": 1.0 if self.planned is not None else self.recognised.confidence,
+                "recognised": {"drill": self.recognised.drill, "confidence": self.recognised.confidence,
+                               "reason": self.recognised.reason},
+                "plan_mismatch": self.plan_mismatch,
                 "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
 
 
 def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
-            drill: Drill | None = None) -> tuple[Rep, ...]:
+            drill: Drill | None = None, clock_foot: Side | None = None) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
-    toe-offs from standing of either foot (:func:`gaitcore.steps.push_offs_from_standing`):
-    a rep's push-off is the earliest one after the previous rep's last contact and before
-    its first (the first foot to move); ``drill``: the session's, for its cues."""
+    toe-offs from standing (:func:`gaitcore.steps.push_offs_from_standing`): a rep's
+    push-off is the earliest one after the previous rep's last contact and before its
+    first (the first foot to move); ``drill``: the session's, for its cues;
+    ``clock_foot``: when the feet keep different time, the foot whose clock the reps'
+    times are on (its push-offs only), the other foot's steps joining its reps by number."""
     out: list[Rep] = []
-    k = 0
-    while k < len(steps):
-        r = steps[k].rep
-        j = k
-        while j < len(steps) and steps[j].rep == r:
-            j += 1
-        mine = steps[k:j]
+    for r in sorted({s.rep for s in steps}):
+        mine = [s for s in steps if s.rep == r]
+        timed = [s for s in mine if clock_foot is None or s.foot is clock_foot] or mine
         per_foot: dict = {}
         for s in mine:
             if s.stride_length_m is not None:
                 per_foot[s.foot] = per_foot.get(s.foot, 0.0) + s.stride_length_m
         after = out[-1].end_s if out else -math.inf
-        push = min((t for t in push_offs_s if after < t < mine[0].ic_s), default=None)
-        start = mine[0].ic_s if push is None else push
-        out.append(Rep(r, start, mine[0].ic_s, push, mine[-1].ic_s, len(mine), None if not out else start - after,
-                       sum(per_foot.values()) / len(per_foot) if per_foot else None, rep_metrics(mine),
+        push = min((t for t in push_offs_s if after < t < timed[0].ic_s), default=None)
+        start = timed[0].ic_s if push is None else push
+        metrics = rep_metrics(mine)
+        out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None if not out else start - after,
+                       sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
+                       recognise(mine, metrics, clock_foot is None), None if drill is None else drill.id,
                        rep_cues(mine, drill)))
-        k = j
     return tuple(out)

@@ -66,7 +66,7 @@ import numpy as np
 from . import _steps_kernel as K
 from .events import Event, EventKind, ICMethod
 from .params import Params, StepParams
-from .reps import RepCount, count_rep
+from .reps import RepCounts, count_step_rep
 from .results import Contact, Step
 from .signals import Side
 
@@ -259,9 +259,9 @@ def build_steps(feet: list[FootContacts], pair_feet: bool = True,
             continue
         drafts += foot_drafts(foot_id, fc, other_contacts(feet, fc.foot, pair_feet), params)
     drafts.sort(key=lambda d: (d.ic_s, d.foot_name))
-    count, reps = RepCount(params), []
+    count, reps = RepCounts(params, pair_feet), []
     for d in drafts:
-        r, count = count_rep(count, d.ic_s, d.standing)
+        r, count = count_step_rep(count, d.foot_id, d.ic_s, d.standing)
         reps.append(r)
     return tuple(d.make(step_length_m=v, rep=r) for d, v, r in zip(drafts, _step_lengths(drafts, params.together_s),
                                                                    reps))

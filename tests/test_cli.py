@@ -34,7 +34,8 @@ def test_bundled_recording_json_contract(tmp_path):
     assert any(s["flight_s"] for s in out["steps"])
     assert [r["index"] for r in out["reps"]] == [0, 1, 2]
     assert set(out["reps"][0]) == {"index", "start_s", "push_off_s", "first_ic_s", "end_s", "duration_s", "steps",
-                                   "rest_before_s", "distance_m", "metrics", "cues"}
+                                   "rest_before_s", "distance_m", "drill", "drill_source", "confidence", "recognised",
+                                   "plan_mismatch", "metrics", "cues"}
     assert [s["rep"] for s in out["steps"]] == sorted(s["rep"] for s in out["steps"])
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["report.json", "steps.csv",
                                                                      "summary.txt"]

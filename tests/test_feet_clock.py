@@ -111,6 +111,8 @@ def test_unsynchronised_files_lose_the_cross_foot_figures_only(tmp_path):
     for s in apart.steps:
         assert all(getattr(s, k) is None for k in CROSS_FOOT), s
     own = [k for k in STEP_KEYS if k not in CROSS_FOOT and k not in ("ic_s", "to_s")]
+    # each foot's reps numbered on its own clock: the same reps as on one clock
+    assert [s.rep for s in apart.steps if s.foot.value == "left"] == [s.rep for s in same.steps if s.foot.value == "left"]
     for s in apart.steps:
         back = s.ic_s - (5.0 if s.foot.value == "right" else 0.0)
         t = next(t for t in same.steps if t.foot.value == s.foot.value and abs(t.ic_s - back) < 1e-3)

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..params import StepParams
-from ..reps import RepCount, count_rep
+from ..reps import RepCounts, count_step_rep
 from ..results import Contact, Step
 from ..signals import Side
 from ..steps import FootContacts, Stretch, _Draft, foot_drafts, other_step, pace_mps, standing, step_length
@@ -126,7 +126,7 @@ class StepsState:
     config: StepsConfig
     feet: tuple[_Foot, ...]
     latest: tuple[_Latest, ...] = ()   # per foot id, in the order the feet's first steps came
-    reps: RepCount = field(default_factory=RepCount)   # the rep rule over the steps out
+    reps: RepCounts = field(default_factory=RepCounts)   # the rep rule over the steps out
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class ProvisionalStep:
 def new_steps_state(config: StepsConfig) -> StepsState:
     if len(set(config.feet)) != len(config.feet):
         raise ValueError("the steps stage takes one foot pod per foot")
-    return StepsState(config, tuple(_Foot() for _ in config.feet), (), RepCount(config.params))
+    return StepsState(config, tuple(_Foot() for _ in config.feet), (), RepCounts(config.params, config.pair_feet))
 
 
 @functools.lru_cache(maxsize=64)
@@ -350,7 +350,7 @@ def steps_step(state: StepsState, feeds: tuple[FootFeed, ...] | list[FootFeed],
             length = step_length(d, None if mine is None else mine.draft, other.draft, other.length_m,
                                  None if mine is None else pace_mps(mine.draft, d.standing),
                                  pace_mps(other.draft, their_following), cfg.params.together_s)
-        rep, count = count_rep(count, d.ic_s, d.standing)
+        rep, count = count_step_rep(count, d.foot_id, d.ic_s, d.standing)
         out.append(d.make(step_length_m=length, rep=rep))
         entry = _Latest(a, q.index, d, length)
         if d.foot_id in by_id:

@@ -1,0 +1,98 @@
+"""Which drill a rep is, from its contact pattern and kinematics, without tagging.
+
+Each rule reads a figure the catalog's definition of the drill names (gaitcore/data/
+drills.toml), in this order; the first that holds names the rep:
+
+1. ``bunny_hops``: both feet land together (a landing on both feet, step time under
+   ``StepParams.together_s``) in at least half the steps.
+2. ``skip``: the same foot lands twice in a row (the step-hop) in at least a quarter of
+   the consecutive contacts (an A-skip's pattern, L L R R, gives a half); read only with
+   both feet's pods on one clock.
+3. ``walk``: a duty factor over 0.5 (each foot on the ground for more than half its
+   stride: mean contact time over mean stride time, 120 / cadence), the line between
+   walking and running (Alexander 1989, Physiol Rev 69:1199); it needs one foot only.
+4. ``fast_feet``: over 6 steps/s (cadence 360/min) with strides under 0.6 m.
+5. Running at speed (top speed from 5 m/s): ``acceleration`` when its last third is
+   1 m/s faster than its first, else ``sprint`` from a top speed of 7.5 m/s, else
+   ``tempo``.
+6. On the spot (top speed under 2.2 m/s): ``high_knees`` with a foot lift from 0.35 m,
+   ``butt_kicks`` from 0.2 m.
+7. ``jog``: any other running (duty factor up to 0.5) below 5 m/s.
+
+The thresholds are set from the drills' definitions and checked on the simulator's drills
+(benchmarks/recognition.py: the rules against the simulator's drill models, at random
+mountings and rates; not a measure on real athletes, whose drills vary more).  The
+confidence is the rule's margin: how far the deciding figure is past its threshold, as a
+fraction of the threshold, mapped to 0.5-1 (0.5: on the threshold); a margin, not a
+probability.  Power skips, ankling, lunges and bounding are in the catalog but have no
+rule yet: they are recognised as the nearest drill above.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .params import StepParams
+
+if TYPE_CHECKING:
+    from .reps import RepMetrics
+    from .results import Step
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """A rep's drill as the rules see it (None: no rule holds) and the rule's margin."""
+
+    drill: str | None
+    confidence: float
+    reason: str
+
+
+def _margin(value: float, threshold: float, above: bool = True) -> float:
+    """0.5 on the threshold, 1 at twice (or half) of it."""
+    if not threshold:
+        return 0.5
+    frac = (value - threshold) / abs(threshold) if above else (threshold - value) / abs(threshold)
+    return round(min(1.0, 0.5 + max(0.0, frac) / 2.0), 3)
+
+
+def recognise(steps: tuple[Step, ...] | list[Step], metrics: RepMetrics, paired: bool = True,
+              params: StepParams = StepParams()) -> Recognised:
+    """The drill of one rep's steps (IC order) with its metrics (:func:`gaitcore.reps.rep_metrics`).
+    The order of the two feet's contacts (the skip's rule) is read only with both feet's
+    pods on one clock (``paired``): with one pod, every contact follows one of its foot."""
+    n = len(steps)
+    if n < 4:
+        return Recognised(None, 0.0, f"{n} contacts: too few to tell")
+    together = sum(s.step_time_s is not None and s.step_time_s < params.together_s for s in steps) / n
+    if together >= 0.5:
+        return Recognised("bunny_hops", _margin(together, 0.5), f"{together:.0%} of landings on both feet")
+    both = paired and len({s.foot for s in steps}) == 2
+    same = sum(a.foot is b.foot for a, b in zip(steps, steps[1:])) / (n - 1)
+    if both and same >= 0.25:
+        return Recognised("skip", _margin(same, 0.25), f"{same:.0%} of contacts after one of the same foot")
+    contact, cadence, stride = metrics.contact_s.mean, metrics.cadence_spm.mean, metrics.stride_length_m.mean
+    duty = None if contact is None or not cadence else contact / (120.0 / cadence)
+    if duty is not None and duty > 0.5:
+        return Recognised("walk", _margin(duty, 0.5), f"duty factor {duty:.2f} (on the ground {100 * duty:.0f}% "
+                          "of each stride)")
+    if cadence is not None and cadence > 360.0 and (stride is None or stride < 0.6):
+        return Recognised("fast_feet", _margin(cadence, 360.0), f"{cadence / 60:.1f} steps/s")
+    top, speed = metrics.top_speed_mps, metrics.speed_mps
+    if top is not None and top >= 5.0:
+        gain = None if speed.first_third is None or speed.last_third is None else speed.last_third - speed.first_third
+        if gain is not None and gain >= 1.0:
+            return Recognised("acceleration", _margin(gain, 1.0), f"speed up by {gain:.1f} m/s over the rep")
+        if top >= 7.5:
+            return Recognised("sprint", _margin(top, 7.5), f"top speed {top:.1f} m/s")
+        return Recognised("tempo", min(_margin(top, 5.0), _margin(top, 7.5, above=False)), f"top speed {top:.1f} m/s")
+    lift = metrics.foot_lift_m.mean
+    slow = top is None or top < 2.2
+    if slow and lift is not None and lift >= 0.35:
+        return Recognised("high_knees", _margin(lift, 0.35), f"foot lift {100 * lift:.0f} cm")
+    if slow and lift is not None and lift >= 0.2:
+        return Recognised("butt_kicks", min(_margin(lift, 0.2), _margin(lift, 0.35, above=False)),
+                          f"foot lift {100 * lift:.0f} cm at {0 if top is None else top:.1f} m/s")
+    if duty is not None:
+        return Recognised("jog", _margin(duty, 0.5, above=False), f"running (duty factor {duty:.2f}) below 5 m/s")
+    return Recognised(None, 0.0, "no drill's pattern")

@@ -1,0 +1,55 @@
+"""Drill recognition per rep (gaitcore.recognize)."""
+from dataclasses import replace
+
+import pytest
+
+from gaitcore import analyze, read
+from gaitcore.readers import read_recording
+from gaitcore.simulate import DRILLS, drill_by_name, simulate_session
+from test_reps import BUNDLED
+
+SIM_TO_CATALOG = {"skips": "skip"}
+
+
+def test_the_bundled_sessions_drills_are_recognised():
+    out = analyze(read(BUNDLED))
+    assert [r.recognised.drill for r in out.reps] == ["sprint", "skip", "high_knees"]
+    assert [r.drill for r in out.reps] == ["sprint", "skip", "high_knees"]
+    assert all(0.5 <= r.recognised.confidence <= 1.0 and r.recognised.reason for r in out.reps)
+    d = out.reps[1].to_dict()
+    assert (d["drill"], d["drill_source"], d["plan_mismatch"]) == ("skip", "recognised", False)
+
+
+def test_a_plan_names_the_reps_and_flags_the_ones_unlike_it():
+    rec = read(BUNDLED)
+    out = analyze(replace(rec, session=replace(rec.session, drill="skips")), trajectory=True)
+    assert [r.drill for r in out.reps] == ["skip"] * 3
+    assert [r.plan_mismatch for r in out.reps] == [True, False, True]
+    d = out.reps[0].to_dict()
+    assert d["drill_source"] == "plan" and d["recognised"]["drill"] == "sprint" and d["confidence"] == 1.0
+
+
+@pytest.mark.parametrize("name", list(DRILLS))
+def test_each_simulated_drill(name):
+    """Each simulator drill (seed 11, 700 Hz: neither is in benchmarks/recognition.py's
+    grid) is one rep, recognised as itself."""
+    out = analyze(simulate_session(drill_by_name(name), fs_hz=700.0, duration_s=12.0, seed=11).recording)
+    assert [r.recognised.drill for r in out.reps] == [SIM_TO_CATALOG.get(name, name)], \
+        [(r.recognised, r.n_steps) for r in out.reps]
+
+
+def test_one_pod_is_never_a_skip(real_data):
+    """With one pod every contact follows one of the same foot: the skip's rule is not read
+    (PyShoe: one shoe; a jogging trial at 2.6 m/s and a walking one)."""
+    for trial, want in (("2017-11-27-11-25-12", "jog"), ("2017-11-22-11-22-03", "walk")):
+        out = analyze(read_recording([real_data / "pyshoe_vicon" / f"{trial}.mat"]))
+        assert [r.recognised.drill for r in out.reps] == [want], [r.recognised for r in out.reps]
+
+
+def test_too_few_contacts_are_no_drill():
+    from gaitcore.recognize import recognise
+    from gaitcore.reps import rep_metrics
+    out = analyze(read(BUNDLED), trajectory=False)
+    few = out.steps[:3]
+    r = recognise(few, rep_metrics(few))
+    assert r.drill is None and r.confidence == 0.0 and "too few" in r.reason
