@@ -91,8 +91,10 @@ def rep_cues(steps: tuple[Step, ...] | list[Step], drill: Drill | None, params: 
              catalog: Catalog | None = None) -> tuple[Cue, ...]:
     """The cues of one rep's steps (IC order), each at its step."""
     out = []
+    # (in IC order, a step's first earlier contact times are the rep's first ones before it)
+    first = [(e.ic_s, e.contact_s) for e in steps if e.contact_s is not None][:params.baseline_steps]
     for s in steps:
-        earlier = [e.contact_s for e in steps if e.ic_s < s.ic_s and e.contact_s is not None]
+        earlier = [c for ic, c in first if ic < s.ic_s]
         text = step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params, catalog)
         if text is not None:
             out.append(Cue(s.ic_s, s.foot.value, text))

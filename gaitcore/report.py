@@ -105,10 +105,15 @@ RELIABLE_RATE_HZ = 200.0
 
 
 def _rep_line(r: Rep) -> str:
-    """A rep in one line: when, how far, and its main figures (contact time from its first
-    third to its last, flight, top speed, foot lift, the feet's contact-time asymmetry)."""
+    """A rep in one line: its drill (planned, or recognised), when, how far, and its main
+    figures (contact time from its first third to its last, flight, top speed, foot lift,
+    the feet's contact-time asymmetry)."""
     m = r.metrics
-    line = f"  rep {r.index + 1}: {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"
+    if r.planned is not None:
+        what = r.planned + (f" (looks like {r.recognised.drill})" if r.plan_mismatch else "")
+    else:
+        what = f"{r.recognised.drill or 'no drill recognised'} (recognised)"
+    line = f"  rep {r.index + 1}: {what}, {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"
     if r.distance_m is not None:
         line += f", {r.distance_m:.1f} m"
     if r.rest_before_s is not None:

@@ -5,6 +5,7 @@ import pytest
 
 from gaitcore import analyze, read
 from gaitcore.readers import read_recording
+from gaitcore.report import summary_text
 from gaitcore.simulate import DRILLS, drill_by_name, simulate_session
 from test_reps import BUNDLED
 
@@ -27,6 +28,9 @@ def test_a_plan_names_the_reps_and_flags_the_ones_unlike_it():
     assert [r.plan_mismatch for r in out.reps] == [True, False, True]
     d = out.reps[0].to_dict()
     assert d["drill_source"] == "plan" and d["recognised"]["drill"] == "sprint" and d["confidence"] == 1.0
+    text = summary_text(out)
+    assert "rep 1: skip (looks like sprint), 3.36-11.06 s" in text and "rep 2: skip, 21.58" in text, text
+    assert "rep 2: skip (recognised), 21.58" in summary_text(analyze(rec))
 
 
 @pytest.mark.parametrize("name", list(DRILLS))
