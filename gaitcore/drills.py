@@ -20,6 +20,7 @@ from .errors import UsageError
 ENV_USER_FILE = "SPRINTGAIT_DRILLS"
 FORMAT = 1
 CUE_KEYS = ("longer", "quick")
+TARGET_KEYS = ("contact_max_s", "step_rate_min_hz", "speed_of_best_pct", "lift_of_best_pct")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +34,14 @@ class Drill:
     aliases: tuple[str, ...] = ()
     quick_contact_s: float | None = None
     cues: tuple[tuple[str, str], ...] = ()   # (cue key, wording) of the cues it words its own way
+    targets: tuple[tuple[str, float], ...] = ()   # (TARGET_KEYS key, value): what its quality score reads
     source: str = "built-in"                  # or the user file it came from
 
     def wording(self, key: str, default: str) -> str:
         return dict(self.cues).get(key, default)
+
+    def target(self, key: str) -> float | None:
+        return dict(self.targets).get(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +99,15 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
     if unknown:
         raise UsageError(f"{where}: drill {key!r} words cues gait does not have ({', '.join(sorted(unknown))}); "
                          f"the cues are {', '.join(CUE_KEYS)}")
+    targets = d.get("targets", {})
+    bad = [k for k, v in targets.items() if k not in TARGET_KEYS or not isinstance(v, (int, float)) or v <= 0]
+    if bad:
+        raise UsageError(f"{where}: drill {key!r}: targets {', '.join(sorted(bad))} are not positive numbers of "
+                         f"{', '.join(TARGET_KEYS)}")
     return Drill(key, need("name", str), need("description", str), tuple(need("judges", list)),
                  tuple(d.get("aliases", ())), None if quick is None else float(quick),
-                 tuple(sorted((k, str(v)) for k, v in cues.items())), source)
+                 tuple(sorted((k, str(v)) for k, v in cues.items())),
+                 tuple(sorted((k, float(v)) for k, v in targets.items())), source)
 
 
 def load_catalog(user: Path | None = None) -> Catalog:

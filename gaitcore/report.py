@@ -131,6 +131,8 @@ def _rep_line(r: Rep) -> str:
         line += f", foot lift {100 * m.foot_lift_m.mean:.0f} cm"
     if m.asymmetry_pct.contact_s is not None:
         line += f", contact L-R {m.asymmetry_pct.contact_s:+.1f}%"
+    if r.quality.score is not None:
+        line += f"; quality {r.quality.score:.0f}/100"
     return line
 
 

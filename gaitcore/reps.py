@@ -33,9 +33,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .cues import Cue, rep_cues
-from .drills import Drill
+from .cues import Cue, default_catalog, rep_cues
+from .drills import Catalog, Drill
 from .recognize import Recognised, recognise
+from .scores import Quality, rep_quality
 from .params import StepParams
 from .signals import Side
 
@@ -220,6 +221,7 @@ class Rep:
     recognised: Recognised          # the drill its steps look like (gaitcore.recognize)
     planned: str | None = None      # the session's drill (the catalog id), which names the rep when given
     cues: tuple[Cue, ...] = ()      # at its steps (gaitcore.cues)
+    quality: Quality = Quality(None, ())   # its score and reasons (gaitcore.scores)
 
     @property
     def drill(self) -> str | None:
@@ -248,17 +250,21 @@ class Rep:
                 "recognised": {"drill": self.recognised.drill, "confidence": self.recognised.confidence,
                                "reason": self.recognised.reason},
                 "plan_mismatch": self.plan_mismatch,
+                "quality": self.quality.score, "reasons": list(self.quality.reasons),
                 "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
 
 
 def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
-            drill: Drill | None = None, clock_foot: Side | None = None) -> tuple[Rep, ...]:
+            drill: Drill | None = None, clock_foot: Side | None = None,
+            catalog: Catalog | None = None) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
     toe-offs from standing (:func:`gaitcore.steps.push_offs_from_standing`): a rep's
     push-off is the earliest one after the previous rep's last contact and before its
     first (the first foot to move); ``drill``: the session's, for its cues;
     ``clock_foot``: when the feet keep different time, the foot whose clock the reps'
-    times are on (its push-offs only), the other foot's steps joining its reps by number."""
+    times are on (its push-offs only), the other foot's steps joining its reps by number;
+    ``catalog``: the drill catalog the quality's targets come from (default: the shipped
+    one with the user's file)."""
     out: list[Rep] = []
     for r in sorted({s.rep for s in steps}):
         mine = [s for s in steps if s.rep == r]
@@ -275,4 +281,19 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
                        recognise(mine, metrics, clock_foot is None), None if drill is None else drill.id,
                        rep_cues(mine, drill)))
-    return tuple(out)
+    return tuple(_scored(out, steps, catalog or default_catalog()))
+
+
+def _scored(reps: list[Rep], steps, catalog: Catalog) -> list[Rep]:
+    """The reps with their quality: each judged against the session's best rep of its drill."""
+    def best(drill: str | None, value) -> float | None:
+        vals = [value(r) for r in reps if r.drill == drill and value(r) is not None]
+        return max(vals) if vals else None
+    out = []
+    for r in reps:
+        contacts = [s.contact_s for s in steps if s.rep == r.index and s.contact_s is not None]
+        q = rep_quality(r.metrics, contacts, catalog.find(r.drill), best(r.drill, lambda x: x.metrics.top_speed_mps),
+                        best(r.drill, lambda x: x.metrics.foot_lift_m.mean))
+        out.append(Rep(r.index, r.start_s, r.first_ic_s, r.push_off_s, r.end_s, r.n_steps, r.rest_before_s,
+                       r.distance_m, r.metrics, r.recognised, r.planned, r.cues, q))
+    return out

@@ -315,7 +315,8 @@ def _drills(args) -> int:
         cues = [catalog.wording(d, "longer").format(pct="N")]
         if d.quick_contact_s is not None:
             cues.insert(0, f"{catalog.wording(d, 'quick')} (a contact over {1000 * d.quick_contact_s:.0f} ms)")
-        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues)}"
+        targets = "".join(f"; {k} {v:g}" for k, v in d.targets)
+        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues)}{targets}"
               + ("" if d.source == "built-in" else f"; from {d.source}"))
     return 0
 
