@@ -119,7 +119,7 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.cues import CueParams, baseline_contact_s, change_pct, default_catalog, step_cue
+from gaitcore.cues import CueParams, Said, baseline_contact_s, change_pct, default_catalog, quiet, step_cue
 from gaitcore.drills import Drill
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
@@ -266,6 +266,7 @@ class _Rep:
     start_s: float              # its first contact's IC (session s)
     first: tuple[_RepContact, ...] = ()   # its earliest contacts, by IC (see _with_contact)
     rest_s: float = np.inf      # when the athlete had stood MAX_CONTACT_S in one of its contacts
+    said: tuple[Said, ...] = ()  # the cues said at its steps (gaitcore.cues.quiet)
 
 
 def as_dict(item) -> dict:
@@ -1032,7 +1033,8 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
         reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, rest_from(ic_s)))
     line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, cadence_spm=cadence,
                    baseline_contact_s=base, contact_change_pct=change)
-    line = replace(line, cue=_cue(state, line))
+    cue, reps[r] = _cue(state, line, reps[r])
+    line = replace(line, cue=cue)
     last = max(ic_s, state.last_contact_s) if state.last_contact_s is not None else ic_s
     shown = list(state.last_shown)
     shown[k] = _Shown(line, r)
@@ -1230,7 +1232,10 @@ def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveSta
     line = replace(last.step, to_arrival_s=s.to_arrival_s, contact_s=s.contact_s, saturated=s.saturated,
                    last_stride_m=s.last_stride_m, last_speed_mps=s.last_speed_mps, revised=True,
                    open_at_end=s.open_at_end, at_rest=s.at_rest, contact_change_pct=change, cue=None)
-    line = replace(line, cue=_cue(state, line))
+    # (the cue it had, if any, is said again or not by its new contact time)
+    rep = replace(rep, said=tuple(x for x in rep.said if x.ic_s != last.step.ic_s))
+    cue, rep = _cue(state, line, rep)
+    line = replace(line, cue=cue)
     reps, shown = list(state.reps), list(state.last_shown)
     reps[last.rep] = rep
     shown[k] = _Shown(line, last.rep)
@@ -1248,9 +1253,14 @@ def _waiting_for_warm_ups(state: LiveState, k: int, t_rx: float) -> list:
             and p.connected and state.behind[j] is None]
 
 
-def _cue(state: LiveState, s: LiveStep) -> str | None:
-    """The cue step ``s`` gets (:func:`gaitcore.cues.step_cue`, the analysis's rule)."""
-    return step_cue(state.drill, s.contact_s, s.baseline_contact_s)
+def _cue(state: LiveState, s: LiveStep, rep: _Rep) -> tuple[str | None, _Rep]:
+    """The cue step ``s`` of ``rep`` gets (:func:`gaitcore.cues.step_cue`, unless said at an
+    earlier step of the rep moments before: :func:`gaitcore.cues.quiet`; the analysis's
+    rule), and the rep with it said."""
+    spoken = step_cue(state.drill, s.contact_s, s.baseline_contact_s)
+    if spoken is None or quiet(rep.said, s.ic_s, spoken.kind):
+        return None, rep
+    return spoken.text, replace(rep, said=rep.said + (Said(s.ic_s, spoken.kind),))
 
 
 def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

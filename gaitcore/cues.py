@@ -12,13 +12,16 @@ standing contact has none); a step after them shows its contact time's change fr
 - A drill whose catalog entry has a ``quick_contact_s`` (fast feet: 100 ms): "quicker off
   the ground" for a longer contact.
 
+A cue said at a step is not said again for the rep's steps within ``quiet_s`` after it (a
+reminder every few seconds while it holds, not one at every step).
+
 The drill and the wording come from the drill catalog (:mod:`gaitcore.drills`).
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .drills import Catalog, Drill, load_catalog
 
@@ -37,6 +40,9 @@ class CueParams:
     """... and only when longer by more than this (s): one contact against the mean of four,
     each timed with about 8 ms of random error (the gaitmap walk's IC SD 6.5 ms and TO SD
     4.8 ms, docs/accuracy.md), differ by 9 ms SD; 15 ms is 1.7 SD."""
+    quiet_s: float = 3.0
+    """A cue is not said again within this long (s of the rep's steps) after it was said:
+    a reminder, not a cue at every step.  Set by hand; not compared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,25 @@ def change_pct(contact_s: float | None, baseline_s: float | None) -> float | Non
     return 100.0 * (contact_s / baseline_s - 1.0)
 
 
+class Spoken(NamedTuple):
+    """A cue a step would get: which one (``"longer"``, ``"quick"``) and its words."""
+
+    kind: str
+    text: str
+
+
+class Said(NamedTuple):
+    """A cue said at a step of a rep: the step's IC (s) and the cue's kind."""
+
+    ic_s: float
+    kind: str
+
+
+def quiet(said: tuple[Said, ...] | list[Said], ic_s: float, kind: str, params: CueParams = CueParams()) -> bool:
+    """Whether cue ``kind`` was said at an earlier step of the rep within ``quiet_s`` before ``ic_s``."""
+    return any(x.kind == kind and ic_s - params.quiet_s < x.ic_s < ic_s for x in said)
+
+
 @functools.lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     """The drill catalog with the user's own file, read once per process."""
@@ -72,30 +97,32 @@ def default_catalog() -> Catalog:
 
 
 def step_cue(drill: Drill | None, contact_s: float | None, baseline_s: float | None,
-             params: CueParams = CueParams(), catalog: Catalog | None = None) -> str | None:
-    """The cue a step with ``contact_s`` gets in ``drill`` (None: no drill given, or one
-    not in the catalog) against its rep's baseline, worded by ``catalog`` (default: the
-    shipped one with the user's file); None when there is nothing to say."""
+             params: CueParams = CueParams(), catalog: Catalog | None = None) -> Spoken | None:
+    """The cue a step with ``contact_s`` would get in ``drill`` (None: no drill given, or
+    one not in the catalog) against its rep's baseline, worded by ``catalog`` (default: the
+    shipped one with the user's file); None when there is nothing to say.  (Whether it is
+    said: :func:`quiet`.)"""
     if contact_s is None:
         return None
     words = catalog or default_catalog()
     if drill is not None and drill.quick_contact_s is not None and contact_s > drill.quick_contact_s:
-        return words.wording(drill, "quick")
+        return Spoken("quick", words.wording(drill, "quick"))
     pct = change_pct(contact_s, baseline_s)
     if pct is not None and pct > params.longer_pct and contact_s - baseline_s > params.noise_s:
-        return words.wording(drill, "longer").format(pct=f"{pct:.0f}")
+        return Spoken("longer", words.wording(drill, "longer").format(pct=f"{pct:.0f}"))
     return None
 
 
 def rep_cues(steps: tuple[Step, ...] | list[Step], drill: Drill | None, params: CueParams = CueParams(),
              catalog: Catalog | None = None) -> tuple[Cue, ...]:
     """The cues of one rep's steps (IC order), each at its step."""
-    out = []
+    out, said = [], []
     # (in IC order, a step's first earlier contact times are the rep's first ones before it)
     first = [(e.ic_s, e.contact_s) for e in steps if e.contact_s is not None][:params.baseline_steps]
     for s in steps:
         earlier = [c for ic, c in first if ic < s.ic_s]
-        text = step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params, catalog)
-        if text is not None:
-            out.append(Cue(s.ic_s, s.foot.value, text))
+        spoken = step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params, catalog)
+        if spoken is not None and not quiet(said, s.ic_s, spoken.kind, params):
+            out.append(Cue(s.ic_s, s.foot.value, spoken.text))
+            said.append(Said(s.ic_s, spoken.kind))
     return tuple(out)

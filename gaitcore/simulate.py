@@ -685,10 +685,16 @@ class Rep:
     distance_m: float
     accel_tau_s: float | None = None
     brake_mps2: float | None = None
+    fatigue_from_step: int | None = None   # from this contact of the rep on (0: its first) ...
+    fatigue_contact_pct: float = 0.0       # ... every contact is this much longer (injected fatigue)
 
     def __post_init__(self):
         if not self.distance_m > 0:
             raise UsageError(f"rep of {self.drill.name}: distance {self.distance_m} m must be positive")
+        if self.fatigue_from_step is not None and not (self.fatigue_from_step >= 0
+                                                       and 0 < self.fatigue_contact_pct <= 100):
+            raise UsageError(f"rep of {self.drill.name}: fatigue from contact {self.fatigue_from_step} by "
+                             f"{self.fatigue_contact_pct}%: give a contact from 0 and a lengthening of 0-100%")
         if (self.accel_tau_s is None) != (self.brake_mps2 is None):
             raise UsageError(f"rep of {self.drill.name}: a sprint from standing takes both accel_tau_s and "
                              "brake_mps2, a drill at its pace neither")
@@ -821,6 +827,7 @@ def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
     plans: list[ContactPlan] = []
     x = x_line
     k = 0
+    fatigue_ic = None
     while True:
         if sprint is None:
             d, v = top, top.speed_mps
@@ -830,6 +837,10 @@ def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
             x = x_line + sprint.covered_m(t_ic)
         r = 1.0 + d.variability * rng.standard_normal(2)
         contact = d.contact_s * r[0]
+        if rep.fatigue_from_step is not None and k >= rep.fatigue_from_step:
+            contact *= 1.0 + rep.fatigue_contact_pct / 100.0
+            if fatigue_ic is None:
+                fatigue_ic = onset_s + t_ic
         step = max(d.step_s * r[1], contact * 1.05 if d.pattern is not Pattern.ALTERNATE else 0.0)
         foot = cycle[k % len(cycle)]
         lift = None
@@ -869,6 +880,8 @@ def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
     truth = {"drill": top.name, "distance_m": rep.distance_m, "start_s": round(float(onset_s), 6),
              "end_s": round(float(onset_s + t_beside + 2 * STOP_FLAT_S), 6),
              "braking_from_s": None if sprint is None else round(float(onset_s + sprint.braking_from_s), 6)}
+    if rep.fatigue_from_step is not None:    # (the IC of its first longer contact; None: the rep ended first)
+        truth["fatigue_from_s"] = None if fatigue_ic is None else round(float(fatigue_ic), 6)
     return plans, truth
 
 

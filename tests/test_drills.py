@@ -39,9 +39,9 @@ def test_a_coachs_file_adds_and_replaces(tmp_path):
     assert c.drills[-1].id == "nordic" and c.find("nordic").source == str(user)
     assert c.find("sprint").name == "flying 30" and len(c.drills) == len(ISSUE_IDS) + 1
     nordic = c.find("nordic")
-    assert step_cue(nordic, 0.19, None, catalog=c) == "pop!"
-    assert step_cue(nordic, 0.17, 0.10, catalog=c) == "slower off the floor: +70%"
-    assert step_cue(c.find("fast_feet"), 0.12, None, catalog=c) == "quicker off the ground"
+    assert step_cue(nordic, 0.19, None, catalog=c).text == "pop!"
+    assert step_cue(nordic, 0.17, 0.10, catalog=c).text == "slower off the floor: +70%"
+    assert step_cue(c.find("fast_feet"), 0.12, None, catalog=c).text == "quicker off the ground"
 
 
 @pytest.mark.parametrize("text, says", [
@@ -77,5 +77,5 @@ def test_the_readmes_example_file_is_a_catalog(tmp_path):
     user = tmp_path / "drills.toml"
     user.write_text(block)
     nordic = load_catalog(user).find("nordic")
-    assert nordic.quick_contact_s == 0.18 and step_cue(nordic, 0.2, None, catalog=load_catalog(user)) == \
+    assert nordic.quick_contact_s == 0.18 and step_cue(nordic, 0.2, None, catalog=load_catalog(user)).text == \
         "pop off the floor"
