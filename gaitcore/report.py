@@ -111,6 +111,8 @@ def _rep_line(r: Rep) -> str:
     m = r.metrics
     if r.planned is not None:
         what = r.planned + (f" (looks like {r.recognised.drill})" if r.plan_mismatch else "")
+    elif r.is_rest:
+        what = "walk (recognised: rest between reps, not a rep)"
     else:
         what = f"{r.recognised.drill or 'no drill recognised'} (recognised)"
     line = f"  rep {r.index + 1}: {what}, {r.start_s:.2f}-{r.end_s:.2f} s ({r.duration_s:.1f} s), {r.n_steps} steps"

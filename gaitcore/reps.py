@@ -215,7 +215,8 @@ class Rep:
     push_off_s: float | None        # the first foot's toe-off from standing before it (None: none)
     end_s: float                    # its last contact's IC
     n_steps: int
-    rest_before_s: float | None     # from the previous rep's last IC to its start; None for the first rep
+    rest_before_s: float | None     # from the last IC of the previous rep that was no rest (a walk back) to its
+    #                                 start; None for the first rep, and for a walk back
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
     metrics: RepMetrics
     recognised: Recognised          # the drill its steps look like (gaitcore.recognize)
@@ -234,6 +235,12 @@ class Rep:
         return self.planned is not None and self.recognised.drill not in (None, self.planned)
 
     @property
+    def is_rest(self) -> bool:
+        """A bout recognised as walking (walking back to the start) when walking was not the
+        plan: rest between reps, not a rep: it has no quality score."""
+        return self.recognised.drill == "walk" and self.planned != "walk"
+
+    @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
@@ -249,7 +256,7 @@ class Rep:
                 "confidence": 1.0 if self.planned is not None else self.recognised.confidence,
                 "recognised": {"drill": self.recognised.drill, "confidence": self.recognised.confidence,
                                "reason": self.recognised.reason},
-                "plan_mismatch": self.plan_mismatch,
+                "plan_mismatch": self.plan_mismatch, "rest": self.is_rest,
                 "quality": self.quality.score, "reasons": list(self.quality.reasons),
                 "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
 
@@ -277,7 +284,7 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         push = min((t for t in push_offs_s if after < t < timed[0].ic_s), default=None)
         start = timed[0].ic_s if push is None else push
         metrics = rep_metrics(mine)
-        out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None if not out else start - after,
+        out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
                        recognise(mine, metrics, clock_foot is None), None if drill is None else drill.id,
                        rep_cues(mine, drill)))
@@ -285,15 +292,20 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
 
 
 def _scored(reps: list[Rep], steps, catalog: Catalog) -> list[Rep]:
-    """The reps with their quality: each judged against the session's best rep of its drill."""
+    """The reps with the rest before them (walks back are rest) and their quality: each
+    judged against the session's best rep of its drill (a walk back has none)."""
     def best(drill: str | None, value) -> float | None:
-        vals = [value(r) for r in reps if r.drill == drill and value(r) is not None]
+        vals = [value(r) for r in reps if r.drill == drill and not r.is_rest and value(r) is not None]
         return max(vals) if vals else None
-    out = []
+    out, last_end = [], None
     for r in reps:
         contacts = [s.contact_s for s in steps if s.rep == r.index and s.contact_s is not None]
-        q = rep_quality(r.metrics, contacts, catalog.find(r.drill), best(r.drill, lambda x: x.metrics.top_speed_mps),
-                        best(r.drill, lambda x: x.metrics.foot_lift_m.mean))
-        out.append(Rep(r.index, r.start_s, r.first_ic_s, r.push_off_s, r.end_s, r.n_steps, r.rest_before_s,
+        q = Quality(None, ()) if r.is_rest else rep_quality(
+            r.metrics, contacts, catalog.find(r.drill), best(r.drill, lambda x: x.metrics.top_speed_mps),
+            best(r.drill, lambda x: x.metrics.foot_lift_m.mean))
+        rest = None if r.is_rest or last_end is None else r.start_s - last_end
+        out.append(Rep(r.index, r.start_s, r.first_ic_s, r.push_off_s, r.end_s, r.n_steps, rest,
                        r.distance_m, r.metrics, r.recognised, r.planned, r.cues, q))
+        if not r.is_rest:
+            last_end = r.end_s
     return out

@@ -163,3 +163,20 @@ def test_rep_metrics_against_the_simulated_truth(bundled):
     sprint, skips, knees = bundled.reps
     assert knees.metrics.foot_lift_m.mean > 4 * skips.metrics.foot_lift_m.mean
     assert 9.0 < sprint.metrics.top_speed_mps < 10.0 and sprint.metrics.rsi.mean > 0.5
+
+
+def test_walking_back_is_rest():
+    """A simulated session (seed 5, 500 Hz): 20 m A-skips, 3 s standing, a 10 m walk, 3 s
+    standing, 20 m high knees.  The walk is rest, not a rep: no quality, and the high knees'
+    rest counts from the skips' end (the walk, and the standing around it, included)."""
+    from gaitcore.simulate import HIGH_KNEES, SKIP, WALK, Rep, SessionPlan, simulate_plan
+    plan = SessionPlan("walk back", "skips, walk back, high knees", "test",
+                       (Rep(SKIP, 20.0), Rep(WALK, 10.0), Rep(HIGH_KNEES, 20.0)), rest_s=3.0)
+    sim = simulate_plan(plan, fs_hz=500.0, seed=5)
+    out = analyze(sim.recording)
+    assert [(r.recognised.drill, r.is_rest) for r in out.reps] == [("skip", False), ("walk", True),
+                                                                   ("high_knees", False)]
+    skips, walk, knees = out.reps
+    assert walk.quality.score is None and walk.rest_before_s is None and walk.to_dict()["rest"] is True
+    assert knees.rest_before_s == pytest.approx(knees.start_s - skips.end_s) and knees.rest_before_s > 15.0
+    assert knees.quality.score is not None
