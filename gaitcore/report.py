@@ -176,6 +176,13 @@ def summary_text(analysis: Analysis) -> str:
                    "pause; from the push-off when they begin standing)")
     for r in analysis.reps:
         out.append(_rep_line(r))
+    for x in analysis.sets:
+        line = f"  set of {x.drill}: {len(x.reps)} rep{'s' if len(x.reps) > 1 else ''}"
+        if x.quality_mean is not None:
+            line += f", quality {x.quality_mean:.0f}/100"
+        if x.decrement_pct is not None:
+            line += f", best top speed {x.best_top_speed_mps:.1f} m/s, decrement {x.decrement_pct:.1f}%"
+        out.append(line)
     bridged: dict[str, list] = {}
     for g in (g.as_dict() for g in sm.gaps):    # (times as the JSON gives them)
         if g["bridged"]:

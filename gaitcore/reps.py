@@ -261,6 +261,44 @@ class Rep:
                 "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
 
 
+@dataclass(frozen=True, slots=True)
+class DrillSet:
+    """A session's reps of one drill (walks back left out): how many, their quality, and for
+    a drill judged by speed the best and mean top speed and the percentage decrement score,
+    100 (1 - mean / best) (Glaister et al. 2008, J Strength Cond Res 22:1597, on times; here
+    on top speeds): how far the set fell short of its best rep."""
+
+    drill: str
+    reps: tuple[int, ...]           # their indices
+    quality_mean: float | None
+    best_top_speed_mps: float | None
+    mean_top_speed_mps: float | None
+    decrement_pct: float | None
+
+    def to_dict(self) -> dict:
+        r = (lambda v, d: None if v is None else round(v, d))
+        return {"drill": self.drill, "reps": list(self.reps), "quality_mean": r(self.quality_mean, 1),
+                "best_top_speed_mps": r(self.best_top_speed_mps, 3),
+                "mean_top_speed_mps": r(self.mean_top_speed_mps, 3), "decrement_pct": r(self.decrement_pct, 1)}
+
+
+def sets_of(reps: tuple[Rep, ...] | list[Rep], catalog: Catalog | None = None) -> tuple[DrillSet, ...]:
+    """The session's sets: its reps grouped by drill (in the order each drill first came)."""
+    catalog = catalog or default_catalog()
+    out = []
+    for drill in dict.fromkeys(r.drill for r in reps if not r.is_rest and r.drill is not None):
+        mine = [r for r in reps if r.drill == drill and not r.is_rest]
+        scores = [r.quality.score for r in mine if r.quality.score is not None]
+        entry = catalog.find(drill)
+        speeds = [r.metrics.top_speed_mps for r in mine if r.metrics.top_speed_mps is not None]
+        by_speed = entry is not None and entry.target("speed_of_best_pct") is not None and speeds
+        best = max(speeds) if by_speed else None
+        mean = sum(speeds) / len(speeds) if by_speed else None
+        out.append(DrillSet(drill, tuple(r.index for r in mine), sum(scores) / len(scores) if scores else None,
+                            best, mean, None if best is None else 100.0 * (1.0 - mean / best)))
+    return tuple(out)
+
+
 def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
             drill: Drill | None = None, clock_foot: Side | None = None,
             catalog: Catalog | None = None) -> tuple[Rep, ...]:

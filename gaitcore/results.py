@@ -246,7 +246,13 @@ class Analysis:
         }
         return {"session": self.session.to_dict(), "sensors": [s.to_dict() for s in self.sensors],
                 "steps": [s.to_dict() for s in self.steps], "reps": [r.to_dict() for r in self.reps],
-                "summary": summary}
+                "sets": [x.to_dict() for x in self.sets], "summary": summary}
+
+    @property
+    def sets(self) -> tuple:
+        """The session's reps grouped by drill (:class:`gaitcore.reps.DrillSet`)."""
+        from .reps import sets_of
+        return sets_of(self.reps)
 
     def steps_table(self) -> np.ndarray:
         """The steps as a numpy structured array, one row per step, the columns of

@@ -33,6 +33,7 @@ def test_bundled_recording_json_contract(tmp_path):
     assert all(0.0 <= s["confidence"] <= 1.0 for s in out["steps"])
     assert any(s["flight_s"] for s in out["steps"])
     assert [r["index"] for r in out["reps"]] == [0, 1, 2]
+    assert [x["drill"] for x in out["sets"]] == ["sprint", "skip", "high_knees"]
     assert set(out["reps"][0]) == {"index", "start_s", "push_off_s", "first_ic_s", "end_s", "duration_s", "steps",
                                    "rest_before_s", "distance_m", "drill", "drill_source", "confidence", "recognised",
                                    "plan_mismatch", "rest", "quality", "reasons", "metrics", "cues"}

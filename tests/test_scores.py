@@ -6,7 +6,7 @@ import pytest
 
 from gaitcore import analyze, read
 from gaitcore.drills import load_catalog
-from gaitcore.reps import reps_of
+from gaitcore.reps import reps_of, sets_of
 from test_reps import BUNDLED
 
 CATALOG = load_catalog(Path("/nonexistent"))
@@ -55,3 +55,6 @@ def test_a_slower_sprint_is_judged_against_the_best(bundled):
     assert any("top speed 100% of the session's best" in x for x in reps[0].quality.reasons)
     assert any("top speed 90% of the session's best (target 95%)" in x for x in reps[1].quality.reasons)
     assert reps[0].quality.score - reps[1].quality.score == pytest.approx(100 * 0.5 / 3, abs=0.2)
+    (s,) = sets_of(reps, CATALOG)
+    assert s.drill == "sprint" and s.reps == (0, 1) and s.decrement_pct == pytest.approx(5.0, abs=1e-6)
+    assert s.best_top_speed_mps == reps[0].metrics.top_speed_mps
