@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
-SIM_TO_CATALOG = {"skips": "skip"}
+SIM_TO_CATALOG = {"skips": "skip", "skips_held": "skip"}
 
 
 def _one(job: tuple[str, int, float]) -> tuple[str, int, float, list[tuple[str | None, float, str]]]:

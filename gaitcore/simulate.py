@@ -105,6 +105,9 @@ class Drill:
     ramp_from: "Drill | None" = None  # acceleration: parameters ramp from this drill
     shank_peak_deg: float = 60.0     # swing: ankle furthest behind the knee (shank from vertical)
     thigh_peak_deg: float = 30.0     # swing: knee furthest ahead of the hip (thigh from vertical)
+    # a skip's free foot held still at the top of its swing (the swing over the other foot's
+    # step and hop), HOLD_MIN_S to HOLD_MAX_S, varying by swing (_hold_s)
+    hold: bool = False
 
 
 def _d(**kw) -> Drill:
@@ -140,6 +143,9 @@ SKIP = _d(name="skips", description="A-skips: hop-step, two contacts on each foo
           pattern=Pattern.SKIP, strike=Strike.FORE, speed_mps=2.0, contact_s=0.13, step_s=0.28,
           theta_ic_deg=-8, theta_to_deg=-40, clearance_m=0.25, swing_pitch_deg=10,
           td_velocity_mps=(-0.3, -1.0), impact_s=0.01, shank_peak_deg=60, thigh_peak_deg=70)
+SKIP_HELD = replace(SKIP, name="skips_held", description="A-skips whose free foot is held still high for "
+                    "150-300 ms over the other foot's step and hop", hold=True)
+HOLD_MIN_S, HOLD_MAX_S = 0.15, 0.30
 HOPS = _d(name="bunny_hops", description="bunny hops: both feet together, 0.8 m per hop",
           pattern=Pattern.TOGETHER, strike=Strike.FORE, speed_mps=1.5, contact_s=0.20, step_s=0.55,
           theta_ic_deg=-15, theta_to_deg=-40, clearance_m=0.20, swing_pitch_deg=0,
@@ -157,7 +163,7 @@ BUTT_KICKS = _d(name="butt_kicks", description="butt kicks: heel to buttocks, 4 
                 step_s=0.24, theta_ic_deg=-10, theta_to_deg=-40, clearance_m=0.45,
                 swing_pitch_deg=-80, td_velocity_mps=(0.0, -1.2), impact_s=0.01, shank_peak_deg=130, thigh_peak_deg=20)
 
-DRILLS = {d.name: d for d in (WALK, JOG, TEMPO, SPRINT, ACCEL, SKIP, HOPS, FAST_FEET, HIGH_KNEES,
+DRILLS = {d.name: d for d in (WALK, JOG, TEMPO, SPRINT, ACCEL, SKIP, SKIP_HELD, HOPS, FAST_FEET, HIGH_KNEES,
                               BUTT_KICKS)}
 
 
@@ -378,15 +384,16 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
         al1 = float(np.clip((th3[2] - 2 * th3[1] + th3[0]) / (dt * dt), -IC_PITCH_ACC, IC_PITCH_ACC))
         Tsw = c.ic_s - prev_end
         sel = (t >= prev_end) & (t < c.ic_s)
-        s = (t[sel] - prev_end) / Tsw
+        held = c.drill.hold and c.drill.pattern is Pattern.SKIP and not c.hop
+        s, T = _held_swing(t[sel] - prev_end, Tsw, _hold_s(c.ic_s), dt) if held else ((t[sel] - prev_end) / Tsw, Tsw)
         (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
         bump = 64.0 * s ** 3 * (1 - s) ** 3
-        heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, Tsw, s)
+        heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, T, s)
         # A hop leaves the leg extended: the foot rises with the body, g T^2 / 8 (~3 cm).
         clearance = GRAVITY_MPS2 * Tsw ** 2 / 8 if c.hop else c.drill.clearance_m
         excursion = 0.0 if c.hop else np.radians(c.drill.swing_pitch_deg)
-        heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, Tsw, s) + clearance * bump
-        theta[sel] = _swing_pitch(th0, w0, th1, w1, al1, Tsw, s) + excursion * bump
+        heel[sel, 2] = _hermite5(z0, vz0, az0, z1, vz1, 0.0, T, s) + clearance * bump
+        theta[sel] = _swing_pitch(th0, w0, th1, w1, al1, T, s) + excursion * bump
         # Stance
         to = c.ic_s + c.contact_s
         sel = (t >= c.ic_s) & (t < to)
@@ -410,6 +417,31 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
             x_land = heel[np.searchsorted(t, prev_end) - 1, 0] + 0.5
             todo.append(ContactPlan(c.foot, land, np.inf, x_land, _stop_drill(c.drill), stop=True))
     return heel, theta, truth, lift0
+
+
+def _hold_s(ic_s: float) -> float:
+    """How long a held swing into the contact at ``ic_s`` stays still: from HOLD_MIN_S to
+    HOLD_MAX_S, spread over the swings (the golden ratio's fractions of the IC time)."""
+    return HOLD_MIN_S + (HOLD_MAX_S - HOLD_MIN_S) * ((ic_s * 0.6180339887 * 7.0) % 1.0)
+
+
+def _held_swing(tt: np.ndarray, Tsw: float, hold_s: float, dt: float) -> tuple[np.ndarray, float]:
+    """The swing's progress 0-1 over its times ``tt`` (s since it began) when the foot
+    stands still at its top (progress 0.5) for ``hold_s`` (at most half the swing), easing in
+    and out over 50 ms (a raised cosine in the progress rate); and the swing's length at
+    the rate it moves, which scales its end velocities to the stance's."""
+    hold = min(hold_s, 0.5 * Tsw)
+    ramp = min(0.05, (Tsw - hold) / 4)
+    a, b = Tsw / 2 - hold / 2, Tsw / 2 + hold / 2
+    rate = np.ones_like(tt)
+    rate[(tt >= a) & (tt <= b)] = 0.0
+    into = (tt > a - ramp) & (tt < a)
+    rate[into] = 0.5 * (1 + np.cos(np.pi * (tt[into] - (a - ramp)) / ramp))
+    out = (tt > b) & (tt < b + ramp)
+    rate[out] = 0.5 * (1 - np.cos(np.pi * (tt[out] - b) / ramp))
+    done = np.cumsum(rate) * dt
+    T = Tsw - hold - ramp        # the integral of the rate over the swing
+    return np.clip((done - rate * dt) / T, 0.0, 1.0), T
 
 
 def _stop_drill(d: Drill) -> Drill:

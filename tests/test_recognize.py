@@ -9,7 +9,7 @@ from gaitcore.report import summary_text
 from gaitcore.simulate import DRILLS, drill_by_name, simulate_session
 from test_reps import BUNDLED
 
-SIM_TO_CATALOG = {"skips": "skip"}
+SIM_TO_CATALOG = {"skips": "skip", "skips_held": "skip"}
 
 
 def test_the_bundled_sessions_drills_are_recognised():
