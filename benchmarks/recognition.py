@@ -5,7 +5,7 @@
 Each of the simulator's drills (12 s from a standing start, both feet, noise on), seeds
 1..N (each a random pod mounting and the drill's own variability), at each rate, analysed
 whole; every rep found is compared with the drill simulated (the simulator's ``skips``
-is the catalog's ``skip``).  Prints the share recognised, the confusion matrix (rows: the
+and ``skips_held`` are the catalog's ``skip``).  Prints the share recognised, the confusion matrix (rows: the
 drill simulated, columns: the drill recognised), the reps per recording, and the figures
 that decided.  This measures the rules against the simulator's drill models, which are
 more regular than athletes; it is not a measure on real drills.
@@ -46,18 +46,17 @@ def main(argv: list[str] | None = None) -> int:
             want = SIM_TO_CATALOG.get(name, name)
             per_recording[len(reps)] += 1
             for got, conf, why in reps:
-                confusion[(want, got)] += 1
+                confusion[(name, got)] += 1
                 if got != want:
                     wrong.append(f"  {name} seed {seed} at {rate:g} Hz: {got} ({why}, confidence {conf})")
     n = sum(confusion.values())
-    ok = sum(v for (w, g), v in confusion.items() if w == g)
+    ok = sum(v for (w, g), v in confusion.items() if SIM_TO_CATALOG.get(w, w) == g)
     print(f"drill recognition on the simulator: {len(jobs)} recordings ({len(DRILLS)} drills x seeds 1-{a.seeds} x "
           f"{', '.join(f'{r:g}' for r in rates)} Hz), {n} reps: {ok} recognised ({100 * ok / max(n, 1):.1f}%)")
     print("reps per recording: " + ", ".join(f"{k}: {v}" for k, v in sorted(per_recording.items())))
-    names = [SIM_TO_CATALOG.get(d, d) for d in DRILLS]
-    cols = names + ["none"]
+    cols = list(dict.fromkeys(SIM_TO_CATALOG.get(d, d) for d in DRILLS)) + ["none"]
     print(f"{'simulated':<13}" + "".join(f"{c[:8]:>9}" for c in cols))
-    for w in names:
+    for w in DRILLS:
         print(f"{w:<13}" + "".join(f"{confusion[(w, None if c == 'none' else c)]:>9}" for c in cols))
     if wrong:
         print("not recognised:")
