@@ -5,10 +5,13 @@ steps, the same cues, :func:`rep_cues`).  A rep's baseline for a step is the mea
 time of the rep's first ``CueParams.baseline_steps`` contacts before it that have one (a
 standing contact has none); a step after them shows its contact time's change from it.
 
-- Every drill: "contacts N% longer than the rep's start" when a contact is more than
-  ``longer_pct`` longer than the baseline and longer by more than ``noise_s`` (a change
-  within the measurement's own noise is never called one).  Contacts lengthening is the
-  first sign of fatigue in repeated sprints and plyometrics.
+- Every drill but those whose contact time follows the speed (the catalog's
+  ``longer_cue = false``: walking, jogging, tempo, accelerations and sprints, whose start
+  and stop lengthen contacts by design): "contacts N% longer than the rep's start" when a
+  contact is more than ``longer_pct`` longer than the baseline and longer by more than
+  ``noise_s`` (a change within the measurement's own noise is never called one).  Contacts
+  lengthening is the first sign of fatigue in plyometrics and drills.  With no drill given
+  it applies to every rep.
 - A drill whose catalog entry has a ``quick_contact_s`` (fast feet: 100 ms): "quicker off
   the ground" for a longer contact.
 
@@ -108,7 +111,8 @@ def step_cue(drill: Drill | None, contact_s: float | None, baseline_s: float | N
     if drill is not None and drill.quick_contact_s is not None and contact_s > drill.quick_contact_s:
         return Spoken("quick", words.wording(drill, "quick"))
     pct = change_pct(contact_s, baseline_s)
-    if pct is not None and pct > params.longer_pct and contact_s - baseline_s > params.noise_s:
+    if (drill is None or drill.longer_cue) and pct is not None and pct > params.longer_pct \
+            and contact_s - baseline_s > params.noise_s:
         return Spoken("longer", words.wording(drill, "longer").format(pct=f"{pct:.0f}"))
     return None
 

@@ -35,6 +35,7 @@ class Drill:
     quick_contact_s: float | None = None
     cues: tuple[tuple[str, str], ...] = ()   # (cue key, wording) of the cues it words its own way
     targets: tuple[tuple[str, float], ...] = ()   # (TARGET_KEYS key, value): what its quality score reads
+    longer_cue: bool = True                   # whether its contacts lengthening is cued
     source: str = "built-in"                  # or the user file it came from
 
     def wording(self, key: str, default: str) -> str:
@@ -104,10 +105,13 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
     if bad:
         raise UsageError(f"{where}: drill {key!r}: targets {', '.join(sorted(bad))} are not positive numbers of "
                          f"{', '.join(TARGET_KEYS)}")
+    longer = d.get("longer_cue", True)
+    if not isinstance(longer, bool):
+        raise UsageError(f"{where}: drill {key!r}: longer_cue must be true or false, got {longer!r}")
     return Drill(key, need("name", str), need("description", str), tuple(need("judges", list)),
                  tuple(d.get("aliases", ())), None if quick is None else float(quick),
                  tuple(sorted((k, str(v)) for k, v in cues.items())),
-                 tuple(sorted((k, float(v)) for k, v in targets.items())), source)
+                 tuple(sorted((k, float(v)) for k, v in targets.items())), longer, source)
 
 
 def load_catalog(user: Path | None = None) -> Catalog:

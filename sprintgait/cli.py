@@ -312,11 +312,11 @@ def _drills(args) -> int:
     for d in catalog.drills:
         also = f" (also {', '.join(d.aliases)})" if d.aliases else ""
         print(f"{d.id:<14} {d.name}{also}: {d.description}")
-        cues = [catalog.wording(d, "longer").format(pct="N")]
+        cues = [catalog.wording(d, "longer").format(pct="N")] if d.longer_cue else []
         if d.quick_contact_s is not None:
             cues.insert(0, f"{catalog.wording(d, 'quick')} (a contact over {1000 * d.quick_contact_s:.0f} ms)")
         targets = "".join(f"; {k} {v:g}" for k, v in d.targets)
-        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues)}{targets}"
+        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues) or 'none'}{targets}"
               + ("" if d.source == "built-in" else f"; from {d.source}"))
     return 0
 

@@ -75,3 +75,18 @@ def test_injected_fatigue_is_cued_at_its_step():
     assert knees.cues == ()
     assert abs(ff.cues[0].t_s - sim.truth["reps"][2]["fatigue_from_s"]) < 0.01
     assert skips.quality.score < knees.quality.score - 10
+
+
+def test_no_lengthening_cue_where_contact_time_follows_speed():
+    """A sprint's start and stop lengthen its contacts by design: with the session's drill
+    a sprint, the bundled session's braking raises no cue (with none given it does, live and
+    offline alike: test_the_analysis_lists_the_cues_live_showed)."""
+    catalog = load_catalog(Path("/nonexistent"))
+    sprint = catalog.find("sprint")
+    assert not sprint.longer_cue and catalog.find("skip").longer_cue
+    assert step_cue(sprint, 0.200, 0.100, catalog=catalog) is None
+    rec = read(BUNDLED)
+    out = analyze(replace(rec, session=replace(rec.session, drill="sprint")), trajectory=False)
+    assert [r.cues for r in out.reps] == [(), (), ()]
+    s = read_session(BUNDLED)
+    assert not any(x.cue for x in final_steps(replay(s.records, s.meta, "sprint")))
