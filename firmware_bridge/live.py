@@ -123,15 +123,15 @@ from gaitcore.cues import CueParams, Said, baseline_contact_s, change_pct, defau
 from gaitcore.drills import Drill
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
+from gaitcore.params import StepParams
 from gaitcore.pipeline import PodOutput, PodSpec, PodState, full_scale_3x2, new_pod_state, pod_step
 from gaitcore.quality import BRIDGE_S, DROP_FACTOR
+from gaitcore.reps import begins_rep, rest_from
+from gaitcore.results import Contact
 from gaitcore.signals import MAX_STRIDE_S, Placement, Segment, Side
 from gaitcore.stages.contacts import ContactsOut, ContactsState, apply_cuts, contacts_step, new_contacts_state
 from gaitcore.stages.quality import CleanChunk, concat_chunks
 from gaitcore.stages.stride import StrideLength
-from gaitcore.params import StepParams
-from gaitcore.reps import begins_rep, rest_from
-from gaitcore.results import Contact
 from gaitcore.steps import MAX_CONTACT_S, foot_timing, saturation_rows, stance_rows
 
 from .devices import Decoder, Device, Placed, Timeline, device_of
@@ -183,8 +183,6 @@ class LiveStep:
     open_at_end: bool = False   # no toe-off: the session ended before one was found (contact_s is None)
     at_rest: bool = False       # the foot came to rest: the athlete stood in this contact longer than
     #                             MAX_CONTACT_S (standing, not a step: contact_s and to_arrival_s are None)
-
-
 
 
 @dataclass(frozen=True)
@@ -414,15 +412,15 @@ class _Pod:
     breaks_s: deque[float] = field(default_factory=lambda: deque(maxlen=SHOWN_HISTORY))   # session s of the first
     #                                     sample after each loss longer than BRIDGE_S (no interval spans one)
     connected: bool = True
+    mounting: Alignment | None = None     # from the session's mounting calibration (no warm-up)
+    mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
+    warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
+    at_rest: bool = False                 # the open contact is shown as the foot at rest (standing)
 
     @property
     def events(self) -> EventState | None:
         """The event detector's state (None before the first data frame)."""
         return None if self.pipe is None else self.pipe.events.detector
-    mounting: Alignment | None = None     # from the session's mounting calibration (no warm-up)
-    mount_check_at: int = 0               # fed samples at which the mounting is next checked (-1: done)
-    warmup_told: int = 0                  # warm-up status lines shown (-1: it ended and was told)
-    at_rest: bool = False                 # the open contact is shown as the foot at rest (standing)
 
 
 @dataclass(frozen=True)
@@ -990,7 +988,7 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     if isinstance(h.item, Withdrawn) or h.item.revised:
         # (the other feet's steps shown since were timed against the contact as it was)
         shown, state = ([h.item], state) if isinstance(h.item, Withdrawn) else _revision_line(state, h.k, h.item)
-        timed, state = _retime(state, h.item.ic_s - StepParams().together_s, h.item.ic_s + MAX_STRIDE_S, t_rx, h.k)
+        timed, state = _retime_around(state, h.k, h.item.ic_s, t_rx)
         return shown + timed, state
     k, s = h.k, h.item
     items: list = []
@@ -1013,7 +1011,7 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     if catching_up is None:
         behind[k] = None
     state = replace(state, newest_s=tuple(newest), behind=tuple(behind), catching_up=catching_up)
-    timed, state = _retime(state, s.ic_s - StepParams().together_s, s.ic_s + MAX_STRIDE_S, t_rx, k)
+    timed, state = _retime_around(state, k, s.ic_s, t_rx)
     return items + [line] + timed, state
 
 
@@ -1097,13 +1095,13 @@ def _completed(state: LiveState, k: int, co: ContactsOut, t_rx: float) -> tuple[
     replaces the one bounded by the losses seen (:func:`_rule_contacts`); the steps whose
     timing that changes are timed again."""
     pod = state.pods[k]
+    offset = pod.offsets[0].offset_s
     changed: list[float] = []
     if co.cuts:
         old = list(pod.final_contacts)
         pod.final_contacts = deque(apply_cuts(old, co.cuts), SHOWN_HISTORY)
         changed += [c.ic_s for a, c in zip(old, pod.final_contacts) if _reach(a, a.run_end_s) != _reach(c, c.run_end_s)]
     if co.contacts:
-        offset = pod.offsets[0].offset_s
         breaks = list(pod.breaks_s)
         for c in co.contacts:
             pod.final_contacts.append(c)
@@ -1113,7 +1111,6 @@ def _completed(state: LiveState, k: int, co: ContactsOut, t_rx: float) -> tuple[
                 changed.append(c.ic_s)
     if not changed:
         return [], state
-    offset = pod.offsets[0].offset_s
     return _retime(state, min(changed) + offset - MAX_STRIDE_S - 1.0, max(changed) + offset + MAX_STRIDE_S + 1.0,
                    t_rx)
 
@@ -1125,13 +1122,18 @@ def _reach(c: Contact, bound_s: float) -> float:
         else bound_s
 
 
+def _retime_around(state: LiveState, k: int, ic_s: float, t_rx: float) -> tuple[list[TimingLine], LiveState]:
+    """:func:`_retime` of the other pods' steps a contact of pod ``k`` at ``ic_s``, just
+    shown, revised or withdrawn, can change: from a landing on both feet before it to a
+    stride after it."""
+    return _retime(state, ic_s - StepParams().together_s, ic_s + MAX_STRIDE_S, t_rx, k)
+
+
 def _retime(state: LiveState, lo: float, hi: float, t_rx: float,
             skip: int | None = None) -> tuple[list[TimingLine], LiveState]:
     """A :class:`TimingLine` for each step shown with its IC from ``lo`` to ``hi`` (session
     s) whose timing the steps rule now gives differently (pod ``skip``'s are left alone:
-    a contact of its own just shown or withdrawn changes the other feet's).  Called with
-    the range a contact can change: from a landing on both feet before it to a stride
-    after it."""
+    a contact of its own just shown or withdrawn changes the other feet's)."""
     out = []
     for j, pod in enumerate(state.pods):
         if j == skip:
