@@ -119,8 +119,8 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.cues import CueParams, Said, baseline_contact_s, change_pct, default_catalog, quiet, step_cue
-from gaitcore.drills import Drill
+from gaitcore.cues import CueParams, Said, baseline_contact_s, change_pct, quiet, step_cue
+from gaitcore.drills import Drill, default_catalog
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
 from gaitcore.params import StepParams

@@ -29,7 +29,7 @@ from .mounting import MountingCalibration
 from .pipeline import PodSpec, new_pod_state, pod_step
 from .stages.quality import QualityConfig, concat_chunks, new_quality_state, quality_step
 from .stages.stride import StrideOutput
-from .cues import default_catalog
+from .drills import default_catalog
 from .reps import reps_of
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events, push_offs_from_standing

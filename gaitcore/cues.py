@@ -22,11 +22,10 @@ The drill and the wording come from the drill catalog (:mod:`gaitcore.drills`).
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .drills import Catalog, Drill, load_catalog
+from .drills import Catalog, Drill, default_catalog
 
 if TYPE_CHECKING:
     from .results import Step
@@ -91,12 +90,6 @@ class Said(NamedTuple):
 def quiet(said: tuple[Said, ...] | list[Said], ic_s: float, kind: str, params: CueParams = CueParams()) -> bool:
     """Whether cue ``kind`` was said at an earlier step of the rep within ``quiet_s`` before ``ic_s``."""
     return any(x.kind == kind and ic_s - params.quiet_s < x.ic_s < ic_s for x in said)
-
-
-@functools.lru_cache(maxsize=1)
-def default_catalog() -> Catalog:
-    """The drill catalog with the user's own file, read once per process."""
-    return load_catalog()
 
 
 def step_cue(drill: Drill | None, contact_s: float | None, baseline_s: float | None,

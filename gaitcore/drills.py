@@ -9,6 +9,7 @@ the wording of its cues (:mod:`gaitcore.cues` speaks them).
 """
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass
@@ -130,3 +131,9 @@ def load_catalog(user: Path | None = None) -> Catalog:
         for key, d in data.get("drill", {}).items():
             drills[key] = _drill(key, d, source if source != "built-in" else "the shipped catalog", source)
     return Catalog(tuple(drills.values()), tuple(cues.items()), user)
+
+
+@functools.lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The shipped catalog with the user's own file (:func:`load_catalog`), read once per process."""
+    return load_catalog()

@@ -30,11 +30,11 @@ contact's contact time, a flight across double support) are left out of each fig
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .cues import Cue, default_catalog, rep_cues
-from .drills import Catalog, Drill
+from .cues import Cue, rep_cues
+from .drills import Catalog, Drill, default_catalog
 from .recognize import Recognised, recognise
 from .scores import Quality, rep_quality
 from .params import StepParams
@@ -310,9 +310,13 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
     times are on (its push-offs only), the other foot's steps joining its reps by number;
     ``catalog``: the drill catalog the quality's targets come from (default: the shipped
     one with the user's file)."""
+    catalog = catalog or default_catalog()
+    groups: dict[int, list[Step]] = {}
+    for s in steps:
+        groups.setdefault(s.rep, []).append(s)
     out: list[Rep] = []
-    for r in sorted({s.rep for s in steps}):
-        mine = [s for s in steps if s.rep == r]
+    for r in sorted(groups):
+        mine = groups[r]
         timed = [s for s in mine if clock_foot is None or s.foot is clock_foot] or mine
         per_foot: dict = {}
         for s in mine:
@@ -325,25 +329,25 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
                        recognise(mine, metrics, clock_foot is None), None if drill is None else drill.id,
-                       rep_cues(mine, drill)))
-    return tuple(_scored(out, steps, catalog or default_catalog()))
+                       rep_cues(mine, drill, catalog=catalog)))
+    return tuple(_scored(out, groups, catalog))
 
 
-def _scored(reps: list[Rep], steps, catalog: Catalog) -> list[Rep]:
-    """The reps with the rest before them (walks back are rest) and their quality: each
-    judged against the session's best rep of its drill (a walk back has none)."""
+def _scored(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog) -> list[Rep]:
+    """The reps (``groups``: each one's steps) with the rest before them (walks back are
+    rest) and their quality: each judged against the session's best rep of its drill (a
+    walk back has none)."""
     def best(drill: str | None, value) -> float | None:
         vals = [value(r) for r in reps if r.drill == drill and not r.is_rest and value(r) is not None]
         return max(vals) if vals else None
     out, last_end = [], None
     for r in reps:
-        contacts = [s.contact_s for s in steps if s.rep == r.index and s.contact_s is not None]
+        contacts = [s.contact_s for s in groups[r.index] if s.contact_s is not None]
         q = Quality(None, ()) if r.is_rest else rep_quality(
             r.metrics, contacts, catalog.find(r.drill), best(r.drill, lambda x: x.metrics.top_speed_mps),
             best(r.drill, lambda x: x.metrics.foot_lift_m.mean))
         rest = None if r.is_rest or last_end is None else r.start_s - last_end
-        out.append(Rep(r.index, r.start_s, r.first_ic_s, r.push_off_s, r.end_s, r.n_steps, rest,
-                       r.distance_m, r.metrics, r.recognised, r.planned, r.cues, q))
+        out.append(replace(r, rest_before_s=rest, quality=q))
         if not r.is_rest:
             last_end = r.end_s
     return out

@@ -531,7 +531,7 @@ def _pods_arg(specs: list[str]) -> list[tuple[str, str]]:
 def _check_drill(drill: str | None) -> None:
     """A drill the cues and the simulator do not know is allowed (the coach's own), but told."""
     import warnings
-    from gaitcore.cues import default_catalog
+    from gaitcore.drills import default_catalog
     catalog = default_catalog()
     if drill is not None and catalog.find(drill) is None:
         known = ", ".join(d.id for d in catalog.drills)
