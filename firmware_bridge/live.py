@@ -100,11 +100,20 @@ than ``MAX_CONTACT_S``: the stop belongs to the rep it ended, and so does the ot
 begun before the athlete had stood that long) or after ``StepParams.rep_pause_s`` without a
 contact; the next contact starts the next rep.  A step belongs to the rep in which it
 began, also when it is shown late (a catch-up block).  The baseline and the cues are the
-analysis's too (:mod:`gaitcore.cues`): the mean contact time of the rep's first
+analysis's too (:mod:`gaitcore.cues`): the median contact time of the rep's first
 ``CueParams.baseline_steps`` contacts in time is its baseline, each later step shows its
 contact time's change from it (contacts getting longer is the first sign of fatigue; a
-standing contact has no contact time and enters no baseline), and the drill's cues turn a
-step into a short spoken-style cue, which the analysis lists at the same step.
+standing contact has no contact time and enters no baseline, nor does a walking one), and
+the drill's cues turn a step into a short spoken-style cue, which the analysis lists at the
+same step.
+
+A session's plan (:mod:`gaitcore.plan`) names the reps in order, as the analysis does: a
+rep's cues are its plan item's drill's from its first step, and when a rep ends (every pod
+shown at rest, or the next rep begun) a :class:`RepEnd` line tells whether it was a walk
+back (rest: it takes no item) and its figures, with the cue on the session it gets
+(:func:`gaitcore.cues.session_cue`: slower or longer contacts than the best rep of its
+drill).  The foot lift of each swing comes when the trajectory has it (a :class:`LiftLine`)
+with its cue.
 """
 from __future__ import annotations
 
@@ -119,7 +128,10 @@ import numpy as np
 
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
-from gaitcore.cues import CueParams, Said, baseline_contact_s, change_pct, quiet, step_cue
+from gaitcore.cues import (RepOutcome, Said, asymmetry_cue, baseline_contact_s, change_pct,
+                           foot_lift_cue, quiet, recent_contact_s, rep_contact_s, session_cue, step_cue, walking,
+                           walking_bout)
+from gaitcore.plan import Plan, next_planned, takes_item, try_plan
 from gaitcore.drills import Drill, default_catalog
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
@@ -237,7 +249,7 @@ class _Held:
     in time order; a new step's cross-foot and rep fields are filled in when it is shown."""
 
     k: int                      # the pod's index
-    item: LiveStep | Withdrawn | StrideLine
+    item: LiveStep | Withdrawn | StrideLine | LiftLine
     to_s: float | None = None   # a new step's toe-off (session s)
     since_s: float = 0.0        # when it was ready to show (receipt time of the record, session s)
 
@@ -262,9 +274,13 @@ class _Rep:
     """A bout of contacts: from its first contact until the athlete stands or pauses."""
 
     start_s: float              # its first contact's IC (session s)
-    first: tuple[_RepContact, ...] = ()   # its earliest contacts, by IC (see _with_contact)
     rest_s: float = np.inf      # when the athlete had stood MAX_CONTACT_S in one of its contacts
     said: tuple[Said, ...] = ()  # the cues said at its steps (gaitcore.cues.quiet)
+    drill: Drill | None = None  # its cues' drill: the plan's next item's, else the session's (gaitcore.plan)
+    contacts: tuple[_RepContact, ...] = ()   # every contact shown in it, by IC, as last shown
+    top_speed_mps: float | None = None       # its fastest stride shown
+    ended: bool = False         # its end was told (a RepEnd line)
+    lifts: tuple[tuple[str, float], ...] = ()   # its swings' foot lifts shown, per foot in order (foot, m)
 
 
 def as_dict(item) -> dict:
@@ -297,6 +313,39 @@ class _Rows(NamedTuple):
     first: int
     clipped: np.ndarray
     breaks: np.ndarray
+
+
+@dataclass(frozen=True)
+class RepEnd:
+    """A rep has ended (every pod at rest, or the next rep began): its drill (the plan's, or
+    the session's), whether it was a walk back (rest), its contact time (the median of its
+    contacts that are no walking step's: gaitcore.cues.rep_contact_s) and its fastest stride, and the cue on the session it gets (gaitcore.cues.session_cue), which
+    the analysis lists at its last contact (``end_ic_s``)."""
+
+    rep: int
+    t_s: float                  # when shown (session clock)
+    end_ic_s: float             # its last contact's IC
+    drill: str | None
+    walk_back: bool
+    n_contacts: int
+    contact_s: float | None
+    top_speed_mps: float | None
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class LiftLine:
+    """How high the foot lifted in its swing into a contact shown before (the knee-lift
+    proxy: the analysis's ``peak_height_m`` of the foot's contact before), shown once the
+    trajectory has it final (two or three strides later), with the foot-lift cue it gets
+    (gaitcore.cues.foot_lift_cue), which the analysis lists at that contact."""
+
+    pod: str
+    foot: str
+    ic_s: float                 # the contact the swing ended at (its step line's ic_s)
+    t_s: float                  # when shown (session clock)
+    lift_m: float
+    cue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -429,6 +478,9 @@ class LiveState:
     reps: tuple[_Rep, ...] = ()           # in time order
     last_contact_s: float | None = None   # the latest IC shown
     drill: Drill | None = None            # the session's catalog entry, for its cues (gaitcore.cues)
+    plan: Plan | None = None              # the session's plan (gaitcore.plan): its items name the reps
+    taken: int = 0                        # the plan's items the ended reps took
+    outcomes: tuple[RepOutcome, ...] = ()   # the ended reps that were no walk back (gaitcore.cues.session_cue)
     queue: tuple[_Held, ...] = ()         # by the time of the contact they concern (stable)
     behind: tuple[_Wait | None, ...] = ()  # per pod: why, while others' steps show without waiting for it
     newest_s: tuple[float, ...] = ()      # per pod: the IC time of its newest shown step (-inf: none yet)
@@ -457,8 +509,8 @@ def new_live_state(meta: dict, drill: str | None = None) -> LiveState:
     if pods and all(p.decoder is None for p in pods):
         raise ValueError("live analysis needs an IMU pod (podwire or Movesense); RSC pods send speed and cadence only")
     n = len(pods)
-    return LiveState(tuple(pods), drill=default_catalog().find(drill), behind=(None,) * n, newest_s=(-np.inf,) * n,
-                     last_shown=(None,) * n)
+    return LiveState(tuple(pods), drill=default_catalog().find(drill), plan=try_plan(meta.get("plan")),
+                     behind=(None,) * n, newest_s=(-np.inf,) * n, last_shown=(None,) * n)
 
 
 def _copy_pod(p: _Pod) -> _Pod:
@@ -576,6 +628,7 @@ def _pipeline_out(state: LiveState, k: int, out, t_rx: float) -> tuple[list, Liv
     items += timed
     if out.stride is not None:
         items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_rx)]
+        items += [_Held(k, x) for x in _lifts(pod, out.stride, t_rx)]
     # (a contact after a swing too short to be one is shown at its toe-off, when the swing-artefact
     # rule can tell which of the two it keeps; one shown early was not after such a swing)
     if pod.open_ic is not None and not pod.at_rest and _standing(pod) \
@@ -600,29 +653,48 @@ def _final_contacts(pod: _Pod, events: tuple[Event, ...]) -> None:
             pod.n_final_ics += 1
 
 
+def _stride_shown(pod: _Pod, index: int) -> tuple[LiveStep, float] | None:
+    """The step line of the contact after the pod's final contact ``index`` (counted over
+    the stream's IC events) and the stride time from that contact to it, when both were
+    shown and the stride has a time (as the analysis: a displacement with no stride time, a
+    pause or lost data a contact may hide in, is no stride); else None."""
+    first = pod.n_final_ics - len(pod.final_ics)      # the index of final_ics[0]
+    j = index + 1 - first                              # the contact the stride ended at
+    if not 0 < j < len(pod.final_ics):
+        return None
+    ic, prev_ic = pod.final_ics[j], pod.final_ics[j - 1]
+    line = next((x.step for x in reversed(pod.shown) if x.ic == ic), None)
+    prev = next((x.step for x in reversed(pod.shown) if x.ic == prev_ic), None)
+    if line is None or prev is None:
+        return None
+    pair = [c for c in _rule_contacts([pod], prev.ic_s) if c.ic_s in (prev.ic_s, line.ic_s)]
+    stride_s = foot_timing(pair, [])[0].stride_time_s if len(pair) == 2 else np.nan
+    return None if np.isnan(stride_s) else (line, stride_s)
+
+
 def _strides(pod: _Pod, lengths: tuple[StrideLength, ...], t_rx: float) -> list:
     """A :class:`StrideLine` for each stride the pod's trajectory measured (a length, not
     None) that ended at a contact shown (one the pipeline's contacts include: a contact the
     display withdrew has none)."""
     out = []
-    first = pod.n_final_ics - len(pod.final_ics)      # the index of final_ics[0]
     for sl in lengths:
-        j = sl.index + 1 - first                        # the contact the stride ended at
-        if sl.stride_length_m is None or not 0 < j < len(pod.final_ics):
-            continue
-        ic, prev_ic = pod.final_ics[j], pod.final_ics[j - 1]
-        line = next((x.step for x in reversed(pod.shown) if x.ic == ic), None)
-        prev = next((x.step for x in reversed(pod.shown) if x.ic == prev_ic), None)
-        if line is None or prev is None:
-            continue
-        # as the analysis: a displacement with no stride time (a pause, or lost data a contact
-        # may hide in) is no stride
-        pair = [c for c in _rule_contacts([pod], prev.ic_s) if c.ic_s in (prev.ic_s, line.ic_s)]
-        stride_s = foot_timing(pair, [])[0].stride_time_s if len(pair) == 2 else np.nan
-        if np.isnan(stride_s):
-            continue
-        out.append(StrideLine(pod.name, pod.foot, line.ic_s, t_rx, sl.stride_length_m,
-                              sl.stride_length_m / stride_s))
+        shown = None if sl.stride_length_m is None else _stride_shown(pod, sl.index)
+        if shown is not None:
+            line, stride_s = shown
+            out.append(StrideLine(pod.name, pod.foot, line.ic_s, t_rx, sl.stride_length_m,
+                                  sl.stride_length_m / stride_s))
+    return out
+
+
+def _lifts(pod: _Pod, stride_out, t_rx: float) -> list:
+    """A :class:`LiftLine` for each swing the pod's trajectory made final (its geometry)
+    that ended at a contact shown, after a contact shown with a stride time (as the
+    analysis's foot lift: a swing out of standing has none)."""
+    out = []
+    for n, g in enumerate(stride_out.geometry):
+        shown = None if g.peak_height_m is None else _stride_shown(pod, stride_out.first_contact + n)
+        if shown is not None:
+            out.append(LiftLine(pod.name, pod.foot, shown[0].ic_s, t_rx, g.peak_height_m))
     return out
 
 
@@ -984,12 +1056,15 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
     """The line of ``h`` as it is shown now, after a :class:`CatchUp` line when it starts a
     block of steps older than one shown for another pod."""
     if isinstance(h.item, StrideLine):
-        return [h.item], state
+        return [h.item], _with_stride(state, h.item)
+    if isinstance(h.item, LiftLine):
+        return _lift_line(state, h.item)
     if isinstance(h.item, Withdrawn) or h.item.revised:
         # (the other feet's steps shown since were timed against the contact as it was)
         shown, state = ([h.item], state) if isinstance(h.item, Withdrawn) else _revision_line(state, h.k, h.item)
         timed, state = _retime_around(state, h.k, h.item.ic_s, t_rx)
-        return shown + timed, state
+        ended, state = _end_if_all_at_rest(state, h.item, t_rx)
+        return shown + timed + ended, state
     k, s = h.k, h.item
     items: list = []
     others = [(state.newest_s[j], j) for j in range(len(state.pods)) if j != k]
@@ -1005,6 +1080,8 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
             items.append(CatchUp(name, t_rx, s.ic_s, state.pods[ahead].name, ahead_s,
                                  f"{name}: catching up, its steps from {s.ic_s:.2f} s on come after "
                                  f"{state.pods[ahead].name}'s up to {ahead_s:.2f} s ({why})"))
+    ended, state = _end_before(state, s.ic_s, t_rx)
+    items += ended
     line, state = _step_line(state, k, s, h.to_s)
     newest, behind = list(state.newest_s), list(state.behind)
     newest[k] = max(newest[k], s.ic_s)
@@ -1012,12 +1089,98 @@ def _line(state: LiveState, h: _Held, t_rx: float) -> tuple[list, LiveState]:
         behind[k] = None
     state = replace(state, newest_s=tuple(newest), behind=tuple(behind), catching_up=catching_up)
     timed, state = _retime_around(state, k, s.ic_s, t_rx)
-    return items + [line] + timed, state
+    ended, state = _end_if_all_at_rest(state, line, t_rx)
+    return items + [line] + timed + ended, state
+
+
+def _lift_line(state: LiveState, ll: LiftLine) -> tuple[list, LiveState]:
+    """Lift line ``ll`` with the foot-lift cue it gets in its rep (the analysis's rule:
+    the foot's earlier swings of the rep, the contact's time as shown)."""
+    r = _rep_index(state, ll.ic_s)
+    if r is None:
+        return [ll], state
+    rep = state.reps[r]
+    contact = next((c.contact_s for c in rep.contacts if c.ic_s == ll.ic_s
+                    and state.pods[c.pod].name == ll.pod), None)
+    earlier = [v for f, v in rep.lifts if f == ll.foot]
+    spoken = foot_lift_cue(rep.drill, ll.foot, ll.lift_m, earlier, contact)
+    if spoken is not None and not quiet(rep.said, ll.ic_s, spoken.kind):
+        ll = replace(ll, cue=spoken.text)
+        rep = replace(rep, said=rep.said + (Said(ll.ic_s, spoken.kind),))
+    reps = list(state.reps)
+    reps[r] = replace(rep, lifts=rep.lifts + ((ll.foot, ll.lift_m),))
+    return [ll], replace(state, reps=tuple(reps))
+
+
+def _rep_index(state: LiveState, ic_s: float) -> int | None:
+    """The rep a contact at ``ic_s`` went into (the last one begun by then)."""
+    if not state.reps:
+        return None
+    return max(0, bisect_right([x.start_s for x in state.reps], ic_s) - 1)
+
+
+def _with_stride(state: LiveState, sl: StrideLine) -> LiveState:
+    """The state with stride ``sl`` counted in its rep's top speed (the stride that ended at
+    a contact of the rep: the analysis's ``speed_mps`` of the contact before it)."""
+    r = _rep_index(state, sl.ic_s)
+    if r is None:
+        return state
+    reps = list(state.reps)
+    top, v = reps[r].top_speed_mps, round(sl.speed_mps, 3)     # (as the analysis's steps give it)
+    reps[r] = replace(reps[r], top_speed_mps=v if top is None else max(top, v))
+    return replace(state, reps=tuple(reps))
+
+
+def _end_before(state: LiveState, ic_s: float, t_rx: float) -> tuple[list, LiveState]:
+    """End the reps before a new step at ``ic_s`` that begins a new rep (the athlete paused,
+    or stood without every pod shown at rest)."""
+    items: list = []
+    if state.reps and ic_s >= state.reps[-1].start_s \
+            and begins_rep(state.last_contact_s, state.reps[-1].rest_s, ic_s):
+        for r in range(len(state.reps)):
+            told, state = _end_rep(state, r, t_rx)
+            items += told
+    return items, state
+
+
+def _end_if_all_at_rest(state: LiveState, s, t_rx: float) -> tuple[list, LiveState]:
+    """End the rep of step line ``s`` when every pod with an IMU is at rest after it."""
+    if not isinstance(s, LiveStep) or not s.at_rest \
+            or not all(p.at_rest for p in state.pods if p.decoder is not None and p.pipe is not None):
+        return [], state
+    r = _rep_index(state, s.ic_s)
+    return ([], state) if r is None else _end_rep(state, r, t_rx)
+
+
+def _end_rep(state: LiveState, r: int, t_rx: float) -> tuple[list, LiveState]:
+    """Rep ``r`` has ended: whether it took the plan's next item (:func:`gaitcore.plan.takes_item`),
+    and its cue on the session (:func:`gaitcore.cues.session_cue`), by the analysis's rules."""
+    rep = state.reps[r]
+    if rep.ended or not rep.contacts:
+        return [], state
+    contacts = [c.contact_s for c in rep.contacts]
+    walk = walking_bout(contacts)
+    item = next_planned(state.plan, state.taken)
+    takes = takes_item(item, walk)
+    planned = item.drill if takes else (None if state.drill is None else state.drill.id)
+    contact = rep_contact_s(contacts)
+    cue, outcomes = None, state.outcomes
+    rest = walk and planned != "walk"
+    if not rest:
+        outcome = RepOutcome(default_catalog().find(planned), rep.top_speed_mps, contact)
+        spoken, declined = session_cue(list(state.outcomes), outcome)
+        outcomes = outcomes + (replace(outcome, declined=declined),)
+        cue = None if spoken is None else spoken.text
+    reps = list(state.reps)
+    reps[r] = replace(rep, ended=True)
+    line = RepEnd(r, t_rx, rep.contacts[-1].ic_s, planned, rest, len(rep.contacts), contact, rep.top_speed_mps, cue)
+    return [line], replace(state, reps=tuple(reps), taken=state.taken + takes, outcomes=outcomes)
 
 
 def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tuple[LiveStep, LiveState]:
     """A new step with its timing (:func:`_timing`) and the rep's figures (its number, the
     baseline, the change from it, the drill's cue)."""
+    s = _to_tenth_ms(s)
     ic_s, contact = s.ic_s, s.contact_s
     timing = _timing(state, k, ic_s)
     flight, step, cadence = (None, None, None) if timing is None else timing[1:]
@@ -1026,7 +1189,9 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
     r, reps = _rep_of(state, ic_s)
     base = _baseline(reps[r], ic_s)
     change = change_pct(contact, base)
-    reps[r] = _with_contact(reps[r], _RepContact(k, ic_s, contact), len(state.pods))
+    contacts = list(reps[r].contacts)
+    contacts.insert(bisect_right([x.ic_s for x in contacts], ic_s), _RepContact(k, ic_s, contact))
+    reps[r] = replace(reps[r], contacts=tuple(contacts))
     if s.at_rest:
         reps[r] = replace(reps[r], rest_s=min(reps[r].rest_s, rest_from(ic_s)))
     line = replace(s, rep=r, flight_before_s=flight, step_time_s=step, cadence_spm=cadence,
@@ -1039,6 +1204,12 @@ def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tup
     return line, replace(state, reps=tuple(reps), last_contact_s=last, last_shown=tuple(shown))
 
 
+def _to_tenth_ms(s: LiveStep) -> LiveStep:
+    """The step with its contact time to 0.1 ms, as the analysis's steps give it (the rep
+    figures and cues then read the same values)."""
+    return s if s.contact_s is None else replace(s, contact_s=round(s.contact_s, 4))
+
+
 def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
     """The rep of a new step at ``ic_s``, and the reps with it: a new one when the step
     comes after the latest rep's (the athlete stood since it began: its ``rest_s``, or no
@@ -1047,7 +1218,9 @@ def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
     older than any shown: it begins earlier)."""
     reps = list(state.reps)
     if not reps or ic_s >= reps[-1].start_s and begins_rep(state.last_contact_s, reps[-1].rest_s, ic_s):
-        return len(reps), reps + [_Rep(ic_s)]
+        item = next_planned(state.plan, state.taken)
+        drill = state.drill if item is None else default_catalog().find(item.drill)
+        return len(reps), reps + [_Rep(ic_s, drill=drill)]
     r = max(0, bisect_right([x.start_s for x in reps], ic_s) - 1)
     if ic_s < reps[r].start_s:
         reps[r] = replace(reps[r], start_s=ic_s)
@@ -1057,20 +1230,8 @@ def _rep_of(state: LiveState, ic_s: float) -> tuple[int, list]:
 def _baseline(rep: _Rep, ic_s: float) -> float | None:
     """The rep's baseline for a step at ``ic_s`` (:func:`gaitcore.cues.baseline_contact_s`
     of the rep's contacts in time before it)."""
-    return baseline_contact_s([c.contact_s for c in rep.first if c.ic_s < ic_s and c.contact_s is not None])
-
-
-def _with_contact(rep: _Rep, c: _RepContact, n_pods: int) -> _Rep:
-    """The rep with contact ``c`` among its first ones (by IC), and those only: a contact's
-    time changes only while its line is its pod's last (a revision), so one after the first
-    ``CueParams.baseline_steps`` + one per pod with a contact time can never enter the baseline."""
-    first = list(rep.first)
-    first.insert(bisect_right([x.ic_s for x in first], c.ic_s), c)
-    timed = [j for j, x in enumerate(first) if x.contact_s is not None]
-    keep = CueParams().baseline_steps + n_pods
-    if len(timed) > keep:
-        first = first[:timed[keep - 1] + 1]
-    return replace(rep, first=tuple(first))
+    return baseline_contact_s([c.contact_s for c in rep.contacts
+                               if c.ic_s < ic_s and c.contact_s is not None and not walking(c.contact_s)])
 
 
 def _contacts(state: LiveState, k: int, out: PodOutput, t_rx: float,
@@ -1223,11 +1384,12 @@ def _rule_contacts(pods: list[_Pod], from_s: float) -> list[Contact]:
 def _revision_line(state: LiveState, k: int, s: LiveStep) -> tuple[list, LiveState]:
     """A revision of the pod's last shown step: its contact time (or that the foot came to
     rest: the rep ends), and the change from the rep's baseline with it; the rest as shown."""
+    s = _to_tenth_ms(s)
     last = state.last_shown[k]
     rep = state.reps[last.rep]
-    first = tuple(replace(c, contact_s=s.contact_s) if c.pod == k and c.ic_s == last.step.ic_s else c
-                  for c in rep.first)
-    rep = replace(rep, first=first, rest_s=min(rep.rest_s, rest_from(last.step.ic_s)) if s.at_rest
+    contacts = tuple(replace(c, contact_s=s.contact_s) if c.pod == k and c.ic_s == last.step.ic_s else c
+                     for c in rep.contacts)
+    rep = replace(rep, contacts=contacts, rest_s=min(rep.rest_s, rest_from(last.step.ic_s)) if s.at_rest
                   else rep.rest_s)
     base = last.step.baseline_contact_s     # from the contacts before this one
     change = change_pct(s.contact_s, base)
@@ -1259,10 +1421,17 @@ def _cue(state: LiveState, s: LiveStep, rep: _Rep) -> tuple[str | None, _Rep]:
     """The cue step ``s`` of ``rep`` gets (:func:`gaitcore.cues.step_cue`, unless said at an
     earlier step of the rep moments before: :func:`gaitcore.cues.quiet`; the analysis's
     rule), and the rep with it said."""
-    spoken = step_cue(state.drill, s.contact_s, s.baseline_contact_s)
-    if spoken is None or quiet(rep.said, s.ic_s, spoken.kind):
-        return None, rep
-    return spoken.text, replace(rep, said=rep.said + (Said(s.ic_s, spoken.kind),))
+    feet = {j: p.foot for j, p in enumerate(state.pods)}
+    latest = [(feet[c.pod], c.contact_s) for c in rep.contacts
+              if c.ic_s <= s.ic_s and c.contact_s is not None and not walking(c.contact_s)]
+    texts = []
+    timed = [c.contact_s for c in rep.contacts if c.ic_s <= s.ic_s and not walking(c.contact_s)]
+    for spoken in (step_cue(rep.drill, s.contact_s, s.baseline_contact_s, recent_s=recent_contact_s(timed)),
+                   None if walking(s.contact_s) else asymmetry_cue(latest, drill=rep.drill)):
+        if spoken is not None and not quiet(rep.said, s.ic_s, spoken.kind):
+            texts.append(spoken.text)
+            rep = replace(rep, said=rep.said + (Said(s.ic_s, spoken.kind),))
+    return ("; ".join(texts) or None), rep
 
 
 def _samples(pod: _Pod, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1299,7 +1468,12 @@ def finish(state: LiveState) -> tuple[list, LiveState]:
         items += timed
         if out.stride is not None:
             items += [_Held(k, x) for x in _strides(pod, out.stride.stride_lengths, t_last)]
-    return _in_time_order(state, items, t_end, final=True)
+            items += [_Held(k, x) for x in _lifts(pod, out.stride, t_last)]
+    shown, state = _in_time_order(state, items, t_end, final=True)
+    for r in range(len(state.reps)):       # (the last rep ends with the session)
+        told, state = _end_rep(state, r, t_end)
+        shown += told
+    return shown, state
 
 
 def final_steps(items) -> list[LiveStep]:
@@ -1336,7 +1510,7 @@ AT_REST_IC_S = 0.001
 def replays_what_was_shown(recorded: list[dict], replayed: list[dict]) -> bool:
     """Whether a replay's items (:func:`as_dict` forms) begin with the ones a session
     recorded as shown (all of them, unless live was killed).  A session recorded before
-    :class:`Status` lines existed has none, and is compared without them.
+    :class:`Status` or :class:`RepEnd` lines existed has none, and is compared without them.
 
     A session recorded before the foot was shown at rest (its step lines have no
     ``at_rest``) showed a standing contact at its toe-off, as a contact longer than
@@ -1351,8 +1525,9 @@ def replays_what_was_shown(recorded: list[dict], replayed: list[dict]) -> bool:
     with the pod's clock offset of then); its notices and status lines, shown at once then
     as now, are found in the replay's in the same order (which also has the status lines
     about waiting for a warm-up, and :class:`CatchUp` lines)."""
-    if not any(d["type"] == "Status" for d in recorded):
-        replayed = [d for d in replayed if d["type"] != "Status"]
+    for kind in ("Status", "RepEnd"):
+        if not any(d["type"] == kind for d in recorded):
+            replayed = [d for d in replayed if d["type"] != kind]
     steps = [d for d in recorded if d["type"] == "LiveStep"]
     if not steps or any("at_rest" in d for d in steps):
         return replayed[:len(recorded)] == recorded

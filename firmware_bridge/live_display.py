@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gaitcore.steps import MAX_CONTACT_S
 
-from .live import CatchUp, LiveStep, Notice, Status, StrideLine, TimingLine, Withdrawn
+from .live import CatchUp, LiftLine, LiveStep, Notice, RepEnd, Status, StrideLine, TimingLine, Withdrawn
 
 PLAYERS = ("paplay", "aplay", "afplay")
 
@@ -53,12 +53,17 @@ def item_line(item) -> str:
     if isinstance(item, StrideLine):
         return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  stride {item.stride_m:5.2f} m "
                 f"{item.speed_mps:5.2f} m/s (into this contact)")
+    if isinstance(item, LiftLine):
+        return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  foot lift {100 * item.lift_m:3.0f} cm "
+                "(the swing into this contact)")
     if isinstance(item, TimingLine):
         cadence = "    -" if item.cadence_spm is None else f"{item.cadence_spm:5.0f}"
         return (f"{item.ic_s:8.2f} s         {item.foot[:1].upper() or '?'}  flight {_ms(item.flight_before_s)} ms  "
                 f"step {_ms(item.step_time_s)} ms  cadence {cadence}/min (timed again with the steps shown after it)")
     if isinstance(item, Withdrawn):
         return f"{item.ic_s:8.2f} s  {item.foot} contact withdrawn ({item.reason})"
+    if isinstance(item, RepEnd):
+        return rep_end_line(item)
     if isinstance(item, Notice):
         return f"{item.t_s:8.2f} s  ! {item.text}"
     if isinstance(item, Status):
@@ -66,6 +71,19 @@ def item_line(item) -> str:
     if isinstance(item, CatchUp):
         return f"{item.t_s:8.2f} s  << {item.text}"
     raise TypeError(type(item))
+
+
+def rep_end_line(e: RepEnd) -> str:
+    """The line that closes a rep: what it was and its figures."""
+    if e.walk_back:
+        return f"{e.end_ic_s:8.2f} s  rep {e.rep + 1} ended: a walk back (rest), {e.n_contacts} contacts"
+    what = e.drill.replace("_", " ") if e.drill else "rep"
+    line = f"{e.end_ic_s:8.2f} s  rep {e.rep + 1} ended: {what}, {e.n_contacts} contacts"
+    if e.contact_s is not None:
+        line += f", contact {1000 * e.contact_s:.0f} ms"
+    if e.top_speed_mps is not None:
+        line += f", top speed {e.top_speed_mps:.2f} m/s"
+    return line
 
 
 @dataclass(frozen=True)
@@ -109,8 +127,16 @@ class Display:
                 self.play()
         elif isinstance(item, Withdrawn):
             self.print(line, "dim")
-        elif isinstance(item, (StrideLine, TimingLine)):
+        elif isinstance(item, RepEnd):
+            self.print(line, "bold")
+            if item.cue:
+                self.print(f"           >> {item.cue}", "bold yellow")
+                self.play()
+        elif isinstance(item, (StrideLine, TimingLine, LiftLine)):
             self.print(line, "green")
+            if getattr(item, "cue", None):
+                self.print(f"           >> {item.cue}", "bold yellow")
+                self.play()
         elif isinstance(item, Status):
             self.print(line, "cyan")
         elif isinstance(item, CatchUp):

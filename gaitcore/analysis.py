@@ -16,7 +16,7 @@ from .errors import SignalError, UsageError
 from . import _steps_kernel as SK
 from ._quality_kernel import unit_counts
 from .events import WARMUP_MAX_S, Event, mounting_offset_deg
-from .params import EventParams, InsParams, Params, StepParams
+from .params import EventParams, InsParams, Params, SplitParams, StepParams
 from .quality import (Gap, finite_mask, clock_tolerance_periods, drop_duplicate_rows, full_scale,
                       implausible_as_missing)
 from .results import SUMMARY_STATS, Analysis, Contact, FootSummary, SensorInfo, Stats, Step, Summary
@@ -30,7 +30,9 @@ from .pipeline import PodSpec, new_pod_state, pod_step
 from .stages.quality import QualityConfig, concat_chunks, new_quality_state, quality_step
 from .stages.stride import StrideOutput
 from .drills import default_catalog
+from .plan import try_plan
 from .reps import reps_of
+from .splits import FootPath
 from .segment_angles import segment_swing_peaks
 from .steps import FootContacts, build_steps, contacts_from_events, push_offs_from_standing
 from .trajectory import (GYRO_FILTER_META, StrideGeometry, ins_inputs, new_trajectory_state, reconstruct_clipped, standing_gyro_bias,
@@ -326,7 +328,7 @@ def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:
 
 
 def analyze(recording: Recording, trajectory: bool = True,
-            params: Params | EventParams | StepParams | InsParams | None = None, *,
+            params: Params | EventParams | StepParams | InsParams | SplitParams | None = None, *,
             chunk_size: int | None = None) -> Analysis:
     """The analysis of ``recording``.  ``trajectory=False`` skips the foot trajectory
     (stride length, speed, foot lift, angles, position stay None): contact timing alone
@@ -368,13 +370,26 @@ def analyze(recording: Recording, trajectory: bool = True,
     sensors = tuple(_sensor_info(s, by_name.get(s.name), segment_duplicates.get(s.name)) for s in recording.sensors)
     # two clocks: the reps' times are on the first foot's (each foot's reps are numbered alone)
     clock_foot = None if paired else results[0].sensor.placement.side
-    push_offs = sorted(t for r in results if clock_foot in (None, r.sensor.placement.side)
-                       for t in push_offs_from_standing(contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks,
-                                                        params.steps))
+    leaving = {r.sensor.name: push_offs_from_standing(contacts[r.sensor.name], r.events, r.sensor.t_s, r.breaks,
+                                                      params.steps) for r in results}
+    on_clock = [r for r in results if clock_foot in (None, r.sensor.placement.side)]
+    push_offs = sorted(t for r in on_clock for t in leaving[r.sensor.name])
+    paths = tuple(_foot_path(r, contacts[r.sensor.name], leaving[r.sensor.name]) for r in on_clock
+                  if r.positions_m is not None)
     return Analysis(recording.session, sensors, steps,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
                              recording.time_origin),
-                    reps_of(steps, push_offs, default_catalog().find(recording.session.drill), clock_foot))
+                    reps_of(steps, push_offs, default_catalog().find(recording.session.drill), clock_foot,
+                            paths=paths, split_params=params.splits, plan=try_plan(recording.session.plan)))
+
+
+def _foot_path(r: SensorResult, contacts: list[Contact], push_offs_s: list[float]) -> FootPath:
+    """What the splits read of one foot pod's analysis (:class:`gaitcore.splits.FootPath`)."""
+    nan = float("nan")
+    return FootPath(r.sensor.placement.side, r.sensor.t_s, r.sensor.gyr_dps_sf, r.positions_m, np.cumsum(r.breaks),
+                    np.array([c.ic_s for c in contacts], dtype=float),
+                    np.array([nan if c.to_s is None else 0.5 * (c.ic_s + c.to_s) for c in contacts], dtype=float),
+                    np.array([g.anchor for g in r.geometry], dtype=np.int64), tuple(push_offs_s))
 
 
 def _sensor_info(sensor: SensorRecording, foot: SensorResult | None, duplicates: int | None) -> SensorInfo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import string
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -20,7 +21,10 @@ from .errors import UsageError
 
 ENV_USER_FILE = "SPRINTGAIT_DRILLS"
 FORMAT = 1
-CUE_KEYS = ("longer", "quick")
+# each cue and the fields its wording may use
+CUE_FIELDS = {"longer": ("pct",), "quick": (), "asymmetry": ("longer", "shorter", "pct"), "lift": ("foot", "pct"),
+              "slower": ("pct",), "stop_slower": ("pct",), "rep_longer": ("pct",), "stop_longer": ("pct",)}
+CUE_KEYS = tuple(CUE_FIELDS)
 TARGET_KEYS = ("contact_max_s", "step_rate_min_hz", "speed_of_best_pct", "lift_of_best_pct")
 
 
@@ -101,6 +105,7 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
     if unknown:
         raise UsageError(f"{where}: drill {key!r} words cues gait does not have ({', '.join(sorted(unknown))}); "
                          f"the cues are {', '.join(CUE_KEYS)}")
+    _check_wording(cues, f"{where}: drill {key!r}")
     targets = d.get("targets", {})
     bad = [k for k, v in targets.items() if k not in TARGET_KEYS or not isinstance(v, (int, float)) or v <= 0]
     if bad:
@@ -115,6 +120,20 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
                  tuple(sorted((k, float(v)) for k, v in targets.items())), longer, source)
 
 
+def _check_wording(cues: dict, where: str) -> None:
+    """Refuse a cue wording that is not text or uses a field its cue does not fill."""
+    for k, v in cues.items():
+        if k not in CUE_FIELDS:
+            continue
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(v) if f is not None} if isinstance(v, str) else None
+        except ValueError:
+            fields = None
+        if fields is None or not fields <= set(CUE_FIELDS[k]):
+            allowed = ", ".join("{" + f + "}" for f in CUE_FIELDS[k]) or "no {fields}"
+            raise UsageError(f"{where}: cue {k!r} wording {v!r} is not text using only {allowed}")
+
+
 def load_catalog(user: Path | None = None) -> Catalog:
     """The shipped catalog with the coach's own file (``user``, default :func:`user_file`)
     laid over it, when that file exists.  A file that is not a catalog stops with a
@@ -127,6 +146,7 @@ def load_catalog(user: Path | None = None) -> Catalog:
     drills: dict[str, Drill] = {}
     cues = dict(shipped["cues"])
     for data, source in layers:
+        _check_wording(data.get("cues", {}), source if source != "built-in" else "the shipped catalog")
         cues.update({k: str(v) for k, v in data.get("cues", {}).items() if k in CUE_KEYS})
         for key, d in data.get("drill", {}).items():
             drills[key] = _drill(key, d, source if source != "built-in" else "the shipped catalog", source)

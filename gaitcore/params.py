@@ -10,7 +10,8 @@ analyze`` uses; a field changed moves the results the way its docstring says.
   swing-artefact rule (:func:`gaitcore.events.drop_swing_artefacts`).
 * :class:`StepParams`: how contacts become steps (:mod:`gaitcore.steps`).
 * :class:`InsParams`: the foot trajectory's filter (:mod:`gaitcore.trajectory`).
-* :class:`Params`: the three together.
+* :class:`SplitParams`: a rep's start and its splits (:mod:`gaitcore.splits`).
+* :class:`Params`: the four together.
 
 This module needs numpy only, so building parameters compiles nothing.
 """
@@ -169,20 +170,57 @@ class InsParams:
 
 
 @dataclass(frozen=True, slots=True)
+class SplitParams:
+    """A rep's start and splits (:mod:`gaitcore.splits`)."""
+
+    distances_m: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0, 40.0)
+    """The split distances, m from the start: the usual timing-gate lines of sprint testing."""
+    flying_m: tuple[float, ...] = (10.0, 20.0, 30.0)
+    """The flying windows, m: each one's fastest time anywhere in the rep."""
+    stride_error_pct: float = 3.1
+    """The trajectory's stride-length error, % (the MAE on the real PyShoe jogging against
+    VICON, docs/accuracy.md), taken as a systematic error of every distance: a split's
+    uncertainty is this share of its distance, over the speed there."""
+    moving_dps: float = 15.0
+    """deg/s: the foot moves when its angular rate, averaged over ``smooth_s``, is above
+    this; above a standing athlete's sway (the bundled session's standing feet: under 3 deg/s)
+    and at its first 10 ms of a heel rise.  Set by hand; the simulated rise's first movement is
+    found 4-8 ms late with it."""
+    smooth_s: float = 0.01
+    """s: the moving average the angular rate is read through.  Set by hand."""
+    max_rise_s: float = 1.0
+    """s: how long before its toe-off a push-off from standing may begin; a foot moving
+    longer (shuffling into the start) has no first movement found, and the rep no splits."""
+
+    def __post_init__(self):
+        for name in ("distances_m", "flying_m"):
+            v = getattr(self, name)
+            if not (isinstance(v, tuple) and all(isinstance(d, (int, float)) and not isinstance(d, bool)
+                                                 and math.isfinite(d) and d > 0 for d in v)):
+                raise UsageError(f"SplitParams.{name} must be a tuple of positive distances in m, got {v!r}")
+        for name in ("stride_error_pct", "moving_dps", "smooth_s", "max_rise_s"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise UsageError(f"SplitParams.{name} must be a positive finite number, got {v!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class Params:
     """Every parameter of an analysis; each part defaults to its defaults."""
 
     events: EventParams = field(default_factory=EventParams)
     steps: StepParams = field(default_factory=StepParams)
     ins: InsParams = field(default_factory=InsParams)
+    splits: SplitParams = field(default_factory=SplitParams)
 
     def __post_init__(self):
-        for f, kind in (("events", EventParams), ("steps", StepParams), ("ins", InsParams)):
+        for f, kind in (("events", EventParams), ("steps", StepParams), ("ins", InsParams),
+                        ("splits", SplitParams)):
             if not isinstance(getattr(self, f), kind):
                 raise UsageError(f"Params.{f} must be an {kind.__name__}, got {type(getattr(self, f)).__name__}")
 
     @classmethod
-    def of(cls, given: "Params | EventParams | StepParams | InsParams | None") -> "Params":
+    def of(cls, given: "Params | EventParams | StepParams | InsParams | SplitParams | None") -> "Params":
         """``given`` as a whole :class:`Params`: None is the defaults; one part alone
         (an :class:`EventParams`, a :class:`StepParams`, an :class:`InsParams`) comes with
         the defaults of the others."""
@@ -190,8 +228,9 @@ class Params:
             return cls()
         if isinstance(given, cls):
             return given
-        for f, kind in (("events", EventParams), ("steps", StepParams), ("ins", InsParams)):
+        for f, kind in (("events", EventParams), ("steps", StepParams), ("ins", InsParams),
+                        ("splits", SplitParams)):
             if isinstance(given, kind):
                 return cls(**{f: given})
-        raise UsageError(f"params must be a gaitcore Params, EventParams, StepParams or InsParams, "
+        raise UsageError(f"params must be a gaitcore Params, EventParams, StepParams, InsParams or SplitParams, "
                          f"not {type(given).__name__}")

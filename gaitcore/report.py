@@ -12,7 +12,9 @@ from .align import REMOUNT_DEG
 from .atomic_file import write_atomic
 from .feet_clock import ClockAgreement
 from .params import StepParams
+from .drills import default_catalog
 from .reps import Rep
+from .splits import Splits
 from .results import STEP_COLUMNS, Analysis, Step
 from .signals import SessionInfo, Side, TimeOrigin
 
@@ -127,7 +129,9 @@ def _rep_line(r: Rep) -> str:
             line += f" ({_ms(c.first_third)} -> {_ms(c.last_third)})"
     if m.flight_s.n:
         line += f", flight {_ms(m.flight_s.mean)} ms"
-    if m.top_speed_mps is not None:
+    entry = default_catalog().find(r.drill)
+    timed = r.splits is not None and entry is not None and entry.target("speed_of_best_pct") is not None
+    if m.top_speed_mps is not None and not timed:     # (a timed rep's is on its splits line)
         line += f", top speed {m.top_speed_mps:.1f} m/s"
     if m.foot_lift_m.n:
         line += f", foot lift {100 * m.foot_lift_m.mean:.0f} cm"
@@ -135,6 +139,28 @@ def _rep_line(r: Rep) -> str:
         line += f", contact L-R {m.asymmetry_pct.contact_s:+.1f}%"
     if r.quality.score is not None:
         line += f"; quality {r.quality.score:.0f}/100"
+    if timed:
+        line += "\n" + _splits_line(r.splits)
+    return line
+
+
+def _splits_line(sp: Splits) -> str:
+    """A sprint rep's start and splits in one line (times from the first movement, with
+    their uncertainty from the trajectory's stride-length error)."""
+    f = sp.first_stride
+    line = (f"    start {sp.first_movement_s:.2f} s: first contact {sp.first_contact_s:.2f} s after the first "
+            f"movement; first stride ({f.foot.value}) {f.time_s:.2f} s")
+    if f.length_m is not None:
+        line += f", {f.length_m:.2f} m"
+    if sp.at:
+        line += "; splits " + ", ".join(f"{x.distance_m:g} m {x.time_s:.2f}" for x in sp.at)
+        line += f" s (+- {sp.at[0].uncertainty_s:.2f} to {sp.at[-1].uncertainty_s:.2f})"
+    fastest = [x for x in sp.flying]
+    if fastest:
+        line += "; fastest " + ", ".join(f"{x.window_m:g} m {x.time_s:.2f}" for x in fastest) + " s"
+    if sp.top_speed_mps is not None:
+        line += (f"; top speed {sp.top_speed_mps:.1f} +- {sp.top_speed_uncertainty_mps:.1f} m/s at "
+                 f"{sp.top_speed_at_m:.0f} m")
     return line
 
 

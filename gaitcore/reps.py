@@ -12,11 +12,12 @@ and the live display decides a step's rep when it shows it.
 Per rep (:func:`reps_of`, from its steps): its first and last contact's IC, the rest
 before it (from the previous rep's last IC to its first), its steps, and the distance its
 strides cover (each foot's stride lengths within the rep summed; the mean of the feet
-that have them).  A rep that begins from standing begins at its push-off: the first
-foot's toe-off from standing (the first event the detector reports when a recording
-begins standing, or the toe-off that ends a standing contact); the heel rise before it is
-no contact event.  Its distance leaves out the first step out of the start (a stride
-from standing has no stride time).
+that have them).  A rep that begins from standing begins at its first movement, the first
+foot's heel rise before its push-off (:mod:`gaitcore.splits`, from the trajectory's
+feet; without a trajectory, or when no first movement is found, at the push-off: the first
+foot's toe-off from standing, the first event the detector reports when a recording
+begins standing or the toe-off that ends a standing contact).  Its distance leaves out
+the first step out of the start (a stride from standing has no stride time).
 
 Its metrics (:class:`RepMetrics`) summarise the step figures over the rep: per figure the
 mean, the coefficient of variation (sample SD over mean) and the means of the first and
@@ -33,11 +34,13 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .cues import Cue, rep_cues
+from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue, walking_bout
 from .drills import Catalog, Drill, default_catalog
 from .recognize import Recognised, recognise
 from .scores import Quality, rep_quality
-from .params import StepParams
+from .params import SplitParams, StepParams
+from .plan import Plan, next_planned, takes_item
+from .splits import FootPath, Splits, rep_splits
 from .signals import Side
 
 if TYPE_CHECKING:
@@ -210,7 +213,8 @@ class Rep:
     """One rep (see the module docstring); times in s on the recording's clock."""
 
     index: int
-    start_s: float                  # its push-off from standing, or without one its first contact's IC
+    start_s: float                  # its first movement from standing (its splits'), else its push-off from
+    #                                 standing, else its first contact's IC
     first_ic_s: float               # its first contact's IC
     push_off_s: float | None        # the first foot's toe-off from standing before it (None: none)
     end_s: float                    # its last contact's IC
@@ -220,9 +224,12 @@ class Rep:
     distance_m: float | None        # its strides' lengths summed per foot, the feet's mean
     metrics: RepMetrics
     recognised: Recognised          # the drill its steps look like (gaitcore.recognize)
-    planned: str | None = None      # the session's drill (the catalog id), which names the rep when given
+    planned: str | None = None      # the plan's drill for it (the catalog id), which names the rep when given
     cues: tuple[Cue, ...] = ()      # at its steps (gaitcore.cues)
     quality: Quality = Quality(None, ())   # its score and reasons (gaitcore.scores)
+    splits: Splits | None = None    # its start and splits, begun from standing (gaitcore.splits)
+    planned_distance_m: float | None = None   # the plan's distance for it (m)
+    walking: bool = False           # a rep of walking steps (gaitcore.cues.walking_bout)
 
     @property
     def drill(self) -> str | None:
@@ -236,9 +243,9 @@ class Rep:
 
     @property
     def is_rest(self) -> bool:
-        """A bout recognised as walking (walking back to the start) when walking was not the
-        plan: rest between reps, not a rep: it has no quality score."""
-        return self.recognised.drill == "walk" and self.planned != "walk"
+        """A bout of walking steps (walking back to the start) when walking was not the plan:
+        rest between reps, not a rep: it has no quality score and takes no item of the plan."""
+        return self.walking and self.planned != "walk"
 
     @property
     def duration_s(self) -> float:
@@ -253,12 +260,14 @@ class Rep:
                 "rest_before_s": None if self.rest_before_s is None else round(self.rest_before_s, 4),
                 "distance_m": None if self.distance_m is None else round(self.distance_m, 3),
                 "drill": self.drill, "drill_source": "plan" if self.planned is not None else "recognised",
+                "planned_distance_m": self.planned_distance_m,
                 "confidence": 1.0 if self.planned is not None else self.recognised.confidence,
                 "recognised": {"drill": self.recognised.drill, "confidence": self.recognised.confidence,
                                "reason": self.recognised.reason},
                 "plan_mismatch": self.plan_mismatch, "rest": self.is_rest,
                 "quality": self.quality.score, "reasons": list(self.quality.reasons),
-                "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues]}
+                "metrics": self.metrics.to_dict(), "cues": [c.to_dict() for c in self.cues],
+                "splits": None if self.splits is None else self.splits.to_dict()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,20 +310,27 @@ def sets_of(reps: tuple[Rep, ...] | list[Rep], catalog: Catalog | None = None) -
 
 def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...] | list[float] = (),
             drill: Drill | None = None, clock_foot: Side | None = None,
-            catalog: Catalog | None = None) -> tuple[Rep, ...]:
+            catalog: Catalog | None = None, paths: tuple[FootPath, ...] = (),
+            split_params: SplitParams = SplitParams(), plan: Plan | None = None,
+            cue_params: CueParams = CueParams()) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
     toe-offs from standing (:func:`gaitcore.steps.push_offs_from_standing`): a rep's
     push-off is the earliest one after the previous rep's last contact and before its
-    first (the first foot to move); ``drill``: the session's, for its cues;
-    ``clock_foot``: when the feet keep different time, the foot whose clock the reps'
-    times are on (its push-offs only), the other foot's steps joining its reps by number;
-    ``catalog``: the drill catalog the quality's targets come from (default: the shipped
-    one with the user's file)."""
+    first (the first foot to move); ``drill``: the session's, which names every rep and
+    picks its cues; ``plan``: the session's plan (:mod:`gaitcore.plan`), whose items name
+    the reps in order instead (a walk back takes none; a rep after the plan ran out takes
+    ``drill``); ``clock_foot``: when the feet keep different time, the foot whose clock the
+    reps' times are on (its push-offs only), the other foot's steps joining its reps by
+    number; ``catalog``: the drill catalog the quality's targets and the cues' words come
+    from (default: the shipped one with the user's file); ``paths``: the feet's
+    trajectories, for the splits of a rep begun from standing
+    (:func:`gaitcore.splits.rep_splits`; none: no splits), with ``split_params``."""
     catalog = catalog or default_catalog()
     groups: dict[int, list[Step]] = {}
     for s in steps:
         groups.setdefault(s.rep, []).append(s)
     out: list[Rep] = []
+    taken = 0          # the plan's items given to reps so far
     for r in sorted(groups):
         mine = groups[r]
         timed = [s for s in mine if clock_foot is None or s.foot is clock_foot] or mine
@@ -326,11 +342,44 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         push = min((t for t in push_offs_s if after < t < timed[0].ic_s), default=None)
         start = timed[0].ic_s if push is None else push
         metrics = rep_metrics(mine)
+        recognised = recognise(mine, metrics, clock_foot is None)
+        item = next_planned(plan, taken)
+        # its cues are the next item's drill's from its first step: the live display cannot
+        # know a walk back before it ends (a walking step gets no cue)
+        cue_drill = drill if item is None else catalog.find(item.drill)
+        walk = walking_bout([s.contact_s for s in mine], cue_params)
+        if takes_item(item, walk):
+            taken += 1
+        else:
+            item = None
+        planned = item.drill if item is not None else (None if drill is None else drill.id)
+        distance = None if item is None else item.distance_m
+        splits = rep_splits(list(paths), after, timed[0].ic_s, timed[-1].ic_s, split_params,
+                            () if distance is None else (round(distance, 2),)) if paths else None
+        if splits is not None:
+            start = min(start, splits.first_movement_s)
         out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
-                       recognise(mine, metrics, clock_foot is None), None if drill is None else drill.id,
-                       rep_cues(mine, drill, catalog=catalog)))
-    return tuple(_scored(out, groups, catalog))
+                       recognised, planned, rep_cues(mine, cue_drill, cue_params, catalog),
+                       splits=splits, planned_distance_m=distance, walking=walk))
+    return tuple(_session_cues(_scored(out, groups, catalog), groups, catalog, cue_params))
+
+
+def _session_cues(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog,
+                  params: CueParams) -> list[Rep]:
+    """The reps with the session's cue on each (:func:`gaitcore.cues.session_cue`) added to
+    its cues, at its last contact."""
+    out, earlier = [], []
+    for r in reps:
+        if r.is_rest:
+            out.append(r)
+            continue
+        outcome = RepOutcome(catalog.find(r.drill), r.metrics.top_speed_mps,
+                             rep_contact_s([s.contact_s for s in groups[r.index]], params))
+        spoken, declined = session_cue(earlier, outcome, params, catalog)
+        earlier.append(replace(outcome, declined=declined))
+        out.append(r if spoken is None else replace(r, cues=r.cues + (Cue(r.end_s, None, spoken.text),)))
+    return out
 
 
 def _scored(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog) -> list[Rep]:

@@ -55,13 +55,15 @@ from scipy.signal import butter, sosfilt, sosfiltfilt
 
 from .errors import UsageError
 from .quaternion import rotmat_from_quat
-from .signals import GRAVITY_MPS2, Placement, Recording, SensorRecording, Segment, Side
+from .signals import GRAVITY_MPS2, Placement, Recording, SensorRecording, Segment, SessionInfo, Side
 
 FINE_HZ = 16000.0
 BALL_M = 0.17
 SENSOR_M = (0.11, 0.06)  # pod on the laces: ahead of the heel, above the sole
 STAND_S = 2.0
-START_PUSH_S = 0.35  # heel rise before the first swing
+START_PUSH_S = 0.35  # the push-off from standing, to the first swing
+HEEL_OFF_FRACTION = 0.5   # a heel-strike stance (and the push-off from standing): heel-off at this fraction
+FIRST_MOVE_S = HEEL_OFF_FRACTION * START_PUSH_S   # the push-off's first movement (its heel rise) after it starts
 STOP_FLAT_S = 0.08   # heel strike to foot flat on the last landing
 TO_PEAK_LEAD_S = 0.005
 TO_RATE_FRACTION = 0.85
@@ -288,7 +290,7 @@ def _stance_pitch_knots(c: ContactPlan) -> list[tuple[float, float, float]]:
         return [(0.0, th_ic, 0.0), (STOP_FLAT_S, 0.0, 0.0)]
     lead = min(TO_PEAK_LEAD_S, 0.1 * T)
     if d.strike is Strike.HEEL:
-        t_ff, t_ho = 0.12 * T, 0.5 * T
+        t_ff, t_ho = 0.12 * T, HEEL_OFF_FRACTION * T
         w_peak = 2.0 * th_to / (T - t_ho)
         return [(0.0, th_ic, 0.0), (t_ff, 0.0, 0.0), (t_ho, 0.0, 0.0),
                 (T - lead, th_to - w_peak * lead * 0.93, w_peak), (T, th_to, TO_RATE_FRACTION * w_peak)]
@@ -719,6 +721,9 @@ class Rep:
     brake_mps2: float | None = None
     fatigue_from_step: int | None = None   # from this contact of the rep on (0: its first) ...
     fatigue_contact_pct: float = 0.0       # ... every contact is this much longer (injected fatigue)
+    right_longer_pct: float = 0.0          # every right-foot contact this much longer (injected asymmetry)
+    lift_drop_from_step: int | None = None   # from this contact of the rep on, the swing into each ...
+    lift_drop_pct: float = 0.0               # ... lifts the foot this much less (its clearance, in %)
 
     def __post_init__(self):
         if not self.distance_m > 0:
@@ -727,6 +732,12 @@ class Rep:
                                                        and 0 < self.fatigue_contact_pct <= 100):
             raise UsageError(f"rep of {self.drill.name}: fatigue from contact {self.fatigue_from_step} by "
                              f"{self.fatigue_contact_pct}%: give a contact from 0 and a lengthening of 0-100%")
+        if not 0.0 <= self.right_longer_pct <= 100.0:
+            raise UsageError(f"rep of {self.drill.name}: right contacts {self.right_longer_pct}% longer: give 0-100%")
+        if self.lift_drop_from_step is not None and not (self.lift_drop_from_step >= 0
+                                                         and 0 < self.lift_drop_pct < 100):
+            raise UsageError(f"rep of {self.drill.name}: foot lift down {self.lift_drop_pct}% from contact "
+                             f"{self.lift_drop_from_step}: give a contact from 0 and a drop of 0-100%")
         if (self.accel_tau_s is None) != (self.brake_mps2 is None):
             raise UsageError(f"rep of {self.drill.name}: a sprint from standing takes both accel_tau_s and "
                              "brake_mps2, a drill at its pace neither")
@@ -740,10 +751,12 @@ class Rep:
                              "so two-footed drills are not simulated in sessions")
 
     def describe(self) -> str:
-        """As a coach would write it: "20 m A-skips"."""
-        if self.accel_tau_s is not None:
-            return f"{self.distance_m:g} m sprint from a standing start, then braking to a stop"
-        what = self.drill.description.split(":")[0] if ":" in self.drill.description else self.drill.name
+        """As a coach writes it in a plan (gaitcore.plan reads it): "20 m skips", "40 m
+        sprint" (from standing: its braking to a stop is not planned); a walk is the walk back
+        to the start: rest, no item of the plan."""
+        if self.drill is WALK:
+            return f"{self.distance_m:g} m walk back (rest)"
+        what = self.drill.name.replace("_held", "")
         return f"{self.distance_m:g} m {what.replace('_', ' ')}"
 
 
@@ -768,13 +781,14 @@ class SessionPlan:
                              "least 1 s each (the analysis measures the gyroscope's bias there)")
 
     def text(self) -> str:
-        """The plan as a coach would write it (the pod session's ``plan``)."""
-        parts = [f"{self.lead_s:g} s standing"]
+        """The plan as a coach would write it (the pod session's ``plan``, which
+        :func:`gaitcore.plan.parse_plan` reads: its drills name the reps)."""
+        parts = [f"{self.lead_s:g} s standing rest"]
         for k, rep in enumerate(self.reps):
             if k:
                 parts.append(f"{self.rest_s:g} s standing rest")
             parts.append(rep.describe())
-        parts.append(f"{self.tail_s:g} s standing")
+        parts.append(f"{self.tail_s:g} s standing rest")
         return "; ".join(parts)
 
 
@@ -783,7 +797,21 @@ DEMO_SESSION = SessionPlan(
     "demo athlete",
     (Rep(SPRINT, 40.0, accel_tau_s=1.3, brake_mps2=3.5), Rep(SKIP, 20.0), Rep(HIGH_KNEES, 20.0)))
 
-SESSIONS = {p.name: p for p in (DEMO_SESSION,)}
+SPRINT_SET = SessionPlan(
+    "sprint_set", "five 30 m sprints from standing, 20 s apart; the top speed falls 5% at the fourth and 9% at "
+    "the fifth (the set's cues)", "demo athlete",
+    tuple(Rep(replace(SPRINT, speed_mps=v), 30.0, accel_tau_s=1.2, brake_mps2=4.0)
+          for v in (9.5, 9.5, 9.45, 9.0, 8.6)), rest_s=20.0)
+DRILL_SET = SessionPlan(
+    "drill_set", "A-skips, then A-skips 25% longer in contact; high knees with the right foot 25% slower off the "
+    "ground, then with the foot lift down 40% from the 25th contact, then steady; a walk back after each but the "
+    "last (the drills' cues)", "demo athlete",
+    (Rep(SKIP, 20.0), Rep(WALK, 12.0), Rep(SKIP, 20.0, fatigue_from_step=0, fatigue_contact_pct=25.0),
+     Rep(WALK, 12.0), Rep(HIGH_KNEES, 20.0, right_longer_pct=25.0), Rep(WALK, 10.0),
+     Rep(HIGH_KNEES, 20.0, lift_drop_from_step=24, lift_drop_pct=40.0), Rep(WALK, 10.0), Rep(HIGH_KNEES, 20.0)),
+    rest_s=4.0)
+
+SESSIONS = {p.name: p for p in (DEMO_SESSION, SPRINT_SET, DRILL_SET)}
 
 
 def session_by_name(name: str) -> SessionPlan:
@@ -859,22 +887,29 @@ def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
     plans: list[ContactPlan] = []
     x = x_line
     k = 0
-    fatigue_ic = None
+    fatigue_ic = lift_ic = None
     while True:
         if sprint is None:
             d, v = top, top.speed_mps
         else:
             v = sprint.speed_mps(t_ic)
             d = _sprint_drill(top, v)
-            x = x_line + sprint.covered_m(t_ic)
         r = 1.0 + d.variability * rng.standard_normal(2)
         contact = d.contact_s * r[0]
         if rep.fatigue_from_step is not None and k >= rep.fatigue_from_step:
             contact *= 1.0 + rep.fatigue_contact_pct / 100.0
             if fatigue_ic is None:
                 fatigue_ic = onset_s + t_ic
-        step = max(d.step_s * r[1], contact * 1.05 if d.pattern is not Pattern.ALTERNATE else 0.0)
         foot = cycle[k % len(cycle)]
+        if foot == "right":
+            contact *= 1.0 + rep.right_longer_pct / 100.0
+        if rep.lift_drop_from_step is not None and k >= rep.lift_drop_from_step:
+            d = replace(d, clearance_m=d.clearance_m * (1.0 - rep.lift_drop_pct / 100.0))
+            if lift_ic is None:
+                lift_ic = onset_s + t_ic
+        if sprint is not None:     # the body passes over the stance foot at mid-contact
+            x = x_line + sprint.covered_m(t_ic + 0.5 * contact)
+        step = max(d.step_s * r[1], contact * 1.05 if d.pattern is not Pattern.ALTERNATE else 0.0)
         lift = None
         if all(c.foot != foot for c in plans):     # the foot's first contact: when it leaves standing
             if k == 0:
@@ -912,9 +947,42 @@ def _plan_rep(rep: Rep, index: int, onset_s: float, x_heel_m: float,
     truth = {"drill": top.name, "distance_m": rep.distance_m, "start_s": round(float(onset_s), 6),
              "end_s": round(float(onset_s + t_beside + 2 * STOP_FLAT_S), 6),
              "braking_from_s": None if sprint is None else round(float(onset_s + sprint.braking_from_s), 6)}
+    truth["first_movement_s"] = round(float(onset_s + FIRST_MOVE_S), 6)
+    if sprint is not None:
+        truth.update(_sprint_truth(sprint))
     if rep.fatigue_from_step is not None:    # (the IC of its first longer contact; None: the rep ended first)
         truth["fatigue_from_s"] = None if fatigue_ic is None else round(float(fatigue_ic), 6)
+    if rep.right_longer_pct:
+        truth["right_longer_pct"] = rep.right_longer_pct
+    if rep.lift_drop_from_step is not None:  # (the IC its lower swing lands at)
+        truth["lift_drop_from_s"] = None if lift_ic is None else round(float(lift_ic), 6)
     return plans, truth
+
+
+SPLITS_M = (5.0, 10.0, 20.0, 30.0, 40.0)
+FLYING_M = (10.0, 20.0, 30.0)
+
+
+def _sprint_truth(sprint: _SprintProfile) -> dict:
+    """A sprint rep's splits (s from its first movement, the heel rise FIRST_MOVE_S after the
+    profile's start, to when the body has covered each of SPLITS_M it reaches, braking included), its
+    fastest window of each of FLYING_M (s), its top speed (m/s) and where it was reached
+    (m).  The body is the profile's point, over the stance foot at mid-contact."""
+    t = np.arange(0.0, sprint.braking_from_s + sprint.v_max_mps / sprint.brake_mps2, 1e-4)
+    covered = np.array([sprint.covered_m(v) for v in t])
+    keep = np.concatenate(([True], np.diff(covered) > 0))
+    t, covered = t[keep], covered[keep]
+    grid = np.arange(0.0, covered[-1], 0.01)
+    t_at = np.interp(grid, covered, t)
+    flying = {}
+    for w in FLYING_M:
+        n = int(round(w / 0.01))
+        if n < grid.size:
+            flying[f"{w:g}"] = round(float(np.min(t_at[n:] - t_at[:-n])), 6)
+    return {"splits_s": {f"{d:g}": round(float(np.interp(d, covered, t)) - FIRST_MOVE_S, 6)
+                         for d in SPLITS_M if d <= covered[-1]},
+            "flying_s": flying, "top_speed_mps": round(sprint.speed_mps(sprint.braking_from_s), 6),
+            "top_speed_at_m": sprint.distance_m}
 
 
 @dataclass(frozen=True)
@@ -964,12 +1032,12 @@ def simulate_plan(plan: SessionPlan, fs_hz: float = 1000.0, seed: int = 0, acc_r
              for side, t0 in starts.items()}
     sensors, landings = _simulate_feet(list(planned.contacts), 0.0, duration_s, fs_hz, t_out, rng, noise,
                                        acc_range_g * GRAVITY_MPS2, gyr_range_dps)
-    rec = Recording(tuple(sensors), f"simulated session {plan.name}")
+    meta = {"session": plan.name, "athlete": plan.athlete, "plan": plan.text(),
+            "drills": [rep.drill.name for rep in plan.reps], "seed": seed, "simulated": True}
+    rec = Recording(tuple(sensors), f"simulated session {plan.name}", session=SessionInfo.from_meta(meta))
     truth = {"session": plan.name, "plan": plan.text(), "fs_hz": fs_hz, "seed": seed, "acc_range_g": acc_range_g,
              "gyr_range_dps": gyr_range_dps, "duration_s": round(duration_s, 6), "reps": list(planned.reps),
              "contacts": _contacts_truth(landings, True)}
-    meta = {"session": plan.name, "athlete": plan.athlete, "plan": plan.text(),
-            "drills": [rep.drill.name for rep in plan.reps], "seed": seed, "simulated": True}
     return Simulation(rec, truth, seed, meta)
 
 

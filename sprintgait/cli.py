@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from gaitcore import __version__
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-trajectory", action="store_true",
                    help="contact timing only: skip the foot trajectory (stride length, speed, foot lift, "
                    "angles, position are left null); about 10 times faster")
+    a.add_argument("--drill", help="the session's drill (gait drills lists them): names every rep and picks its "
+                   "cues, instead of the recording's own")
+    a.add_argument("--plan", metavar="TEXT|@FILE",
+                   help="the session's plan, instead of the recording's own: its drills name the reps in order, "
+                   "e.g. '2x20 m skips, 20 m high knees, 3 min rest, 6x30 m accel' (@FILE reads it from a file)")
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     dr = sub.add_parser("drills", help="list the drill catalog: each drill, what the pods judge in it, its cues",
@@ -245,7 +251,11 @@ def _analyze(args) -> int:
                         "summary.txt)")
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     progress(f"reading {len(args.inputs)} input(s), {_input_size(args.inputs) if progress.enabled else ''}")
+    given = _given_session(args)
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
+    if given:
+        rec = replace(rec, session=replace(rec.session, **given))
+    _say_if_plan_unread(rec.session.plan)
     n = sum(s.n_samples for s in rec.sensors)
     progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
     if progress.enabled:
@@ -265,6 +275,48 @@ def _analyze(args) -> int:
         if args.out is not None:
             sys.stdout.write(f"report written to {args.out}/ (report.json, steps.csv, summary.txt)\n")
     return 0
+
+
+def _given_session(args) -> dict:
+    """The drill and plan given to ``gait analyze`` (checked: an unknown drill or a plan item
+    that is no drill stops with one line), as SessionInfo fields."""
+    from gaitcore.drills import default_catalog
+    from gaitcore.plan import parse_plan
+    out = {}
+    if args.drill is not None:
+        catalog = default_catalog()
+        found = catalog.find(args.drill)
+        if found is None:
+            raise GaitError(f"--drill {args.drill!r} is no drill gait knows; give one of "
+                            f"{', '.join(d.id for d in catalog.drills)} (gait drills lists them)")
+        out["drill"] = found.id
+        out["plan"] = None       # (a drill given names every rep: the recording's plan is set aside)
+    if args.plan is not None:
+        out["plan"] = parse_plan(_plan_text(args.plan)).text
+    return out
+
+
+def _plan_text(given: str) -> str:
+    """A --plan argument's text (@FILE: the file's)."""
+    if not given.startswith("@"):
+        return given
+    try:
+        return Path(given[1:]).read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise GaitError(f"--plan {given}: cannot read it ({err.strerror}); give an existing text file "
+                        "or the plan itself") from None
+
+
+def _say_if_plan_unread(plan: str | None) -> None:
+    """A recording's stored plan that names no drill the catalog knows is kept as written
+    and not read: say so once."""
+    import warnings
+    from gaitcore.plan import PlanError, parse_plan
+    if plan:
+        try:
+            parse_plan(plan)
+        except PlanError as err:
+            warnings.warn(f"the session's plan is not read ({err}); the reps are named by what they look like")
 
 
 COMPILING = ("compiling the analysis kernels for this machine, once (about half a minute on two cores; "
@@ -454,7 +506,8 @@ def _devices_scan(args) -> int:
 def _session_options(parser) -> None:
     parser.add_argument("--athlete", metavar="NAME", help="who wears the pods, stored in the session's metadata")
     parser.add_argument("--plan", metavar="TEXT|@FILE",
-                        help="the session's drill plan (e.g. '6x30 m fly, 3 min rest'; @FILE reads it from a file), "
+                        help="the session's drill plan, whose drills name the reps in order (e.g. '2x20 m skips, "
+                        "3 min rest, 6x30 m fly'; drills as gait drills lists them; @FILE reads it from a file), "
                         "stored in the session's metadata")
     parser.add_argument("--mounting-from", type=Path, metavar="SESSION",
                         help="start from how each pod sat on its foot in this earlier session of the same pods "
@@ -464,13 +517,10 @@ def _session_options(parser) -> None:
 def _session_meta(args, pods: list[tuple[str, str]]) -> dict:
     """The session-level metadata given on the command line (drill, athlete, plan, the
     pods' mounting calibrations)."""
-    plan = args.plan
-    if plan is not None and plan.startswith("@"):
-        try:
-            plan = Path(plan[1:]).read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise GaitError(f"--plan {args.plan}: cannot read it ({err.strerror}); give an existing text file "
-                            "or the plan itself") from None
+    plan = None if args.plan is None else _plan_text(args.plan)
+    if plan is not None:
+        from gaitcore.plan import parse_plan
+        parse_plan(plan)          # a plan item that is no drill: one line, before anything starts
     meta = {k: v for k, v in (("drill", args.drill), ("athlete", args.athlete), ("plan", plan)) if v is not None}
     if args.mounting_from is not None:
         from calibration.mounting import mountings_from_session
@@ -597,8 +647,11 @@ def _replay(args) -> int:
     if not args.input.is_file():
         raise GaitError(f"{args.input} not found; give a session file written by gait record or gait live")
     session = read_session(args.input)
+    meta = session.meta
+    if args.drill is not None:       # (a drill given names every rep: the session's plan is set aside)
+        meta = {**{k: v for k, v in meta.items() if k != "plan"}, "drill": args.drill}
     try:
-        state = new_live_state(session.meta, args.drill or session.meta.get("drill"))
+        state = new_live_state(meta, meta.get("drill"))
     except ValueError as err:
         raise GaitError(f"{args.input}: {err}") from None
     display = None if args.json else make_display(Sound(bell=args.bell))
@@ -628,7 +681,10 @@ def _replay(args) -> int:
         shown.append(as_dict(it))
         if display:
             display.show(it)
-    result = analyze(session_recording(session, args.input))   # (the session as read above, not again)
+    rec = session_recording(session, args.input)   # (the session as read above, not again)
+    if args.drill is not None:
+        rec = replace(rec, session=replace(rec.session, drill=args.drill, plan=None))
+    result = analyze(rec)
     if args.json:
         sys.stdout.write(to_json(result))
         return 0

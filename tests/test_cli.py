@@ -36,7 +36,8 @@ def test_bundled_recording_json_contract(tmp_path):
     assert [x["drill"] for x in out["sets"]] == ["sprint", "skip", "high_knees"]
     assert set(out["reps"][0]) == {"index", "start_s", "push_off_s", "first_ic_s", "end_s", "duration_s", "steps",
                                    "rest_before_s", "distance_m", "drill", "drill_source", "confidence", "recognised",
-                                   "plan_mismatch", "rest", "quality", "reasons", "metrics", "cues"}
+                                   "plan_mismatch", "rest", "quality", "reasons", "metrics", "cues", "splits",
+                                   "planned_distance_m"}
     assert [s["rep"] for s in out["steps"]] == sorted(s["rep"] for s in out["steps"])
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["report.json", "steps.csv",
                                                                      "summary.txt"]
