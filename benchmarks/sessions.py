@@ -73,7 +73,7 @@ def session_plan(k: int):
                 reps.append(Rep(d, distance))
         if rng.random() < 0.7:
             reps.append(Rep(WALK, float(rng.uniform(8.0, 15.0))))
-    plan = SessionPlan(f"s{k}", f"benchmark session {k}", "sim", tuple(reps), rest_s=float(rng.uniform(2.0, 6.0)))
+    plan = SessionPlan(f"s{k}", f"benchmark session, seed {k}", "sim", tuple(reps), rest_s=float(rng.uniform(2.0, 6.0)))
     return plan, kind, fatigued, detail
 
 
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{t:<13}" + "".join(f"{conf[(t, None if c == 'none' else c)]:>9}" for c in cols))
     for r, res in ((r, res) for res in results for r in res["rows"]):
         if r["truth"] != "walk" and r["got"] != r["truth"]:
-            print(f"  session {res['k']} at {res['rate']:g} Hz: {r['truth']} recognised as {r['got']}")
+            print(f"  seed {res['k']} at {res['rate']:g} Hz: {r['truth']} recognised as {r['got']}")
     for what in ("start_err", "end_err"):
         e = np.array([r[what] for r in rows if r[what] is not None])
         off = Counter(r["drill"] for r in rows if r[what] is not None and abs(r[what]) > 0.2)
@@ -159,19 +159,19 @@ def main(argv: list[str] | None = None) -> int:
               f"{'steps' if kind == 'within' else 'reps'})")
         for res in mine:
             if res not in hit:
-                print(f"  session {res['k']} at {res['rate']:g} Hz, {res['fatigued_drill']}: {res['found']} "
+                print(f"  seed {res['k']} at {res['rate']:g} Hz, {res['fatigued_drill']}: {res['found']} "
                       f"({res['fatigue_cues']})")
     steady = [res for res in results if res["kind"] == "steady"]
     loud = [res for res in steady if res["fatigue_cues"]]
     print(f"steady sessions: {len(steady) - len(loud)} of {len(steady)} without a fatigue cue")
     for res in loud:
-        print(f"  session {res['k']} at {res['rate']:g} Hz: {res['fatigue_cues']}")
-    print("other cues (none was injected: feet uneven, foot lift), per session and simulated drill:")
+        print(f"  seed {res['k']} at {res['rate']:g} Hz: {res['fatigue_cues']}")
+    print("other cues (none was injected: feet uneven, foot lift), per session (by its seed) and simulated drill:")
     for res in results:
         drill_of = {r["index"]: r["drill"] for r in res["rows"] if r["index"] is not None}
         per = Counter((drill_of.get(x), text.split(":")[0]) for x, text in res["other_cues"])
         if per:
-            print(f"  session {res['k']} at {res['rate']:g} Hz: "
+            print(f"  seed {res['k']} at {res['rate']:g} Hz: "
                   + "; ".join(f"{d}: {what} x{v}" for (d, what), v in per.most_common()))
     print(f"other cues in all sessions: {sum(len(res['other_cues']) for res in results)}")
     return 0

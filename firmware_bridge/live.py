@@ -1425,8 +1425,8 @@ def _cue(state: LiveState, s: LiveStep, rep: _Rep) -> tuple[str | None, _Rep]:
     latest = [(feet[c.pod], c.contact_s) for c in rep.contacts
               if c.ic_s <= s.ic_s and c.contact_s is not None and not walking(c.contact_s)]
     texts = []
-    timed = [c.contact_s for c in rep.contacts if c.ic_s <= s.ic_s and not walking(c.contact_s)]
-    for spoken in (step_cue(rep.drill, s.contact_s, s.baseline_contact_s, recent_s=recent_contact_s(timed)),
+    recent = recent_contact_s([c for _, c in latest])
+    for spoken in (step_cue(rep.drill, s.contact_s, s.baseline_contact_s, recent_s=recent),
                    None if walking(s.contact_s) else asymmetry_cue(latest, drill=rep.drill)):
         if spoken is not None and not quiet(rep.said, s.ic_s, spoken.kind):
             texts.append(spoken.text)

@@ -67,7 +67,7 @@ class CueParams:
     """Contacts that make a rep's baseline: the first four, after the start's longer
     drive contacts have begun to shorten.  Set by hand; not compared."""
     longer_steps: int = 3
-    """The rep's latest contacts whose mean is compared with the baseline: lengthening is
+    """The rep's latest contacts whose median is compared with the baseline: lengthening is
     a trend, not one contact (a steady simulated rep of 50 high knees, 4% contact-time
     scatter, had one contact 16% and 17 ms over its baseline).  Set by hand."""
     longer_pct: float = 10.0
@@ -247,7 +247,7 @@ def step_cue(drill: Drill | None, contact_s: float | None, baseline_s: float | N
              params: CueParams = CueParams(), catalog: Catalog | None = None,
              recent_s: float | None = None) -> Spoken | None:
     """The cue a step with ``contact_s`` would get in ``drill`` (None: no drill given, or
-    one not in the catalog) against its rep's baseline, ``recent_s`` the mean of the rep's
+    one not in the catalog) against its rep's baseline, ``recent_s`` the median of the rep's
     latest contacts (:func:`recent_contact_s`; None: this contact alone), worded by
     ``catalog`` (default: the shipped one with the user's file); None when there is nothing
     to say.  (Whether it is said: :func:`quiet`.)"""
@@ -286,17 +286,14 @@ def rep_cues(steps: tuple[Step, ...] | list[Step], drill: Drill | None, params: 
              if e.contact_s is not None and not walking(e.contact_s, params)][:params.baseline_steps]
     lifts = swing_lifts(steps)
     foot_lifts: dict[str, list[float]] = {}
-    latest: list[tuple[str, float]] = []
-    timed: list[float | None] = []
+    latest: list[tuple[str, float]] = []      # the rep's contacts so far that are no walking step's
     for s, lift in zip(steps, lifts):
         foot = s.foot.value
         if s.contact_s is not None and not walking(s.contact_s, params):
             latest.append((foot, s.contact_s))
         earlier = [c for ic, c in first if ic < s.ic_s]
-        if not walking(s.contact_s, params):
-            timed.append(s.contact_s)
         spoken = [step_cue(drill, s.contact_s, baseline_contact_s(earlier, params), params, catalog,
-                           recent_contact_s(timed, params)),
+                           recent_contact_s([c for _, c in latest], params)),
                   None if walking(s.contact_s, params) else asymmetry_cue(latest, params, catalog, drill)]
         if lift is not None:
             spoken.append(foot_lift_cue(drill, foot, lift, foot_lifts.setdefault(foot, []), s.contact_s, params,
@@ -312,7 +309,7 @@ def rep_cues(steps: tuple[Step, ...] | list[Step], drill: Drill | None, params: 
 @dataclass(frozen=True, slots=True)
 class RepOutcome:
     """What the session's cues read of a finished rep: its drill's catalog entry, its top
-    speed (m/s) and mean contact time (s), and whether it declined (set by
+    speed (m/s) and contact time (s, :func:`rep_contact_s`), and whether it declined (set by
     :func:`session_cue`)."""
 
     drill: Drill | None

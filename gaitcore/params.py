@@ -183,9 +183,9 @@ class SplitParams:
     uncertainty is this share of its distance, over the speed there."""
     moving_dps: float = 15.0
     """deg/s: the foot moves when its angular rate, averaged over ``smooth_s``, is above
-    this; above a standing athlete's sway (the bundled session's standing feet: under 3 deg/s)
-    and at its first 10 ms of a heel rise.  Set by hand; the simulated rise's first movement is
-    found 4-8 ms late with it."""
+    this; above a standing foot's noise and sway (the bundled, simulated session's standing
+    feet: under 2 deg/s) and within the first 10 ms of a heel rise.  Set by hand; the
+    simulated rise's first movement is found 0-8 ms late with it (benchmarks/results/splits.txt)."""
     smooth_s: float = 0.01
     """s: the moving average the angular rate is read through.  Set by hand."""
     max_rise_s: float = 1.0

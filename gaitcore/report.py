@@ -155,9 +155,8 @@ def _splits_line(sp: Splits) -> str:
     if sp.at:
         line += "; splits " + ", ".join(f"{x.distance_m:g} m {x.time_s:.2f}" for x in sp.at)
         line += f" s (+- {sp.at[0].uncertainty_s:.2f} to {sp.at[-1].uncertainty_s:.2f})"
-    fastest = [x for x in sp.flying]
-    if fastest:
-        line += "; fastest " + ", ".join(f"{x.window_m:g} m {x.time_s:.2f}" for x in fastest) + " s"
+    if sp.flying:
+        line += "; fastest " + ", ".join(f"{x.window_m:g} m {x.time_s:.2f}" for x in sp.flying) + " s"
     if sp.top_speed_mps is not None:
         line += (f"; top speed {sp.top_speed_mps:.1f} +- {sp.top_speed_uncertainty_mps:.1f} m/s at "
                  f"{sp.top_speed_at_m:.0f} m")
