@@ -1047,7 +1047,7 @@ def _fed_until_s(pod: _Pod) -> float:
 
 def _landing_pending_before(pod: _Pod, t_s: float) -> bool:
     """Whether the detector holds a landing it has not yet confirmed (it reports one up to
-    ``CONFIRM_S`` late) that came before session time ``t_s``."""
+    ``EventParams.report_delay_s`` late) that came before session time ``t_s``."""
     pos = unconfirmed_landing(pod.events)
     return pos is not None and _time(pod, pos) < t_s
 

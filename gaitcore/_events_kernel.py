@@ -29,6 +29,19 @@ thresholds of :class:`gaitcore.params.EventParams` (passed in ``params``, layout
   confirm_s, an impact comes or the foot does not turn toe-up faster than reject_dps
   again: a jogging foot's mid-swing pitch reversal crosses zero too, and is then dropped
   (it is reported confirm_s late at most, which a live cue can afford).
+- A landing pushes the foot up.  An impact that is the IC on its own (no crossing before
+  it) is a landing only if, within landing_wait_s of its onset, the specific force along
+  the foot's up rises over landing_up_mps2 before it falls under pulled_down_mps2.  A free
+  foot braked hard in the air (the free leg of an A-skip stopping at the top of its swing)
+  is pulled down instead, and may then be held still there, its rotation crossing zero
+  as a heel strike's does.  A crossing within confirm_s of such a braking stands at
+  confirm_s only if the foot turned toe-down (flat after a heel strike: slap_dps) or an
+  impact came by then; without either it waits, and is a landing at a push-off (toe-down
+  faster than push_dps) or once held_s has passed.  An impact or a toe-up turn faster
+  than reject_dps drops it: the foot leaves its hold, and its landing is searched for
+  from min_impact_after_to_s on (a foot held high takes longer than that to reach the
+  ground).  So an IC is reported at most max(held_s, confirm_s + landing_wait_s) after it
+  (:attr:`gaitcore.params.EventParams.report_delay_s`).
 """
 from __future__ import annotations
 
@@ -48,6 +61,7 @@ M_STANCE = 0.0      # on the ground (or unknown at start): tracking toe-down lob
 M_SWING = 1.0       # after TO: tracking the toe-up peak
 M_PRECONTACT = 2.0  # after the toe-up peak: waiting for IC
 M_PENDING = 3.0     # a toe-down crossing seen: waiting for the ground to confirm it
+M_IMPACT = 4.0      # an impact seen: waiting for it to push the foot up
 
 # State vector layout.
 S_MODE, S_N, S_PREV_P, S_PREV_AX, S_PREV_AY, S_PREV_AZ = 0, 1, 2, 3, 4, 5
@@ -56,7 +70,11 @@ S_CAND_VAL, S_CAND_POS, S_HAVE_PREV, S_LAST_EV, S_LAST_KIND = 11, 12, 13, 14, 15
 S_UP_DEG, S_PEND_POS = 16, 17
 # Bookkeeping for an early look at the TO candidate (events.toe_off_candidate); no decision reads it.
 S_QUIET, S_LOBE_START, S_LOBE_QUIET, S_CAND_START, S_CAND_QUIET = 18, 19, 20, 21, 22
-STATE_SIZE = 23
+# The impact being judged (M_IMPACT): its onset, the IC it gives, how, and the mode it returns to.
+S_IMP_POS, S_IMP_AT, S_IMP_HOW, S_IMP_BACK, S_PEND_MINP = 23, 24, 25, 26, 27
+S_LEFT_POS = 28     # where the foot last left a hold in the air
+S_PULLED_POS, S_PEND_BRAKED = 29, 30   # the last impact that pulled the foot down; the crossing came soon after one
+STATE_SIZE = 31
 
 GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` codes
 
@@ -65,7 +83,8 @@ GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` c
 P_SWING_DPS, P_SWING_ANGLE_DEG, P_LOBE_BAND_DPS, P_PUSH_DPS, P_PEAK_FRACTION, P_TO_FRACTION = 0, 1, 2, 3, 4, 5
 P_IMPACT_JERK_MPS3, P_IMPACT_JERK_SWING_MPS3, P_IMPACT_SPIKE_MPS2 = 6, 7, 8
 P_MIN_CONTACT_S, P_MIN_IMPACT_AFTER_TO_S, P_CONFIRM_S, P_REJECT_DPS = 9, 10, 11, 12
-PARAMS_SIZE = 13
+P_LANDING_UP_MPS2, P_PULLED_DOWN_MPS2, P_LANDING_WAIT_S, P_SLAP_DPS, P_HELD_S = 13, 14, 15, 16, 17
+PARAMS_SIZE = 18
 
 
 def new_state() -> np.ndarray:
@@ -74,6 +93,8 @@ def new_state() -> np.ndarray:
     s[S_LOBE_MIN] = np.inf
     s[S_CAND_VAL] = np.inf
     s[S_LAST_EV] = -1.0
+    s[S_LEFT_POS] = -np.inf
+    s[S_PULLED_POS] = -np.inf
     return s
 
 
@@ -109,6 +130,8 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
     impact_spike = params[P_IMPACT_SPIKE_MPS2]
     min_contact_s, min_impact_after_to_s = params[P_MIN_CONTACT_S], params[P_MIN_IMPACT_AFTER_TO_S]
     confirm_s, reject_dps = params[P_CONFIRM_S], params[P_REJECT_DPS]
+    landing_up, pulled_down = params[P_LANDING_UP_MPS2], params[P_PULLED_DOWN_MPS2]
+    landing_wait_s, slap_dps, held_s = params[P_LANDING_WAIT_S], params[P_SLAP_DPS], params[P_HELD_S]
     n_ev = 0
     for k in range(p_dps.shape[0]):
         i = state[S_N]
@@ -191,31 +214,73 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
             elif p < peak_fraction * state[S_PEAK]:
                 state[S_MODE] = M_PRECONTACT
                 mode = M_PRECONTACT
-            spike = jerk > impact_jerk and ax * ax + ay * ay + az * az > impact_spike * impact_spike
-            if mode == M_SWING and (jerk > impact_jerk_swing or spike) and (
-                    i - state[S_LAST_EV] >= min_impact_after_to_s * fs_hz):
-                # A forefoot landing while the foot still rotates toe-up.
-                state[S_MODE] = M_PRECONTACT
-                mode = M_PRECONTACT
         pos = -1.0
         how = IC_BY_CROSSING
-        if mode == M_PRECONTACT:
+        judge_at = -1.0     # an impact to judge: the IC it gives if it pushes the foot up
+        judge_how = IC_BY_IMPACT
+        cross = -1.0
+        if mode == M_SWING:
+            spike = jerk > impact_jerk and ax * ax + ay * ay + az * az > impact_spike * impact_spike
+            if (jerk > impact_jerk_swing or spike) and i - state[S_LAST_EV] >= min_impact_after_to_s * fs_hz \
+                    and i - state[S_LEFT_POS] >= min_impact_after_to_s * fs_hz:
+                judge_at = i - 0.5      # a forefoot landing while the foot still rotates toe-up
+        elif mode == M_PRECONTACT:
             if have_prev and prev_p > 0.0 and p <= 0.0:
-                pos = (i - 1.0) + prev_p / (prev_p - p)
-            if jerk > impact_jerk:
-                impact = i - 0.5  # the step in acceleration came between i - 1 and i
-                if pos < 0.0 or impact < pos:
-                    pos = impact
-                    how = IC_BY_IMPACT
-            if pos >= 0.0 and how == IC_BY_CROSSING:
+                cross = (i - 1.0) + prev_p / (prev_p - p)
+            if jerk > impact_jerk and i - state[S_LEFT_POS] >= min_impact_after_to_s * fs_hz:
+                judge_at = i - 0.5  # the step in acceleration came between i - 1 and i
+                if 0.0 <= cross < judge_at:
+                    judge_at = cross
+                    judge_how = IC_BY_CROSSING
+            if cross >= 0.0:
+                # the crossing waits for the ground, unless an impact at this sample proves it
                 state[S_MODE] = M_PENDING
-                state[S_PEND_POS] = pos
-                pos = -1.0
+                state[S_PEND_POS] = cross
+                state[S_PEND_MINP] = p
+                state[S_PEND_BRAKED] = 1.0 if i - state[S_PULLED_POS] <= confirm_s * fs_hz else 0.0
         elif mode == M_PENDING:
-            if jerk > impact_jerk or i - state[S_PEND_POS] >= confirm_s * fs_hz:
-                pos = state[S_PEND_POS]
+            waited = i - state[S_PEND_POS]
+            held = waited >= confirm_s * fs_hz and state[S_PEND_BRAKED] > 0.0
+            if not held and p < state[S_PEND_MINP]:
+                state[S_PEND_MINP] = p
+            if held and (jerk > impact_jerk or p > reject_dps):
+                # the foot leaves a hold in the air: the swing goes on, and its landing is
+                # an impact at least min_impact_after_to_s later (or a crossing)
+                state[S_MODE] = M_PRECONTACT
+                state[S_LEFT_POS] = i
+            elif jerk > impact_jerk:
+                pos = state[S_PEND_POS]     # heel strike, then its impact (or the push-off's)
             elif p > reject_dps:
                 state[S_MODE] = M_PRECONTACT  # not a landing: the swing goes on
+            elif waited >= confirm_s * fs_hz and (state[S_PEND_BRAKED] == 0.0 or state[S_PEND_MINP] < -slap_dps
+                                                   or p < -push_dps or waited >= held_s * fs_hz):
+                pos = state[S_PEND_POS]
+        elif mode == M_IMPACT:
+            if az < pulled_down:
+                state[S_PULLED_POS] = i
+            if state[S_IMP_BACK] == M_PRECONTACT and have_prev and prev_p > 0.0 and p <= 0.0:
+                # a crossing while the impact is judged: it waits for the ground if the impact fails
+                state[S_IMP_BACK] = M_PENDING
+                state[S_PEND_POS] = (i - 1.0) + prev_p / (prev_p - p)
+                state[S_PEND_MINP] = p
+                state[S_PEND_BRAKED] = 1.0 if i - state[S_PULLED_POS] <= confirm_s * fs_hz else 0.0
+            if az > landing_up:
+                pos = state[S_IMP_AT]
+                how = state[S_IMP_HOW]
+            elif i - state[S_IMP_POS] >= landing_wait_s * fs_hz:
+                state[S_MODE] = state[S_IMP_BACK]
+        if judge_at >= 0.0:
+            if az > landing_up:
+                pos = judge_at
+                how = judge_how
+            else:
+                if az < pulled_down:
+                    state[S_PULLED_POS] = i
+                state[S_IMP_POS] = i
+                state[S_IMP_AT] = judge_at
+                state[S_IMP_HOW] = judge_how
+                state[S_IMP_BACK] = state[S_MODE]
+                state[S_MODE] = M_IMPACT
         if pos >= 0.0:
             if pos <= state[S_LAST_EV]:
                 pos = state[S_LAST_EV] + 1e-3

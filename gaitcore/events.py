@@ -88,6 +88,8 @@ def kernel_params(params: EventParams) -> np.ndarray:
     a[K.P_IMPACT_SPIKE_MPS2] = params.impact_spike_mps2
     a[K.P_MIN_CONTACT_S], a[K.P_MIN_IMPACT_AFTER_TO_S] = params.min_contact_s, params.min_impact_after_to_s
     a[K.P_CONFIRM_S], a[K.P_REJECT_DPS] = params.confirm_s, params.reject_dps
+    a[K.P_LANDING_UP_MPS2], a[K.P_PULLED_DOWN_MPS2] = params.landing_up_mps2, params.pulled_down_mps2
+    a[K.P_LANDING_WAIT_S], a[K.P_SLAP_DPS], a[K.P_HELD_S] = params.landing_wait_s, params.slap_dps, params.held_s
     return a
 
 
@@ -138,11 +140,16 @@ def toe_off_candidate(state: EventState) -> ToeOffCandidate | None:
 
 def unconfirmed_landing(state: EventState) -> float | None:
     """The position (fractional sample index, as Event.pos) of a landing the detector has
-    seen but not yet reported: a toe-down crossing it confirms, or drops as a mid-swing
-    pitch reversal, within ``EventParams.confirm_s``; None when it holds none.  It reads the state
+    seen but not yet reported: a toe-down crossing it confirms, or drops (a mid-swing pitch
+    reversal, a foot held in the air), or an impact it has yet to see push the foot up,
+    within ``EventParams.report_delay_s``; None when it holds none.  It reads the state
     only; detection does not depend on it."""
     s = state.kernel
-    return float(s[K.S_PEND_POS]) if s[K.S_MODE] == K.M_PENDING else None
+    if s[K.S_MODE] == K.M_PENDING:
+        return float(s[K.S_PEND_POS])
+    if s[K.S_MODE] == K.M_IMPACT:
+        return float(s[K.S_IMP_AT])
+    return None
 
 
 def breaks_of(kind: np.ndarray, lag: np.ndarray) -> np.ndarray:

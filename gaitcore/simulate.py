@@ -107,8 +107,9 @@ class Drill:
     ramp_from: "Drill | None" = None  # acceleration: parameters ramp from this drill
     shank_peak_deg: float = 60.0     # swing: ankle furthest behind the knee (shank from vertical)
     thigh_peak_deg: float = 30.0     # swing: knee furthest ahead of the hip (thigh from vertical)
-    # a skip's free foot held still at the top of its swing (the swing over the other foot's
-    # step and hop), HOLD_MIN_S to HOLD_MAX_S, varying by swing (_hold_s)
+    # a skip's free foot held at the top of its swing (the swing over the other foot's step
+    # and hop), still against the athlete (it travels with the body), HOLD_MIN_S to
+    # HOLD_MAX_S, varying by swing (_hold_s)
     hold: bool = False
 
 
@@ -148,6 +149,7 @@ SKIP = _d(name="skips", description="A-skips: hop-step, two contacts on each foo
 SKIP_HELD = replace(SKIP, name="skips_held", description="A-skips whose free foot is held still high for "
                     "150-300 ms over the other foot's step and hop", hold=True)
 HOLD_MIN_S, HOLD_MAX_S = 0.15, 0.30
+HOLD_MOVING_S = 0.4     # a held swing still moves this long (s): rising to the hold and falling from it
 HOPS = _d(name="bunny_hops", description="bunny hops: both feet together, 0.8 m per hop",
           pattern=Pattern.TOGETHER, strike=Strike.FORE, speed_mps=1.5, contact_s=0.20, step_s=0.55,
           theta_ic_deg=-15, theta_to_deg=-40, clearance_m=0.20, swing_pitch_deg=0,
@@ -387,8 +389,14 @@ def _foot_trajectory(plans: list[ContactPlan], t: np.ndarray, y_m: float, x_stan
         Tsw = c.ic_s - prev_end
         sel = (t >= prev_end) & (t < c.ic_s)
         held = c.drill.hold and c.drill.pattern is Pattern.SKIP and not c.hop
-        s, T = _held_swing(t[sel] - prev_end, Tsw, _hold_s(c.ic_s), dt) if held else ((t[sel] - prev_end) / Tsw, Tsw)
         (x0, vx0, ax0), (z0, vz0, az0), (th0, w0, al0) = prev_state
+        hold_s = min(_hold_s(c.ic_s), Tsw - HOLD_MOVING_S)
+        if held and hold_s > 0.0:
+            rate = _hold_rate(lambda q, T: _hermite5(x0, vx0, ax0, x1, vx1, 0.0, T, q),
+                              Tsw, hold_s, c.drill.speed_mps)
+            s, T = _held_swing(t[sel] - prev_end, Tsw, hold_s, dt, rate)
+        else:
+            s, T = (t[sel] - prev_end) / Tsw, Tsw
         bump = 64.0 * s ** 3 * (1 - s) ** 3
         heel[sel, 0] = _hermite5(x0, vx0, ax0, x1, vx1, 0.0, T, s)
         # A hop leaves the leg extended: the foot rises with the body, g T^2 / 8 (~3 cm).
@@ -427,23 +435,38 @@ def _hold_s(ic_s: float) -> float:
     return HOLD_MIN_S + (HOLD_MAX_S - HOLD_MIN_S) * ((ic_s * 0.6180339887 * 7.0) % 1.0)
 
 
-def _held_swing(tt: np.ndarray, Tsw: float, hold_s: float, dt: float) -> tuple[np.ndarray, float]:
-    """The swing's progress 0-1 over its times ``tt`` (s since it began) when the foot
-    stands still at its top (progress 0.5) for ``hold_s`` (at most half the swing), easing in
-    and out over 50 ms (a raised cosine in the progress rate); and the swing's length at
-    the rate it moves, which scales its end velocities to the stance's."""
-    hold = min(hold_s, 0.5 * Tsw)
+def _held_swing(tt: np.ndarray, Tsw: float, hold_s: float, dt: float, hold_rate: float = 0.0) -> tuple[np.ndarray, float]:
+    """The swing's progress 0-1 over its times ``tt`` (s since it began) when the foot is
+    held at its top (progress 0.5) for ``hold_s``, moving on at ``hold_rate`` of the swing's
+    pace meanwhile, easing in and out over 50 ms (a raised cosine in the progress rate);
+    and the swing's length at the rate it moves, which scales its end velocities to the
+    stance's."""
+    hold = hold_s
     ramp = min(0.05, (Tsw - hold) / 4)
     a, b = Tsw / 2 - hold / 2, Tsw / 2 + hold / 2
     rate = np.ones_like(tt)
-    rate[(tt >= a) & (tt <= b)] = 0.0
+    rate[(tt >= a) & (tt <= b)] = hold_rate
     into = (tt > a - ramp) & (tt < a)
-    rate[into] = 0.5 * (1 + np.cos(np.pi * (tt[into] - (a - ramp)) / ramp))
+    rate[into] = hold_rate + (1 - hold_rate) * 0.5 * (1 + np.cos(np.pi * (tt[into] - (a - ramp)) / ramp))
     out = (tt > b) & (tt < b + ramp)
-    rate[out] = 0.5 * (1 - np.cos(np.pi * (tt[out] - b) / ramp))
+    rate[out] = hold_rate + (1 - hold_rate) * 0.5 * (1 - np.cos(np.pi * (tt[out] - b) / ramp))
     done = np.cumsum(rate) * dt
-    T = Tsw - hold - ramp        # the integral of the rate over the swing
+    T = Tsw - (1 - hold_rate) * (hold + ramp)        # the integral of the rate over the swing
     return np.clip((done - rate * dt) / T, 0.0, 1.0), T
+
+
+def _hold_rate(path_x, Tsw: float, hold_s: float, speed_mps: float) -> float:
+    """The progress rate (of the swing's pace) at which a foot held under the knee travels
+    with the body (``speed_mps``): still against the athlete, not against the ground.
+    ``path_x(s, T)`` is the heel's forward position at progress s for a swing of length T."""
+    hold = hold_s
+    ramp = min(0.05, (Tsw - hold) / 4)
+    r = 0.0
+    for _ in range(20):     # fixed point: the swing's length T depends on the rate
+        T = Tsw - (1 - r) * (hold + ramp)
+        slope = (path_x(0.5 + 1e-4, T) - path_x(0.5 - 1e-4, T)) / 2e-4      # m per unit of progress
+        r = float(np.clip(speed_mps * T / slope, 0.0, 1.0)) if slope > 0 else 0.0
+    return r
 
 
 def _stop_drill(d: Drill) -> Drill:

@@ -99,7 +99,7 @@ class Stretch:
 
 
 def _stretch(a: int, b: int, pos: np.ndarray, times: np.ndarray, ic_pos: np.ndarray, ic_t: np.ndarray,
-             t_s: np.ndarray, confirm_s: float) -> Stretch:
+             t_s: np.ndarray, delay_s: float) -> Stretch:
     """The stretch around the run of break samples a..b (indices into ``t_s``; events at
     positions ``pos``, times ``times``; the ICs among them at ``ic_pos``, ``ic_t``), see
     :func:`_runs_around`."""
@@ -107,7 +107,7 @@ def _stretch(a: int, b: int, pos: np.ndarray, times: np.ndarray, ic_pos: np.ndar
     t = t[np.isfinite(t)]
     start = -np.inf
     if a > 0 and t.size:
-        start = float(t.min()) - confirm_s
+        start = float(t.min()) - delay_s
         j = np.searchsorted(ic_pos, a - 1, side="right") - 1      # the last IC ahead of the break
         if j >= 0:
             start = max(start, float(ic_t[j]))
@@ -119,13 +119,13 @@ def _stretch(a: int, b: int, pos: np.ndarray, times: np.ndarray, ic_pos: np.ndar
 
 
 def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.ndarray,
-                 breaks: np.ndarray | None, confirm_s: float) -> tuple[np.ndarray, np.ndarray]:
+                 breaks: np.ndarray | None, delay_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Per IC (``ics``: indices into the events at sample positions ``pos``, times ``times``):
     the start and end (s) of the stretch around it in which the detector can have missed
     no IC; -inf/inf without a break (``breaks``) before/after it.  Around a run of break
-    samples a..b ICs may be missing from ``confirm_s`` (the detector's, :class:`EventParams`)
-    before its last sample ahead, a - 1
-    (a landing still unconfirmed there is forgotten), though not before this sensor's
+    samples a..b ICs may be missing from ``delay_s`` (the detector's longest report delay,
+    :attr:`EventParams.report_delay_s`) before its last sample ahead, a - 1 (a landing
+    still unconfirmed there is forgotten), though not before this sensor's
     last IC, up to the first event after it (the detector starts afresh in stance and
     finds an IC only after a TO), and at least across the run's time stamps."""
     lo, hi = np.full(ics.shape, -np.inf), np.full(ics.shape, np.inf)
@@ -134,7 +134,7 @@ def _runs_around(ics: np.ndarray, pos: np.ndarray, times: np.ndarray, t_s: np.nd
     k = np.flatnonzero(breaks)
     new = np.r_[True, np.diff(k) > 1]
     ic_pos, ic_t = pos[ics], times[ics]
-    stretches = [_stretch(a, b, pos, times, ic_pos, ic_t, t_s, confirm_s)
+    stretches = [_stretch(a, b, pos, times, ic_pos, ic_t, t_s, delay_s)
                  for a, b in zip(k[new].tolist(), k[np.r_[new[1:], True]].tolist())]
     return _bounds_of_runs(np.array([st.start_s for st in stretches]), np.array([st.end_s for st in stretches]),
                            ic_t)
@@ -169,7 +169,7 @@ def contacts_from_events(sensor: str, foot: Side, events: list[Event], t_s: np.n
     pos = np.array([ev.pos for ev in events])
     ics = np.flatnonzero([ev.kind is EventKind.IC for ev in events])
     times = np.interp(pos, np.arange(t_s.shape[0]), t_s)
-    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks, params.events.confirm_s)
+    run_lo, run_hi = _runs_around(ics, pos, times, t_s, breaks, params.events.report_delay_s)
     return contacts_with_runs(sensor, foot, events, times, t_s.shape[0], clipped, breaks, run_lo, run_hi,
                               params.steps.max_contact_s)
 

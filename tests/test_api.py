@@ -236,6 +236,8 @@ def test_ins_params_reach_the_filter(sprint):
 @pytest.mark.parametrize("make, message", [
     (lambda: EventParams(swing_dps=-40.0), "EventParams.swing_dps must be a positive finite number"),
     (lambda: EventParams(to_fraction=1.5), "at most 1"),
+    (lambda: EventParams(pulled_down_mps2=float("inf")), "EventParams.pulled_down_mps2 must be a finite number"),
+    (lambda: EventParams(pulled_down_mps2=20.0), "pulled_down_mps2 .20.0. must be below landing_up_mps2"),
     (lambda: StepParams(max_contact_s=float("nan")), "StepParams.max_contact_s"),
     (lambda: InsParams(sigma_acc=0.0), "InsParams.sigma_acc"),
     (lambda: Params(events=StepParams()), "Params.events must be an EventParams"),

@@ -17,10 +17,7 @@ RANGE_G = {"sprint": 32.0, "acceleration": 32.0}
 
 
 @pytest.mark.parametrize("fs_hz", [500.0, 1000.0])
-@pytest.mark.parametrize("drill", [
-    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="a skip's free foot held still high is taken for "
-                                            "a contact (docs/findings.md)")) if d == "skips_held" else d
-    for d in sorted(DRILLS)])
+@pytest.mark.parametrize("drill", sorted(DRILLS))
 def test_swing_peaks_against_simulated_truth(drill, fs_hz):
     seed = 1
     res = segment_score(drill, fs_hz, seed, RANGE_G.get(drill, 16.0))

@@ -12,13 +12,9 @@ from benchmarks.simdata import score
 from gaitcore.simulate import DRILLS
 
 
-HELD = pytest.mark.xfail(strict=True, reason="a skip's free foot held still high is taken for a contact "
-                                             "(docs/findings.md)")
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("fs_hz", [500.0, 1000.0, 1600.0])
-@pytest.mark.parametrize("drill", [pytest.param(d, marks=HELD) if d == "skips_held" else d for d in DRILLS])
+@pytest.mark.parametrize("drill", DRILLS)
 def test_contact_time_mae(drill, fs_hz, seed):
     s = score(drill, fs_hz, seed=seed)
     msg = f"{drill} at {fs_hz} Hz, seed {seed}: {s}"
@@ -37,7 +33,7 @@ def test_contact_time_mae(drill, fs_hz, seed):
 
 @pytest.mark.parametrize("drill", [
     pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="200 Hz hop landings are missed (README)"))
-    if d == "bunny_hops" else pytest.param(d, marks=HELD) if d == "skips_held" else d for d in DRILLS])
+    if d == "bunny_hops" else d for d in DRILLS])
 def test_200hz_regression(drill):
     s = score(drill, 200.0, seed=1)
     msg = f"{drill} at 200 Hz, seed 1: {s}"

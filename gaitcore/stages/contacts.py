@@ -193,7 +193,7 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
     module docstring); return the contacts now complete, the stretches found, and the bound
     on stretches still to come.  ``final`` marks the end of the stream (rows and events)."""
     cfg = state.config
-    confirm_s = cfg.params.events.confirm_s
+    delay_s = cfg.params.events.report_delay_s
     taken = _take_rows(state, rows, final)
     done, open_run, last_t = taken.done, taken.open_run, taken.last_t_s
     n_rows = state.n_rows + taken.t_s.shape[0]
@@ -244,14 +244,14 @@ def contacts_step(state: ContactsState, rows: CleanChunk | None, events: list[Ev
         a, b, base = (1, 2, run.first - 1) if run.first > 0 else (0, 1, 0)
         t_pad = np.r_[t_run, np.full(max(0, b + 1 - t_run.size), np.nan)]
         rel = pos_all - base
-        known.append(_stretch(a, b, rel, t_all, rel[is_ic], t_all[is_ic], t_pad, confirm_s))
+        known.append(_stretch(a, b, rel, t_all, rel[is_ic], t_all[is_ic], t_pad, delay_s))
     stretches = state.stretches + tuple(known)
 
     # bound on the stretches still to come (their starts are at least their rows' first time
-    # less confirm_s; time stamps do not go back)
-    bounds = [last_t - confirm_s] if last_t == last_t else [-math.inf]
+    # less the detector's report delay; time stamps do not go back)
+    bounds = [last_t - delay_s] if last_t == last_t else [-math.inf]
     for run in pending + ([open_run] if open_run is not None else []):
-        bounds.append(run.t_min_s - confirm_s if run.t_min_s == run.t_min_s else -math.inf)
+        bounds.append(run.t_min_s - delay_s if run.t_min_s == run.t_min_s else -math.inf)
     no_cut_before = math.inf if final else min(bounds)
     if n_rows == 0 and not final:
         no_cut_before = -math.inf
