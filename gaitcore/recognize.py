@@ -7,25 +7,32 @@ drills.toml), in this order; the first that holds names the rep:
    ``StepParams.together_s``) in at least half the steps.
 2. ``skip``: the same foot lands twice in a row (the step-hop) in at least a quarter of
    the consecutive contacts (an A-skip's pattern, L L R R, gives a half); read only with
-   both feet's pods on one clock.
+   both feet's pods on one clock.  ``power_skip`` when its flights average 0.21 s or more
+   (driven up: the simulated power skips' 0.28 s against the A-skips' 0.15 s).
 3. ``walk``: a duty factor over 0.5 (each foot on the ground for more than half its
    stride: mean contact time over mean stride time, 120 / cadence), the line between
    walking and running (Alexander 1989, Physiol Rev 69:1199); it needs one foot only.
+   ``lunges`` when the steps are also long and slow: strides averaging 1.5 m or more
+   (the closing steps to standing included) at under 80 steps/min (walking: 1.2-1.6 m at
+   100-120 steps/min; the simulated lunges' 2.2 m at 60).
 4. ``fast_feet``: over 6 steps/s (cadence 360/min) with strides under 0.6 m.
-5. Running at speed (top speed from 5 m/s): ``acceleration`` when its last third is
+5. ``bounding``: running with flights of 0.22 s or more and strides of 3.5 m or more
+   (a sprint's flights are 0.12-0.14 s).
+6. Running at speed (top speed from 5 m/s): ``acceleration`` when its last third is
    1 m/s faster than its first, else ``sprint`` from a top speed of 7.5 m/s, else
    ``tempo``.
-6. On the spot (top speed under 2.2 m/s): ``high_knees`` with a foot lift from 0.35 m,
+7. On the spot (top speed under 2.2 m/s): ``ankling`` with contacts under 0.12 s and a
+   reactive strength index (flight over contact) from 1.8 (a rebound: the simulated
+   ankling's 2.5 against high knees' 1.3); ``high_knees`` with a foot lift from 0.35 m,
    ``butt_kicks`` from 0.2 m.
-7. ``jog``: any other running (duty factor up to 0.5) below 5 m/s.
+8. ``jog``: any other running (duty factor up to 0.5) below 5 m/s.
 
 The thresholds are set from the drills' definitions and checked on the simulator's drills
 (benchmarks/recognition.py: the rules against the simulator's drill models, at random
 mountings and rates; not a measure on real athletes, whose drills vary more).  The
 confidence is the rule's margin: how far the deciding figure is past its threshold, as a
 fraction of the threshold, mapped to 0.5-1 (0.5: on the threshold); a margin, not a
-probability.  Power skips, ankling, lunges and bounding are in the catalog but have no
-rule yet: they are recognised as the nearest drill above.
+probability.
 """
 from __future__ import annotations
 
@@ -37,6 +44,12 @@ from .params import StepParams
 if TYPE_CHECKING:
     from .reps import RepMetrics
     from .results import Step
+
+
+POWER_SKIP_FLIGHT_S = 0.21   # a skip's mean flight from which it is a power skip
+LUNGE_STRIDE_M, LUNGE_CADENCE_SPM = 1.5, 80.0   # a walk's strides from, and its cadence under, which it is lunges
+BOUND_FLIGHT_S, BOUND_STRIDE_M = 0.22, 3.5      # running's flights and strides from which it is bounding
+ANKLING_CONTACT_S, ANKLING_RSI = 0.12, 1.8       # contacts under, and flight over contact from, which it is ankling
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +82,26 @@ def recognise(steps: tuple[Step, ...] | list[Step], metrics: RepMetrics, paired:
         return Recognised("bunny_hops", _margin(together, 0.5), f"{together:.0%} of landings on both feet")
     both = paired and len({s.foot for s in steps}) == 2
     same = sum(a.foot is b.foot for a, b in zip(steps, steps[1:])) / (n - 1)
+    flight = metrics.flight_s.mean
     if both and same >= 0.25:
+        if flight is not None and flight >= POWER_SKIP_FLIGHT_S:
+            return Recognised("power_skip", min(_margin(same, 0.25), _margin(flight, POWER_SKIP_FLIGHT_S)),
+                              f"{same:.0%} of contacts after one of the same foot, flights {1000 * flight:.0f} ms")
         return Recognised("skip", _margin(same, 0.25), f"{same:.0%} of contacts after one of the same foot")
     contact, cadence, stride = metrics.contact_s.mean, metrics.cadence_spm.mean, metrics.stride_length_m.mean
     duty = None if contact is None or not cadence else contact / (120.0 / cadence)
     if duty is not None and duty > 0.5:
+        if stride is not None and stride >= LUNGE_STRIDE_M and cadence < LUNGE_CADENCE_SPM:
+            return Recognised("lunges", min(_margin(stride, LUNGE_STRIDE_M), _margin(cadence, LUNGE_CADENCE_SPM,
+                                                                                     above=False)),
+                              f"{stride:.1f} m strides at {cadence:.0f} steps/min")
         return Recognised("walk", _margin(duty, 0.5), f"duty factor {duty:.2f} (on the ground {100 * duty:.0f}% "
                           "of each stride)")
     if cadence is not None and cadence > 360.0 and (stride is None or stride < 0.6):
         return Recognised("fast_feet", _margin(cadence, 360.0), f"{cadence / 60:.1f} steps/s")
+    if flight is not None and flight >= BOUND_FLIGHT_S and stride is not None and stride >= BOUND_STRIDE_M:
+        return Recognised("bounding", min(_margin(flight, BOUND_FLIGHT_S), _margin(stride, BOUND_STRIDE_M)),
+                          f"flights {1000 * flight:.0f} ms, strides {stride:.1f} m")
     top, speed = metrics.top_speed_mps, metrics.speed_mps
     if top is not None and top >= 5.0:
         gain = None if speed.first_third is None or speed.last_third is None else speed.last_third - speed.first_third
@@ -88,6 +112,10 @@ def recognise(steps: tuple[Step, ...] | list[Step], metrics: RepMetrics, paired:
         return Recognised("tempo", min(_margin(top, 5.0), _margin(top, 7.5, above=False)), f"top speed {top:.1f} m/s")
     lift = metrics.foot_lift_m.mean
     slow = top is None or top < 2.2
+    rsi = metrics.rsi.mean
+    if slow and contact is not None and contact < ANKLING_CONTACT_S and rsi is not None and rsi >= ANKLING_RSI:
+        return Recognised("ankling", min(_margin(rsi, ANKLING_RSI), _margin(contact, ANKLING_CONTACT_S, above=False)),
+                          f"{1000 * contact:.0f} ms contacts rebounding (flight {rsi:.1f} times the contact)")
     if slow and lift is not None and lift >= 0.35:
         return Recognised("high_knees", _margin(lift, 0.35), f"foot lift {100 * lift:.0f} cm")
     if slow and lift is not None and lift >= 0.2:

@@ -166,9 +166,25 @@ BUTT_KICKS = _d(name="butt_kicks", description="butt kicks: heel to buttocks, 4 
                 pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.5, contact_s=0.11,
                 step_s=0.24, theta_ic_deg=-10, theta_to_deg=-40, clearance_m=0.45,
                 swing_pitch_deg=-80, td_velocity_mps=(0.0, -1.2), impact_s=0.01, shank_peak_deg=130, thigh_peak_deg=20)
+POWER_SKIP = _d(name="power_skip", description="power skips: step-hop driven up, ~0.28 s flights, knee and "
+                "foot high", pattern=Pattern.SKIP, strike=Strike.FORE, speed_mps=3.0, contact_s=0.17, step_s=0.45,
+                theta_ic_deg=-10, theta_to_deg=-45, clearance_m=0.45, swing_pitch_deg=10,
+                td_velocity_mps=(-0.3, -1.8), impact_s=0.01, shank_peak_deg=70, thigh_peak_deg=95)
+ANKLING = _d(name="ankling", description="ankling (bounce): stiff ~80 ms ball-of-foot contacts rebounding into a "
+             "knee lift, 0.2 s flights, 3.5 steps/s", pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=1.0,
+             contact_s=0.08, step_s=0.28, theta_ic_deg=-15, theta_to_deg=-35, clearance_m=0.25, swing_pitch_deg=10,
+             td_velocity_mps=(0.0, -1.4), impact_s=0.008, shank_peak_deg=45, thigh_peak_deg=70)
+LUNGES = _d(name="lunges", description="walking lunges: 1.1 m steps, one a second, each foot on the ground "
+            "~1.5 s through the knee bend", pattern=Pattern.ALTERNATE, strike=Strike.HEEL, speed_mps=1.1,
+            contact_s=1.5, step_s=1.0, theta_ic_deg=15, theta_to_deg=-50, clearance_m=0.10, swing_pitch_deg=0,
+            td_velocity_mps=(0.2, -0.2), impact_s=0.02, shank_peak_deg=50, thigh_peak_deg=35)
+BOUNDING = _d(name="bounding", description="bounding: exaggerated running strides for distance, 2.6 m steps, "
+              "~0.3 s flights", pattern=Pattern.ALTERNATE, strike=Strike.FORE, speed_mps=5.5, contact_s=0.17,
+              step_s=0.48, theta_ic_deg=-8, theta_to_deg=-50, clearance_m=0.40, swing_pitch_deg=-30,
+              td_velocity_mps=(-0.5, -1.5), impact_s=0.01, shank_peak_deg=90, thigh_peak_deg=80)
 
 DRILLS = {d.name: d for d in (WALK, JOG, TEMPO, SPRINT, ACCEL, SKIP, SKIP_HELD, HOPS, FAST_FEET, HIGH_KNEES,
-                              BUTT_KICKS)}
+                              BUTT_KICKS, POWER_SKIP, ANKLING, LUNGES, BOUNDING)}
 
 
 def drill_by_name(name: str) -> Drill:
@@ -222,7 +238,7 @@ def plan_contacts(drill: Drill, duration_s: float, rng: np.random.Generator) -> 
     x = 0.6
     k = 0
     n_ramp = 16
-    end = duration_s - 1.5
+    end = duration_s - max(1.5, drill.contact_s + 0.8)   # room for the last stance and a swing to standing
     foot_cycle = {Pattern.ALTERNATE: ["left", "right"], Pattern.SKIP: ["left", "left", "right", "right"],
                   Pattern.TOGETHER: ["both"]}[drill.pattern]
     while t < end:
