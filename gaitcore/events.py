@@ -28,6 +28,10 @@ WARMUP_STEP_S = 5.0    # the first attempt, and the wait after one in which no s
 WARMUP_MIN_WAIT_S = 0.5   # the least wait after an attempt short of strides (:func:`_warmup_wait_s`)
 WARMUP_MAX_S = 60.0
 WARMUP_MIN_STRIDES = 6
+# A weak direction vote is overruled when the ICs start at impacts this much more often with
+# the pod turned round (share of ICs; an impact from LANDING_BEFORE_S before to LANDING_AFTER_S after)
+FORWARD_BY_LANDINGS = 0.5
+LANDING_BEFORE_S, LANDING_AFTER_S = 0.005, 0.02
 WARMUP_KEEP_S = 10.0   # no swing at all by the warm-up's end (standing): only this much is kept, and it waits on
 # the swing-artefact rule's defaults (EventParams, where their evidence is), for the live display
 MIN_SWING_S = EventParams().min_swing_s
@@ -214,9 +218,44 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
                             warmup_next=b - drop + int(round(WARMUP_STEP_S * state.fs_hz)))
             continue
         if al is not None and (al.n_strides_used >= WARMUP_MIN_STRIDES or last):
+            if al.n_strides_used < WARMUP_MIN_STRIDES or al.quality < 1.0:
+                al = _forward_by_landings(al, state.pending_acc[:use], state.pending_gyr[:use],
+                                          state.pending_reset[:use], state)
             return replace(state, alignment=al)
         state = replace(state, warmup_next=b + int(round(_warmup_wait_s(attempt) * state.fs_hz)))
     return state
+
+
+def _landings_at_impacts(align: Alignment, acc: np.ndarray, gyr: np.ndarray, reset: np.ndarray,
+                         state: EventState) -> float:
+    """The share of the ICs the detector finds in these samples with ``align`` that start at an
+    impact (a jerk over ``impact_jerk_mps3`` from 5 ms before to 20 ms after); NaN with fewer
+    than three ICs.  The jerk's norm does not depend on the alignment."""
+    events: list[Event] = []
+    _run_kernel(K.new_state(), align, acc, gyr, reset, state.fs_hz, state.kernel_params, events)
+    ics = np.array([e.pos for e in events if e.kind is EventKind.IC])
+    if ics.size < 3:
+        return np.nan
+    jerk = np.linalg.norm(np.diff(acc, axis=0), axis=1) * state.fs_hz
+    hits = np.flatnonzero(np.nan_to_num(jerk) > state.params.impact_jerk_mps3) + 1
+    if hits.size == 0:
+        return 0.0
+    k = np.searchsorted(hits, ics - LANDING_BEFORE_S * state.fs_hz)
+    after = hits[np.minimum(k, hits.size - 1)]
+    return float(np.mean((k < hits.size) & (after <= ics + LANDING_AFTER_S * state.fs_hz)))
+
+
+def _forward_by_landings(al: Alignment, acc: np.ndarray, gyr: np.ndarray, reset: np.ndarray,
+                         state: EventState) -> Alignment:
+    """``al``, or the same mounting turned half round the up axis (forward and left
+    reversed) when the direction vote was weak (fewer than ``WARMUP_MIN_STRIDES`` strides,
+    or strides that disagree) and the landings side with the turn: the detector's ICs then
+    start at impacts at least ``FORWARD_BY_LANDINGS`` more often.  Drills with no still
+    stance (ankling's 80 ms rebounds) give the vote too few strides to integrate, and a
+    pod read backward finds every contact in its swing, away from the impacts."""
+    turned = replace(al, rot_ff_sf=al.rot_ff_sf * np.array([[-1.0], [-1.0], [1.0]]))
+    now, other = (_landings_at_impacts(a, acc, gyr, reset, state) for a in (al, turned))
+    return turned if other >= now + FORWARD_BY_LANDINGS else al
 
 
 def _warmup_wait_s(attempt: WarmupAttempt) -> float:

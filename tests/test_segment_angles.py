@@ -20,7 +20,6 @@ RANGE_G = {"sprint": 32.0, "acceleration": 32.0}
 DURATION_S = {"lunges": 30.0}
 KNOWN = {("power_skip", 500.0): "a power skip's thigh peaks are off by 4-9 deg, alternating (docs/findings.md)",
          ("power_skip", 1000.0): "a power skip's thigh peaks are off by 4-9 deg, alternating (docs/findings.md)",
-         ("ankling", 500.0): "the warm-up takes one pod's forward for backward (docs/findings.md)",
          ("lunges", 1000.0): "lunges' thigh peaks read high, 3.5 deg on average (docs/findings.md)"}
 
 
