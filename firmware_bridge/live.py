@@ -132,7 +132,7 @@ from gaitcore.cues import (RepOutcome, Said, asymmetry_cue, baseline_contact_s, 
                            foot_lift_cue, quiet, recent_contact_s, rep_contact_s, session_cue, step_cue, walking,
                            walking_bout)
 from gaitcore.plan import Plan, next_planned, takes_item, try_plan
-from gaitcore.drills import Drill, default_catalog
+from gaitcore.drills import Drill, default_catalog, walking_pace
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
 from gaitcore.params import StepParams
@@ -1165,7 +1165,7 @@ def _end_rep(state: LiveState, r: int, t_rx: float) -> tuple[list, LiveState]:
     planned = item.drill if takes else (None if state.drill is None else state.drill.id)
     contact = rep_contact_s(contacts)
     cue, outcomes = None, state.outcomes
-    rest = walk and planned != "walk"
+    rest = walk and not walking_pace(planned)
     if not rest:
         outcome = RepOutcome(default_catalog().find(planned), rep.top_speed_mps, contact)
         spoken, declined = session_cue(list(state.outcomes), outcome)

@@ -41,6 +41,7 @@ class Drill:
     cues: tuple[tuple[str, str], ...] = ()   # (cue key, wording) of the cues it words its own way
     targets: tuple[tuple[str, float], ...] = ()   # (TARGET_KEYS key, value): what its quality score reads
     longer_cue: bool = True                   # whether its contacts lengthening is cued
+    walking_pace: bool = False                # done at a walk: a rep of walking steps is this drill, no walk back
     source: str = "built-in"                  # or the user file it came from
 
     def wording(self, key: str, default: str) -> str:
@@ -111,13 +112,14 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
     if bad:
         raise UsageError(f"{where}: drill {key!r}: targets {', '.join(sorted(bad))} are not positive numbers of "
                          f"{', '.join(TARGET_KEYS)}")
-    longer = d.get("longer_cue", True)
-    if not isinstance(longer, bool):
-        raise UsageError(f"{where}: drill {key!r}: longer_cue must be true or false, got {longer!r}")
+    longer, paced = d.get("longer_cue", True), d.get("walking_pace", False)
+    for name, flag in (("longer_cue", longer), ("walking_pace", paced)):
+        if not isinstance(flag, bool):
+            raise UsageError(f"{where}: drill {key!r}: {name} must be true or false, got {flag!r}")
     return Drill(key, need("name", str), need("description", str), tuple(need("judges", list)),
                  tuple(d.get("aliases", ())), None if quick is None else float(quick),
                  tuple(sorted((k, str(v)) for k, v in cues.items())),
-                 tuple(sorted((k, float(v)) for k, v in targets.items())), longer, source)
+                 tuple(sorted((k, float(v)) for k, v in targets.items())), longer, paced, source)
 
 
 def _check_wording(cues: dict, where: str) -> None:
@@ -157,3 +159,10 @@ def load_catalog(user: Path | None = None) -> Catalog:
 def default_catalog() -> Catalog:
     """The shipped catalog with the user's own file (:func:`load_catalog`), read once per process."""
     return load_catalog()
+
+
+def walking_pace(drill: str | None) -> bool:
+    """Whether ``drill`` (a catalog id or alias) is done at a walk (``walking_pace``: walking,
+    lunges), so that a rep of walking steps is that drill and not a walk back."""
+    entry = default_catalog().find(drill)
+    return entry is not None and entry.walking_pace

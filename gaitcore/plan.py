@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .drills import Catalog, default_catalog
+from .drills import Catalog, default_catalog, walking_pace
 from .errors import UsageError
 
 YARD_M = 0.9144
@@ -112,8 +112,9 @@ def next_planned(plan: Plan | None, taken: int) -> PlannedRep | None:
 
 def takes_item(item: PlannedRep | None, walk: bool) -> bool:
     """Whether a rep takes the plan's next ``item``: all but a walk back (``walk``: a rep
-    of walking steps, :func:`gaitcore.cues.walking_bout`, while the item is no walk)."""
-    return item is not None and not (walk and item.drill != "walk")
+    of walking steps, :func:`gaitcore.cues.walking_bout`, while the item is no drill done at
+    a walk, :func:`gaitcore.drills.walking_pace`)."""
+    return item is not None and not (walk and not walking_pace(item.drill))
 
 
 def planned_drills(plan: Plan | None, walks: list[bool]) -> list[PlannedRep | None]:

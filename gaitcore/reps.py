@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue, walking_bout
-from .drills import Catalog, Drill, default_catalog
+from .drills import Catalog, Drill, default_catalog, walking_pace
 from .recognize import Recognised, recognise
 from .scores import Quality, rep_quality
 from .params import SplitParams, StepParams
@@ -243,9 +243,10 @@ class Rep:
 
     @property
     def is_rest(self) -> bool:
-        """A bout of walking steps (walking back to the start) when walking was not the plan:
-        rest between reps, not a rep: it has no quality score and takes no item of the plan."""
-        return self.walking and self.planned != "walk"
+        """A bout of walking steps (walking back to the start) when no drill done at a walk
+        (walking, lunges: :func:`gaitcore.drills.walking_pace`) was the plan: rest between
+        reps, not a rep: it has no quality score and takes no item of the plan."""
+        return self.walking and not walking_pace(self.planned)
 
     @property
     def duration_s(self) -> float:

@@ -51,6 +51,7 @@ def test_a_coachs_file_adds_and_replaces(tmp_path):
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nquick_contact_s = 5\n', "quick_contact_s must be"),
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\n[drill.x.cues]\nshout = "go"\n', "cues gait does not have"),
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\n[drill.x.targets]\nspeed = 3\n', "targets speed are not"),
+    ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nwalking_pace = "yes"\n', "walking_pace must be true or"),
 ])
 def test_a_bad_file_is_told_in_one_line(tmp_path, text, says):
     user = tmp_path / "drills.toml"

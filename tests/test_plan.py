@@ -62,3 +62,23 @@ def test_the_commands_read_the_plan(tmp_path):
         r = run(args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith("gait: error:"), r.stderr
         assert not any(tmp_path.iterdir()), list(tmp_path.iterdir())
+
+
+def test_a_planned_drill_done_at_a_walk_is_a_rep_not_a_walk_back():
+    """Lunges' contacts are walking-length (1.5 s), so their rep is a bout of walking steps;
+    with lunges planned (the catalog marks them ``walking_pace``) it takes its item and is a
+    rep; without a plan it reads as a walk back.  The walk back after it is rest either way."""
+    from dataclasses import replace
+
+    from gaitcore import analyze
+    from gaitcore.simulate import LUNGES, SKIP, WALK, Rep, SessionPlan, simulate_plan
+    plan = SessionPlan("lunges", "lunges then skips", "test",
+                       (Rep(LUNGES, 12.0), Rep(WALK, 10.0), Rep(SKIP, 20.0)), rest_s=3.0)
+    sim = simulate_plan(plan, fs_hz=500.0, seed=3)
+    assert "12 m lunges; 3 s standing rest; 10 m walk back (rest)" in sim.recording.session.plan
+    out = analyze(sim.recording)
+    assert [(r.drill, r.is_rest) for r in out.reps] == [("lunges", False), ("walk", True), ("skip", False)], \
+        [(r.drill, r.is_rest, r.recognised) for r in out.reps]
+    assert out.reps[0].to_dict()["drill_source"] == "plan" and out.reps[0].recognised.drill == "lunges"
+    bare = analyze(replace(sim.recording, session=replace(sim.recording.session, plan=None)))
+    assert [(r.drill, r.is_rest) for r in bare.reps] == [("lunges", True), ("walk", True), ("skip", False)]
