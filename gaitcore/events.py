@@ -248,7 +248,7 @@ def _landings_at_impacts(align: Alignment, acc: np.ndarray, gyr: np.ndarray, res
 def _forward_by_landings(al: Alignment, acc: np.ndarray, gyr: np.ndarray, reset: np.ndarray,
                          state: EventState) -> Alignment:
     """``al``, or the same mounting turned half round the up axis (forward and left
-    reversed) when the direction vote was weak (fewer than ``WARMUP_MIN_STRIDES`` strides,
+    reversed) when the direction vote is weak (fewer than ``WARMUP_MIN_STRIDES`` strides,
     or strides that disagree) and the landings side with the turn: the detector's ICs then
     start at impacts at least ``FORWARD_BY_LANDINGS`` more often.  Drills with no still
     stance (ankling's 80 ms rebounds) give the vote too few strides to integrate, and a

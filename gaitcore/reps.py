@@ -243,8 +243,8 @@ class Rep:
 
     @property
     def is_rest(self) -> bool:
-        """A bout of walking steps (walking back to the start) when no drill done at a walk
-        (walking, lunges: :func:`gaitcore.drills.walking_pace`) was the plan: rest between
+        """A bout of walking steps (walking back to the start) when the plan's drill is none
+        done at a walk (walking, lunges: :func:`gaitcore.drills.walking_pace`): rest between
         reps, not a rep: it has no quality score and takes no item of the plan."""
         return self.walking and not walking_pace(self.planned)
 
