@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inline_kernel, kernel
 
 # Event kinds written to ``ev_kind``.
 EV_IC = 1
@@ -96,6 +96,16 @@ def new_state() -> np.ndarray:
     s[S_LEFT_POS] = -np.inf
     s[S_PULLED_POS] = -np.inf
     return s
+
+
+@inline_kernel
+def _pend(state, cross, p, i, braked_window):
+    """Hold the toe-down crossing at ``cross`` for the ground to confirm (M_PENDING's
+    bookkeeping; ``braked_window``: confirm_s in samples, how soon after an impact that
+    pulled the foot down the crossing counts as one after a braking)."""
+    state[S_PEND_POS] = cross
+    state[S_PEND_MINP] = p
+    state[S_PEND_BRAKED] = 1.0 if i - state[S_PULLED_POS] <= braked_window else 0.0
 
 
 @kernel
@@ -235,9 +245,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
             if cross >= 0.0:
                 # the crossing waits for the ground, unless an impact at this sample proves it
                 state[S_MODE] = M_PENDING
-                state[S_PEND_POS] = cross
-                state[S_PEND_MINP] = p
-                state[S_PEND_BRAKED] = 1.0 if i - state[S_PULLED_POS] <= confirm_s * fs_hz else 0.0
+                _pend(state, cross, p, i, confirm_s * fs_hz)
         elif mode == M_PENDING:
             waited = i - state[S_PEND_POS]
             held = waited >= confirm_s * fs_hz and state[S_PEND_BRAKED] > 0.0
@@ -261,9 +269,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
             if state[S_IMP_BACK] == M_PRECONTACT and have_prev and prev_p > 0.0 and p <= 0.0:
                 # a crossing while the impact is judged: it waits for the ground if the impact fails
                 state[S_IMP_BACK] = M_PENDING
-                state[S_PEND_POS] = (i - 1.0) + prev_p / (prev_p - p)
-                state[S_PEND_MINP] = p
-                state[S_PEND_BRAKED] = 1.0 if i - state[S_PULLED_POS] <= confirm_s * fs_hz else 0.0
+                _pend(state, (i - 1.0) + prev_p / (prev_p - p), p, i, confirm_s * fs_hz)
             if az > landing_up:
                 pos = state[S_IMP_AT]
                 how = state[S_IMP_HOW]

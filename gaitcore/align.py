@@ -91,10 +91,16 @@ def _low_motion_marks(gn: np.ndarray, fs_hz: float) -> np.ndarray:
     return out[:n]
 
 
+def impact_samples(acc: np.ndarray, fs_hz: float, jerk_mps3: float = IMPACT_JERK_MPS3) -> np.ndarray:
+    """The samples (indices into ``acc``) that end a step in acceleration whose jerk (norm of
+    the sample difference, m/s^3) is over ``jerk_mps3``: impacts, whatever the alignment."""
+    jerk = np.linalg.norm(np.diff(acc, axis=0), axis=1) * fs_hz
+    return np.flatnonzero(np.nan_to_num(jerk) > jerk_mps3) + 1
+
+
 def _landing_marks(acc: np.ndarray, marks: list[int], fs_hz: float) -> list[int]:
     """The first low-motion mark after each impact: stance instants whatever the sign of y."""
-    jerk = np.linalg.norm(np.diff(acc, axis=0), axis=1) * fs_hz
-    hits = np.flatnonzero(np.nan_to_num(jerk) > IMPACT_JERK_MPS3) + 1
+    hits = impact_samples(acc, fs_hz)
     out: list[int] = []
     m = np.asarray(marks)
     last = -np.inf

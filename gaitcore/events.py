@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _events_kernel as K
 from ._quality_kernel import GAP_NONE
-from .align import Alignment, WarmupAttempt, warmup_alignment, warmup_attempt
+from .align import Alignment, WarmupAttempt, impact_samples, warmup_alignment, warmup_attempt
 from .params import EventParams
 from .quality import GAP_FACTOR, bridged_drops, clock_check, new_clock
 from .quaternion import rotation_angle_deg
@@ -227,17 +227,15 @@ def _try_fix_alignment(state: EventState, final: bool) -> EventState:
 
 
 def _landings_at_impacts(align: Alignment, acc: np.ndarray, gyr: np.ndarray, reset: np.ndarray,
-                         state: EventState) -> float:
+                         hits: np.ndarray, state: EventState) -> float:
     """The share of the ICs the detector finds in these samples with ``align`` that start at an
-    impact (a jerk over ``impact_jerk_mps3`` from 5 ms before to 20 ms after); NaN with fewer
-    than three ICs.  The jerk's norm does not depend on the alignment."""
+    impact (``hits``: :func:`gaitcore.align.impact_samples` at ``impact_jerk_mps3``; from 5 ms
+    before to 20 ms after); NaN with fewer than three ICs."""
     events: list[Event] = []
     _run_kernel(K.new_state(), align, acc, gyr, reset, state.fs_hz, state.kernel_params, events)
     ics = np.array([e.pos for e in events if e.kind is EventKind.IC])
     if ics.size < 3:
         return np.nan
-    jerk = np.linalg.norm(np.diff(acc, axis=0), axis=1) * state.fs_hz
-    hits = np.flatnonzero(np.nan_to_num(jerk) > state.params.impact_jerk_mps3) + 1
     if hits.size == 0:
         return 0.0
     k = np.searchsorted(hits, ics - LANDING_BEFORE_S * state.fs_hz)
@@ -253,9 +251,15 @@ def _forward_by_landings(al: Alignment, acc: np.ndarray, gyr: np.ndarray, reset:
     start at impacts at least ``FORWARD_BY_LANDINGS`` more often.  Drills with no still
     stance (ankling's 80 ms rebounds) give the vote too few strides to integrate, and a
     pod read backward finds every contact in its swing, away from the impacts."""
-    turned = replace(al, rot_ff_sf=al.rot_ff_sf * np.array([[-1.0], [-1.0], [1.0]]))
-    now, other = (_landings_at_impacts(a, acc, gyr, reset, state) for a in (al, turned))
+    turned = turned_round(al)
+    hits = impact_samples(acc, state.fs_hz, state.params.impact_jerk_mps3)   # (the alignment does not change them)
+    now, other = (_landings_at_impacts(a, acc, gyr, reset, hits, state) for a in (al, turned))
     return turned if other >= now + FORWARD_BY_LANDINGS else al
+
+
+def turned_round(al: Alignment) -> Alignment:
+    """The same mounting turned half round the up axis: forward and left reversed."""
+    return replace(al, rot_ff_sf=al.rot_ff_sf * np.array([[-1.0], [-1.0], [1.0]]))
 
 
 def _warmup_wait_s(attempt: WarmupAttempt) -> float:

@@ -451,15 +451,21 @@ def _hold_s(ic_s: float) -> float:
     return HOLD_MIN_S + (HOLD_MAX_S - HOLD_MIN_S) * ((ic_s * 0.6180339887 * 7.0) % 1.0)
 
 
+def _held_timing(Tsw: float, hold_s: float, hold_rate: float) -> tuple[float, float]:
+    """A held swing's ease in and out (s; 50 ms, less in a short swing) and its length at
+    the rate it moves (s: the integral of the progress rate over the swing)."""
+    ramp = min(0.05, (Tsw - hold_s) / 4)
+    return ramp, Tsw - (1 - hold_rate) * (hold_s + ramp)
+
+
 def _held_swing(tt: np.ndarray, Tsw: float, hold_s: float, dt: float, hold_rate: float = 0.0) -> tuple[np.ndarray, float]:
     """The swing's progress 0-1 over its times ``tt`` (s since it began) when the foot is
     held at its top (progress 0.5) for ``hold_s``, moving on at ``hold_rate`` of the swing's
-    pace meanwhile, easing in and out over 50 ms (a raised cosine in the progress rate);
-    and the swing's length at the rate it moves, which scales its end velocities to the
-    stance's."""
-    hold = hold_s
-    ramp = min(0.05, (Tsw - hold) / 4)
-    a, b = Tsw / 2 - hold / 2, Tsw / 2 + hold / 2
+    pace meanwhile, easing in and out (a raised cosine in the progress rate,
+    :func:`_held_timing`); and the swing's length at the rate it moves, which scales its end
+    velocities to the stance's."""
+    ramp, T = _held_timing(Tsw, hold_s, hold_rate)
+    a, b = Tsw / 2 - hold_s / 2, Tsw / 2 + hold_s / 2
     rate = np.ones_like(tt)
     rate[(tt >= a) & (tt <= b)] = hold_rate
     into = (tt > a - ramp) & (tt < a)
@@ -467,7 +473,6 @@ def _held_swing(tt: np.ndarray, Tsw: float, hold_s: float, dt: float, hold_rate:
     out = (tt > b) & (tt < b + ramp)
     rate[out] = hold_rate + (1 - hold_rate) * 0.5 * (1 - np.cos(np.pi * (tt[out] - b) / ramp))
     done = np.cumsum(rate) * dt
-    T = Tsw - (1 - hold_rate) * (hold + ramp)        # the integral of the rate over the swing
     return np.clip((done - rate * dt) / T, 0.0, 1.0), T
 
 
@@ -475,11 +480,9 @@ def _hold_rate(path_x, Tsw: float, hold_s: float, speed_mps: float) -> float:
     """The progress rate (of the swing's pace) at which a foot held under the knee travels
     with the body (``speed_mps``): still against the athlete, not against the ground.
     ``path_x(s, T)`` is the heel's forward position at progress s for a swing of length T."""
-    hold = hold_s
-    ramp = min(0.05, (Tsw - hold) / 4)
     r = 0.0
     for _ in range(20):     # fixed point: the swing's length T depends on the rate
-        T = Tsw - (1 - r) * (hold + ramp)
+        _, T = _held_timing(Tsw, hold_s, r)
         slope = (path_x(0.5 + 1e-4, T) - path_x(0.5 - 1e-4, T)) / 2e-4      # m per unit of progress
         r = float(np.clip(speed_mps * T / slope, 0.0, 1.0)) if slope > 0 else 0.0
     return r
