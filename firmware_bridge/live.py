@@ -1161,7 +1161,7 @@ def _end_rep(state: LiveState, r: int, t_rx: float) -> tuple[list, LiveState]:
     contacts = [c.contact_s for c in rep.contacts]
     walk = walking_bout(contacts)
     item = next_planned(state.plan, state.taken)
-    takes = takes_item(item, walk)
+    takes = takes_item(item, contacts)
     planned = item.drill if takes else (None if state.drill is None else state.drill.id)
     contact = rep_contact_s(contacts)
     cue, outcomes = None, state.outcomes

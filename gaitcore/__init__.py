@@ -20,7 +20,7 @@ _EXPORTS = {
     "Segment": "signals", "SessionInfo": "signals", "TimeOrigin": "signals",
     "Analysis": "results", "Step": "results", "Contact": "results", "SensorInfo": "results", "Summary": "results",
     "FootSummary": "results", "StepStats": "results", "Stats": "results",
-    "Rep": "reps", "reps_of": "reps",
+    "Rep": "reps", "reps_of": "reps", "Baseline": "baseline", "read_baseline": "baseline",
     "Pipeline": "pipeline", "PodSpec": "pipeline",
     "Params": "params", "EventParams": "params", "StepParams": "params", "InsParams": "params",
     "GaitError": "errors",

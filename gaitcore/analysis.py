@@ -31,6 +31,7 @@ from .stages.quality import QualityConfig, concat_chunks, new_quality_state, qua
 from .stages.stride import StrideOutput
 from .drills import default_catalog
 from .plan import try_plan
+from .baseline import Baseline
 from .reps import reps_of
 from .splits import FootPath
 from .segment_angles import segment_swing_peaks
@@ -329,12 +330,14 @@ def _net_displacement(pos: np.ndarray, breaks: np.ndarray) -> float | None:
 
 def analyze(recording: Recording, trajectory: bool = True,
             params: Params | EventParams | StepParams | InsParams | SplitParams | None = None, *,
-            chunk_size: int | None = None) -> Analysis:
+            chunk_size: int | None = None, baseline: Baseline | None = None) -> Analysis:
     """The analysis of ``recording``.  ``trajectory=False`` skips the foot trajectory
     (stride length, speed, foot lift, angles, position stay None): contact timing alone
     is about 10 times faster.  ``params``: thresholds other than the defaults
     (:mod:`gaitcore.params`; a :class:`Params`, or one of its parts).  ``chunk_size``
-    feeds the detector that many samples at a time, as live does: the result is the same."""
+    feeds the detector that many samples at a time, as live does: the result is the same.
+    ``baseline``: the athlete's bests from earlier sessions
+    (:func:`gaitcore.baseline.read_baseline`), which the reps' quality also counts."""
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     params = Params.of(params)
@@ -380,7 +383,8 @@ def analyze(recording: Recording, trajectory: bool = True,
                     _summary(steps, [g for r in results for g in r.gaps] + segment_gaps, feet_clock,
                              recording.time_origin),
                     reps_of(steps, push_offs, default_catalog().find(recording.session.drill), clock_foot,
-                            paths=paths, split_params=params.splits, plan=try_plan(recording.session.plan)))
+                            paths=paths, split_params=params.splits, plan=try_plan(recording.session.plan),
+                            baseline=baseline or Baseline()))
 
 
 def _foot_path(r: SensorResult, contacts: list[Contact], push_offs_s: list[float]) -> FootPath:

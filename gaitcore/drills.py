@@ -42,6 +42,8 @@ class Drill:
     targets: tuple[tuple[str, float], ...] = ()   # (TARGET_KEYS key, value): what its quality score reads
     longer_cue: bool = True                   # whether its contacts lengthening is cued
     walking_pace: bool = False                # done at a walk: a rep of walking steps is this drill, no walk back
+    may_look_like: tuple[str, ...] = ()       # other drills' ids a rep of it may look like: no plan mismatch
+    bout_contact_min_s: float | None = None   # done at a walk: a planned rep of it has contacts this long (median)
     source: str = "built-in"                  # or the user file it came from
 
     def wording(self, key: str, default: str) -> str:
@@ -116,10 +118,18 @@ def _drill(key: str, d: dict, where: str, source: str) -> Drill:
     for name, flag in (("longer_cue", longer), ("walking_pace", paced)):
         if not isinstance(flag, bool):
             raise UsageError(f"{where}: drill {key!r}: {name} must be true or false, got {flag!r}")
+    bout = d.get("bout_contact_min_s")
+    if bout is not None and not (isinstance(bout, (int, float)) and 0 < bout < 10 and paced is True):
+        raise UsageError(f"{where}: drill {key!r}: bout_contact_min_s must be a contact time in s (0-10) of a "
+                         f"drill done at a walk (walking_pace = true), got {bout!r}")
+    like = d.get("may_look_like", [])
+    if not (isinstance(like, list) and all(isinstance(x, str) for x in like)):
+        raise UsageError(f"{where}: drill {key!r}: may_look_like must be a list of drill ids, got {like!r}")
     return Drill(key, need("name", str), need("description", str), tuple(need("judges", list)),
                  tuple(d.get("aliases", ())), None if quick is None else float(quick),
                  tuple(sorted((k, str(v)) for k, v in cues.items())),
-                 tuple(sorted((k, float(v)) for k, v in targets.items())), longer, paced, source)
+                 tuple(sorted((k, float(v)) for k, v in targets.items())), longer, paced, tuple(like),
+                 None if bout is None else float(bout), source)
 
 
 def _check_wording(cues: dict, where: str) -> None:
@@ -152,6 +162,11 @@ def load_catalog(user: Path | None = None) -> Catalog:
         cues.update({k: str(v) for k, v in data.get("cues", {}).items() if k in CUE_KEYS})
         for key, d in data.get("drill", {}).items():
             drills[key] = _drill(key, d, source if source != "built-in" else "the shipped catalog", source)
+    for d in drills.values():
+        unknown = [x for x in d.may_look_like if x not in drills]
+        if unknown:
+            raise UsageError(f"{d.source if d.source != 'built-in' else 'the shipped catalog'}: drill {d.id!r}: "
+                             f"may_look_like names {', '.join(unknown)}, which the catalog does not have")
     return Catalog(tuple(drills.values()), tuple(cues.items()), user)
 
 
@@ -159,6 +174,16 @@ def load_catalog(user: Path | None = None) -> Catalog:
 def default_catalog() -> Catalog:
     """The shipped catalog with the user's own file (:func:`load_catalog`), read once per process."""
     return load_catalog()
+
+
+def looks_unlike(planned: str | None, recognised: str | None) -> bool:
+    """Whether a rep planned as ``planned`` and recognised as ``recognised`` (catalog ids)
+    does not look like the plan: both known, different, and not among the planned drill's
+    ``may_look_like`` (a sprint from standing looks like an acceleration)."""
+    if planned is None or recognised is None or planned == recognised:
+        return False
+    entry = default_catalog().find(planned)
+    return entry is None or recognised not in entry.may_look_like
 
 
 def walking_pace(drill: str | None) -> bool:

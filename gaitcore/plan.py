@@ -10,9 +10,10 @@ between reps and names no rep.  Anything else is refused in one line that names 
 (:class:`PlanError`): a plan is a contract about the session, and a misspelt drill would
 otherwise name the wrong reps silently.
 
-Which rep does which item (:func:`planned_drills`): the items go to the session's reps in
-order; a rep of walking steps (:func:`gaitcore.cues.walking_bout`) while the plan's next
-item is not a walk is a walk back (rest) and takes none.  The rule reads only the reps
+Which rep does which item (:func:`takes_item`): the items go to the session's reps in
+order; a rep of walking steps (:func:`gaitcore.cues.walking_bout`) is a walk back (rest)
+and takes none, unless the plan's next item is a drill done at a walk whose contacts it
+has (the catalog's ``walking_pace`` and ``bout_contact_min_s``: a walk, or lunges).  The rule reads only the reps
 before the one it names (their contact times, known when each ended), so the live display
 follows it rep by rep, and a rep's cues are its item's drill's from its first step.  An
 unplanned rep takes the next item all the same: the items after it move one rep on, and
@@ -23,7 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .drills import Catalog, default_catalog, walking_pace
+from statistics import median
+
+from .cues import CueParams, walking_bout
+from .drills import Catalog, default_catalog
 from .errors import UsageError
 
 YARD_M = 0.9144
@@ -110,22 +114,19 @@ def next_planned(plan: Plan | None, taken: int) -> PlannedRep | None:
     return None if plan is None or taken >= len(plan.reps) else plan.reps[taken]
 
 
-def takes_item(item: PlannedRep | None, walk: bool) -> bool:
-    """Whether a rep takes the plan's next ``item``: all but a walk back (``walk``: a rep
-    of walking steps, :func:`gaitcore.cues.walking_bout`, while the item is no drill done at
-    a walk, :func:`gaitcore.drills.walking_pace`)."""
-    return item is not None and not (walk and not walking_pace(item.drill))
-
-
-def planned_drills(plan: Plan | None, walks: list[bool]) -> list[PlannedRep | None]:
-    """The plan's item of each rep (``walks``: whether each is a walk, in order); None for a
-    walk back and for the reps after the plan ran out."""
-    out, taken = [], 0
-    for walk in walks:
-        item = next_planned(plan, taken)
-        if takes_item(item, walk):
-            out.append(item)
-            taken += 1
-        else:
-            out.append(None)
-    return out
+def takes_item(item: PlannedRep | None, contacts_s: list[float | None] | tuple[float | None, ...],
+               params: CueParams = CueParams()) -> bool:
+    """Whether a rep with contact times ``contacts_s`` (s, None: unknown) takes the plan's
+    next ``item``: any rep but one of walking steps (:func:`gaitcore.cues.walking_bout`);
+    that one only when the item's drill is done at a walk (the catalog's ``walking_pace``)
+    and the rep's median contact is at least the drill's ``bout_contact_min_s`` (lunges'
+    knee bends, where a walk back before them has walking steps)."""
+    if item is None:
+        return False
+    if not walking_bout(list(contacts_s), params):
+        return True
+    entry = default_catalog().find(item.drill)
+    if entry is None or not entry.walking_pace:
+        return False
+    known = [c for c in contacts_s if c is not None]
+    return entry.bout_contact_min_s is None or bool(known) and median(known) >= entry.bout_contact_min_s

@@ -18,7 +18,15 @@ drills.toml), in this order; the first that holds names the rep:
 4. ``fast_feet``: over 6 steps/s (cadence 360/min) with strides under 0.6 m.
 5. ``bounding``: running with flights of 0.22 s or more and strides of 3.5 m or more
    (a sprint's flights are 0.12-0.14 s).
-6. Running at speed (top speed from 5 m/s): ``acceleration`` when its last third is
+6. Running at speed (top speed from 5 m/s).  A rep at sprint speed (7.5 m/s and more)
+   begun from standing, whose earliest stride was under 70% of its top speed (the speed
+   was built in the rep: :class:`gaitcore.splits.Splits`), is an ``acceleration`` when the
+   push from standing was a sprint start: a mean acceleration to the earliest stride's
+   middle (``Splits.start_acceleration_mps2``) from 4.5 m/s², about a time constant of 2 s
+   in the mono-exponential speed curve (the simulated sprint starts, time constants
+   1.0-1.8 s: 4.9-7.6 m/s²; the simulated acceleration's rolling start from 4 m/s:
+   4.85-5.2), else a ``sprint`` (a flying sprint after a build-up: time constants 2.2-3.2 s,
+   3.1-4.3 m/s²).  Other running at speed: an ``acceleration`` when its last third is
    1 m/s faster than its first, else ``sprint`` from a top speed of 7.5 m/s, else
    ``tempo``.
 7. On the spot (top speed under 2.2 m/s): ``ankling`` with contacts under 0.12 s and a
@@ -44,12 +52,16 @@ from .params import StepParams
 if TYPE_CHECKING:
     from .reps import RepMetrics
     from .results import Step
+    from .splits import Splits
 
 
 POWER_SKIP_FLIGHT_S = 0.21   # a skip's mean flight from which it is a power skip
 LUNGE_STRIDE_M, LUNGE_CADENCE_SPM = 1.5, 80.0   # a walk's strides from, and its cadence under, which it is lunges
 BOUND_FLIGHT_S, BOUND_STRIDE_M = 0.22, 3.5      # running's flights and strides from which it is bounding
 ANKLING_CONTACT_S, ANKLING_RSI = 0.12, 1.8       # contacts under, and flight over contact from, which it is ankling
+SPRINT_MPS = 7.5                 # a top speed from which running is a sprint
+START_MPS2 = 4.5                 # a push from standing from which a rep at sprint speed is an acceleration ...
+BUILT_FRACTION = 0.7             # ... when its earliest stride was under this fraction of its top speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +82,9 @@ def _margin(value: float, threshold: float, above: bool = True) -> float:
 
 
 def recognise(steps: tuple[Step, ...] | list[Step], metrics: RepMetrics, paired: bool = True,
-              params: StepParams = StepParams()) -> Recognised:
-    """The drill of one rep's steps (IC order) with its metrics (:func:`gaitcore.reps.rep_metrics`).
+              params: StepParams = StepParams(), splits: Splits | None = None) -> Recognised:
+    """The drill of one rep's steps (IC order) with its metrics (:func:`gaitcore.reps.rep_metrics`)
+    and, for a rep begun from standing, its splits (:func:`gaitcore.splits.rep_splits`).
     The order of the two feet's contacts (the skip's rule) is read only with both feet's
     pods on one clock (``paired``): with one pod, every contact follows one of its foot."""
     n = len(steps)
@@ -104,12 +117,20 @@ def recognise(steps: tuple[Step, ...] | list[Step], metrics: RepMetrics, paired:
                           f"flights {1000 * flight:.0f} ms, strides {stride:.1f} m")
     top, speed = metrics.top_speed_mps, metrics.speed_mps
     if top is not None and top >= 5.0:
+        push = None if splits is None else splits.start_acceleration_mps2
+        if push is not None and top >= SPRINT_MPS and splits.first_speed_mps < BUILT_FRACTION * top:
+            if push >= START_MPS2:
+                return Recognised("acceleration", _margin(push, START_MPS2),
+                                  f"a sprint start: {push:.1f} m/s² from standing, to {top:.1f} m/s")
+            return Recognised("sprint", min(_margin(push, START_MPS2, above=False), _margin(top, SPRINT_MPS)),
+                              f"built up at {push:.1f} m/s² from standing, to {top:.1f} m/s")
         gain = None if speed.first_third is None or speed.last_third is None else speed.last_third - speed.first_third
         if gain is not None and gain >= 1.0:
             return Recognised("acceleration", _margin(gain, 1.0), f"speed up by {gain:.1f} m/s over the rep")
-        if top >= 7.5:
-            return Recognised("sprint", _margin(top, 7.5), f"top speed {top:.1f} m/s")
-        return Recognised("tempo", min(_margin(top, 5.0), _margin(top, 7.5, above=False)), f"top speed {top:.1f} m/s")
+        if top >= SPRINT_MPS:
+            return Recognised("sprint", _margin(top, SPRINT_MPS), f"top speed {top:.1f} m/s")
+        return Recognised("tempo", min(_margin(top, 5.0), _margin(top, SPRINT_MPS, above=False)),
+                          f"top speed {top:.1f} m/s")
     lift = metrics.foot_lift_m.mean
     slow = top is None or top < 2.2
     rsi = metrics.rsi.mean

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue, walking_bout
-from .drills import Catalog, Drill, default_catalog, walking_pace
+from .baseline import Baseline
+from .drills import Catalog, Drill, default_catalog, looks_unlike, walking_pace
 from .recognize import Recognised, recognise
 from .scores import Quality, rep_quality
 from .params import SplitParams, StepParams
@@ -238,8 +239,8 @@ class Rep:
 
     @property
     def plan_mismatch(self) -> bool:
-        """A plan was given and the rep looks like another drill."""
-        return self.planned is not None and self.recognised.drill not in (None, self.planned)
+        """A plan was given and the rep looks like another drill (:func:`gaitcore.drills.looks_unlike`)."""
+        return looks_unlike(self.planned, self.recognised.drill)
 
     @property
     def is_rest(self) -> bool:
@@ -313,7 +314,7 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
             drill: Drill | None = None, clock_foot: Side | None = None,
             catalog: Catalog | None = None, paths: tuple[FootPath, ...] = (),
             split_params: SplitParams = SplitParams(), plan: Plan | None = None,
-            cue_params: CueParams = CueParams()) -> tuple[Rep, ...]:
+            cue_params: CueParams = CueParams(), baseline: Baseline = Baseline()) -> tuple[Rep, ...]:
     """The reps of ``steps`` (IC order, each with its ``rep``); ``push_offs_s``: the
     toe-offs from standing (:func:`gaitcore.steps.push_offs_from_standing`): a rep's
     push-off is the earliest one after the previous rep's last contact and before its
@@ -325,7 +326,9 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
     number; ``catalog``: the drill catalog the quality's targets and the cues' words come
     from (default: the shipped one with the user's file); ``paths``: the feet's
     trajectories, for the splits of a rep begun from standing
-    (:func:`gaitcore.splits.rep_splits`; none: no splits), with ``split_params``."""
+    (:func:`gaitcore.splits.rep_splits`; none: no splits), with ``split_params``;
+    ``baseline``: the athlete's bests from earlier sessions, which the quality's relative
+    targets also count (:mod:`gaitcore.baseline`)."""
     catalog = catalog or default_catalog()
     groups: dict[int, list[Step]] = {}
     for s in steps:
@@ -343,13 +346,12 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         push = min((t for t in push_offs_s if after < t < timed[0].ic_s), default=None)
         start = timed[0].ic_s if push is None else push
         metrics = rep_metrics(mine)
-        recognised = recognise(mine, metrics, clock_foot is None)
         item = next_planned(plan, taken)
         # its cues are the next item's drill's from its first step: the live display cannot
         # know a walk back before it ends (a walking step gets no cue)
         cue_drill = drill if item is None else catalog.find(item.drill)
         walk = walking_bout([s.contact_s for s in mine], cue_params)
-        if takes_item(item, walk):
+        if takes_item(item, [s.contact_s for s in mine], cue_params):
             taken += 1
         else:
             item = None
@@ -357,25 +359,28 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         distance = None if item is None else item.distance_m
         splits = rep_splits(list(paths), after, timed[0].ic_s, timed[-1].ic_s, split_params,
                             () if distance is None else (round(distance, 2),)) if paths else None
+        recognised = recognise(mine, metrics, clock_foot is None, splits=splits)
         if splits is not None:
             start = min(start, splits.first_movement_s)
         out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
                        recognised, planned, rep_cues(mine, cue_drill, cue_params, catalog),
                        splits=splits, planned_distance_m=distance, walking=walk))
-    return tuple(_session_cues(_scored(out, groups, catalog), groups, catalog, cue_params))
+    return tuple(_session_cues(_scored(out, groups, catalog, baseline), groups, catalog, cue_params))
 
 
 def _session_cues(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog,
                   params: CueParams) -> list[Rep]:
     """The reps with the session's cue on each (:func:`gaitcore.cues.session_cue`) added to
-    its cues, at its last contact."""
+    its cues, at its last contact.  A rep is compared by the drill the live display knows it
+    by when it ends (the plan's item, else the session's drill), not the one recognised from
+    its steps, so that the cues are the ones shown live."""
     out, earlier = [], []
     for r in reps:
         if r.is_rest:
             out.append(r)
             continue
-        outcome = RepOutcome(catalog.find(r.drill), r.metrics.top_speed_mps,
+        outcome = RepOutcome(catalog.find(r.planned), r.metrics.top_speed_mps,
                              rep_contact_s([s.contact_s for s in groups[r.index]], params))
         spoken, declined = session_cue(earlier, outcome, params, catalog)
         earlier.append(replace(outcome, declined=declined))
@@ -383,19 +388,25 @@ def _session_cues(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catal
     return out
 
 
-def _scored(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog) -> list[Rep]:
+def _scored(reps: list[Rep], groups: dict[int, list[Step]], catalog: Catalog,
+            baseline: Baseline = Baseline()) -> list[Rep]:
     """The reps (``groups``: each one's steps) with the rest before them (walks back are
-    rest) and their quality: each judged against the session's best rep of its drill (a
-    walk back has none)."""
-    def best(drill: str | None, value) -> float | None:
+    rest) and their quality: each judged against the athlete's best rep of its drill, the
+    session's and ``baseline``'s (a walk back has none)."""
+    def best(drill: str | None, value, earlier: float | None) -> float | None:
         vals = [value(r) for r in reps if r.drill == drill and not r.is_rest and value(r) is not None]
+        vals += [] if earlier is None else [earlier]
         return max(vals) if vals else None
+    n = len(baseline.sessions)
+    best_of = "the session's best" if not n else \
+        f"your best over this session and {n} earlier one{'s' if n > 1 else ''}"
     out, last_end = [], None
     for r in reps:
         contacts = [s.contact_s for s in groups[r.index] if s.contact_s is not None]
         q = Quality(None, ()) if r.is_rest else rep_quality(
-            r.metrics, contacts, catalog.find(r.drill), best(r.drill, lambda x: x.metrics.top_speed_mps),
-            best(r.drill, lambda x: x.metrics.foot_lift_m.mean))
+            r.metrics, contacts, catalog.find(r.drill),
+            best(r.drill, lambda x: x.metrics.top_speed_mps, baseline.top_speed_mps(r.drill)),
+            best(r.drill, lambda x: x.metrics.foot_lift_m.mean, baseline.foot_lift_m(r.drill)), best_of=best_of)
         rest = None if r.is_rest or last_end is None else r.start_s - last_end
         out.append(replace(r, rest_before_s=rest, quality=q))
         if not r.is_rest:

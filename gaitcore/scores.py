@@ -3,13 +3,13 @@
 Each criterion that applies to the rep scores from 0 to 1 and gives a reason in words;
 the score is 100 times their mean (None when none applies).  The drill's criteria come
 from its catalog targets (gaitcore/data/drills.toml), judged against the athlete's own
-best rep of the drill in the session where a target is relative; two apply to every
-drill.  The evidence for each default is in docs/quality.md.
+best rep of the drill where a target is relative (the session's, and the earlier
+sessions' given as a baseline: :mod:`gaitcore.baseline`); two apply to every drill.  The evidence for each default is in docs/quality.md.
 
 - ``contact_max_s``: the share of contacts shorter (fast stretch-shortening contacts are
   under 250 ms: Schmidtbleicher 1992).
 - ``step_rate_min_hz``: the rep's step rate (cadence / 60) against the target, up to 1.
-- ``speed_of_best_pct``: top speed against the session's best rep of the drill: 1 from the
+- ``speed_of_best_pct``: top speed against the best rep of the drill: 1 from the
   target (95%: Haugen et al. 2019 count a sprint within 95-98% of the best a quality
   rep), falling to 0 at 10 points below it.
 - ``lift_of_best_pct``: mean foot lift against the best rep of the drill, as speed.
@@ -40,10 +40,11 @@ def _ramp(value: float, full: float, zero: float) -> float:
 
 def rep_quality(metrics, contacts_s: list[float], drill: Drill | None,
                 best_speed_mps: float | None, best_lift_m: float | None,
-                params: CueParams = CueParams()) -> Quality:
+                params: CueParams = CueParams(), best_of: str = "the session's best") -> Quality:
     """The quality of one rep: its metrics (:class:`gaitcore.reps.RepMetrics`), its contact
     times, its drill's catalog entry, and the best top speed and foot lift among the
-    session's reps of that drill."""
+    athlete's reps of that drill (the session's, and earlier sessions' with a baseline:
+    ``best_of`` says which in the reasons)."""
     scores: list[float] = []
     reasons: list[str] = []
     target = drill.target if drill is not None else (lambda key: None)
@@ -63,7 +64,7 @@ def rep_quality(metrics, contacts_s: list[float], drill: Drill | None,
         if pct is not None and value is not None and best:
             of_best = 100.0 * value / best
             scores.append(_ramp(of_best, pct, pct - 10.0))
-            reasons.append(f"{what} {of_best:.0f}% of the session's best (target {pct:g}%)")
+            reasons.append(f"{what} {of_best:.0f}% of {best_of} (target {pct:g}%)")
     c = metrics.contact_s
     if c.first_third is not None and c.last_third is not None:
         longer = c.last_third - c.first_third

@@ -747,7 +747,8 @@ class Rep:
     With ``accel_tau_s`` it is a sprint from a standing start: the athlete's speed t after
     the first movement is v(t) = v_max (1 - exp(-t / accel_tau_s)), v_max the drill's speed
     (the mono-exponential model of sprint acceleration: Furusawa, Hill and Parkinson 1927;
-    Samozino et al. 2016, Scand J Med Sci Sports 26:648); at ``distance_m`` the athlete
+    Samozino et al. 2016, Scand J Med Sci Sports 26:648: a sprint start's time constant
+    is about 1-1.5 s; a flying sprint's gradual build-up takes a longer one); at ``distance_m`` the athlete
     brakes at ``brake_mps2`` until the speed would fall below STOP_SPEED_MPS, and the next
     landing is the stop.  Contact and step times, pitch angles and swing follow the speed,
     linearly from the drive phase's figures (DRIVE, 4 m/s; continued down to
@@ -766,6 +767,7 @@ class Rep:
     right_longer_pct: float = 0.0          # every right-foot contact this much longer (injected asymmetry)
     lift_drop_from_step: int | None = None   # from this contact of the rep on, the swing into each ...
     lift_drop_pct: float = 0.0               # ... lifts the foot this much less (its clearance, in %)
+    called: str | None = None   # what the plan calls it (a catalog id or alias); default: the drill's name
 
     def __post_init__(self):
         if not self.distance_m > 0:
@@ -798,7 +800,7 @@ class Rep:
         to the start: rest, no item of the plan."""
         if self.drill is WALK:
             return f"{self.distance_m:g} m walk back (rest)"
-        what = self.drill.name.replace("_held", "")
+        what = self.called or self.drill.name.replace("_held", "")
         return f"{self.distance_m:g} m {what.replace('_', ' ')}"
 
 

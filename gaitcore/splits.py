@@ -24,7 +24,11 @@ Fritsch and Carlson 1980) of distance.  The distance is a straight line from the
 reached; the fastest time over each of ``SplitParams.flying_m`` anywhere in the rep (the
 flying times; the 20 m one is the rep's fastest 20 m); the top speed, the fastest stride of
 either foot (its two marks' distance over their time), and where it was reached (the
-stride's middle).  The trajectory's stride-length error, ``SplitParams.stride_error_pct``
+stride's middle); the push from standing: the earliest stride's speed over the time from
+the first movement to its middle (``start_acceleration_mps2``, the body's mean horizontal
+acceleration until then: a sprint start's, about v_max / tau of the mono-exponential speed
+curve, Samozino et al. 2016, is 6-8 m/s² on the simulator's starts against a build-up's
+3.5-4.2).  The trajectory's stride-length error, ``SplitParams.stride_error_pct``
 (measured on real running against VICON), is taken as a systematic error of every
 distance: a split at d m is uncertain by that share of d over the speed at d; a window's
 time and the top speed by that share of themselves.  Event timing (about 1 ms) is left out.
@@ -106,6 +110,16 @@ class Splits:
     top_speed_at_m: float | None
     top_speed_uncertainty_mps: float | None
     stride_error_pct: float
+    first_speed_mps: float | None = None     # the earliest stride's speed (either foot, mid-contact to mid-contact)
+    first_speed_at_s: float | None = None    # ... at its middle, s from the first movement
+
+    @property
+    def start_acceleration_mps2(self) -> float | None:
+        """The push from standing: the earliest stride's speed over the time from the first
+        movement to its middle (m/s², the body's mean horizontal acceleration until then)."""
+        if self.first_speed_mps is None or not self.first_speed_at_s or self.first_speed_at_s <= 0:
+            return None
+        return self.first_speed_mps / self.first_speed_at_s
 
     @property
     def distance_m(self) -> float:
@@ -131,6 +145,8 @@ class Splits:
                 "flying": [f.to_dict() for f in self.flying], "top_speed_mps": r(self.top_speed_mps, 2),
                 "top_speed_at_m": r(self.top_speed_at_m, 1),
                 "top_speed_uncertainty_mps": r(self.top_speed_uncertainty_mps, 2),
+                "first_speed_mps": r(self.first_speed_mps, 2), "first_speed_at_s": r(self.first_speed_at_s, 3),
+                "start_acceleration_mps2": r(self.start_acceleration_mps2, 2),
                 "stride_error_pct": self.stride_error_pct}
 
 
@@ -268,7 +284,7 @@ def rep_splits(paths: list[FootPath], after_s: float, first_ic_s: float, last_ic
             times = t_grid[n:] - t_grid[:-n]
             i = int(np.argmin(times))
             flying.append(FlyingTime(w, float(times[i]), float(grid[i]), e * float(times[i])))
-    top, top_at = None, None
+    top, top_at, earliest = None, None, None
     last: dict[Side, Mark] = {}
     for f, m in footed:
         prev = last.get(f)
@@ -276,6 +292,10 @@ def rep_splits(paths: list[FootPath], after_s: float, first_ic_s: float, last_ic
             v = (m.distance_m - prev.distance_m) / (m.t_s - prev.t_s)
             if top is None or v > top:
                 top, top_at = v, 0.5 * (m.distance_m + prev.distance_m)
+            mid = 0.5 * (m.t_s + prev.t_s) - move
+            if earliest is None or mid < earliest[1]:
+                earliest = (v, mid)
         last[f] = m
     return Splits(move, first_ic_s - move, first, marks_t, tuple(at), tuple(flying), top, top_at,
-                  None if top is None else e * top, params.stride_error_pct)
+                  None if top is None else e * top, params.stride_error_pct,
+                  *((None, None) if earliest is None else earliest))

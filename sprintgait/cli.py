@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--plan", metavar="TEXT|@FILE",
                    help="the session's plan, instead of the recording's own: its drills name the reps in order, "
                    "e.g. '2x20 m skips, 20 m high knees, 3 min rest, 6x30 m accel' (@FILE reads it from a file)")
+    a.add_argument("--baseline", type=Path, action="append", metavar="REPORT.json",
+                   help="an earlier analysis of the same athlete (its report.json or --json output; repeat for "
+                   "more): the reps' quality counts the best reps there too, not the session's alone")
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     dr = sub.add_parser("drills", help="list the drill catalog: each drill, what the pods judge in it, its cues",
@@ -243,6 +246,7 @@ def _new_output_file(path: Path, option: str, why: str = "") -> None:
 
 def _analyze(args) -> int:
     from gaitcore.analysis import analyze
+    from gaitcore.baseline import read_baseline
     from gaitcore.readers import read_recording
     from gaitcore.report import session_header, step_table, summary_text, to_json, write_report
 
@@ -256,11 +260,12 @@ def _analyze(args) -> int:
     if given:
         rec = replace(rec, session=replace(rec.session, **given))
     _say_if_plan_unread(rec.session.plan)
+    baseline = read_baseline(args.baseline, rec.session.athlete) if args.baseline else None
     n = sum(s.n_samples for s in rec.sensors)
     progress(f"analysing {len(rec.sensors)} sensor(s), {n:,} samples")
     if progress.enabled:
         _say_if_compiling(progress)
-    result = analyze(rec, trajectory=not args.no_trajectory, chunk_size=args.chunk_size)
+    result = analyze(rec, trajectory=not args.no_trajectory, chunk_size=args.chunk_size, baseline=baseline)
     progress(f"found {len(result.steps)} contacts")
     if args.out is not None:
         try:
@@ -368,7 +373,10 @@ def _drills(args) -> int:
         if d.quick_contact_s is not None:
             cues.insert(0, f"{catalog.wording(d, 'quick')} (a contact over {1000 * d.quick_contact_s:.0f} ms)")
         targets = "".join(f"; {k} {v:g}" for k, v in d.targets)
-        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues) or 'none'}{targets}"
+        walk = "" if not d.walking_pace else "; done at a walk" + (
+            "" if d.bout_contact_min_s is None else f" (contacts from {d.bout_contact_min_s:g} s)")
+        like = "" if not d.may_look_like else f"; may look like {', '.join(d.may_look_like)}"
+        print(f"{'':<14} judges: {', '.join(d.judges)}; cues: {'; '.join(cues) or 'none'}{targets}{walk}{like}"
               + ("" if d.source == "built-in" else f"; from {d.source}"))
     return 0
 

@@ -18,7 +18,8 @@ def test_the_rule():
     assert baseline_contact_s([0.1, 0.12, 0.1, 0.14, 0.5]) == pytest.approx(0.11)    # the median of the first four
     assert change_pct(0.12, 0.1) == pytest.approx(20.0) and change_pct(None, 0.1) is None
     # more than 10% and more than the noise longer
-    assert step_cue(None, 0.200, 0.180).text == "contacts 11% longer than the rep's start"
+    assert step_cue(None, 0.210, 0.180).text == "contacts 17% longer than the rep's start"
+    assert step_cue(None, 0.200, 0.180) is None                               # 11%: a steady rep's scatter
     assert step_cue(None, 0.105, 0.090) is None                               # 17% but only 15 ms
     assert step_cue(None, 0.1051, 0.090) == ("longer", "contacts 17% longer than the rep's start")
     assert step_cue(None, 0.130, 0.120) is None                               # 8%
@@ -27,6 +28,22 @@ def test_the_rule():
     assert step_cue(ff, 0.101, None) == ("quick", "quicker off the ground")
     assert step_cue(ff, 0.090, None) is None
     assert step_cue(None, 0.2, None) is None                                  # no baseline yet
+
+
+def test_the_foot_lift_rule_compares_like_swings():
+    """A skip's foot swings high and low in turn: each swing is held against the same kind
+    (every other earlier swing), so the low ones are no drop, and a high one that falls is."""
+    from gaitcore.cues import foot_lift_cue
+    ps = load_catalog(Path("/nonexistent")).find("power_skip")
+    skip = [0.15, 0.23, 0.16, 0.22, 0.15, 0.23]
+    assert foot_lift_cue(ps, "left", 0.14, skip, 0.17) is None               # a low swing, like the low ones
+    assert foot_lift_cue(ps, "left", 0.23, skip + [0.16], 0.17) is None      # a high one, like the high ones
+    assert foot_lift_cue(ps, "left", 0.17, skip + [0.16], 0.17).text == "left foot lift down 25%: drive the knee up"
+    assert foot_lift_cue(ps, "left", 0.10, skip[:4], 0.17) is None          # three of its kind needed first
+    even = [0.40] * 6
+    assert foot_lift_cue(ps, "right", 0.30, even, 0.12).text.startswith("right foot lift down 25%")
+    assert foot_lift_cue(ps, "right", 0.30, even, 0.9) is None               # a walking step's swing
+    assert foot_lift_cue(load_catalog(Path("/nonexistent")).find("skip"), "right", 0.30, even, 0.12) is None
 
 
 def test_rep_cues_at_their_steps():

@@ -26,6 +26,8 @@ def test_the_shipped_catalog(tmp_path):
     assert c.find("skips").id == "skip" and c.find("Fast Feet").id == "fast_feet" and c.find("bounce").id == "ankling"
     assert c.find("nordic curls") is None and c.find(None) is None
     assert c.find("fast_feet").quick_contact_s == 0.1
+    # a planned sprint may look like an acceleration (from standing it begins with a sprint start)
+    assert c.find("sprint").may_look_like == ("acceleration",) and c.find("acceleration").may_look_like == ()
 
 
 def test_a_coachs_file_adds_and_replaces(tmp_path):
@@ -52,6 +54,9 @@ def test_a_coachs_file_adds_and_replaces(tmp_path):
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\n[drill.x.cues]\nshout = "go"\n', "cues gait does not have"),
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\n[drill.x.targets]\nspeed = 3\n', "targets speed are not"),
     ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nwalking_pace = "yes"\n', "walking_pace must be true or"),
+    ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nmay_look_like = ["flyz"]\n', "names flyz, which the"),
+    ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nmay_look_like = "sprint"\n', "may_look_like must be a"),
+    ('[drill.x]\nname = "x"\ndescription = "d"\njudges = []\nbout_contact_min_s = 1.0\n', "of a drill done at a walk"),
 ])
 def test_a_bad_file_is_told_in_one_line(tmp_path, text, says):
     user = tmp_path / "drills.toml"

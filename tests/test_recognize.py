@@ -13,12 +13,14 @@ SIM_TO_CATALOG = {"skips": "skip", "skips_held": "skip"}
 
 
 def test_the_bundled_sessions_drills_are_recognised():
-    """Its plan set aside, the bundled session's reps are named by their steps alone; with
-    it, by the plan, which they match."""
+    """Its plan set aside, the bundled session's reps are named by their steps alone (its
+    40 m sprint from standing begins with a sprint start: an acceleration); with it, by the
+    plan, which they match (a planned sprint may look like an acceleration)."""
     rec = read(BUNDLED)
     out = analyze(replace(rec, session=replace(rec.session, plan=None)))
-    assert [r.recognised.drill for r in out.reps] == ["sprint", "skip", "high_knees"]
-    assert [r.drill for r in out.reps] == ["sprint", "skip", "high_knees"]
+    assert [r.recognised.drill for r in out.reps] == ["acceleration", "skip", "high_knees"]
+    assert [r.drill for r in out.reps] == ["acceleration", "skip", "high_knees"]
+    assert out.reps[0].recognised.reason.startswith("a sprint start: ")
     assert all(0.5 <= r.recognised.confidence <= 1.0 and r.recognised.reason for r in out.reps)
     d = out.reps[1].to_dict()
     assert (d["drill"], d["drill_source"], d["plan_mismatch"]) == ("skip", "recognised", False)
@@ -34,9 +36,9 @@ def test_a_plan_names_the_reps_and_flags_the_ones_unlike_it():
     assert [r.drill for r in out.reps] == ["skip"] * 3
     assert [r.plan_mismatch for r in out.reps] == [True, False, True]
     d = out.reps[0].to_dict()
-    assert d["drill_source"] == "plan" and d["recognised"]["drill"] == "sprint" and d["confidence"] == 1.0
+    assert d["drill_source"] == "plan" and d["recognised"]["drill"] == "acceleration" and d["confidence"] == 1.0
     text = summary_text(out)
-    assert "rep 1: skip (looks like sprint), 3.18-11.06 s" in text and "rep 2: skip, 21.40" in text, text
+    assert "rep 1: skip (looks like acceleration), 3.18-11.06 s" in text and "rep 2: skip, 21.40" in text, text
     assert "rep 2: skip (recognised), 21.40" in summary_text(analyze(rec))
 
 
@@ -64,3 +66,24 @@ def test_too_few_contacts_are_no_drill():
     few = out.steps[:3]
     r = recognise(few, rep_metrics(few))
     assert r.drill is None and r.confidence == 0.0 and "too few" in r.reason
+
+
+def test_a_sprint_start_is_an_acceleration_and_a_build_up_a_flying_sprint():
+    """Two sprints from standing at the same top speed (seeded, 500 Hz): one from a sprint
+    start (the speed's time constant 1.2 s), one built up over 55 m (3.0 s): an
+    acceleration and a sprint by the push from standing.  Planned as "sprint", the start is
+    no mismatch (a sprint from standing begins with a sprint start); planned as "accel", the
+    build-up is."""
+    from gaitcore.drills import looks_unlike
+    from gaitcore.simulate import SPRINT, Rep, SessionPlan, simulate_plan
+    plan = SessionPlan("two", "a start and a fly", "sim", (
+        Rep(SPRINT, 30.0, accel_tau_s=1.2, brake_mps2=4.0, called="sprint"),
+        Rep(SPRINT, 55.0, accel_tau_s=3.0, brake_mps2=3.5, called="accel")), rest_s=4.0)
+    out = analyze(simulate_plan(plan, fs_hz=500.0, seed=5).recording)
+    assert [r.recognised.drill for r in out.reps] == ["acceleration", "sprint"], [r.recognised for r in out.reps]
+    start, fly = (r.splits.start_acceleration_mps2 for r in out.reps)
+    assert start > 5.5 and fly < 4.0, (start, fly)
+    assert [r.drill for r in out.reps] == ["sprint", "acceleration"]
+    assert [r.plan_mismatch for r in out.reps] == [False, True]
+    assert not looks_unlike("sprint", "acceleration") and looks_unlike("acceleration", "sprint")
+    assert not looks_unlike(None, "sprint") and not looks_unlike("skip", None)

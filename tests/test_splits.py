@@ -141,6 +141,9 @@ def test_rep_splits_on_hand_made_marks():
     assert sp.flying[0].time_s == pytest.approx(3.0, abs=1e-6)
     assert sp.top_speed_mps == pytest.approx(2.0) and sp.top_speed_uncertainty_mps == pytest.approx(2.0 * 0.031)
     assert sp.first_stride.length_m == pytest.approx(2.0) and sp.first_stride.time_s == pytest.approx(1.9 - off)
+    # the earliest stride: 2 m in 1 s, its middle 1.5 s after the first movement
+    assert sp.first_speed_mps == pytest.approx(2.0) and sp.first_speed_at_s == pytest.approx(1.5, abs=0.02)
+    assert sp.start_acceleration_mps2 == pytest.approx(2.0 / 1.5, rel=0.02)
     # a rep with no toe-off from standing before it has no splits
     assert rep_splits([path], off, ic[0], ic[-1]) is None
 
@@ -156,5 +159,6 @@ def test_split_params_are_checked():
 def test_splits_in_the_json(bundled):
     d = bundled.reps[0].to_dict()["splits"]
     assert set(d) == {"first_movement_s", "first_contact_s", "first_stride", "distance_m", "at", "flying",
-                      "top_speed_mps", "top_speed_at_m", "top_speed_uncertainty_mps", "stride_error_pct"}
+                      "top_speed_mps", "top_speed_at_m", "top_speed_uncertainty_mps", "first_speed_mps",
+                      "first_speed_at_s", "start_acceleration_mps2", "stride_error_pct"}
     assert [x["distance_m"] for x in d["at"]] == [5.0, 10.0, 20.0, 30.0, 40.0]
