@@ -13,7 +13,9 @@ thresholds of :class:`gaitcore.params.EventParams` (passed in ``params``, layout
 - TO ends the last toe-down lobe (p < -lobe_band_dps) before a swing is
   confirmed (toe-up rotation of swing_angle_deg since that lobe, which impact
   ringing never reaches, and p > swing_dps): the instant the push-off's plantar-flexion rate
-  has fallen back to to_fraction of its peak, linearly interpolated.  The
+  has fallen back to to_fraction of its peak, linearly interpolated.  Once a lobe's
+  push-off has turned the foot push_angle_deg toe-down by then, a deeper turn later in the
+  same lobe is the swing's (a heel kicked up) and moves the TO no more.  The
   push-off peak marks the toe leaving the ground (Mariani et al.,
   "Quantitative estimation of foot-flat and stance phase of gait using foot-worn
   inertial sensors", Gait & Posture 2013; Falbriard et al., "Accurate estimation
@@ -74,7 +76,8 @@ S_QUIET, S_LOBE_START, S_LOBE_QUIET, S_CAND_START, S_CAND_QUIET = 18, 19, 20, 21
 S_IMP_POS, S_IMP_AT, S_IMP_HOW, S_IMP_BACK, S_PEND_MINP = 23, 24, 25, 26, 27
 S_LEFT_POS = 28     # where the foot last left a hold in the air
 S_PULLED_POS, S_PEND_BRAKED = 29, 30   # the last impact that pulled the foot down; the crossing came soon after one
-STATE_SIZE = 31
+S_LOBE_DEG, S_XPOS_DEG = 31, 32   # toe-down degrees turned since the lobe began; ... by its TO crossing
+STATE_SIZE = 33
 
 GAP_CODE_RESET, GAP_CODE_BRIDGED = 1, 2   # values of the per-sample ``reset`` codes
 
@@ -84,7 +87,8 @@ P_SWING_DPS, P_SWING_ANGLE_DEG, P_LOBE_BAND_DPS, P_PUSH_DPS, P_PEAK_FRACTION, P_
 P_IMPACT_JERK_MPS3, P_IMPACT_JERK_SWING_MPS3, P_IMPACT_SPIKE_MPS2 = 6, 7, 8
 P_MIN_CONTACT_S, P_MIN_IMPACT_AFTER_TO_S, P_CONFIRM_S, P_REJECT_DPS = 9, 10, 11, 12
 P_LANDING_UP_MPS2, P_PULLED_DOWN_MPS2, P_LANDING_WAIT_S, P_SLAP_DPS, P_HELD_S = 13, 14, 15, 16, 17
-PARAMS_SIZE = 18
+P_PUSH_ANGLE_DEG = 18
+PARAMS_SIZE = 19
 
 
 def new_state() -> np.ndarray:
@@ -142,6 +146,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
     confirm_s, reject_dps = params[P_CONFIRM_S], params[P_REJECT_DPS]
     landing_up, pulled_down = params[P_LANDING_UP_MPS2], params[P_PULLED_DOWN_MPS2]
     landing_wait_s, slap_dps, held_s = params[P_LANDING_WAIT_S], params[P_SLAP_DPS], params[P_HELD_S]
+    push_angle_deg = params[P_PUSH_ANGLE_DEG]
     n_ev = 0
     for k in range(p_dps.shape[0]):
         i = state[S_N]
@@ -176,7 +181,11 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
                 if not np.isfinite(state[S_LOBE_MIN]):
                     state[S_LOBE_START] = i
                     state[S_LOBE_QUIET] = state[S_QUIET]
-                if p < state[S_LOBE_MIN]:
+                    state[S_LOBE_DEG] = 0.0
+                    state[S_LOBE_XPOS] = -1.0
+                state[S_LOBE_DEG] -= p / fs_hz
+                pushed_off = state[S_LOBE_XPOS] >= 0.0 and state[S_XPOS_DEG] >= push_angle_deg
+                if p < state[S_LOBE_MIN] and not pushed_off:
                     state[S_LOBE_MIN] = p
                     state[S_LOBE_POS] = i
                     state[S_LOBE_XPOS] = -1.0
@@ -184,6 +193,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
                     th = to_fraction * state[S_LOBE_MIN]
                     if p > th and prev_p <= th:
                         state[S_LOBE_XPOS] = (i - 1.0) + (th - prev_p) / (p - prev_p)
+                        state[S_XPOS_DEG] = state[S_LOBE_DEG]
             elif np.isfinite(state[S_LOBE_MIN]):
                 # A toe-down lobe just ended: keep it as the TO candidate if it is a push-off.
                 xpos = state[S_LOBE_XPOS]
@@ -309,6 +319,7 @@ def events_step(state, p_dps, acc_mps2, reset, fs_hz, params, ev_kind, ev_pos, e
                 state[S_LOBE_MIN] = p
                 state[S_LOBE_POS] = i
                 state[S_LOBE_XPOS] = -1.0
+                state[S_LOBE_DEG] = -p / fs_hz
         state[S_PREV_P] = p
         state[S_PREV_AX] = ax
         state[S_PREV_AY] = ay

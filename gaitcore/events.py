@@ -94,6 +94,7 @@ def kernel_params(params: EventParams) -> np.ndarray:
     a[K.P_CONFIRM_S], a[K.P_REJECT_DPS] = params.confirm_s, params.reject_dps
     a[K.P_LANDING_UP_MPS2], a[K.P_PULLED_DOWN_MPS2] = params.landing_up_mps2, params.pulled_down_mps2
     a[K.P_LANDING_WAIT_S], a[K.P_SLAP_DPS], a[K.P_HELD_S] = params.landing_wait_s, params.slap_dps, params.held_s
+    a[K.P_PUSH_ANGLE_DEG] = params.push_angle_deg
     return a
 
 

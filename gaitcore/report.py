@@ -152,6 +152,8 @@ def _splits_line(sp: Splits) -> str:
             f"movement; first stride ({f.foot.value}) {f.time_s:.2f} s")
     if f.length_m is not None:
         line += f", {f.length_m:.2f} m"
+    if sp.start_acceleration_mps2 is not None:
+        line += f"; push {sp.start_acceleration_mps2:.1f} m/s² to {sp.first_speed_mps:.1f} m/s"
     if sp.at:
         line += "; splits " + ", ".join(f"{x.distance_m:g} m {x.time_s:.2f}" for x in sp.at)
         line += f" s (+- {sp.at[0].uncertainty_s:.2f} to {sp.at[-1].uncertainty_s:.2f})"

@@ -83,6 +83,7 @@ def test_a_sprint_start_is_an_acceleration_and_a_build_up_a_flying_sprint():
     assert [r.recognised.drill for r in out.reps] == ["acceleration", "sprint"], [r.recognised for r in out.reps]
     start, fly = (r.splits.start_acceleration_mps2 for r in out.reps)
     assert start > 5.5 and fly < 4.0, (start, fly)
+    assert f"; push {start:.1f} m/s² to " in summary_text(out)
     assert [r.drill for r in out.reps] == ["sprint", "acceleration"]
     assert [r.plan_mismatch for r in out.reps] == [False, True]
     assert not looks_unlike("sprint", "acceleration") and looks_unlike("acceleration", "sprint")

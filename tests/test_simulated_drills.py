@@ -70,3 +70,30 @@ def test_a_weak_direction_vote_read_backward_is_turned_round_by_the_landings():
     assert E._landings_at_impacts(turned, acc, gyr, reset, hits, state) <= 0.1
     np.testing.assert_array_equal(E._forward_by_landings(turned, acc, gyr, reset, state).rot_ff_sf, al.rot_ff_sf)
     assert E._forward_by_landings(al, acc, gyr, reset, state) is al
+
+
+@pytest.mark.parametrize("contact_s", [0.13, 0.16])
+def test_a_butt_kicks_heel_kick_is_not_its_push_off(contact_s):
+    """Butt kicks of longer contacts (same step time; 500 Hz, seed 1): the heel driven up
+    turns the foot toe-down again early in the swing, faster than the slower push-off did,
+    in the same toe-down lobe.  The toe-off stays at the push-off (within 10 ms), where
+    without EventParams.push_angle_deg most fall in the swing, 0.1 s and more late."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from gaitcore import EventParams, analyze
+    from gaitcore.simulate import BUTT_KICKS, simulate_session
+    sim = simulate_session(replace(BUTT_KICKS, contact_s=contact_s), fs_hz=500.0, seed=1)
+    truth = [c for c in sim.truth["contacts"] if c.get("to_s")]
+
+    def errors_ms(params):
+        out = []
+        for s in analyze(sim.recording, trajectory=False, params=params).steps:
+            if s.contact_s is not None:
+                t = min(truth, key=lambda c: abs(c["ic_s"] - s.ic_s))
+                out.append(1000.0 * (s.contact_s - (t["to_s"] - t["ic_s"])))
+        return np.array(out)
+    now, without = errors_ms(EventParams()), errors_ms(EventParams(push_angle_deg=1e9))
+    assert now.size >= 30 and np.abs(now).max() <= 10.0, now
+    assert (without > 100.0).sum() >= 0.25 * without.size, without
