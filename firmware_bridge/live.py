@@ -129,10 +129,9 @@ import numpy as np
 from calibration.mounting import mountings_of
 from gaitcore.align import REMOUNT_DEG
 from gaitcore.cues import (RepOutcome, Said, asymmetry_cue, baseline_contact_s, change_pct,
-                           foot_lift_cue, quiet, recent_contact_s, rep_contact_s, session_cue, step_cue, walking,
-                           walking_bout)
-from gaitcore.plan import Plan, next_planned, takes_item, try_plan
-from gaitcore.drills import Drill, default_catalog, walking_pace
+                           foot_lift_cue, quiet, recent_contact_s, rep_contact_s, session_cue, step_cue, walking)
+from gaitcore.plan import Plan, assign, next_planned, try_plan
+from gaitcore.drills import Drill, default_catalog
 from gaitcore.events import (MIN_SWING_S, WARMUP_MIN_STRIDES, WARMUP_STEP_S, Event, EventKind, ICMethod,
                              mounting_offset_deg, toe_off_candidate, unconfirmed_landing)
 from gaitcore.params import StepParams
@@ -1153,19 +1152,16 @@ def _end_if_all_at_rest(state: LiveState, s, t_rx: float) -> tuple[list, LiveSta
 
 
 def _end_rep(state: LiveState, r: int, t_rx: float) -> tuple[list, LiveState]:
-    """Rep ``r`` has ended: whether it took the plan's next item (:func:`gaitcore.plan.takes_item`),
+    """Rep ``r`` has ended: whether it took the plan's next item (:func:`gaitcore.plan.assign`),
     and its cue on the session (:func:`gaitcore.cues.session_cue`), by the analysis's rules."""
     rep = state.reps[r]
     if rep.ended or not rep.contacts:
         return [], state
     contacts = [c.contact_s for c in rep.contacts]
-    walk = walking_bout(contacts)
-    item = next_planned(state.plan, state.taken)
-    takes = takes_item(item, contacts)
-    planned = item.drill if takes else (None if state.drill is None else state.drill.id)
+    given = assign(state.plan, state.taken, contacts, None if state.drill is None else state.drill.id)
+    planned, rest = given.drill, given.rest
     contact = rep_contact_s(contacts)
     cue, outcomes = None, state.outcomes
-    rest = walk and not walking_pace(planned)
     if not rest:
         outcome = RepOutcome(default_catalog().find(planned), rep.top_speed_mps, contact)
         spoken, declined = session_cue(list(state.outcomes), outcome)
@@ -1174,7 +1170,8 @@ def _end_rep(state: LiveState, r: int, t_rx: float) -> tuple[list, LiveState]:
     reps = list(state.reps)
     reps[r] = replace(rep, ended=True)
     line = RepEnd(r, t_rx, rep.contacts[-1].ic_s, planned, rest, len(rep.contacts), contact, rep.top_speed_mps, cue)
-    return [line], replace(state, reps=tuple(reps), taken=state.taken + takes, outcomes=outcomes)
+    return [line], replace(state, reps=tuple(reps), taken=state.taken + (given.item is not None),
+                           outcomes=outcomes)
 
 
 def _step_line(state: LiveState, k: int, s: LiveStep, to_s: float | None) -> tuple[LiveStep, LiveState]:

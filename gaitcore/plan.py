@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from .cues import CueParams, walking_bout
-from .drills import Catalog, default_catalog
+from .drills import Catalog, default_catalog, walking_pace
 from .errors import UsageError
 
 YARD_M = 0.9144
@@ -130,3 +130,32 @@ def takes_item(item: PlannedRep | None, contacts_s: list[float | None] | tuple[f
         return False
     known = [c for c in contacts_s if c is not None]
     return entry.bout_contact_min_s is None or bool(known) and median(known) >= entry.bout_contact_min_s
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """What names a rep once it has ended: the plan's item it took (None: none), the drill
+    that names it (the item's, else the session's), and whether it is rest (a walk back)."""
+
+    item: PlannedRep | None
+    drill: str | None
+    rest: bool
+
+
+def assign(plan: Plan | None, taken: int, contacts_s: list[float | None] | tuple[float | None, ...],
+           session_drill: str | None, params: CueParams = CueParams()) -> Assignment:
+    """The assignment of a rep with contact times ``contacts_s`` after ``taken`` items went
+    to earlier reps (:func:`takes_item`); ``session_drill``: the session's drill id, which
+    names a rep that takes no item.  The analysis and the live display both use it."""
+    item = next_planned(plan, taken)
+    if not takes_item(item, contacts_s, params):
+        item = None
+    drill = item.drill if item is not None else session_drill
+    return Assignment(item, drill, walk_back(walking_bout(list(contacts_s), params), drill))
+
+
+def walk_back(walking: bool, drill: str | None) -> bool:
+    """Whether a rep of walking steps (``walking``: :func:`gaitcore.cues.walking_bout`) named
+    ``drill`` is a walk back to the start, rest: unless its drill is one done at a walk
+    (:func:`gaitcore.drills.walking_pace`: walking, lunges)."""
+    return walking and not walking_pace(drill)

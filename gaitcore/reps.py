@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING
 
 from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue, walking_bout
 from .baseline import Baseline
-from .drills import Catalog, Drill, default_catalog, looks_unlike, walking_pace
+from .drills import Catalog, Drill, default_catalog, looks_unlike
 from .recognize import Recognised, recognise
 from .scores import Quality, rep_quality
 from .params import SplitParams, StepParams
-from .plan import Plan, next_planned, takes_item
+from .plan import Plan, assign, next_planned, walk_back
 from .splits import FootPath, Splits, rep_splits
 from .signals import Side
 
@@ -247,7 +247,7 @@ class Rep:
         """A bout of walking steps (walking back to the start) when the plan's drill is none
         done at a walk (walking, lunges: :func:`gaitcore.drills.walking_pace`): rest between
         reps, not a rep: it has no quality score and takes no item of the plan."""
-        return self.walking and not walking_pace(self.planned)
+        return walk_back(self.walking, self.planned)
 
     @property
     def duration_s(self) -> float:
@@ -351,12 +351,10 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         # know a walk back before it ends (a walking step gets no cue)
         cue_drill = drill if item is None else catalog.find(item.drill)
         walk = walking_bout([s.contact_s for s in mine], cue_params)
-        if takes_item(item, [s.contact_s for s in mine], cue_params):
-            taken += 1
-        else:
-            item = None
-        planned = item.drill if item is not None else (None if drill is None else drill.id)
-        distance = None if item is None else item.distance_m
+        given = assign(plan, taken, [s.contact_s for s in mine], None if drill is None else drill.id, cue_params)
+        taken += given.item is not None
+        planned = given.drill
+        distance = None if given.item is None else given.item.distance_m
         splits = rep_splits(list(paths), after, timed[0].ic_s, timed[-1].ic_s, split_params,
                             () if distance is None else (round(distance, 2),)) if paths else None
         recognised = recognise(mine, metrics, clock_foot is None, splits=splits)
