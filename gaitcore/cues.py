@@ -32,8 +32,8 @@ mean.
   more than ``lift_drop_pct`` and more than ``lift_noise_m`` below the mean of the foot's
   first ``lift_swings`` swings of the rep of the same kind: every other swing, as a skip's
   foot swings high over the other foot's step and hop and low over its own hop, in turn
-  (a power skip's 0.18-0.23 m and 0.12-0.16 m on the simulator).  A swing's lift is known once the trajectory has
-  measured its stride and the strides around it: the live display shows this cue then (a
+  (a power skip's 0.18-0.23 m and 0.12-0.16 m on the simulator).  A swing's lift is known
+  once the trajectory has measured its stride and the strides around it: the live display shows this cue then (a
   :class:`firmware_bridge.live.LiftLine`, two or three strides later), listed at the contact.
 
 Across reps (:func:`session_cue`, when a rep ends): a drill judged by speed (the catalog's

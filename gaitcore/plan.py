@@ -10,11 +10,11 @@ between reps and names no rep.  Anything else is refused in one line that names 
 (:class:`PlanError`): a plan is a contract about the session, and a misspelt drill would
 otherwise name the wrong reps silently.
 
-Which rep does which item (:func:`takes_item`): the items go to the session's reps in
-order; a rep of walking steps (:func:`gaitcore.cues.walking_bout`) is a walk back (rest)
-and takes none, unless the plan's next item is a drill done at a walk whose contacts it
-has (the catalog's ``walking_pace`` and ``bout_contact_min_s``: a walk, or lunges).  The rule reads only the reps
-before the one it names (their contact times, known when each ended), so the live display
+Which rep does which item (:func:`assign`): the items go to the session's reps in order;
+a rep of walking steps (:func:`gaitcore.cues.walking_bout`) is a walk back (rest) and
+takes none, unless the plan's next item is a drill done at a walk whose contacts it has
+(the catalog's ``walking_pace`` and ``bout_contact_min_s``: a walk, or lunges).  The rule
+reads only the reps before the one it names (their contact times, known when each ended), so the live display
 follows it rep by rep, and a rep's cues are its item's drill's from its first step.  An
 unplanned rep takes the next item all the same: the items after it move one rep on, and
 the reps whose steps do not look like their item are flagged (``Rep.plan_mismatch``).
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from statistics import median
 
 from .cues import CueParams, walking_bout
@@ -121,9 +120,14 @@ def takes_item(item: PlannedRep | None, contacts_s: list[float | None] | tuple[f
     that one only when the item's drill is done at a walk (the catalog's ``walking_pace``)
     and the rep's median contact is at least the drill's ``bout_contact_min_s`` (lunges'
     knee bends, where a walk back before them has walking steps)."""
+    return _takes(item, walking_bout(list(contacts_s), params), contacts_s)
+
+
+def _takes(item: PlannedRep | None, walking: bool, contacts_s) -> bool:
+    """:func:`takes_item` for a rep whose ``walking`` is known."""
     if item is None:
         return False
-    if not walking_bout(list(contacts_s), params):
+    if not walking:
         return True
     entry = default_catalog().find(item.drill)
     if entry is None or not entry.walking_pace:
@@ -135,11 +139,17 @@ def takes_item(item: PlannedRep | None, contacts_s: list[float | None] | tuple[f
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """What names a rep once it has ended: the plan's item it took (None: none), the drill
-    that names it (the item's, else the session's), and whether it is rest (a walk back)."""
+    that names it (the item's, else the session's), and whether it is a bout of walking
+    steps (:func:`gaitcore.cues.walking_bout`)."""
 
     item: PlannedRep | None
     drill: str | None
-    rest: bool
+    walking: bool
+
+    @property
+    def rest(self) -> bool:
+        """A walk back to the start (:func:`walk_back`)."""
+        return walk_back(self.walking, self.drill)
 
 
 def assign(plan: Plan | None, taken: int, contacts_s: list[float | None] | tuple[float | None, ...],
@@ -147,11 +157,11 @@ def assign(plan: Plan | None, taken: int, contacts_s: list[float | None] | tuple
     """The assignment of a rep with contact times ``contacts_s`` after ``taken`` items went
     to earlier reps (:func:`takes_item`); ``session_drill``: the session's drill id, which
     names a rep that takes no item.  The analysis and the live display both use it."""
+    walking = walking_bout(list(contacts_s), params)
     item = next_planned(plan, taken)
-    if not takes_item(item, contacts_s, params):
+    if not _takes(item, walking, contacts_s):
         item = None
-    drill = item.drill if item is not None else session_drill
-    return Assignment(item, drill, walk_back(walking_bout(list(contacts_s), params), drill))
+    return Assignment(item, item.drill if item is not None else session_drill, walking)
 
 
 def walk_back(walking: bool, drill: str | None) -> bool:

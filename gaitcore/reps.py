@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue, walking_bout
+from .cues import Cue, CueParams, RepOutcome, rep_contact_s, rep_cues, session_cue
 from .baseline import Baseline
 from .drills import Catalog, Drill, default_catalog, looks_unlike
 from .recognize import Recognised, recognise
@@ -350,7 +350,6 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         # its cues are the next item's drill's from its first step: the live display cannot
         # know a walk back before it ends (a walking step gets no cue)
         cue_drill = drill if item is None else catalog.find(item.drill)
-        walk = walking_bout([s.contact_s for s in mine], cue_params)
         given = assign(plan, taken, [s.contact_s for s in mine], None if drill is None else drill.id, cue_params)
         taken += given.item is not None
         planned = given.drill
@@ -363,7 +362,7 @@ def reps_of(steps: tuple[Step, ...] | list[Step], push_offs_s: tuple[float, ...]
         out.append(Rep(r, start, timed[0].ic_s, push, timed[-1].ic_s, len(mine), None,
                        sum(per_foot.values()) / len(per_foot) if per_foot else None, metrics,
                        recognised, planned, rep_cues(mine, cue_drill, cue_params, catalog),
-                       splits=splits, planned_distance_m=distance, walking=walk))
+                       splits=splits, planned_distance_m=distance, walking=given.walking))
     return tuple(_session_cues(_scored(out, groups, catalog, baseline), groups, catalog, cue_params))
 
 

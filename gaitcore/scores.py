@@ -4,7 +4,8 @@ Each criterion that applies to the rep scores from 0 to 1 and gives a reason in 
 the score is 100 times their mean (None when none applies).  The drill's criteria come
 from its catalog targets (gaitcore/data/drills.toml), judged against the athlete's own
 best rep of the drill where a target is relative (the session's, and the earlier
-sessions' given as a baseline: :mod:`gaitcore.baseline`); two apply to every drill.  The evidence for each default is in docs/quality.md.
+sessions' given as a baseline: :mod:`gaitcore.baseline`); two apply to every drill.  The
+evidence for each default is in docs/quality.md.
 
 - ``contact_max_s``: the share of contacts shorter (fast stretch-shortening contacts are
   under 250 ms: Schmidtbleicher 1992).

@@ -748,12 +748,12 @@ class Rep:
     the first movement is v(t) = v_max (1 - exp(-t / accel_tau_s)), v_max the drill's speed
     (the mono-exponential model of sprint acceleration: Furusawa, Hill and Parkinson 1927;
     Samozino et al. 2016, Scand J Med Sci Sports 26:648: a sprint start's time constant
-    is about 1-1.5 s; a flying sprint's gradual build-up takes a longer one); at ``distance_m`` the athlete
-    brakes at ``brake_mps2`` until the speed would fall below STOP_SPEED_MPS, and the next
-    landing is the stop.  Contact and step times, pitch angles and swing follow the speed,
-    linearly from the drive phase's figures (DRIVE, 4 m/s; continued down to
-    STOP_SPEED_MPS) to the drill's at v_max, as the simulated acceleration does by step
-    count.  The first foot swings one step's time from beside the other, which pushes
+    is about 1-1.5 s; a flying sprint's gradual build-up takes a longer one); at
+    ``distance_m`` the athlete brakes at ``brake_mps2`` until the speed would fall below
+    STOP_SPEED_MPS, and the next landing is the stop.  Contact and step times, pitch
+    angles and swing follow the speed, linearly from the drive phase's figures (DRIVE,
+    4 m/s; continued down to STOP_SPEED_MPS) to the drill's at v_max, as the simulated
+    acceleration does by step count.  The first foot swings one step's time from beside the other, which pushes
     until the first foot lands.  Without ``accel_tau_s`` the drill runs at its own pace
     from the first step, started as the single-drill simulation starts it, and stops
     after the landing that reaches ``distance_m`` (after a skip's hop)."""

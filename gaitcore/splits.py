@@ -26,12 +26,13 @@ flying times; the 20 m one is the rep's fastest 20 m); the top speed, the fastes
 either foot (its two marks' distance over their time), and where it was reached (the
 stride's middle); the push from standing: the earliest stride's speed over the time from
 the first movement to its middle (``start_acceleration_mps2``, the body's mean horizontal
-acceleration until then: a sprint start's, about v_max / tau of the mono-exponential speed
-curve, Samozino et al. 2016, is 6-8 m/s² on the simulator's starts against a build-up's
-3.5-4.2).  The trajectory's stride-length error, ``SplitParams.stride_error_pct``
-(measured on real running against VICON), is taken as a systematic error of every
-distance: a split at d m is uncertain by that share of d over the speed at d; a window's
-time and the top speed by that share of themselves.  Event timing (about 1 ms) is left out.
+acceleration until then, about v_max / tau of the mono-exponential speed curve of
+Samozino et al. 2016: the simulated sessions' sprint starts 5.2-7.5 m/s², their flying
+sprints' build-ups 3.0-3.7, benchmarks/results/sessions.txt).  The trajectory's
+stride-length error, ``SplitParams.stride_error_pct`` (measured on real running against
+VICON), is taken as a systematic error of every distance: a split at d m is uncertain by
+that share of d over the speed at d; a window's time and the top speed by that share of
+themselves.  Event timing (about 1 ms) is left out.
 """
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ class Splits:
     def start_acceleration_mps2(self) -> float | None:
         """The push from standing: the earliest stride's speed over the time from the first
         movement to its middle (m/s², the body's mean horizontal acceleration until then)."""
-        if self.first_speed_mps is None or not self.first_speed_at_s or self.first_speed_at_s <= 0:
+        if self.first_speed_mps is None or self.first_speed_at_s is None or self.first_speed_at_s <= 0:
             return None
         return self.first_speed_mps / self.first_speed_at_s
 
