@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--baseline", type=Path, action="append", metavar="REPORT.json",
                    help="an earlier analysis of the same athlete (its report.json or --json output; repeat for "
                    "more): the reps' quality counts the best reps there too, not the session's alone")
+    a.add_argument("--save", action="store_true",
+                   help="also store the session in the history (the athlete's season: gait history)")
+    from .history_commands import add_parsers, db_arg, who_when_args
+    who_when_args(a)
+    db_arg(a)
     a.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines on stderr (they are shown only on a terminal anyway)")
     dr = sub.add_parser("drills", help="list the drill catalog: each drill, what the pods judge in it, its cues",
@@ -191,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--drill", help="drill cues to use (default: the session's own)")
     rp.add_argument("--json", action="store_true", help="print only the analysis JSON (no live lines)")
     rp.add_argument("--bell", action="store_true", help="ring the terminal bell on every cue")
+    add_parsers(sub, _input_args)
     return p
 
 
@@ -256,9 +262,20 @@ def _analyze(args) -> int:
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     progress(f"reading {len(args.inputs)} input(s), {_input_size(args.inputs) if progress.enabled else ''}")
     given = _given_session(args)
+    if args.athlete is not None:
+        given["athlete"] = args.athlete
+    if args.date is not None and not args.save:
+        raise GaitError("--date is the day --save stores the session under; add --save, or leave it out")
+    source = None
+    if args.save:
+        from .ingest import source_of
+        source = source_of(args.inputs)
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
     if given:
         rec = replace(rec, session=replace(rec.session, **given))
+    if args.save:
+        from .ingest import athlete_of
+        athlete_of(rec, args.inputs)      # (no athlete: one line before the analysis)
     _say_if_plan_unread(rec.session.plan)
     baseline = read_baseline(args.baseline, rec.session.athlete) if args.baseline else None
     n = sum(s.n_samples for s in rec.sensors)
@@ -267,6 +284,14 @@ def _analyze(args) -> int:
         _say_if_compiling(progress)
     result = analyze(rec, trajectory=not args.no_trajectory, chunk_size=args.chunk_size, baseline=baseline)
     progress(f"found {len(result.steps)} contacts")
+    saved = None
+    if args.save:
+        from .history import History
+        from .history_commands import options_of
+        from .ingest import analysed
+        with History.open(args.db) as h:
+            saved = h.store(analysed(result, rec, source, options_of(args)))
+            where = h.path
     if args.out is not None:
         try:
             write_report(result, args.out)
@@ -279,6 +304,9 @@ def _analyze(args) -> int:
         sys.stdout.write(session_header(result.session) + step_table(result.steps) + "\n" + summary_text(result))
         if args.out is not None:
             sys.stdout.write(f"report written to {args.out}/ (report.json, steps.csv, summary.txt)\n")
+    if saved is not None:
+        (sys.stderr if args.json else sys.stdout).write(
+            f"history: {saved.outcome.value}: {saved.athlete}, {saved.session_date} in {where}\n")
     return 0
 
 
@@ -704,9 +732,20 @@ def _replay(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    from .history_commands import import_
+    return import_(args)
+
+
+def _history(args) -> int:
+    from .history_commands import history
+    return history(args)
+
+
 COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "record": _record,
             "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay, "warmup": _warmup,
-            "drills": _drills}
+            "drills": _drills, "import": _import, "history": _history}
+
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
