@@ -8,17 +8,19 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 
-def write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], private: bool = False) -> None:
     """Call ``write`` with a binary file and put what it wrote at ``path`` in one rename,
-    with the permissions of an ordinary new file (the umask's)."""
+    with the permissions of an ordinary new file (the umask's), or with ``private``
+    readable and writable by its owner only (personal data: reports, results)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)     # mkstemp makes it private
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)     # mkstemp makes it private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

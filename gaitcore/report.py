@@ -47,7 +47,7 @@ def session_header(ses: SessionInfo) -> str:
     """Who, what and when of a session as text; empty when the input carries none."""
     parts = []
     if ses.started_utc:
-        parts.append(f"recorded {_when(ses.started_utc)}")
+        parts.append(f"recorded {start_time_text(ses.started_utc)}")
     if ses.athlete:
         parts.append(f"athlete {ses.athlete}")
     if ses.drill:
@@ -62,7 +62,7 @@ def session_header(ses: SessionInfo) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _when(iso: str) -> str:
+def start_time_text(iso: str) -> str:
     """An ISO 8601 time as the recorder wrote it (UTC), to the minute; as given if unreadable."""
     from datetime import datetime, timezone
     try:

@@ -10,5 +10,9 @@ fi
 if ! command -v dbus-daemon >/dev/null 2>&1; then
     apt-get update -qq && (apt-get install -y -qq dbus-daemon >/dev/null 2>&1 || apt-get install -y -qq dbus >/dev/null)
 fi
+# the report's browser tests and gait report --format pdf drive the system's Chromium
+if ! command -v chromium >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 bash scripts/install.sh test
 exec .venv/bin/python -m pytest -q "$@"

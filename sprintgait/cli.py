@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="print only the analysis JSON (no live lines)")
     rp.add_argument("--bell", action="store_true", help="ring the terminal bell on every cue")
     add_parsers(sub, _input_args)
+    from .batch_command import add_parser as add_batch_parser
+    add_batch_parser(sub)
+    from .report_command import add_parser as add_report_parser
+    add_report_parser(sub, _input_args)
     return p
 
 
@@ -742,9 +746,20 @@ def _history(args) -> int:
     return history(args)
 
 
+def _report(args) -> int:
+    from .report_command import report
+    return report(args)
+
+
+def _batch(args) -> int:
+    from .batch_command import batch
+    return batch(args)
+
+
 COMMANDS = {"analyze": _analyze, "simulate": _simulate, "pod": _pod_emulate, "record": _record,
             "devices": _devices_scan, "export": _export, "live": _live, "replay": _replay, "warmup": _warmup,
-            "drills": _drills, "import": _import, "history": _history}
+            "drills": _drills, "import": _import, "history": _history,
+            "batch": _batch, "report": _report}
 
 
 

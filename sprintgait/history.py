@@ -464,6 +464,11 @@ class History:
                                   round(sum(q) / len(q), 1) if q else None, sw, files))
         return out
 
+    def stored_date(self, digest: str) -> date | None:
+        """The day a recording (by digest) is stored under; None if it is not stored."""
+        row = self._conn.execute("SELECT session_date FROM sessions WHERE digest = ?", (digest,)).fetchone()
+        return None if row is None else date.fromisoformat(row[0])
+
     def has_athlete(self, athlete: str) -> bool:
         return self._conn.execute("SELECT 1 FROM athletes WHERE name = ?", (athlete,)).fetchone() is not None
 
@@ -474,12 +479,16 @@ class History:
             raise GaitError(f"no session {session_id} in the history {self.path}")
         return _unpack(row[0])
 
-    def trend(self, athlete: str, metric: Metric, drill: str, before: date | None = None) -> Trend:
-        """``metric`` over the athlete's sessions of ``drill`` (those before ``before`` only,
-        when given), oldest first."""
+    def trend(self, athlete: str, metric: Metric, drill: str, upto: date | None = None,
+              exclude: str | None = None) -> Trend:
+        """``metric`` over the athlete's sessions of ``drill``, oldest first: those dated
+        ``upto`` or earlier only, when given, and not the recording whose digest is
+        ``exclude`` (the session a report compares with its earlier ones)."""
+        skip = set() if exclude is None else {sid for sid, in self._conn.execute(
+            "SELECT id FROM sessions WHERE digest = ?", (exclude,))}
         points = []
         for s in self.sessions(athlete):
-            if drill not in s.drills or (before is not None and s.session_date >= before):
+            if drill not in s.drills or s.session_id in skip or (upto is not None and s.session_date > upto):
                 continue
             v = session_value(drill_reps(self.analysis(s.session_id), drill), metric)
             if v is not None:

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 from gaitcore.errors import GaitError
 
 from .ingest import ImportOptions
+from .progress import Bar
 from .trend import Metric, Trend
 
 
@@ -85,38 +86,6 @@ def options_of(args) -> ImportOptions:
     placements = getattr(args, "placement", None)
     return ImportOptions(args.athlete, args.date, drill, plan, getattr(args, "fs", None),
                          None if not placements else tuple(placements))
-
-
-class Bar:
-    """A rich progress bar on stderr over ``total`` items, shown only to a person watching."""
-
-    def __init__(self, total: int, what: str, enabled: bool):
-        self._progress = None
-        if enabled and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            self._task = self._progress.add_task(what, total=total)
-
-    def __enter__(self) -> "Bar":
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def advance(self, label: str = "") -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, advance=1, description=label or None)
-
-    def print(self, line: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(line, markup=False, highlight=False)
-        else:
-            print(line, flush=True)
-
-    def __exit__(self, *exc) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def import_(args) -> int:

@@ -325,7 +325,9 @@ def test_trend_and_history_command(tmp_path, items, capsys):
         assert [p.session_date for p in t.points] == [DAYS[1], DAYS[2], DAYS[3]]
         means = [it.analysis["reps"][0]["metrics"]["contact_s"]["mean"] for it in (items[1], items[2], items[3])]
         assert [p.value for p in t.points] == pytest.approx(means)
-        assert h.trend(ANN, Metric.CONTACT, "sprint", before=DAYS[3]).points == t.points[:2]
+        assert h.trend(ANN, Metric.CONTACT, "sprint", upto=DAYS[2]).points == t.points[:2]
+        assert h.trend(ANN, Metric.CONTACT, "sprint", exclude=items[2].source.digest).points == (t.points[0],
+                                                                                                 t.points[2])
         assert h.drills(ANN) == ["skip", "sprint"]
     assert main(["history", "--db", str(db)]) == 0
     out = capsys.readouterr().out

@@ -45,7 +45,7 @@ def _expand(paths: list[Path]) -> _Inputs:
                 what = (f"folder holds no files, only folders ({', '.join(subs)}); give the one with the "
                         f"recordings, e.g. {p / subs[0]}") if subs else "folder holds no files"
                 raise InputFormatError(p, what, f"one file per sensor ({SUPPORTED})")
-            kept = [f for f in files if _looks_like_recording(f)]
+            kept = [f for f in files if is_recording(f)]
             if not kept:
                 names = ", ".join(f.name for f in files[:5]) + (", ..." if len(files) > 5 else "")
                 raise InputFormatError(p, f"folder holds no recording ({names})", f"one file per sensor ({SUPPORTED})")
@@ -58,7 +58,7 @@ def _expand(paths: list[Path]) -> _Inputs:
     return _Inputs(tuple(out), tuple(ignored))
 
 
-def _looks_like_recording(path: Path) -> bool:
+def is_recording(path: Path) -> bool:
     """Whether the file's first bytes are those of a format we read (its content decides,
     not its name)."""
     try:
