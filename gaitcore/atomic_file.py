@@ -25,3 +25,23 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], private:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def make_private_dirs(path: str | Path) -> None:
+    """Create the folder ``path`` and each missing folder above it readable by their owner
+    only (mode 700, whatever the umask); folders that exist are left as they are."""
+    path = Path(path)
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:
+            if not p.is_dir():
+                raise
+            continue          # (made meanwhile by another process)
+        os.chmod(p, 0o700)

@@ -65,7 +65,7 @@ def to_gaitmap_csv(recording: Recording, path: Path) -> dict:
                 cells += [repr(float(v)) for v in table[k, 6 * j:6 * j + 6].tolist()] if here else empty_row
             f.write((f"{k}," + ",".join(cells) + "\n").encode())
 
-    write_atomic(path, write)
+    write_atomic(path, write, private=True)
     return {"rows": n, "fs_hz": fs, "empty_cells": empty, "left_out": left_out}
 
 
@@ -86,5 +86,5 @@ def to_parquet(recording: Recording, path: Path) -> dict:
     table = pa.table({k: np.concatenate(v) for k, v in cols.items()})
     table = table.replace_schema_metadata({"units": "t_s s; acc m/s^2; gyr deg/s",
                                            "fs_hz": ",".join(f"{s.name}={s.fs_hz:g}" for s in recording.sensors)})
-    write_atomic(path, lambda f: pq.write_table(table, f))
+    write_atomic(path, lambda f: pq.write_table(table, f), private=True)
     return {"rows": table.num_rows}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .align import REMOUNT_DEG
-from .atomic_file import write_atomic
+from .atomic_file import make_private_dirs, write_atomic
 from .feet_clock import ClockAgreement
 from .params import StepParams
 from .drills import default_catalog
@@ -278,10 +278,10 @@ def write_report(analysis: Analysis, out_dir: Path) -> list[Path]:
     files = {"report.json": to_json(analysis), "steps.csv": steps_csv(analysis.steps),
              "summary.txt": session_header(analysis.session) + summary_text(analysis) + "\n"
              + step_table(analysis.steps)}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(out_dir)
     written = []
     for name, text in files.items():
         final = out_dir / name
-        write_atomic(final, lambda f: f.write(text.encode("utf-8")))
+        write_atomic(final, lambda f: f.write(text.encode("utf-8")), private=True)
         written.append(final)
     return written

@@ -22,6 +22,7 @@ import json
 import os
 import time
 import traceback
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from gaitcore import __version__
-from gaitcore.atomic_file import write_atomic
+from gaitcore.atomic_file import make_private_dirs, write_atomic
 from gaitcore.errors import GaitError
 
 from .ingest import Analysed, DateSource, ImportOptions, Source, analyse_recording
@@ -65,22 +66,32 @@ class Done:
     worker: str                   # the process that analysed it (host:pid)
 
 
-def find_sessions(root: Path, out: Path) -> list[tuple[str, tuple[Path, ...]]]:
-    """The sessions under ``root`` (name relative to it, what to read), in name order;
-    ``out`` and hidden files and folders are passed over."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    sessions: tuple[tuple[str, tuple[Path, ...]], ...]   # (name relative to the root, the files to read)
+    unreadable: tuple[tuple[str, str], ...]             # (folder, why)
+
+
+def find_sessions(root: Path, out: Path) -> Found:
+    """The sessions under ``root``, in name order, and the folders that could not be
+    listed; ``out`` and hidden files and folders are passed over."""
     from gaitcore.readers import is_recording
-    found = []
+    found, unreadable = [], []
     out = out.resolve()
-    for folder, dirs, files in os.walk(root):
+
+    def cannot_list(err: OSError) -> None:
+        unreadable.append((str(Path(err.filename).relative_to(root)) if err.filename else str(root),
+                           f"the folder cannot be read ({err.strerror}); its sessions are left out"))
+    for folder, dirs, files in os.walk(root, onerror=cannot_list):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != out)
         recs = [here / f for f in sorted(files) if not f.startswith(".") and is_recording(here / f)]
         native = [f for f in recs if f.suffix.lower() in NATIVE_SUFFIXES]
         found += [(str(f.relative_to(root)), (f,)) for f in native]
-        others = [f for f in recs if f not in native]
+        others = tuple(f for f in recs if f not in native)
         if others:
-            found.append((str(here.relative_to(root)) if here != root else here.name, (here,)))
-    return sorted(found)
+            found.append((str(here.relative_to(root)) if here != root else root.resolve().name, others))
+    return Found(tuple(sorted(found)), tuple(unreadable))
 
 
 def _result_paths(out: Path, name: str) -> tuple[Path, Path]:
@@ -91,7 +102,10 @@ def _result_paths(out: Path, name: str) -> tuple[Path, Path]:
 def _stamp(paths: Iterable[str]) -> list[list[int]]:
     """Size and modification time (ns) of each file of a recording."""
     from .ingest import recording_files
-    return [[st.st_size, st.st_mtime_ns] for st in (os.stat(f) for f in recording_files(list(paths)))]
+    try:
+        return [[st.st_size, st.st_mtime_ns] for st in (os.stat(f) for f in recording_files(list(paths)))]
+    except OSError as err:
+        raise GaitError(f"{err.filename}: cannot be read ({err.strerror})") from None
 
 
 def read_result(path: str | Path) -> dict:
@@ -130,10 +144,11 @@ def up_to_date(task: Task) -> Analysed | None:
     return item
 
 
-def plan(root: Path, out: Path, options: ImportOptions, report: bool, parquet: bool) -> list[Task]:
-    """A task for every session under ``root``."""
+def plan(root: Path, out: Path, options: ImportOptions, report: bool, parquet: bool,
+         found: Found | None = None) -> list[Task]:
+    """A task for every session under ``root`` (``found``: :func:`find_sessions` of it)."""
     tasks = []
-    for name, paths in find_sessions(root, out):
+    for name, paths in (found or find_sessions(root, out)).sessions:
         result, html = _result_paths(out, name)
         tasks.append(Task(name, tuple(str(p.resolve()) for p in paths), str(result.resolve()),
                           str(html.resolve()) if report else None,
@@ -147,22 +162,38 @@ def _parquet_path(root: str, item: Analysed) -> Path:
             / f"{item.source.digest[:16]}.parquet")
 
 
+def _earlier_parquet(task: Task) -> Path | None:
+    """Where the session's steps went the last time it was analysed (its result says)."""
+    try:
+        return _parquet_path(task.parquet_root, item_of(read_result(task.result)))
+    except (GaitError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _steps_schema():
+    """One schema for every session's steps, so the partitions read as one dataset (a
+    session without shank pods has the shank column too, all null)."""
+    import pyarrow as pa
+    from gaitcore.results import STEP_COLUMNS
+    kinds = {"rep": pa.int64(), "foot": pa.string(), "saturated": pa.bool_()}
+    return pa.schema([("digest", pa.string())] + [(c, kinds.get(c, pa.float64())) for c in STEP_COLUMNS])
+
+
 def _write_parquet(path: Path, item: Analysed) -> None:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise GaitError("--parquet needs pyarrow (pip install 'sprintgait[dask]' or pyarrow)") from None
-    steps = item.analysis["steps"]
-    cols = {k: [s[k] for s in steps] for k in steps[0]} if steps else {}
-    cols.pop("position_m", None)
-    table = pa.table({"digest": [item.source.digest] * len(steps), **cols})
-    _make_private_dir(path.parent)
+    schema = _steps_schema()
+    rows = []
+    for s in item.analysis["steps"]:
+        pos = s.get("position_m") or (None, None, None)
+        rows.append({"digest": item.source.digest, **{k: v for k, v in s.items() if k != "position_m"},
+                     "position_x_m": pos[0], "position_y_m": pos[1], "position_z_m": pos[2]})
+    table = pa.Table.from_pylist(rows, schema=schema)
+    make_private_dirs(path.parent)
     write_atomic(path, lambda f: pq.write_table(table, f), private=True)
-
-
-def _make_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def run_task(task: Task) -> Done:
@@ -182,9 +213,13 @@ def run_task(task: Task) -> Done:
                               "n_samples": item.n_samples},
                   "analysis": item.analysis}
         text = json.dumps(result, separators=(",", ":"), allow_nan=False).encode()
-        _make_private_dir(Path(task.result).parent)
+        make_private_dirs(Path(task.result).parent)
         if task.parquet_root is not None:
-            _write_parquet(_parquet_path(task.parquet_root, item), item)
+            where = _parquet_path(task.parquet_root, item)
+            _write_parquet(where, item)
+            before = _earlier_parquet(task)
+            if before is not None and before != where:     # (stored under another athlete or day before)
+                before.unlink(missing_ok=True)
         if task.html is not None:
             from .html_report import render_session_report
             page = render_session_report([item.analysis]).encode("utf-8")
@@ -194,8 +229,8 @@ def run_task(task: Task) -> Done:
     except GaitError as err:
         return Done(task.name, None, str(err), time.perf_counter() - t0, worker)
     except OSError as err:
-        return Done(task.name, None, f"cannot write its results: {err.strerror} ({err.filename})",
-                    time.perf_counter() - t0, worker)
+        return Done(task.name, None, f"cannot write its results: {err.strerror} ({err.filename}); check that "
+                    "--out is writable and has room", time.perf_counter() - t0, worker)
     except Exception as err:     # a recording that breaks the analysis must not stop the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
         return Done(task.name, None, f"the analysis failed: {type(err).__name__}: {err} "
@@ -203,44 +238,68 @@ def run_task(task: Task) -> Done:
                     time.perf_counter() - t0, worker)
 
 
-def run_local(tasks: Sequence[Task], jobs: int, on_done: Callable[[Done], None]) -> None:
-    """Run ``tasks`` here (``jobs`` 1) or in ``jobs`` worker processes; a process that dies
-    (killed, out of memory) takes only the sessions it held: each is tried again up to
-    twice, then reported failed."""
+def run_local(tasks: Sequence[Task], jobs: int, on_done: Callable[[Done], None],
+              work: Callable[[Task], Done] = run_task) -> None:
+    """Run ``tasks`` here (``jobs`` 1) or in ``jobs`` worker processes, ``jobs`` sessions
+    at a time.  When a worker process dies (killed, out of memory, a crash), the sessions
+    that were in the pool are each run again alone, so the one that kills its process is
+    found and reported (after two tries) and the others are analysed.  ``work``: what each
+    process runs (:func:`run_task`; a module-level function, for spawned processes)."""
     if jobs == 1 or len(tasks) <= 1:
         for t in tasks:
-            on_done(run_task(t))
+            on_done(work(t))
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
-    pending = list(tasks)
-    tries = {t.name: 0 for t in tasks}
-    ctx = multiprocessing.get_context("spawn")     # (no fork of a process holding the progress bar's thread)
-    while pending:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
-            running = {pool.submit(run_task, t): t for t in pending}
-            pending = []
-            broken = False
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    t = running.pop(f)
-                    try:
-                        on_done(f.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        tries[t.name] += 1
-                        if tries[t.name] >= 3:
-                            on_done(Done(t.name, None, "its worker process died three times (out of memory?)",
-                                         0.0, "?"))
-                        else:
-                            pending.append(t)
-                if broken:
-                    for f, t in running.items():
-                        f.cancel()
-                        pending.append(t)
-                    running = {}
+    queue = deque(tasks)
+    suspects: list[Task] = []
+    while queue or suspects:
+        if suspects:
+            on_done(_alone(suspects.pop(0), work))
+            continue
+        with _pool(jobs) as pool:
+            running = {}
+            try:
+                while queue or running:
+                    while queue and len(running) < jobs:
+                        t = queue.popleft()
+                        running[pool.submit(work, t)] = t
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        t = running.pop(f)
+                        try:
+                            done = f.result()
+                        except BrokenProcessPool:
+                            suspects.append(t)
+                            continue
+                        on_done(done)
+                    if suspects:
+                        break
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            suspects.extend(running.values())
+
+
+def _pool(jobs: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    # (spawn: no fork of a process holding the progress bar's thread)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _alone(task: Task, work: Callable[[Task], Done], tries: int = 2) -> Done:
+    """``task`` in a process of its own, tried again once if that process dies."""
+    from concurrent.futures.process import BrokenProcessPool
+    for _ in range(tries):
+        with _pool(1) as pool:
+            try:
+                return pool.submit(work, task).result()
+            except BrokenProcessPool:
+                continue
+    return Done(task.name, None, f"its worker process died while analysing it, {tries} times (out of memory? a "
+                "crash in the analysis: please report it with the file)", 0.0, "?")
 
 
 def dask_security(config_file: Path | None):
@@ -282,15 +341,17 @@ def run_dask(tasks: Sequence[Task], scheduler: str, config_file: Path | None,
         raise GaitError(f"--scheduler {scheduler}: cannot connect ({first}); check the address, and that the "
                         "certificates (--dask-config) are the cluster's") from None
     try:
-        futures = client.map(run_task, list(tasks), key=[f"gait-session-{i}" for i in range(len(tasks))],
+        run = uuid.uuid4().hex        # (keys of their own: another batch on the cluster has its own tasks)
+        futures = client.map(run_task, list(tasks), key=[f"gait-session-{run}-{i}" for i in range(len(tasks))],
                              pure=False)
         names = {f.key: t.name for f, t in zip(futures, tasks)}
         for f in as_completed(futures):
             try:
-                on_done(f.result())
+                done = f.result()
             except Exception as err:       # KilledWorker (the task killed its workers), a lost scheduler
-                on_done(Done(names[f.key], None, f"the cluster could not run it: {type(err).__name__}: {err}",
-                             0.0, "?"))
+                done = Done(names[f.key], None, f"the cluster could not run it: {type(err).__name__}: {err}",
+                            0.0, "?")
+            on_done(done)
     finally:
         client.close()
 
@@ -306,4 +367,8 @@ def clear_leftovers(tasks: Sequence[Task]) -> int:
                 for stale in p.parent.glob(f".{p.name}.*"):
                     stale.unlink(missing_ok=True)
                     n += 1
+    for root in {t.parquet_root for t in tasks if t.parquet_root is not None}:
+        for stale in Path(root).rglob(".*.parquet.*"):
+            stale.unlink(missing_ok=True)
+            n += 1
     return n

@@ -11,7 +11,7 @@ from .progress import Bar
 
 
 def add_parser(sub) -> None:
-    from .cli import _positive_int
+    from .cli import _positive_float, _positive_int
     b = sub.add_parser("batch", help="analyse a folder tree of recordings again (processes or a Dask cluster)",
                        description="Analyse every session under DIR (each pod session or .gaitrec file; a "
                        "folder's other recording files together) and write one result per session under --out, "
@@ -27,6 +27,8 @@ def add_parser(sub) -> None:
                    help="also write the steps as Parquet, partitioned by athlete and date (needs pyarrow)")
     b.add_argument("--force", action="store_true", help="analyse again the sessions whose results are up to date")
     b.add_argument("--athlete", metavar="NAME", help="the athlete, for recordings that name none")
+    b.add_argument("--fs", type=_positive_float, metavar="HZ",
+                   help="sampling rate, for recordings without time stamps (gaitmap CSV)")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run on this Dask cluster instead of local processes (pip install 'sprintgait[dask]'; "
                    "the workers must see DIR and OUT at the same paths); tls:// with --dask-config")
@@ -50,15 +52,18 @@ def batch(args) -> int:
     out = args.out if args.out is not None else root / "gait-results"
     if out.exists() and not out.is_dir():
         raise GaitError(f"--out {out} is a file; give a folder for the results")
-    tasks = B.plan(root, out, ImportOptions(athlete=args.athlete), args.report, args.parquet)
-    if not tasks:
+    found = B.find_sessions(root, out)
+    tasks = B.plan(root, out, ImportOptions(athlete=args.athlete, fs_hz=args.fs), args.report, args.parquet,
+                   found)
+    if not tasks and not found.unreadable:
         raise GaitError(f"no recordings under {root} (pod sessions, .gaitrec, or the formats gait analyze reads)")
     if args.parquet:
         try:
             import pyarrow.parquet  # noqa: F401  (before any work: the workers write with it)
         except ImportError:
             raise GaitError("--parquet needs pyarrow: pip install 'sprintgait[parquet]'") from None
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from gaitcore.atomic_file import make_private_dirs
+    make_private_dirs(out)
     history = None
     if args.save:
         from .history import History
@@ -67,7 +72,7 @@ def batch(args) -> int:
     for t in tasks:
         item = None if args.force else B.up_to_date(t)
         (todo if item is None else fresh).append((t, item))
-    failed: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = list(found.unreadable)
     counts = {"samples": 0, "analysed": 0}
     t0 = time.perf_counter()
     try:

@@ -7,8 +7,9 @@ rep's splits) or a :class:`sprintgait.trend.Trend`, and returns one ``<svg>`` el
 ``viewBox`` and no fixed size: the page's CSS sets its width.
 
 Output is deterministic (the same input gives the same bytes): every figure is a
-:class:`matplotlib.figure.Figure` of its own (no pyplot, no global state), drawn under a
-local :func:`matplotlib.rc_context` with a fixed ``svg.hashsalt`` (the chart's ``key``,
+:class:`matplotlib.figure.Figure` of its own (no pyplot), drawn one at a time (threads
+take turns: matplotlib's style is process-wide) under a local
+:func:`matplotlib.rc_context` with a fixed ``svg.hashsalt`` (the chart's ``key``,
 which also keeps the ids of the clip paths and markers of several charts on one page
 apart) and no date; text stays text (``svg.fonttype: none``), which keeps a chart at
 about 10-20 KB.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -70,10 +72,15 @@ _RC = {
 }
 
 
+# matplotlib's rcParams are one process-wide dict that rc_context changes and restores: one chart
+# is drawn at a time, so threads drawing reports at once (a Dask worker's) each get their own style
+_DRAWING = threading.RLock()
+
+
 @contextmanager
 def _figure(key: str, height_in: float) -> Iterator[Figure]:
     """A figure drawn under the charts' local style (also while it is saved)."""
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": key}):
+    with _DRAWING, matplotlib.rc_context({**_RC, "svg.hashsalt": key}):
         yield Figure(figsize=(WIDTH_IN, height_in))
 
 

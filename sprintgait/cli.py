@@ -266,15 +266,18 @@ def _analyze(args) -> int:
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     progress(f"reading {len(args.inputs)} input(s), {_input_size(args.inputs) if progress.enabled else ''}")
     given = _given_session(args)
-    if args.athlete is not None:
-        given["athlete"] = args.athlete
     if args.date is not None and not args.save:
         raise GaitError("--date is the day --save stores the session under; add --save, or leave it out")
+    if args.save and (args.no_trajectory or args.baseline):
+        raise GaitError(f"--save stores the analysis gait import would make; leave out "
+                        f"{'--no-trajectory' if args.no_trajectory else '--baseline'} to store it")
     source = None
     if args.save:
         from .ingest import source_of
         source = source_of(args.inputs)
     rec = read_recording(args.inputs, fs_hz=args.fs, placements=args.placement)
+    if args.athlete is not None and not rec.session.athlete:
+        given["athlete"] = args.athlete
     if given:
         rec = replace(rec, session=replace(rec.session, **given))
     if args.save:

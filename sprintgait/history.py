@@ -21,8 +21,11 @@ it was analysed from and the options it was analysed with, and ``gait history
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+import re
 import sqlite3
 import zlib
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from gaitcore.atomic_file import make_private_dirs
 from gaitcore.errors import GaitError
 
 from .ingest import Analysed, DateSource, ImportOptions, Source
@@ -114,7 +118,8 @@ ALTER TABLE reps ADD COLUMN flying20_s REAL;
 CREATE TABLE derived_files (
     athlete_id INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
     path TEXT NOT NULL,
-    kind TEXT NOT NULL,                    -- report | export
+    kind TEXT NOT NULL,                    -- report
+    sha256 TEXT NOT NULL,                  -- of the file as written: another file there now is not removed
     PRIMARY KEY (athlete_id, path)
 );
 CREATE INDEX sessions_by_athlete ON sessions (athlete_id, session_date);
@@ -224,6 +229,16 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRef:
+    """Where a session is in the history."""
+
+    session_id: int
+    athlete: str
+    session_date: date
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSource:
     """What --rebuild needs of a stored session."""
 
@@ -240,8 +255,10 @@ class Forgotten:
     reps: int
     steps: int
     derived_removed: tuple[str, ...]
-    derived_missing: tuple[str, ...]
+    derived_kept: tuple[str, ...]      # each with why it was not removed
     recordings: tuple[str, ...]        # the raw recordings, left to the user to delete
+    wal_truncated: bool                # False: another process held the history; the erased rows leave the
+                                       # write-ahead log at its next checkpoint
 
 
 def _pack(analysis: dict) -> bytes:
@@ -253,11 +270,9 @@ def _unpack(blob: bytes) -> dict:
 
 
 def _version_key(software: str) -> tuple[int, ...]:
-    """"sprintgait 1.2.3" -> (1, 2, 3); anything unreadable sorts first."""
-    try:
-        return tuple(int(x) for x in software.split()[-1].split("."))
-    except (ValueError, IndexError):
-        return ()
+    """"sprintgait 1.2.3" -> (1, 2, 3) ("0.2.0.dev1": its numbers in order, (0, 2, 0, 1));
+    a text without numbers sorts first."""
+    return tuple(int(x) for x in re.findall(r"\d+", software.split()[-1] if software.split() else ""))
 
 
 STEP_COLUMNS = ("rep", "foot", "ic_s", "to_s", "contact_s", "flight_s", "step_time_s", "stride_time_s",
@@ -282,6 +297,19 @@ def _rep_row(session_id: int, rep: dict) -> tuple:
 
 
 # --- the database -----------------------------------------------------------------------
+
+def _db_errors(method):
+    """A method of :class:`History` whose SQLite errors (disk full, locked, read-only)
+    become one-line :class:`HistoryError` (its transaction rolled back first)."""
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as err:
+            raise HistoryError(self.path, f"{err}", "nothing of this step was stored; check the disk and that the "
+                               "file is writable, then try again") from None
+    return wrapped
+
 
 class History:
     """An open history database.  Open it with :meth:`open`; use it as a context manager
@@ -318,10 +346,15 @@ class History:
                 _migrate(conn, path, upto)
             elif conn.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
                 _migrate(conn, path, upto)     # (raises: a newer gait's file)
+        except sqlite3.OperationalError as err:       # locked, read-only, disk full
+            conn.close()
+            raise HistoryError(path, f"cannot be used now ({err})",
+                               "check that it is writable and that no other program holds it locked") from None
         except sqlite3.DatabaseError as err:
             conn.close()
             raise HistoryError(path, f"is not a history database ({err})",
-                               "give another --db, or move it away and rebuild the history") from None
+                               "give another --db (gait history --rebuild rebuilds a history from the "
+                               "recordings a good one lists)") from None
         except BaseException:
             conn.close()
             raise
@@ -342,6 +375,7 @@ class History:
 
     # --- writing ---
 
+    @_db_errors
     def store(self, item: Analysed, force: bool = False) -> Stored:
         """Store an analysed session (one transaction; see the module's docstring for what
         happens when its recording is already stored)."""
@@ -361,10 +395,14 @@ class History:
                 if not force and old_opts == options_json and not newer:
                     c.execute("ROLLBACK")
                     return self._stored(old_id, Outcome.KEPT_NEWER if older else Outcome.UNCHANGED)
+                old_athlete = c.execute("SELECT athlete_id FROM sessions WHERE id = ?", (old_id,)).fetchone()[0]
                 c.execute("DELETE FROM sessions WHERE id = ?", (old_id,))
                 outcome = Outcome.REPLACED
             c.execute("INSERT OR IGNORE INTO athletes (name) VALUES (?)", (item.athlete,))
             athlete_id = c.execute("SELECT id FROM athletes WHERE name = ?", (item.athlete,)).fetchone()[0]
+            if outcome is Outcome.REPLACED and old_athlete != athlete_id:    # (stored under another name before)
+                c.execute("DELETE FROM athletes WHERE id = ? AND id NOT IN (SELECT athlete_id FROM sessions) "
+                          "AND id NOT IN (SELECT athlete_id FROM derived_files)", (old_athlete,))
             ses = a["session"]
             sid = c.execute(
                 "INSERT INTO sessions (athlete_id, digest, session_date, date_source, started_utc, drill, plan, "
@@ -394,19 +432,24 @@ class History:
             "WHERE s.id = ?", (sid,)).fetchone()
         return Stored(sid, outcome, name, date.fromisoformat(day), sw)
 
+    @_db_errors
     def add_derived(self, athletes: Sequence[str], path: str | Path, kind: str) -> None:
-        """Note a file made from these athletes' sessions (a report), for :meth:`forget`."""
-        p = str(Path(path).resolve())
+        """Note a file made from these athletes' sessions (a report), with the SHA-256 of
+        its bytes now, for :meth:`forget`."""
+        p = Path(path).resolve()
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
         with self._write():
             for name in athletes:
                 row = self._conn.execute("SELECT id FROM athletes WHERE name = ?", (name,)).fetchone()
                 if row is not None:
-                    self._conn.execute("INSERT OR IGNORE INTO derived_files (athlete_id, path, kind) VALUES (?, ?, ?)",
-                                       (row[0], p, kind))
+                    self._conn.execute("INSERT OR REPLACE INTO derived_files (athlete_id, path, kind, sha256) "
+                                       "VALUES (?, ?, ?, ?)", (row[0], str(p), kind, digest))
 
+    @_db_errors
     def forget(self, athlete: str) -> Forgotten:
-        """Erase an athlete: sessions, reps, steps, and the files made from them.  The raw
-        recordings are listed, not deleted (they are the user's)."""
+        """Erase an athlete: sessions, reps, steps, and the files made from them that are
+        still as they were written (a file changed or replaced since is kept and listed).
+        The raw recordings are listed, not deleted (they are the user's)."""
         c = self._conn
         row = c.execute("SELECT id FROM athletes WHERE name = ?", (athlete,)).fetchone()
         if row is None:
@@ -420,17 +463,22 @@ class History:
             recordings = tuple(r[0] for r in c.execute(
                 "SELECT path FROM recordings WHERE session_id IN (SELECT id FROM sessions WHERE athlete_id = ?) "
                 "ORDER BY session_id, position", (aid,)))
-            derived = [r[0] for r in c.execute("SELECT path FROM derived_files WHERE athlete_id = ?", (aid,))]
+            derived = c.execute("SELECT path, sha256 FROM derived_files WHERE athlete_id = ?", (aid,)).fetchall()
             c.execute("DELETE FROM athletes WHERE id = ?", (aid,))
-        removed, missing = [], []
-        for p in derived:
+        removed, kept = [], []
+        for p, digest in derived:
             try:
+                if hashlib.sha256(Path(p).read_bytes()).hexdigest() != digest:
+                    kept.append(f"{p} (changed since it was written: not ours to delete)")
+                    continue
                 os.unlink(p)
                 removed.append(p)
             except FileNotFoundError:
-                missing.append(p)
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return Forgotten(athlete, n_ses, n_reps, n_steps, tuple(removed), tuple(missing), recordings)
+                pass
+            except OSError as err:
+                kept.append(f"{p} ({err.strerror}: delete it yourself)")
+        busy = c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return Forgotten(athlete, n_ses, n_reps, n_steps, tuple(removed), tuple(kept), recordings, busy == 0)
 
     def _write(self):
         return _Transaction(self._conn)
@@ -464,10 +512,25 @@ class History:
                                   round(sum(q) / len(q), 1) if q else None, sw, files))
         return out
 
-    def stored_date(self, digest: str) -> date | None:
-        """The day a recording (by digest) is stored under; None if it is not stored."""
-        row = self._conn.execute("SELECT session_date FROM sessions WHERE digest = ?", (digest,)).fetchone()
-        return None if row is None else date.fromisoformat(row[0])
+    def find(self, digest: str | None = None, analysis: dict | None = None) -> StoredRef | None:
+        """The stored session of a recording (by its digest), else the one whose stored
+        analysis has the same contacts as ``analysis`` (a report.json of it); None if it
+        is not stored."""
+        q = ("SELECT s.id, a.name, s.session_date, s.digest FROM sessions s JOIN athletes a "
+             "ON a.id = s.athlete_id")
+        if digest is not None:
+            row = self._conn.execute(q + " WHERE s.digest = ?", (digest,)).fetchone()
+            if row is not None or analysis is None:
+                return None if row is None else StoredRef(row[0], row[1], date.fromisoformat(row[2]), row[3])
+        if analysis is None:
+            return None
+        steps = analysis.get("steps") or []
+        key = [(st.get("foot"), st.get("ic_s")) for st in steps]
+        for sid, name, day, dig in self._conn.execute(
+                q + " WHERE (SELECT COUNT(*) FROM steps t WHERE t.session_id = s.id) = ?", (len(steps),)).fetchall():
+            if [(st["foot"], st["ic_s"]) for st in self.analysis(sid)["steps"]] == key:
+                return StoredRef(sid, name, date.fromisoformat(day), dig)
+        return None
 
     def has_athlete(self, athlete: str) -> bool:
         return self._conn.execute("SELECT 1 FROM athletes WHERE name = ?", (athlete,)).fetchone() is not None
@@ -540,7 +603,7 @@ class _Transaction:
 def _make_private_file(path: Path) -> None:
     """Create the database file (and its folder) readable by the owner only."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:

@@ -31,7 +31,7 @@ def who_when_args(p: argparse.ArgumentParser) -> None:
     """The athlete and day of a session stored in the history, where the recording lacks them."""
     p.add_argument("--athlete", metavar="NAME",
                    help="the athlete, for recordings that name none (a pod session names the one it was recorded "
-                   "with)")
+                   "with, and keeps it)")
     p.add_argument("--date", type=session_date, metavar="YYYY-MM-DD",
                    help="the session's day (default: the recording's start time, else its file's date)")
 
@@ -210,6 +210,11 @@ def _forget(args) -> int:
     print(f"erased {done.athlete}: {done.sessions} session(s), {done.reps} reps, {done.steps} steps"
           + (f"; removed {len(done.derived_removed)} report(s): {', '.join(done.derived_removed)}"
              if done.derived_removed else ""))
+    for line in done.derived_kept:
+        print(f"  not removed: {line}")
+    if not done.wal_truncated:
+        print("  another program has the history open: the erased rows leave its write-ahead log (-wal file) "
+              "when that program closes it")
     if done.recordings:
         print(f"the recordings are yours to delete ({len(done.recordings)}):")
         for p in done.recordings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -74,12 +74,14 @@ class Analysed:
 
 
 def recording_files(paths: list[str | Path]) -> list[Path]:
-    """The files a recording given as files or folders consists of (a folder: its
-    non-hidden files, by name)."""
+    """The files a recording given as files or folders consists of: a folder's recordings
+    by name, as ``read_recording`` reads them (its notes and licences left out)."""
+    from gaitcore.readers import is_recording
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
+            files = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
+            out.extend([f for f in files if is_recording(f)] or files)
         elif p.is_file():
             out.append(p)
         else:
@@ -94,33 +96,39 @@ def source_of(paths: list[str | Path]) -> Source:
     sizes = []
     for f in files:
         n = 0
-        with open(f, "rb") as fh:
-            while block := fh.read(1 << 20):
-                h.update(block)
-                n += len(block)
+        try:
+            with open(f, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+                    n += len(block)
+        except OSError as err:
+            raise GaitError(f"{f}: cannot be read ({err.strerror}); check its permissions") from None
         sizes.append(n)
         h.update(b"\0file\0")      # (two files are not their concatenation)
     return Source(tuple(str(f.resolve()) for f in files), tuple(sizes), h.hexdigest())
 
 
 def session_day(started_utc: str | None, given: date | None, files: tuple[str, ...]) -> tuple[date, DateSource]:
-    """The day a session belongs to: --date, else the recorder's start time, else the first
-    file's modification time (local calendar day)."""
+    """The day a session belongs to, on this computer's calendar (a practice at 17:30 in
+    UTC-7 is on its own day, not the next one in UTC): --date, else the recorder's start
+    time, else the first file's modification time."""
     if given is not None:
         return given, DateSource.GIVEN
     if started_utc:
         try:
             t = datetime.fromisoformat(started_utc)
-            return (t.astimezone(timezone.utc) if t.tzinfo else t).date(), DateSource.RECORDING
+            return (t.astimezone() if t.tzinfo else t).date(), DateSource.RECORDING
         except ValueError:
             pass
     return datetime.fromtimestamp(os.stat(files[0]).st_mtime).date(), DateSource.FILE_TIME
 
 
 def given_session(rec, options: ImportOptions):
-    """``rec`` with the session fields the user gave (athlete, drill, plan) in place of its own."""
-    given = {k: v for k, v in (("athlete", options.athlete), ("drill", options.drill), ("plan", options.plan))
-             if v is not None}
+    """``rec`` with the session fields the user gave: the drill and plan in place of its
+    own, the athlete where it names none (a pod session names the one it was recorded with)."""
+    given = {k: v for k, v in (("drill", options.drill), ("plan", options.plan)) if v is not None}
+    if options.athlete is not None and not rec.session.athlete:
+        given["athlete"] = options.athlete
     if options.drill is not None and options.plan is None:
         given["plan"] = None        # (a drill given names every rep: the recording's plan is set aside)
     return replace(rec, session=replace(rec.session, **given)) if given else rec

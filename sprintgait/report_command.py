@@ -38,6 +38,8 @@ def add_parser(sub, input_args) -> None:
     r.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="replace athletes' names and file names (Athlete A, recording 1) for sharing")
     r.add_argument("--fs", type=float, metavar="HZ", help="sampling rate, for recordings without time stamps")
+    r.add_argument("--athlete", metavar="NAME",
+                   help="the athlete, for sessions that name none and are not in the history under a name")
     db_arg(r)
 
 
@@ -91,14 +93,25 @@ def _day(started_utc: str | None) -> date | None:
         return None
 
 
+def in_history(h, s: _Session, athlete: str | None) -> _Session:
+    """The session as the history knows it: stored (by its recording, or a report.json's
+    contacts), under the athlete and day it is stored with; else named ``athlete`` where
+    it names none."""
+    ref = None if h is None else h.find(s.digest, s.analysis)
+    name = ref.athlete if ref is not None else (s.analysis.get("session") or {}).get("athlete") or athlete
+    a = s.analysis
+    if name and (a.get("session") or {}).get("athlete") != name:
+        a = {**a, "session": {**(a.get("session") or {}), "athlete": name}}
+    return _Session(a, s.day, s.digest) if ref is None else _Session(a, ref.session_date, ref.digest)
+
+
 def comparisons(h, s: _Session) -> list[Trend]:
-    """The trends of a session's athlete and drills: the earlier stored sessions (not this
-    one), then this session as the latest point."""
+    """The trends of a session's athlete and drills: the other stored sessions of its day
+    and before (not this one), then this session as the latest point.  None without the
+    session's day (a report.json without a start time that the history does not hold)."""
     athlete = (s.analysis.get("session") or {}).get("athlete")
-    if h is None or not athlete or not h.has_athlete(athlete):
+    if h is None or not athlete or not h.has_athlete(athlete) or s.day is None:
         return []
-    if s.digest is not None and h.stored_date(s.digest) is not None:
-        s = _Session(s.analysis, h.stored_date(s.digest), s.digest)     # (the day it is stored under)
     out = []
     for drill in session_drills(s.analysis):
         for metric in COMPARED:
@@ -108,8 +121,7 @@ def comparisons(h, s: _Session) -> list[Trend]:
             earlier = h.trend(athlete, metric, drill, upto=s.day, exclude=s.digest)
             if not earlier.points:
                 continue
-            day = s.day if s.day is not None else max(p.session_date for p in earlier.points)
-            out.append(Trend(athlete, metric, drill, earlier.points + (TrendPoint(-1, day, now.value, now.noise,
+            out.append(Trend(athlete, metric, drill, earlier.points + (TrendPoint(-1, s.day, now.value, now.noise,
                                                                                   now.n_reps),)))
     return out
 
@@ -139,7 +151,7 @@ def report(args) -> int:
                                          anonymise=args.anonymise)
             athletes = [args.history]
         else:
-            sessions = [load_session(Path(p), args.fs) for p in args.sessions]
+            sessions = [in_history(h, load_session(Path(p), args.fs), args.athlete) for p in args.sessions]
             trends = [t for s in sessions for t in comparisons(h, s)]
             page = render_session_report([s.analysis for s in sessions], history=trends if h is not None else None,
                                          anonymise=args.anonymise)

@@ -9,9 +9,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def pytest_configure(config):
     """The tests read the shipped drill catalog only: a coach's own file on this machine
-    (gaitcore.drills) would change cue wording.  Subprocesses inherit the variable."""
+    (gaitcore.drills) would change cue wording.  Subprocesses inherit the variables."""
     import os
+    import tempfile
     os.environ["SPRINTGAIT_DRILLS"] = str(ROOT / "tests" / "no-such-drills.toml")
+    # nor the user's history: a test that names no --db opens one of its own (a new folder per run)
+    os.environ["SPRINTGAIT_DB"] = str(Path(tempfile.mkdtemp(prefix="gait-tests-")) / "history.sqlite")
 
 
 @pytest.fixture(scope="session")

@@ -62,9 +62,19 @@ def _hidden(out: Path) -> list[Path]:
     return [p for p in out.rglob(".*")]
 
 
-def test_sessions_are_found_by_content(archive):
-    names = [n for n, _ in find_sessions(archive, archive / "gait-results")]
+def test_sessions_are_found_by_content(archive, tmp_path):
+    found = find_sessions(archive, archive / "gait-results")
+    names = [n for n, _ in found.sessions]
     assert names == ["ann/mon.gaitrec", "ann/wed.gaitrec", "zed/2026/fri.gaitrec", "zed/broken.gaitrec"]
+    assert found.unreadable == ()
+    # a folder of sensor files beside a native file: the sensor files are one session, the native file another
+    import shutil
+    mixed = tmp_path / "mixed"
+    shutil.copytree(ROOT / "validation" / "data" / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", mixed)
+    shutil.copy(archive / "ann" / "mon.gaitrec", mixed / "mon.gaitrec")
+    got = find_sessions(mixed, mixed / "out").sessions
+    assert [(n, [p.name for p in ps]) for n, ps in got] == [
+        ("mixed", ["LF.csv", "LS.csv", "RF.csv", "RS.csv"]), ("mon.gaitrec", ["mon.gaitrec"])]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -140,9 +150,14 @@ def test_a_dask_cluster_with_a_worker_killed_mid_batch_analyses_every_session_on
         p = _run_batch([str(many), "--out", str(out), "--scheduler", cluster.address, "--save", "--db", str(db),
                         "--parquet", "-q"])
         _wait_for_a_result(p, out)
+        other = _run_batch([str(many / "a1"), "--out", str(tmp_path / "other"), "--scheduler", cluster.address,
+                            "-q"])                   # another batch on the cluster at the same time
         cluster.workers[0].kill()
         done_at_kill = len(list(out.rglob(f"*{RESULT_SUFFIX}")))
         stdout, stderr = p.communicate(timeout=600)
+        other_out, other_err = other.communicate(timeout=600)
+    assert other.returncode == 0, other_err
+    assert "6 analysed, 0 up to date, 0 failed" in other_out and len(_results(tmp_path / "other")) == 6
     assert done_at_kill < 12, "the batch ended before the worker was killed"
     assert p.returncode == 0, stderr
     assert "12 analysed, 0 up to date, 0 failed" in stdout
@@ -205,3 +220,42 @@ def test_a_local_worker_process_killed_mid_batch_loses_no_session(tmp_path, many
     assert p.returncode == 0, stderr
     assert "12 analysed, 0 up to date, 0 failed" in stdout
     assert len(_results(out)) == 12 and not _hidden(out)
+
+
+def test_a_session_that_kills_its_worker_process_fails_alone(tmp_path, archive):
+    """The session named "crash" ends its process each time (tests/crashing_task.py): the
+    sessions in the pool with it are run again alone and analysed; only it is reported."""
+    import shutil
+    from crashing_task import run_or_crash
+    from sprintgait.batch import plan, run_local
+    from sprintgait.ingest import ImportOptions
+    tree = tmp_path / "tree"
+    for i, name in enumerate(("a", "b", "crash", "c", "d")):
+        (tree / name).mkdir(parents=True)
+        shutil.copy(archive / "ann" / ("mon.gaitrec" if i % 2 else "wed.gaitrec"), tree / name / "s.gaitrec")
+    tasks = plan(tree, tmp_path / "out", ImportOptions(), False, False)
+    done = []
+    run_local(tasks, 2, done.append, work=run_or_crash)
+    assert sorted(d.name for d in done) == sorted(t.name for t in tasks)
+    failed = {d.name: d.error for d in done if d.item is None}
+    assert list(failed) == ["crash/s.gaitrec"] and "died while analysing it, 2 times" in failed["crash/s.gaitrec"]
+
+
+def test_athlete_names_only_the_recordings_that_name_none(tmp_path, archive):
+    out = tmp_path / "out"
+    main(["batch", str(archive), "--out", str(out), "-q", "--athlete", "Somebody Else"])
+    athletes = {k: r["history"]["athlete"] for k, r in _results(out).items()}
+    assert set(athletes.values()) == {"Ann Example", "Zed Quux"}
+
+
+def test_the_parquet_steps_read_as_one_dataset(tmp_path, archive):
+    import pyarrow.dataset as ds
+    out = tmp_path / "out"
+    main(["batch", str(archive), "--out", str(out), "-q", "--parquet"])
+    table = ds.dataset(out / "steps", format="parquet", partitioning="hive").to_table()
+    results = _results(out)
+    assert table.num_rows == sum(len(r["analysis"]["steps"]) for r in results.values())
+    assert set(table.column("athlete").to_pylist()) == {"Ann Example", "Zed Quux"}     # (the quoting read back)
+    assert table.schema.field("shank_angle_peak_deg").type == "double"
+    for d in [out, *(p for p in (out / "steps").rglob("*") if p.is_dir())]:
+        assert stat.S_IMODE(d.stat().st_mode) == 0o700, d

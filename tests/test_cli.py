@@ -246,10 +246,12 @@ def test_a_folder_of_folders_points_at_the_one_with_the_recordings(real_data):
     assert "only folders (IMU, OptoGait); give the one with the recordings" in line, line
 
 
-def test_exported_files_are_ordinary_files(tmp_path):
-    import os
+def test_exports_and_reports_are_readable_by_their_owner_only(tmp_path):
+    """An athlete's data are personal data, whatever the umask lets others read."""
     out = tmp_path / "e.csv"
     assert run(["export", str(BUNDLED), "--to", "csv", "--out", str(out)]).returncode == 0
-    umask = os.umask(0)
-    os.umask(umask)
-    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert out.stat().st_mode & 0o777 == 0o600
+    folder = tmp_path / "new" / "report"
+    assert run(["analyze", str(BUNDLED), "--no-trajectory", "--out", str(folder), "-q"]).returncode == 0
+    assert [f.stat().st_mode & 0o777 for f in sorted(folder.iterdir())] == [0o600] * 3
+    assert (folder.stat().st_mode & 0o777, folder.parent.stat().st_mode & 0o777) == (0o700, 0o700)

@@ -143,8 +143,13 @@ def _store_v1(path: Path, item) -> None:
     c.close()
 
 
+# the first schema version as it shipped (files of it exist): changing it is a new migration instead
+V1_SHA256 = "cfc82845e408d30b5bc335a4168c76041b54325a52e4a5ca8ffaa452f97b0016"
+
+
 def test_migrations_take_a_first_version_file_to_the_current_one(tmp_path, items):
     assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+    assert hashlib.sha256(MIGRATIONS[0].sql.encode()).hexdigest() == V1_SHA256
     path = tmp_path / "h.sqlite"
     with History.open(path, upto=1) as h:
         assert h.schema_version == 1
@@ -194,16 +199,18 @@ with History.open(sys.argv[1]) as h:
 
 
 def test_two_processes_storing_at_once_neither_corrupt_nor_lose_a_row(tmp_path, items):
-    """Two real processes store four sessions 15 times each over each other (every store
-    replaces the session's rows), then both import with the command line at once."""
+    """Two real processes store two sessions each 15 times over (every store replaces the
+    session's rows), at once, then two import the same four with the command line at once."""
     db = tmp_path / "h.sqlite"
     History.open(db).close()
-    pk = tmp_path / "items.pickle"
-    pk.write_bytes(pickle.dumps(list(items.values())))
     script = tmp_path / "store.py"
     script.write_text(_CHILD_STORE)
-    procs = [subprocess.Popen([sys.executable, str(script), str(db), str(pk), "15"], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    halves = []
+    for k, seeds in enumerate(((1, 2), (3, 4))):      # each process its own sessions: a lost one shows
+        halves.append(tmp_path / f"items{k}.pickle")
+        halves[-1].write_bytes(pickle.dumps([items[s] for s in seeds]))
+    procs = [subprocess.Popen([sys.executable, str(script), str(db), str(half), "15"], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for half in halves]
     for p in procs:
         assert p.wait(timeout=600) == 0, p.stderr.read()
     with History.open(db) as h:
@@ -269,17 +276,20 @@ def test_an_import_killed_mid_way_leaves_no_half_session(tmp_path, items, record
 
 def test_forget_erases_an_athlete_and_the_reports_made_of_them(tmp_path, items, recordings):
     db = tmp_path / "h.sqlite"
-    report = tmp_path / "zed-report.html"
+    report, changed = tmp_path / "zed-report.html", tmp_path / "overwritten.html"
     report.write_text("a report")
+    changed.write_text("a report")
     with History.open(db) as h:
         for it in items.values():
             h.store(it)
         h.add_derived([ZED], report, "report")
+        h.add_derived([ZED], changed, "report")
+    changed.write_text("the user's own document, written over the report since")
     before = {s: _digest(p) for s, p in recordings.items()}
     held = b"".join(f.read_bytes() for f in (db, Path(f"{db}-wal")) if f.exists())
     assert ZED.encode() in held                      # (what the check below looks for is there to find)
     assert main(["history", "--db", str(db), "--forget", ZED]) == 0
-    assert not report.exists()
+    assert not report.exists() and changed.exists()
     assert {s: _digest(p) for s, p in recordings.items()} == before     # the recordings are the user's
     with History.open(db) as h:
         assert not h.has_athlete(ZED) and h.has_athlete(ANN)
@@ -378,3 +388,21 @@ def test_history_without_a_database_says_so(tmp_path, capsys):
 
 def test_the_stored_analysis_round_trips(items):
     assert _unpack(_pack(items[1].analysis)) == items[1].analysis
+
+
+def test_a_folder_recording_with_notes_beside_it_is_stored_and_rebuilt(tmp_path, capsys):
+    """A real TRIPOD walk given as its folder of sensor files, with a notes file in it."""
+    import shutil
+    folder = tmp_path / "IMU"
+    shutil.copytree(ROOT / "validation" / "data" / "tripod_excerpt" / "Sub_FZ" / "PWS" / "IMU", folder)
+    (folder / "notes.txt").write_text("treadmill, preferred speed\n")
+    db = tmp_path / "h.sqlite"
+    assert main(["import", str(folder), "--athlete", "Sub FZ", "--date", "2020-02-01", "--db", str(db), "-q"]) == 0
+    with History.open(db) as h:
+        assert [Path(p).name for p in h.sessions()[0].recordings] == ["LF.csv", "LS.csv", "RF.csv", "RS.csv"]
+    capsys.readouterr()
+    assert main(["history", "--db", str(db), "--rebuild", "-q"]) == 0
+    assert "1 of 1 stored" in capsys.readouterr().out
+    with History.open(db) as h:
+        s = h.sessions()[0]
+        assert (s.athlete, s.session_date, s.n_steps > 50) == ("Sub FZ", date(2020, 2, 1), True)

@@ -107,3 +107,37 @@ def test_a_pdf_report_is_printed_by_chromium(tmp_path, sessions):
     assert main(["report", str(sessions[1]), "--out", str(out), "--db", str(tmp_path / "none.sqlite")]) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000 and _private(out)
+
+
+def test_a_report_json_is_compared_with_the_other_sessions_not_itself(tmp_path, sessions):
+    db = tmp_path / "h.sqlite"
+    assert main(["import", *map(str, sessions), "--db", str(db), "-q"]) == 0
+    assert main(["analyze", str(sessions[2]), "--out", str(tmp_path / "a"), "-q"]) == 0
+    out = tmp_path / "r.html"
+    assert main(["report", str(tmp_path / "a" / "report.json"), "--out", str(out), "--db", str(db)]) == 0
+    page = out.read_text()
+    assert "lower is better, 3 sessions" in page and "4 sessions" not in page
+
+
+def test_a_session_stored_under_a_given_name_is_reported_and_compared_under_it(tmp_path, sessions):
+    """Recordings that name no athlete (the research formats) are stored with --athlete:
+    their report takes the stored name, compares with the stored sessions and is forgotten
+    with them."""
+    from dataclasses import replace as dc_replace
+    anon = []
+    for seed, day in ((4, "2026-06-01"), (5, "2026-06-08")):
+        plan = SessionPlan("t", "a sprint and skips", "x",
+                           (Rep(SPRINT, 30.0, accel_tau_s=1.2, brake_mps2=4.0), Rep(SKIP, 15.0)), rest_s=4.0)
+        sim = simulate_plan(plan, fs_hz=500.0, seed=seed)
+        p = tmp_path / f"anon{seed}.gaitrec"
+        write_simulation(dc_replace(sim, meta={k: v for k, v in sim.meta.items() if k != "athlete"}), p)
+        db = tmp_path / "h.sqlite"
+        assert main(["import", str(p), "--athlete", "Cy Given", "--date", day, "--db", str(db), "-q"]) == 0
+        anon.append(p)
+    out = tmp_path / "r.html"
+    assert main(["report", str(anon[1]), "--out", str(out), "--db", str(db)]) == 0
+    page = out.read_text()
+    assert "Cy Given" in page and "Compared with earlier sessions" in page and "2026-06-01" in page
+    assert "No earlier sessions" not in page
+    assert main(["history", "--db", str(db), "--forget", "Cy Given"]) == 0
+    assert not out.exists()
