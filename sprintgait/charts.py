@@ -69,6 +69,7 @@ _RC = {
     "axes.grid": True, "grid.color": "#e3e3e3", "grid.linewidth": 0.6,
     "lines.linewidth": 1.5, "lines.markersize": 4.5, "path.simplify": True,
     "figure.facecolor": "none", "axes.facecolor": "none", "savefig.facecolor": "none",
+    "text.parse_math": False,      # (a coach's drill named "a$b" is text, not a formula)
 }
 
 

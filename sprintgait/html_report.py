@@ -12,8 +12,8 @@ page holds no time of its own making (pass ``generated`` to print one).
 
 With ``anonymise=True`` the athletes become "Athlete A", "Athlete B" ... in the order they
 first appear, the input files "recording 1", "recording 2" ..., the pods are named by
-where they were worn, and those names are replaced in the free text (plan, reasons,
-cues) too.
+where they were worn, and the athletes' and files' names are replaced in the text people
+wrote (the plan, a title); the reasons and cues are the analysis's own sentences.
 
 Units on the page: times of steps in ms, split times in s, distances in m, foot lift in
 cm, angles in degrees, speeds in m/s; a dash is a value the analysis does not know.
@@ -74,7 +74,9 @@ class Names:
         return dict(self.aliases).get(name, "recording") if self.anonymise else name
 
     def text(self, text: str | None) -> str | None:
-        """Free text (plan, reasons, cues) with every original name in it replaced."""
+        """Text a person wrote (the plan, a title) with every original name in it replaced:
+        the names, the files' names and stems, each word of an athlete's name.  The
+        analysis's own sentences (reasons, cues) are made from templates and hold none."""
         if not text or not self.anonymise:
             return text
         words = self._words()
@@ -88,16 +90,17 @@ class Names:
     def _words(self) -> list[tuple[str, str]]:
         """What to find in free text, longest first: the names and files, each file's name
         without its folder and extension, each word of an athlete's name."""
+        drills = {w.casefold() for d in default_catalog().drills for w in (d.id, *d.aliases)}
         out = []
         for orig, alias in self.aliases:
             out.append((orig, alias))
             base = re.split(r"[\\/]", orig)[-1]
             stem = base.rsplit(".", 1)[0]
             for part in {base, stem} - {orig}:
-                if len(part) >= 4 and not _is_placement(part):
+                if len(part) >= 4 and not _is_placement(part) and part.casefold() not in drills:
                     out.append((part, alias))
             if alias.startswith("Athlete"):
-                out += [(w, alias) for w in re.findall(r"[^\W\d_]{3,}", orig)]
+                out += [(w, alias) for w in re.findall(r"[^\W\d_]{2,}", orig)]
         return sorted(set(out), key=lambda p: (-len(p[0]), p))
 
 
@@ -215,18 +218,23 @@ def _notes(items: Sequence[str], cls: str = "notes") -> str:
 
 # --- the session page ---
 
-def render_session_report(analyses: Sequence[Mapping], *, history: Sequence[Trend] | None = None,
+def render_session_report(analyses: Sequence[Mapping], *,
+                          history: Sequence[Sequence[Trend] | None] | None = None,
                           anonymise: bool = False, title: str | None = None, generated: str | None = None) -> str:
     """The HTML page of ``analyses`` (output-contract dicts, one per session, in order).
 
-    ``history``: trends of the athletes' earlier sessions (:class:`sprintgait.trend.Trend`,
-    each of one athlete, drill and metric, oldest first; this session may be their latest
-    point); a session's "Compared with earlier sessions" part shows those of its athlete
-    and drills, or says there are none.  None: no comparison part.  ``anonymise``: replace
+    ``history``: per session, in the order of ``analyses``, the trends of its athlete's
+    sessions up to it (:class:`sprintgait.trend.Trend`, each of one drill and metric,
+    oldest first, this session their latest point); its "Compared with earlier sessions"
+    part shows them, or says there are none; None for a session that cannot be compared
+    (its day unknown).  ``history`` None: no comparison part.  ``anonymise``: replace
     names for sharing (module docstring).  ``title``: the page's title (default: from the
     sessions).  ``generated``: a time (or any text) to print as when the page was made;
     the default prints none, so the same input gives the same page."""
-    names = Names.of([_get(a, "session", "athlete") for a in analyses] + [t.athlete for t in history or ()],
+    if history is not None and len(history) != len(analyses):
+        raise ValueError(f"history has {len(history)} entries for {len(analyses)} sessions; give one per session")
+    names = Names.of([_get(a, "session", "athlete") for a in analyses]
+                     + [t.athlete for ts in history or () for t in ts or ()],
                      [f for a in analyses for f in _get(a, "session", "inputs") or ()], anonymise)
     if title is not None:
         tab = heading = names.text(title)
@@ -242,7 +250,7 @@ def render_session_report(analyses: Sequence[Mapping], *, history: Sequence[Tren
     if not analyses:
         body.append('<p class="missing card">No sessions to show.</p>')
     for i, a in enumerate(analyses):
-        body.append(_session(a, f"s{i + 1}", names, history))
+        body.append(_session(a, f"s{i + 1}", names, None if history is None else _Compared(history[i])))
     software = sorted({str(_get(a, "summary", "software")) for a in analyses if _get(a, "summary", "software")})
     return _page(tab, heading, "".join(body), software, generated)
 
@@ -252,7 +260,14 @@ def _session_name(a: Mapping, names: Names) -> str:
     return f"{who}, {_when(_get(a, 'session', 'started_utc'))}"
 
 
-def _session(a: Mapping, sid: str, names: Names, history: Sequence[Trend] | None) -> str:
+@dataclass(frozen=True, slots=True)
+class _Compared:
+    """A session's trends (None: it cannot be compared)."""
+
+    trends: Sequence[Trend] | None
+
+
+def _session(a: Mapping, sid: str, names: Names, history: _Compared | None) -> str:
     ses = a.get("session") or {}
     reps = list(a.get("reps") or ())
     steps = list(a.get("steps") or ())
@@ -275,7 +290,7 @@ def _session(a: Mapping, sid: str, names: Names, history: Sequence[Trend] | None
         for r in reps:
             out.append(_rep(r, [s for s in steps if s.get("rep") == r.get("index")], sid, names))
     if history is not None:
-        out.append(_comparison(a, sid, names, history))
+        out.append(_comparison(a, sid, names, history.trends))
     out.append("</section>")
     return "".join(out)
 
@@ -284,7 +299,7 @@ def _facts(ses: Mapping, sensors: Sequence[Mapping], pods: Mapping[str, str], na
     rows = []
     if ses.get("plan"):
         rows.append(("Plan", f'<span class="plan">{_e(names.text(ses["plan"]))}</span>'))
-    rows.append(("Drill", _e(names.text(ses.get("drill")) or "from the plan, else recognised per rep")))
+    rows.append(("Drill", _e(ses.get("drill") or "from the plan, else recognised per rep")))
     if sensors:
         rows.append(("Pods", "; ".join(
             f"{_e(pods[s.get('name')])}: {_e(str(s.get('placement') or '?').replace('_', ' '))}, "
@@ -305,10 +320,18 @@ def _session_tiles(a: Mapping, reps: Sequence[Mapping]) -> str:
     scores = [r["quality"] for r in work if r.get("quality") is not None]
     n_steps = _get(a, "summary", "n_steps") or len(a.get("steps") or ())
     tiles = [("Reps", str(len(work)), ""), ("Steps", _e(n_steps), ""),
-             ("Top speed", _num(max(speeds) if speeds else None, 2), " m/s"),
-             ("Contact", _num(_get(a, "summary", "contact_s", "mean"), 0, 1000), " ms", "mean"),
+             ("Top speed", _num(max(speeds) if speeds else None, 2), " m/s", "fastest stride"),
+             ("Contact", _num(_reps_contact_s(work), 0, 1000), " ms", "mean over the reps"),
              ("Quality", _num(statistics.fmean(scores) if scores else None, 0), "/100", "mean of the reps")]
     return _tiles([t for t in tiles if t[1] != NA])
+
+
+def _reps_contact_s(work: Sequence[Mapping]) -> float | None:
+    """The mean contact time over the reps' steps (walks back left out), weighted by steps."""
+    got = [(_get(r, "metrics", "contact_s", "mean"), _get(r, "metrics", "contact_s", "n") or 0) for r in work]
+    got = [(v, n) for v, n in got if v is not None and n > 0]
+    total = sum(n for _, n in got)
+    return sum(v * n for v, n in got) / total if total else None
 
 
 def _quality_notes(a: Mapping, sensors: Sequence[Mapping], steps: Sequence[Mapping],
@@ -351,14 +374,15 @@ def _quality_notes(a: Mapping, sensors: Sequence[Mapping], steps: Sequence[Mappi
     if slow:
         notes.append(", ".join(f"{pod(s.get('name'))} ({_num(s['fs_hz'], 0)} Hz)" for s in slow)
                      + f" sampled below {RELIABLE_RATE_HZ:g} Hz: short contacts are found late or merged")
-    notes += _feet_notes(sensors, steps)
+    notes += _feet_notes(sensors, steps, _get(sm, "feet_clock", "state") != "disagree")
     if not notes:
         notes.append("No gaps, clipping or other data problems found.")
     return _notes(notes)
 
 
-def _feet_notes(sensors: Sequence[Mapping], steps: Sequence[Mapping]) -> list[str]:
-    """A foot without a pod or without steps, and a pod whose steps stop long before the other's."""
+def _feet_notes(sensors: Sequence[Mapping], steps: Sequence[Mapping], one_clock: bool) -> list[str]:
+    """A foot without a pod or without steps, and (when the feet share a clock) a pod
+    whose steps stop long before the other's."""
     feet = [s.get("foot") for s in sensors if s.get("foot") in ("left", "right")]
     last = {f: max((s["ic_s"] for s in steps if s.get("foot") == f and s.get("ic_s") is not None), default=None)
             for f in ("left", "right")}
@@ -370,7 +394,7 @@ def _feet_notes(sensors: Sequence[Mapping], steps: Sequence[Mapping]) -> list[st
         if f in feet and last[f] is None and last[other] is not None:
             out.append(f'<span class="warn">No steps of the {f} foot</span>: its pod gave none; left/right '
                        "symmetry is unavailable")
-        elif last[f] is not None and last[other] is not None and last[other] - last[f] > LOST_POD_S:
+        elif one_clock and last[f] is not None and last[other] is not None and last[other] - last[f] > LOST_POD_S:
             out.append(f'<span class="warn">The {f} foot\'s steps stop at {_num(last[f], 1)} s</span>, the {other} '
                        f"foot's go on to {_num(last[other], 1)} s: the {f} pod may have been lost; later reps show "
                        f"the {other} foot only")
@@ -449,11 +473,8 @@ def _rep(r: Mapping, steps: Sequence[Mapping], sid: str, names: Names) -> str:
     out = [f'<article class="rep" id="{rid}"><h3>Rep {n}: {_e(_drill_of(r))}{planned}</h3>',
            f'<p class="meta">{when}. {_drill_line(r, names)}</p>']
     timed = _timed(r)
-    speed = _get(r, "splits", "top_speed_mps") if timed else None
-    speed_unc = _get(r, "splits", "top_speed_uncertainty_mps") if timed else None
-    top = speed if speed is not None else m.get("top_speed_mps")
     out.append(_tiles([
-        ("Top speed", _num(top, 2), " m/s", f"±{_num(speed_unc, 2)}" if speed_unc is not None else ""),
+        ("Top speed", _num(m.get("top_speed_mps"), 2), " m/s", "fastest stride"),
         ("Contact", _num(_get(m, "contact_s", "mean"), 0, 1000), " ms"),
         ("Flight", _num(_get(m, "flight_s", "mean"), 0, 1000), " ms"),
         ("Cadence", _num(_get(m, "cadence_spm", "mean"), 0), " /min"),
@@ -482,6 +503,7 @@ def _rep(r: Mapping, steps: Sequence[Mapping], sid: str, names: Names) -> str:
         out.append("<h4>Start and splits</h4>" + _splits(r["splits"]))
     out.append(_quality(r, names))
     out.append(_cues(r, cue_steps, names))
+    out.append(_step_table(steps))
     out.append("</article>")
     return "".join(out)
 
@@ -490,7 +512,7 @@ def _drill_line(r: Mapping, names: Names) -> str:
     rec = r.get("recognised") or {}
     said = (f"Recognised as {_e(rec.get('drill') or 'no drill')}"
             + (f" ({_num(rec.get('confidence'), 0, 100)}%)" if rec.get("confidence") is not None else "")
-            + (f": {_e(names.text(rec.get('reason')))}" if rec.get("reason") else "") + ".")
+            + (f": {_e(rec.get('reason'))}" if rec.get("reason") else "") + ".")
     if r.get("drill_source") == "plan":
         said = "From the plan. " + said
         if r.get("plan_mismatch"):
@@ -588,8 +610,9 @@ def _splits(sp: Mapping) -> str:
     if sp.get("start_acceleration_mps2") is not None:
         start.append(f"push {_num(sp['start_acceleration_mps2'], 1)} m/s² to {_num(sp.get('first_speed_mps'), 1)} m/s")
     if sp.get("top_speed_mps") is not None:
-        start.append(f"top speed {_num(sp['top_speed_mps'], 2)} ± {_num(sp.get('top_speed_uncertainty_mps'), 2)} "
-                     f"m/s at {_num(sp.get('top_speed_at_m'), 0)} m")
+        start.append(f"the body's top speed over the splits {_num(sp['top_speed_mps'], 2)} ± "
+                     f"{_num(sp.get('top_speed_uncertainty_mps'), 2)} m/s at {_num(sp.get('top_speed_at_m'), 0)} m "
+                     "(the tiles give the fastest stride's)")
     out.append(f'<p class="meta">{"; ".join(start)}.</p><div class="cols">')
     at = sp.get("at") or ()
     if at:
@@ -606,11 +629,27 @@ def _splits(sp: Mapping) -> str:
     return "".join(out) + "</div>"
 
 
+def _step_table(steps: Sequence[Mapping]) -> str:
+    """Every step of the rep as a table to copy into a spreadsheet, folded away (and printed
+    unfolded only if opened)."""
+    if not steps:
+        return ""
+    head = ["Step", "Foot", "IC s", "Contact ms", "Flight ms", "Stride m", "Speed m/s", "Foot lift cm", "Thigh deg",
+            "Shank deg"]
+    rows = [[str(i + 1), _e(s.get("foot") or NA), _num(s.get("ic_s"), 3), _num(s.get("contact_s"), 0, 1000),
+             _num(s.get("flight_s"), 0, 1000), _num(s.get("stride_length_m"), 2), _num(s.get("speed_mps"), 2),
+             _num(s.get("peak_height_m"), 0, 100), _num(s.get("thigh_angle_peak_deg"), 1),
+             _num(s.get("shank_angle_peak_deg"), 1)] for i, s in enumerate(steps)]
+    return (f'<details class="steps"><summary>Every step ({len(steps)})</summary>'
+            + _table(head, rows, text_cols=(1,)) + "</details>")
+
+
 def _quality(r: Mapping, names: Names) -> str:
     q = r.get("quality")
-    reasons = [_e(names.text(x)) for x in r.get("reasons") or ()]
+    reasons = [_e(x) for x in r.get("reasons") or ()]
     head = (f'<h4>Quality <span class="score">{_num(q, 0)}<small>/100</small></span></h4>' if q is not None
-            else '<h4>Quality</h4><p class="missing">No quality score for this rep (its drill has no targets).</p>')
+            else '<h4>Quality</h4><p class="missing">No quality score for this rep (no target of its drill '
+            'applies to it: too few steps, one foot, or a drill without targets).</p>')
     return head + _notes(reasons, "reasons")
 
 
@@ -624,18 +663,21 @@ def _cues(r: Mapping, cue_steps: Sequence[int], names: Names) -> str:
         where = f"step {n} ({_e(c['foot'])})" if n else "on the whole rep, at its end" if not c.get("foot") else \
             _e(c["foot"])
         t = c.get("t_s")
-        items.append(f"<b>{_e(names.text(c.get('text')) or '')}</b> <span class=\"meta\">{where}"
+        items.append(f"<b>{_e(c.get('text') or '')}</b> <span class=\"meta\">{where}"
                      + (f", {_num(t - start, 1)} s into the rep" if t is not None else "") + "</span>")
     return f"<h4>Cues ({len(cues)})</h4>" + _notes(items, "cues")
 
 
 # --- comparison with earlier sessions ---
 
-def _comparison(a: Mapping, sid: str, names: Names, history: Sequence[Trend]) -> str:
+def _comparison(a: Mapping, sid: str, names: Names, history: Sequence[Trend] | None) -> str:
     athlete = _get(a, "session", "athlete")
     drills = session_drills(a)
     day = _day(_get(a, "session", "started_utc"))
     out = ['<div class="compare"><h3>Compared with earlier sessions</h3>']
+    if history is None:
+        return "".join(out) + ('<p class="missing">Cannot compare: the session\'s date is unknown (and the '
+                               'history does not hold it).</p></div>')
     if not drills:
         out.append('<p class="missing">No drill in this session to compare.</p>')
     for drill in drills:

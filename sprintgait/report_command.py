@@ -105,13 +105,15 @@ def in_history(h, s: _Session, athlete: str | None) -> _Session:
     return _Session(a, s.day, s.digest) if ref is None else _Session(a, ref.session_date, ref.digest)
 
 
-def comparisons(h, s: _Session) -> list[Trend]:
+def comparisons(h, s: _Session) -> list[Trend] | None:
     """The trends of a session's athlete and drills: the other stored sessions of its day
     and before (not this one), then this session as the latest point.  None without the
     session's day (a report.json without a start time that the history does not hold)."""
     athlete = (s.analysis.get("session") or {}).get("athlete")
-    if h is None or not athlete or not h.has_athlete(athlete) or s.day is None:
+    if h is None or not athlete or not h.has_athlete(athlete):
         return []
+    if s.day is None:
+        return None
     out = []
     for drill in session_drills(s.analysis):
         for metric in COMPARED:
@@ -152,8 +154,8 @@ def report(args) -> int:
             athletes = [args.history]
         else:
             sessions = [in_history(h, load_session(Path(p), args.fs), args.athlete) for p in args.sessions]
-            trends = [t for s in sessions for t in comparisons(h, s)]
-            page = render_session_report([s.analysis for s in sessions], history=trends if h is not None else None,
+            page = render_session_report([s.analysis for s in sessions],
+                                         history=None if h is None else [comparisons(h, s) for s in sessions],
                                          anonymise=args.anonymise)
             athletes = [a for a in dict.fromkeys((s.analysis.get("session") or {}).get("athlete")
                                                  for s in sessions) if a]

@@ -260,7 +260,7 @@ def season_page() -> str:
 
 @pytest.fixture(scope="module")
 def compared_page() -> str:
-    return render_session_report([session_analysis()], history=history_of_athlete()[1])
+    return render_session_report([session_analysis()], history=[history_of_athlete()[1]])
 
 
 def test_the_same_input_gives_the_same_page(session_page, season_page):
@@ -317,7 +317,7 @@ def test_anonymise_replaces_every_name():
     assert "Athlete A leads off" in page                          # the name in the plan's text too
     # the same athletes in the history
     sessions, trends = history_of_athlete()
-    page = render_session_report([session_analysis()], history=trends[:1], anonymise=True)
+    page = render_session_report([session_analysis()], history=[trends[:1]], anonymise=True)
     assert "Jane" not in page and "Doe" not in page and "Compared with earlier sessions" in page
     page = render_history_report(ATHLETE, trends[:2], sessions=sessions, anonymise=True)
     _check_page(page)
@@ -378,7 +378,7 @@ def test_a_session_without_reps_says_so():
     # a contract with steps but no reps (a stored session from an older analysis)
     b = session_analysis()
     b["reps"], b["sets"] = [], []
-    page = render_session_report([b], history=[])
+    page = render_session_report([b], history=[[]])
     _check_page(page)
     assert "No reps: the pods saw no bout of steps (" in page and "No drill in this session to compare." in page
 
@@ -467,7 +467,7 @@ def test_comparison_with_earlier_sessions(compared_page):
     assert len(svgs_of(page)) == 5 + n
     # another athlete's trends are not this athlete's history
     page = render_session_report([no_reps_analysis(), session_analysis()],
-                                 history=[replace(t, athlete="Someone Else") for t in trends])
+                                 history=[[replace(t, athlete="Someone Else") for t in trends]] * 2)
     assert page.count("No earlier sessions of this athlete in the history.") == 2
 
 
@@ -511,3 +511,62 @@ def test_deep_copies_are_left_alone():
     before = copy.deepcopy(a)
     render_session_report([a], anonymise=True)
     assert a == before
+
+
+# --- what a review found ---
+
+def test_each_session_is_compared_with_its_own_trends():
+    """Two sessions of one athlete on one page: each section shows the trends that end at
+    it, not the other's (the trends differ in their days)."""
+    sessions, trends = history_of_athlete()
+    a, b = sessions[-2], sessions[-1]
+    days_a = list(HISTORY_DATES)
+    ta = trends_of(ATHLETE, list(zip(days_a, sessions[:3])))
+    page = render_session_report([a, b], history=[ta, trends])
+    s1 = page[page.index('id="s1"'):page.index('id="s2"')]
+    s2 = page[page.index('id="s2"'):]
+    assert "4 sessions" not in s1 and "lower is better, 3 sessions" in s1      # a's trends end at a
+    assert "lower is better, 4 sessions" in s2
+    with pytest.raises(ValueError, match="one per session"):
+        render_session_report([a, b], history=[ta])
+
+
+def test_a_session_that_cannot_be_compared_says_why():
+    page = render_session_report([session_analysis()], history=[None])
+    assert "Cannot compare: the session&#x27;s date is unknown" in page or "Cannot compare: the session's date" in page
+
+
+def test_anonymising_leaves_drills_and_the_analysis_sentences_alone():
+    a = session_analysis()
+    a["session"] = {**a["session"], "athlete": "Mei Best", "inputs": ["sprint.podses"],
+                    "plan": "Best and Mei: Wu 4x20 m sprint"}
+    page = render_session_report([a], anonymise=True)
+    plan = re.search(r'<span class="plan">(.*?)</span>', page).group(1)
+    assert "Mei" not in plan and "Best" not in plan and "sprint" in plan
+    assert "sprint.podses" not in page and "Mei Best" not in page
+    assert "of the session&#x27;s best" in page or "of the session's best" in page      # the reasons, as made
+    b = session_analysis()
+    b["session"] = {**b["session"], "athlete": "Mei Wu", "plan": "Wu: 20 m sprint"}
+    plan = re.search(r'<span class="plan">(.*?)</span>', render_session_report([b], anonymise=True)).group(1)
+    assert "Wu" not in plan
+
+
+def test_feet_on_clocks_that_disagree_are_no_lost_pod():
+    a = stopped_pod_analysis()
+    assert "may have been lost" in render_session_report([a])
+    a["summary"] = {**a["summary"], "feet_clock": {**(a["summary"].get("feet_clock") or {}), "state": "disagree"}}
+    assert "may have been lost" not in render_session_report([a])
+
+
+def test_a_drill_named_with_dollars_is_text_in_a_chart():
+    _, trends = history_of_athlete()
+    svg = charts.trend_chart(replace(trends[0], drill="a$^$b"), key="dollar")
+    assert svg is not None and "a$^$b" in html.unescape(svg)
+
+
+def test_every_step_is_in_a_table_to_copy():
+    a = session_analysis()
+    page = render_session_report([a])
+    rows = re.findall(r'<details class="steps"><summary>Every step \((\d+)\)</summary>', page)
+    reps = [r for r in a["reps"] if not r["rest"]]
+    assert [int(n) for n in rows] == [sum(1 for s in a["steps"] if s["rep"] == r["index"]) for r in reps]

@@ -78,7 +78,7 @@ def _cases() -> dict:
         "demo": lambda: render_session_report([demo_analysis()]),
         "lost-pod": lambda: render_session_report([lost_pod_analysis()]),
         "single-foot": lambda: render_session_report([single_foot_analysis()]),
-        "no-reps": lambda: render_session_report([no_reps_analysis()], history=trends),
+        "no-reps": lambda: render_session_report([no_reps_analysis()], history=[trends]),
         "history": lambda: render_history_report(ATHLETE, trends, sessions=sessions),
     }
 
