@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
     b.add_argument("--save", action="store_true", help="also store every session in the history")
     b.add_argument("--report", action="store_true", help="also write each session's HTML report")
     b.add_argument("--parquet", action="store_true",
-                   help="also write the steps as Parquet, partitioned by athlete and date (needs pyarrow)")
+                   help="also write the steps as Parquet, partitioned by athlete and date (needs pyarrow; always "
+                   "with --scheduler)")
     b.add_argument("--force", action="store_true", help="analyse again the sessions whose results are up to date")
     b.add_argument("--athlete", metavar="NAME", help="the athlete, for recordings that name none")
     b.add_argument("--fs", type=_positive_float, metavar="HZ",
@@ -52,12 +53,13 @@ def batch(args) -> int:
     out = args.out if args.out is not None else root / "gait-results"
     if out.exists() and not out.is_dir():
         raise GaitError(f"--out {out} is a file; give a folder for the results")
+    parquet = args.parquet or args.scheduler is not None     # (a cluster's workers write their steps for it)
     found = B.find_sessions(root, out)
-    tasks = B.plan(root, out, ImportOptions(athlete=args.athlete, fs_hz=args.fs), args.report, args.parquet,
+    tasks = B.plan(root, out, ImportOptions(athlete=args.athlete, fs_hz=args.fs), args.report, parquet,
                    found)
     if not tasks and not found.unreadable:
         raise GaitError(f"no recordings under {root} (pod sessions, .gaitrec, or the formats gait analyze reads)")
-    if args.parquet:
+    if parquet:
         try:
             import pyarrow.parquet  # noqa: F401  (before any work: the workers write with it)
         except ImportError:

@@ -148,7 +148,7 @@ def test_a_dask_cluster_with_a_worker_killed_mid_batch_analyses_every_session_on
     out, db = tmp_path / "out", tmp_path / "h.sqlite"
     with Cluster(tmp_path / "logs", n_workers=2) as cluster:
         p = _run_batch([str(many), "--out", str(out), "--scheduler", cluster.address, "--save", "--db", str(db),
-                        "--parquet", "-q"])
+                        "-q"])                     # (the workers write Parquet without --parquet too)
         _wait_for_a_result(p, out)
         other = _run_batch([str(many / "a1"), "--out", str(tmp_path / "other"), "--scheduler", cluster.address,
                             "-q"])                   # another batch on the cluster at the same time
