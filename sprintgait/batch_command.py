@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gaitcore.errors import GaitError
 
-from .history_commands import db_arg
+from .history_commands import db_arg, say_failures
 from .progress import Bar
 
 
@@ -109,7 +109,4 @@ def batch(args) -> int:
             if counts["analysed"] and wall > 0 else "")
     print(f"{counts['analysed']} analysed, {len(fresh)} up to date, {len(failed)} failed in {wall:.1f} s{rate}; "
           f"results in {out}")
-    import sys
-    for name, why in failed:
-        sys.stderr.write(f"gait: error: {name}: {why}\n")
-    return 2 if failed else 0
+    return say_failures(failed)

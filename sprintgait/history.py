@@ -544,19 +544,27 @@ class History:
 
     def trend(self, athlete: str, metric: Metric, drill: str, upto: date | None = None,
               exclude: str | None = None) -> Trend:
-        """``metric`` over the athlete's sessions of ``drill``, oldest first: those dated
+        """``metric`` over the athlete's sessions of ``drill`` (see :meth:`trends`)."""
+        return self.trends(athlete, drill, (metric,), upto, exclude)[0]
+
+    def trends(self, athlete: str, drill: str, metrics: Sequence[Metric], upto: date | None = None,
+               exclude: str | None = None) -> list[Trend]:
+        """Each of ``metrics`` over the athlete's sessions of ``drill``, oldest first, in the
+        order given (each stored analysis read once for all of them): the sessions dated
         ``upto`` or earlier only, when given, and not the recording whose digest is
         ``exclude`` (the session a report compares with its earlier ones)."""
         skip = set() if exclude is None else {sid for sid, in self._conn.execute(
             "SELECT id FROM sessions WHERE digest = ?", (exclude,))}
-        points = []
+        points: dict[Metric, list[TrendPoint]] = {m: [] for m in metrics}
         for s in self.sessions(athlete):
             if drill not in s.drills or s.session_id in skip or (upto is not None and s.session_date > upto):
                 continue
-            v = session_value(drill_reps(self.analysis(s.session_id), drill), metric)
-            if v is not None:
-                points.append(TrendPoint(s.session_id, s.session_date, v.value, v.noise, v.n_reps))
-        return Trend(athlete, metric, drill, tuple(points))
+            reps = drill_reps(self.analysis(s.session_id), drill)
+            for m in metrics:
+                v = session_value(reps, m)
+                if v is not None:
+                    points[m].append(TrendPoint(s.session_id, s.session_date, v.value, v.noise, v.n_reps))
+        return [Trend(athlete, m, drill, tuple(points[m])) for m in metrics]
 
     def drills(self, athlete: str) -> list[str]:
         """The drills of the athlete's stored reps, most reps first."""

@@ -70,21 +70,12 @@ def add_parsers(sub, input_args: Callable[[argparse.ArgumentParser], None]) -> N
 
 
 def options_of(args) -> ImportOptions:
-    """The options given on the command line, as the history stores them."""
-    from gaitcore.plan import parse_plan
-    plan = None
-    if getattr(args, "plan", None) is not None:
-        from .cli import _plan_text
-        plan = parse_plan(_plan_text(args.plan)).text
-    drill = getattr(args, "drill", None)
-    if drill is not None:
-        from gaitcore.drills import default_catalog
-        found = default_catalog().find(drill)
-        if found is None:
-            raise GaitError(f"--drill {drill!r} is no drill gait knows (gait drills lists them)")
-        drill = found.id
+    """The options given on the command line, as the history stores them (the drill and
+    plan checked as gait analyze checks them)."""
+    from .cli import _given_session
+    given = _given_session(args)
     placements = getattr(args, "placement", None)
-    return ImportOptions(args.athlete, args.date, drill, plan, getattr(args, "fs", None),
+    return ImportOptions(args.athlete, args.date, given.get("drill"), given.get("plan"), getattr(args, "fs", None),
                          None if not placements else tuple(placements))
 
 
@@ -110,6 +101,12 @@ def import_(args) -> int:
 def _failures(failed: Sequence[tuple[str, str]], total: int, where: str) -> int:
     """The end of a run over many files: where the results are, and each failure in a line."""
     print(f"{total - len(failed)} of {total} stored; {where}")
+    return say_failures(failed)
+
+
+def say_failures(failed: Sequence[tuple[str, str]]) -> int:
+    """Each failure of a run over many files in a line on stderr (named by its file, once);
+    the exit code: 2 if any."""
     for name, why in failed:
         sys.stderr.write(f"gait: error: {why if why.startswith(name) else f'{name}: {why}'}\n")
     return 2 if failed else 0

@@ -58,7 +58,7 @@ def _is_json(path: Path) -> bool:
 def load_session(path: Path, fs_hz: float | None = None) -> _Session:
     """A SESSION argument: a batch result, a report.json, or a recording (analysed)."""
     from .batch import RESULT_FORMAT
-    from .ingest import ImportOptions, analyse_recording, session_day, source_of
+    from .ingest import session_day, source_of
     if not path.exists():
         raise GaitError(f"{path}: no such file or folder; give a recording, a report.json or a batch result")
     if path.is_file() and _is_json(path):
@@ -72,16 +72,10 @@ def load_session(path: Path, fs_hz: float | None = None) -> _Session:
             started = (d.get("session") or {}).get("started_utc")
             return _Session(d, _day(started), None)
         raise GaitError(f"{path}: JSON but no analysis (report.json of gait analyze) nor batch result")
-    try:
-        item = analyse_recording([path], ImportOptions(fs_hz=fs_hz))
-        return _Session(item.analysis, item.session_date, item.source.digest)
-    except GaitError as err:
-        if "names no athlete" not in str(err):
-            raise
     from gaitcore.analysis import analyze
     from gaitcore.readers import read_recording
-    rec = read_recording([str(path)], fs_hz=fs_hz)
     src = source_of([path])
+    rec = read_recording([str(path)], fs_hz=fs_hz)      # (an athlete is not needed: in_history names it)
     return _Session(analyze(rec).to_dict(), session_day(rec.session.started_utc, None, src.paths)[0], src.digest)
 
 
@@ -116,15 +110,13 @@ def comparisons(h, s: _Session) -> list[Trend] | None:
         return None
     out = []
     for drill in session_drills(s.analysis):
-        for metric in COMPARED:
-            now = session_value(drill_reps(s.analysis, drill), metric)
-            if now is None:
+        reps = drill_reps(s.analysis, drill)
+        for earlier in h.trends(athlete, drill, COMPARED, upto=s.day, exclude=s.digest):
+            now = session_value(reps, earlier.metric)
+            if now is None or not earlier.points:
                 continue
-            earlier = h.trend(athlete, metric, drill, upto=s.day, exclude=s.digest)
-            if not earlier.points:
-                continue
-            out.append(Trend(athlete, metric, drill, earlier.points + (TrendPoint(-1, s.day, now.value, now.noise,
-                                                                                  now.n_reps),)))
+            out.append(Trend(athlete, earlier.metric, drill,
+                             earlier.points + (TrendPoint(-1, s.day, now.value, now.noise, now.n_reps),)))
     return out
 
 
@@ -147,8 +139,7 @@ def report(args) -> int:
                 names = ", ".join(a.name for a in h.athletes()) or "none yet"
                 raise GaitError(f"no athlete {args.history!r} in the history {h.path} (athletes: {names})")
             rows = h.sessions(args.history)
-            trends = [t for d in h.drills(args.history) for m in SEASON
-                      if (t := h.trend(args.history, m, d)).points]
+            trends = [t for d in h.drills(args.history) for t in h.trends(args.history, d, SEASON) if t.points]
             page = render_history_report(args.history, trends, sessions=[h.analysis(r.session_id) for r in rows],
                                          anonymise=args.anonymise)
             athletes = [args.history]
